@@ -1,0 +1,236 @@
+"""The inventory: which hosts to poll and how, from `defaults:`, `groups:` and `hosts:`.
+
+Settings resolve defaults → each group the host is in (in file order) → the host itself;
+labels and group membership add up. A host may join groups by listing them (`groups: [web]`)
+or a group may list its hosts (`hosts: [web-1]`). Anything not set here is left to
+~/.ssh/config (User, Port, IdentityFile, ProxyJump, HostName aliases), which the SSH
+transport reads the way OpenSSH does.
+
+Secrets never live in this file: `password_env` / `passphrase_env` name environment variables.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from poller.yamlfile import ConfigError, Document, validate
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
+_UNIT_S = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _duration(value: Any) -> Any:
+    """Accept 10, 2.5, '10s', '500ms', '5m', '1h' (seconds when no unit)."""
+    if isinstance(value, str):
+        match = _DURATION.match(value)
+        if not match:
+            raise ValueError("expected a duration like 10, '10s', '500ms', '5m' or '1h'")
+        return float(match.group(1)) * _UNIT_S[match.group(2)]
+    return value
+
+
+def _one_or_many(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+Seconds = Annotated[float, BeforeValidator(_duration), Field(gt=0, le=86400)]
+Paths = Annotated[list[str], BeforeValidator(_one_or_many)]
+EnvName = Annotated[str, Field(pattern=_ENV_NAME.pattern)]
+
+
+class HostSettings(BaseModel):
+    """Keys allowed in `defaults:`, in a group and in a host; every one optional."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    user: str | None = None
+    port: int | None = Field(default=None, ge=1, le=65535)
+    identity_file: Paths | None = None
+    password_env: EnvName | None = None
+    passphrase_env: EnvName | None = None
+    jump: str | None = None
+    known_hosts: str | None = None
+    trust_on_first_use: bool | None = None
+    interval: Seconds | None = None
+    timeout: Seconds | None = None
+    connect_timeout: Seconds | None = None
+    slow_every: int | None = Field(default=None, ge=1, le=10_000)
+    max_output_bytes: int | None = Field(default=None, ge=4096, le=256 * 1024 * 1024)
+    transport: Literal["ssh", "local"] | None = None
+    labels: dict[str, str] | None = None
+
+
+class GroupEntry(HostSettings):
+    hosts: list[str] = Field(default_factory=list)
+
+
+class HostEntry(HostSettings):
+    address: str | None = None
+    groups: Annotated[list[str], BeforeValidator(_one_or_many)] = Field(default_factory=list)
+
+
+class InventoryFile(BaseModel):
+    """The host part of the file. Other top-level sections are validated by their owners."""
+
+    model_config = ConfigDict(extra="allow")
+
+    defaults: HostSettings = Field(default_factory=HostSettings)
+    groups: dict[str, GroupEntry | None] = Field(default_factory=dict)
+    hosts: dict[str, HostEntry | None] = Field(default_factory=dict)
+
+
+class Host(BaseModel):
+    """One host, every setting resolved. What the poller and `sshmon check` work from."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    address: str
+    port: int | None = None
+    user: str | None = None
+    identity_files: tuple[Path, ...] = ()
+    password_env: str | None = None
+    passphrase_env: str | None = None
+    jump: str | None = None
+    known_hosts: Path | None = None
+    trust_on_first_use: bool = False
+    interval: float = 10.0
+    timeout: float = 10.0
+    connect_timeout: float = 10.0
+    slow_every: int = 6
+    max_output_bytes: int = 8 * 1024 * 1024
+    transport: Literal["ssh", "local"] = "ssh"
+    labels: tuple[tuple[str, str], ...] = ()
+    groups: tuple[str, ...] = ()
+
+
+class Inventory(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    path: Path
+    hosts: tuple[Host, ...]
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+    def host(self, name: str) -> Host:
+        for host in self.hosts:
+            if host.name == name:
+                return host
+        raise KeyError(name)
+
+
+# Top-level sections this module does not own but accepts, validated by store/api/alerts.
+KNOWN_SECTIONS = frozenset({"database", "web", "alerts", "notify", "poller"})
+
+
+def default_path() -> Path:
+    return Path(os.environ.get("SSHMON_INVENTORY", "inventory.yaml"))
+
+
+def load(path: Path, doc: Document | None = None) -> Inventory:
+    """Read, validate and resolve an inventory file; ConfigError lists every problem with its line."""
+    from poller import yamlfile
+
+    doc = doc or yamlfile.load(path)
+    if not isinstance(doc.data, dict):
+        raise ConfigError([f"{path}:1: expected a mapping with a `hosts:` key"])
+    raw = validate(doc, InventoryFile)
+    unknown = [k for k in (raw.model_extra or {}) if k not in KNOWN_SECTIONS]
+    problems = [f"{doc.where((k,))}: {k}: unknown top-level key" for k in unknown]
+    problems += _check_names(doc, raw)
+    if problems:
+        raise ConfigError(problems)
+    resolved = [_resolve(doc, raw, name) for name in raw.hosts]
+    hosts = tuple(host for host, _ in resolved)
+    problems = [p for _, host_problems in resolved for p in host_problems]
+    problems = list(dict.fromkeys(problems))  # a bad default is reported once, not per host
+    if problems:
+        raise ConfigError(problems)
+    return Inventory(path=path, hosts=hosts, extra=dict(raw.model_extra or {}))
+
+
+def _check_names(doc: Document, raw: InventoryFile) -> list[str]:
+    problems = []
+    for section, names in (("hosts", raw.hosts), ("groups", raw.groups)):
+        for name in names:
+            if not _NAME.match(name):
+                problems.append(
+                    f"{doc.where((section, name))}: {section}.{name}: names may use letters, "
+                    "digits, '.', '_' and '-' (up to 128)"
+                )
+    for gname, group in raw.groups.items():
+        for member in (group.hosts if group else []):
+            if member not in raw.hosts:
+                problems.append(
+                    f"{doc.where(('groups', gname, 'hosts'))}: groups.{gname}.hosts: "
+                    f"no host named {member!r} in hosts:"
+                )
+    for hname, entry in raw.hosts.items():
+        for g in (entry.groups if entry else []):
+            if g not in raw.groups:
+                problems.append(
+                    f"{doc.where(('hosts', hname, 'groups'))}: hosts.{hname}.groups: "
+                    f"no group named {g!r} in groups:"
+                )
+    return problems
+
+
+def _resolve(doc: Document, raw: InventoryFile, name: str) -> tuple[Host, list[str]]:
+    """Merge the layers for one host; also return problems with files and env vars it names,
+    each reported at the line where the setting was made (defaults, a group or the host)."""
+    entry = raw.hosts[name] or HostEntry()
+    groups = [g for g, grp in raw.groups.items() if (grp and name in grp.hosts) or g in entry.groups]
+    layers: list[tuple[tuple[str, ...], HostSettings]] = [(("defaults",), raw.defaults)]
+    layers += [(("groups", g), raw.groups[g] or GroupEntry()) for g in groups]
+    layers.append((("hosts", name), entry))
+    merged: dict[str, Any] = {}
+    labels: dict[str, str] = {}
+    origin: dict[str, tuple[str, ...]] = {}
+    for loc, layer in layers:
+        for key in HostSettings.model_fields:
+            value = getattr(layer, key)
+            if value is None:
+                continue
+            if key == "labels":
+                labels.update(value)
+            else:
+                merged[key] = value
+                origin[key] = (*loc, key)
+    identity = tuple(Path(p).expanduser() for p in merged.pop("identity_file", []))
+    known = merged.pop("known_hosts", None)
+    host = Host(
+        name=name,
+        address=entry.address or name,
+        identity_files=identity,
+        known_hosts=Path(known).expanduser() if known else None,
+        labels=tuple(sorted(labels.items())),
+        groups=tuple(groups),
+        **merged,
+    )
+    return host, _check_references(doc, host, origin)
+
+
+def _check_references(doc: Document, host: Host, origin: dict[str, tuple[str, ...]]) -> list[str]:
+    """Files and environment variables a host needs must exist before anything starts."""
+    problems = []
+
+    def report(key: str, what: str) -> None:
+        loc = origin[key]
+        problems.append(f"{doc.where(loc)}: {'.'.join(loc)}: {what} (host {host.name})")
+
+    for key_file in host.identity_files:
+        if not key_file.is_file():
+            report("identity_file", f"key file {key_file} does not exist")
+    if host.known_hosts is not None and not host.known_hosts.is_file():
+        report("known_hosts", f"file {host.known_hosts} does not exist")
+    for key in ("password_env", "passphrase_env"):
+        var = getattr(host, key)
+        if var is not None and var not in os.environ:
+            report(key, f"environment variable {var} is not set")
+    return problems
