@@ -1,0 +1,52 @@
+# sshmon: `make run` polls this machine and serves the dashboard; `make test` runs the tests.
+# Both set up what they need first (a virtualenv in .venv, the web assets from npm).
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+INVENTORY ?= inventory.example.yaml
+# Debian packages the tests drive for real: OpenSSH's sshd, busybox (the probe must run
+# under it), Chromium (the browser tests).
+SYSTEM_PACKAGES := openssh-server openssh-client busybox chromium
+
+.PHONY: run test setup system-deps web-assets lint bench clean
+
+run: setup
+	$(BIN)/sshmon run --inventory $(INVENTORY)
+
+test: setup system-deps
+	$(BIN)/pytest
+
+setup: $(VENV)/.installed web-assets
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+web-assets:
+	@if [ -f web/package.json ]; then \
+	  cd web && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; } && npm run --silent build; \
+	fi
+
+# Installs only what is missing; needs root (or sudo) the first time.
+system-deps:
+	@missing=""; \
+	[ -x /usr/sbin/sshd ] || missing="$$missing openssh-server openssh-client"; \
+	command -v busybox >/dev/null || missing="$$missing busybox"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+	  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
+	fi
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+bench: setup
+	@echo "see bench/README.md"
+
+clean:
+	rm -rf $(VENV) web/node_modules web/static/vendor test-artifacts
