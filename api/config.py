@@ -1,0 +1,46 @@
+"""The whole config file: the inventory plus the sections each part owns.
+
+One file (inventory.yaml) carries hosts and, optionally, `poller:`, `database:`, `web:` and
+`alerts:`. Each section is validated by the model its part defines, through the same
+line-numbered validation, so every mistake names file, line and key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from poller import inventory, yamlfile
+from poller.inventory import Inventory
+from poller.settings import PollerSettings
+from store.settings import StoreSettings
+
+
+@dataclass(frozen=True)
+class Config:
+    inventory: Inventory
+    poller: PollerSettings
+    database: StoreSettings
+
+    @property
+    def path(self) -> Path:
+        return self.inventory.path
+
+
+def load(path: Path) -> Config:
+    """Read and validate everything; raises yamlfile.ConfigError listing every problem."""
+    doc = yamlfile.load(path)
+    inv = inventory.load(path, doc)
+    extra = inv.extra
+    poller_settings = yamlfile.validate(
+        doc, PollerSettings, extra.get("poller") or {}, loc=("poller",)
+    )
+    database = yamlfile.validate(doc, StoreSettings, _database(extra, poller_settings), loc=("database",))
+    return Config(inventory=inv, poller=poller_settings, database=database.with_env())
+
+
+def _database(extra: dict[str, object], poller_settings: PollerSettings) -> dict[str, object]:
+    """The embedded store lives in the data dir unless the file says otherwise."""
+    section = dict(extra.get("database") or {})  # type: ignore[call-overload]
+    section.setdefault("url", f"chdb://{poller_settings.data_path() / 'db'}")
+    return section
