@@ -1,0 +1,61 @@
+"""Parse `df -kP` (space) and `df -iP` (inodes) output; the header says which it is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from parsers.errors import ParseError
+
+SOURCE: Final = "df"
+# `df -k` counts 1024-byte blocks (POSIX: -k sets the unit to 1024 bytes)
+KIB: Final = 1024
+
+
+@dataclass(frozen=True, slots=True)
+class DfRow:
+    """One filesystem. Units per `Df.unit`: bytes for -kP, inodes for -iP.
+
+    None where df printed '-' (GNU df -i on filesystems without inode counts may).
+    `total - used` is the free count including blocks reserved for root;
+    `available` is what unprivileged users can still use.
+    """
+
+    device: str
+    mountpoint: str
+    total: int | None
+    used: int | None
+    available: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Df:
+    """Parsed df output: rows in df's order (the mount table's order)."""
+
+    unit: Literal["bytes", "inodes"]
+    rows: tuple[DfRow, ...]
+
+
+def parse(text: str) -> Df:
+    lines = text.splitlines()
+    if not lines or not lines[0].startswith("Filesystem"):
+        raise ParseError(SOURCE, "no df header", lines[0] if lines else "")
+    header = lines[0].split()
+    if len(header) < 2 or header[1] not in ("1024-blocks", "Inodes"):
+        raise ParseError(SOURCE, "expected a -kP or -iP header", lines[0])
+    unit: Literal["bytes", "inodes"] = "bytes" if header[1] == "1024-blocks" else "inodes"
+    scale = KIB if unit == "bytes" else 1
+    return Df(unit, tuple(_row(line, scale) for line in lines[1:] if line.strip()))
+
+
+def _row(line: str, scale: int) -> DfRow:
+    # -P keeps one filesystem per line; the mount point is everything after the 5th
+    # field, so it may contain spaces (the device name may not)
+    fields = line.split(None, 5)
+    if len(fields) != 6 or (not fields[4].endswith("%") and fields[4] != "-"):
+        raise ParseError(SOURCE, "expected 6 columns ending in a mount point", line)
+    try:
+        total, used, avail = (None if f == "-" else int(f) * scale for f in fields[1:4])
+    except ValueError as exc:
+        raise ParseError(SOURCE, "count is not an integer", line) from exc
+    return DfRow(fields[0], fields[5], total, used, avail)

@@ -1,0 +1,103 @@
+"""Parse /proc/diskstats: per block device I/O counters in bytes and seconds."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final
+
+from parsers.errors import ParseError
+
+SOURCE: Final = "/proc/diskstats"
+# diskstats always counts 512-byte sectors, whatever the device's block size
+# (Documentation/admin-guide/iostats.rst)
+SECTOR_BYTES: Final = 512
+MS: Final = 1000.0
+
+
+@dataclass(frozen=True, slots=True)
+class DiskStats:
+    """Counters of one block device (Documentation/admin-guide/iostats.rst).
+
+    Columns appeared over time: 14 columns (11 counters) up to 4.17, 18 with the discard
+    counters from 4.18, 20 with the flush counters from 5.5. Counters the kernel did not
+    print are None. 2.6.0-2.6.24 printed partitions with only 4 counters (7 columns).
+    """
+
+    major: int
+    minor: int
+    reads_completed_total: int
+    reads_merged_total: int | None
+    read_bytes_total: int
+    read_time_seconds_total: float | None
+    writes_completed_total: int
+    writes_merged_total: int | None
+    written_bytes_total: int
+    write_time_seconds_total: float | None
+    io_in_progress: int | None
+    io_time_seconds_total: float | None
+    io_weighted_time_seconds_total: float | None
+    discards_completed_total: int | None = None
+    discards_merged_total: int | None = None
+    discarded_bytes_total: int | None = None
+    discard_time_seconds_total: float | None = None
+    flush_requests_total: int | None = None
+    flush_time_seconds_total: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Diskstats:
+    """Parsed /proc/diskstats; devices keyed by kernel name (sda, nvme0n1p1, dm-0)."""
+
+    devices: Mapping[str, DiskStats]
+
+
+def parse(text: str) -> Diskstats:
+    devices: dict[str, DiskStats] = {}
+    for line in text.splitlines():
+        fields = line.split()
+        if not fields:
+            continue
+        try:
+            name, stats = _device(fields, line)
+        except ValueError as exc:
+            raise ParseError(SOURCE, "counter is not an integer", line) from exc
+        devices[name] = stats
+    return Diskstats(devices)
+
+
+def _device(fields: list[str], line: str) -> tuple[str, DiskStats]:
+    n = len(fields)
+    if n == 7:
+        # 2.6.0-2.6.24 partition line: reads, sectors read, writes, sectors written
+        major, minor, reads, rsect, writes, wsect = map(int, fields[:2] + fields[3:])
+        stats = DiskStats(
+            major, minor, reads, None, rsect * SECTOR_BYTES, None,
+            writes, None, wsect * SECTOR_BYTES, None, None, None, None,
+        )  # fmt: skip
+        return fields[2], stats
+    if n == 15:
+        # 2.4 kernels kept the same counters in /proc/partitions, whose 3rd column is the
+        # size in blocks and 4th the name (psutil test_emulate_kernel_2_4)
+        return fields[3], _full([fields[0], fields[1], *fields[4:]], line)
+    if n in (14, 18, 20):
+        return fields[2], _full([fields[0], fields[1], *fields[3:]], line)
+    raise ParseError(SOURCE, f"expected 7, 14, 18 or 20 columns, got {n}", line)
+
+
+def _full(fields: list[str], line: str) -> DiskStats:
+    v = [int(f) for f in fields]
+    if min(v) < 0:  # the kernel prints these unsigned
+        raise ParseError(SOURCE, "negative counter", line)
+    d = len(v) >= 17  # discard columns, 4.18+
+    f = len(v) >= 19  # flush columns, 5.5+
+    return DiskStats(
+        v[0], v[1], v[2], v[3], v[4] * SECTOR_BYTES, v[5] / MS,
+        v[6], v[7], v[8] * SECTOR_BYTES, v[9] / MS, v[10], v[11] / MS, v[12] / MS,
+        discards_completed_total=v[13] if d else None,
+        discards_merged_total=v[14] if d else None,
+        discarded_bytes_total=v[15] * SECTOR_BYTES if d else None,
+        discard_time_seconds_total=v[16] / MS if d else None,
+        flush_requests_total=v[17] if f else None,
+        flush_time_seconds_total=v[18] / MS if f else None,
+    )  # fmt: skip

@@ -1,0 +1,38 @@
+"""Parse /proc/loadavg: load averages and runnable/total scheduling entities."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from parsers.errors import ParseError
+
+SOURCE: Final = "/proc/loadavg"
+
+
+@dataclass(frozen=True, slots=True)
+class LoadAvg:
+    """Parsed /proc/loadavg (`0.00 0.03 0.05 1/502 33634`)."""
+
+    load1: float
+    load5: float
+    load15: float
+    runnable: int | None = None
+    entities: int | None = None
+
+
+def parse(text: str) -> LoadAvg:
+    line = text.strip()
+    fields = line.split()
+    if len(fields) < 3:
+        raise ParseError(SOURCE, "expected at least 3 fields", line)
+    try:
+        load1, load5, load15 = (float(f) for f in fields[:3])
+        runnable = entities = None
+        if len(fields) > 3:
+            # 4th field is runnable/total; total counts threads, not processes
+            running, _, total = fields[3].partition("/")
+            runnable, entities = int(running), int(total)
+    except ValueError as exc:
+        raise ParseError(SOURCE, "malformed load line", line) from exc
+    return LoadAvg(load1, load5, load15, runnable, entities)

@@ -1,0 +1,52 @@
+"""Parse /proc/mounts: mounted filesystems with their types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from parsers.errors import ParseError
+
+SOURCE: Final = "/proc/mounts"
+# The kernel escapes space, tab, newline and backslash in mount fields as octal
+# (fs/proc_namespace.c, mangle(): " \t\n\\"), as fstab(5) does.
+_ESCAPES: Final = (("\\040", " "), ("\\011", "\t"), ("\\012", "\n"), ("\\134", "\\"))
+
+
+@dataclass(frozen=True, slots=True)
+class Mount:
+    device: str
+    mountpoint: str
+    fstype: str
+    options: str
+
+
+@dataclass(frozen=True, slots=True)
+class Mounts:
+    """Parsed /proc/mounts, in mount order (a later mount on the same point hides earlier)."""
+
+    mounts: tuple[Mount, ...]
+
+    def fstype_by_mountpoint(self) -> dict[str, str]:
+        return {m.mountpoint: m.fstype for m in self.mounts}
+
+
+def parse(text: str) -> Mounts:
+    mounts: list[Mount] = []
+    for line in text.splitlines():
+        fields = line.split()
+        if not fields:
+            continue
+        if len(fields) < 4:
+            raise ParseError(SOURCE, "expected device mountpoint fstype options", line)
+        device, mountpoint = _unescape(fields[0]), _unescape(fields[1])
+        mounts.append(Mount(device, mountpoint, _unescape(fields[2]), fields[3]))
+    return Mounts(tuple(mounts))
+
+
+def _unescape(field: str) -> str:
+    if "\\" not in field:
+        return field
+    for escaped, plain in _ESCAPES:
+        field = field.replace(escaped, plain)
+    return field

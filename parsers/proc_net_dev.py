@@ -1,0 +1,62 @@
+"""Parse /proc/net/dev: per-interface receive and transmit counters."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final
+
+from parsers.errors import ParseError
+
+SOURCE: Final = "/proc/net/dev"
+
+
+@dataclass(frozen=True, slots=True)
+class NetDevCounters:
+    """Counters of one interface, in the kernel's column order (bytes are bytes)."""
+
+    rx_bytes_total: int
+    rx_packets_total: int
+    rx_errors_total: int
+    rx_dropped_total: int
+    rx_fifo_total: int
+    rx_frame_total: int
+    rx_compressed_total: int
+    rx_multicast_total: int
+    tx_bytes_total: int
+    tx_packets_total: int
+    tx_errors_total: int
+    tx_dropped_total: int
+    tx_fifo_total: int
+    tx_collisions_total: int
+    tx_carrier_total: int
+    tx_compressed_total: int
+
+
+COLUMNS: Final = len(NetDevCounters.__dataclass_fields__)
+
+
+@dataclass(frozen=True, slots=True)
+class NetDev:
+    """Parsed /proc/net/dev; interfaces keyed by name as the kernel prints it."""
+
+    interfaces: Mapping[str, NetDevCounters]
+
+
+def parse(text: str) -> NetDev:
+    interfaces: dict[str, NetDevCounters] = {}
+    for line in text.splitlines():
+        if "|" in line or not line.strip():
+            continue  # the two header lines
+        # split on the LAST ':' because alias names contain one (eth0:1); old kernels
+        # print no space between the colon and the first counter (eth0:123456 …)
+        name, colon, rest = line.rpartition(":")
+        fields = rest.split()
+        if not colon or len(fields) != COLUMNS:
+            raise ParseError(SOURCE, f"expected 'name: {COLUMNS} counters'", line)
+        try:
+            counters = NetDevCounters(*map(int, fields))
+        except ValueError as exc:
+            raise ParseError(SOURCE, "counter is not an integer", line) from exc
+        interfaces[name.strip()] = counters
+    return NetDev(interfaces)

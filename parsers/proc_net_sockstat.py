@@ -1,0 +1,47 @@
+"""Parse /proc/net/sockstat: sockets in use and per-protocol socket counts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final
+
+from parsers.errors import ParseError
+
+SOURCE: Final = "/proc/net/sockstat"
+
+
+@dataclass(frozen=True, slots=True)
+class Sockstat:
+    """Parsed /proc/net/sockstat.
+
+    `protocols` maps TCP/UDP/UDPLITE/RAW/FRAG to the keys its line printed (inuse,
+    orphan, tw, alloc, mem, memory); a key the line did not print is absent, not 0.
+    `mem` is in pages (of the target's page size, which the probe does not read).
+    """
+
+    sockets_used: int | None
+    protocols: Mapping[str, Mapping[str, int]]
+
+
+def parse(text: str) -> Sockstat:
+    used: int | None = None
+    protocols: dict[str, dict[str, int]] = {}
+    for line in text.splitlines():
+        proto, colon, rest = line.partition(":")
+        if not colon:
+            if line.strip():
+                raise ParseError(SOURCE, "no ':' in line", line)
+            continue
+        fields = rest.split()
+        if not fields or len(fields) % 2:
+            raise ParseError(SOURCE, "expected 'key value' pairs", line)
+        try:
+            pairs = {k: int(v) for k, v in zip(fields[::2], fields[1::2], strict=True)}
+        except ValueError as exc:
+            raise ParseError(SOURCE, "value is not an integer", line) from exc
+        if proto == "sockets":
+            used = pairs.get("used")
+        else:
+            protocols[proto.strip()] = pairs
+    return Sockstat(used, protocols)

@@ -1,0 +1,100 @@
+"""Parse /proc/stat: cpu time per mode, boot time, context switches, forks, procs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final
+
+from parsers.errors import ParseError
+
+SOURCE: Final = "/proc/stat"
+# /proc/stat counts cpu time in USER_HZ ticks, which the kernel fixes at 100 for userspace
+# on every architecture (include/asm-generic/param.h), whatever CONFIG_HZ is.
+USER_HZ: Final = 100.0
+# Column order of a `cpu` line; kernels older than the version noted print fewer columns:
+# iowait 2.5.41, irq/softirq 2.6.0, steal 2.6.11, guest 2.6.24, guest_nice 2.6.33.
+CPU_MODES: Final = (
+    "user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal", "guest", "guest_nice",
+)  # fmt: skip
+_COUNTERS: Final = {
+    "ctxt": "context_switches_total",
+    "processes": "forks_total",
+    "intr": "interrupts_total",
+    "btime": "boot_time_seconds",
+    "procs_running": "procs_running",
+    "procs_blocked": "procs_blocked",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CpuSeconds:
+    """Seconds spent per mode; None where the kernel predates the column.
+
+    As in the kernel and node_exporter, guest time is *also* counted in user (and
+    guest_nice in nice) since 2.6.24: never add guest to user when summing a total.
+    """
+
+    user: float
+    nice: float
+    system: float
+    idle: float
+    iowait: float | None = None
+    irq: float | None = None
+    softirq: float | None = None
+    steal: float | None = None
+    guest: float | None = None
+    guest_nice: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProcStat:
+    """Parsed /proc/stat. `cpus` maps the cpu number as text ("0", "1", …) to its times."""
+
+    total: CpuSeconds | None
+    cpus: Mapping[str, CpuSeconds]
+    boot_time_seconds: int | None = None
+    context_switches_total: int | None = None
+    forks_total: int | None = None
+    interrupts_total: int | None = None
+    procs_running: int | None = None
+    procs_blocked: int | None = None
+
+
+def parse(text: str) -> ProcStat:
+    total: CpuSeconds | None = None
+    cpus: dict[str, CpuSeconds] = {}
+    scalars: dict[str, int] = {}
+    for line in text.splitlines():
+        # `intr` and `softirq` carry one column per interrupt (thousands on big boxes):
+        # split off only the first number instead of the whole line
+        parts = line.split(None, 2)
+        if not parts:
+            continue
+        key = parts[0]
+        if key.startswith("cpu"):
+            times = _cpu_seconds(line)
+            if key == "cpu":
+                total = times
+            else:
+                cpus[key[3:]] = times
+        elif key in _COUNTERS:
+            if len(parts) < 2:
+                raise ParseError(SOURCE, f"no value for {key}", line)
+            scalars[_COUNTERS[key]] = _int(parts[1], line)
+    return ProcStat(total, cpus, **scalars)
+
+
+def _cpu_seconds(line: str) -> CpuSeconds:
+    fields = line.split()
+    if len(fields) < 5 or (not fields[0][3:].isdigit() and fields[0] != "cpu"):
+        raise ParseError(SOURCE, "malformed cpu line", line)
+    values = [_int(v, line) / USER_HZ for v in fields[1 : 1 + len(CPU_MODES)]]
+    return CpuSeconds(*values)
+
+
+def _int(token: str, line: str) -> int:
+    try:
+        return int(token)
+    except ValueError as exc:
+        raise ParseError(SOURCE, f"not an integer: {token[:40]!r}", line) from exc
