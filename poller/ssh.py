@@ -1,0 +1,278 @@
+"""The SSH rules, in one place (CONVENTIONS.md rule 12).
+
+How sshmon connects: asyncssh, options from the inventory `Host`, everything the host leaves
+unset read from ~/.ssh/config the way OpenSSH reads it (aliases/HostName, User, Port,
+IdentityFile, ProxyJump); keys from files or ssh-agent; password/passphrase only from the
+environment variable the inventory names; no agent or port forwarding, no pty; keepalive on;
+a timeout on every connect. Host keys are always checked against sshmon's own known_hosts
+plus the host's and the user's (poller/hostkeys.py).
+
+Jump hosts (`jump:` in the inventory, or ProxyJump in ~/.ssh/config) are opened by us, not
+by asyncssh, so they get the same host-key checking and options as any other host.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncssh
+
+from poller.errors import AuthFailed, Unreachable, translate
+from poller.hostkeys import HostKeyOffer, KeyCheck, KnownHostsCache, fingerprint, record
+from poller.hostkeys import user_known_hosts as _user_known_hosts
+from poller.inventory import Host
+
+# aes128-gcm costs about 40% less CPU than chacha20 in asyncssh (DESIGN.md); the others stay
+# acceptable so hosts that disable GCM still connect.
+CIPHERS = (
+    "aes128-gcm@openssh.com",
+    "chacha20-poly1305@openssh.com",
+    "aes256-gcm@openssh.com",
+    "aes128-ctr",
+    "aes192-ctr",
+    "aes256-ctr",
+)
+# ~10 KB per poll of /proc text: compression would cost more CPU than the bytes it saves.
+COMPRESSION = ("none",)
+MAX_JUMPS = 4  # a ProxyJump chain longer than this is almost surely a loop in the config
+
+
+@dataclass(frozen=True)
+class SshSettings:
+    """Process-wide SSH settings.
+
+    `known_hosts`: sshmon's own file (written by `sshmon trust` and trust_on_first_use);
+    `ssh_config`: client config files (None: ~/.ssh/config when it exists);
+    `user_known_hosts`: None means ~/.ssh/known_hosts;
+    `peers`: inventory hosts by name, so `jump: NAME` can use another host's settings;
+    `max_unauthenticated`: connects in flight per target sshd (sshd's MaxStartups is 10).
+    """
+
+    known_hosts: Path
+    ssh_config: tuple[Path, ...] | None = None
+    user_known_hosts: tuple[Path, ...] | None = None
+    peers: Mapping[str, Host] = field(default_factory=dict)
+    max_unauthenticated: int = 10
+    keepalive_interval_s: float = 15.0
+    keepalive_count_max: int = 3
+
+    def config_files(self) -> list[str]:
+        paths = self.ssh_config
+        if paths is None:
+            paths = tuple(p for p in (Path("~/.ssh/config").expanduser(),) if p.is_file())
+        return [str(p) for p in paths]
+
+    def key_files(self, host: Host) -> list[Path]:
+        user = self.user_known_hosts
+        if user is None:
+            user = _user_known_hosts()
+        extra = (host.known_hosts,) if host.known_hosts else ()
+        return [self.known_hosts, *extra, *user]
+
+
+class _Client(asyncssh.SSHClient):
+    """Routes asyncssh's "key not among the trusted ones" question to our KeyCheck."""
+
+    def __init__(self, check: KeyCheck) -> None:
+        self._check = check
+
+    def validate_host_public_key(
+        self, host: str, addr: str, port: int, key: asyncssh.SSHKey
+    ) -> bool:
+        return self._check.judge(host, addr, port, key)
+
+
+class Connector:
+    """Opens verified SSH connections, throttled per target sshd."""
+
+    def __init__(self, settings: SshSettings) -> None:
+        self.settings = settings
+        self._known = KnownHostsCache()
+        self._throttles: dict[tuple[str, int], asyncio.Semaphore] = {}
+
+    async def connect(self, host: Host) -> asyncssh.SSHClientConnection:
+        """Connect and authenticate, or raise a PollError saying which failure it was."""
+        check = self._key_check(host)
+        try:
+            return await self._connect(host, check, depth=0)
+        except Exception as exc:
+            raise translate(exc, host.name, check.verdict) from exc
+
+    async def fetch_host_key(self, host: Host) -> HostKeyOffer:
+        """The key `host` presents now, and what is already recorded for it."""
+        check = self._key_check(host, capture_only=True)
+        try:
+            conn = await self._connect(host, check, depth=0)
+            conn.close()  # unreachable in practice: capture_only trusts no key
+        except Exception as exc:
+            if check.presented is None:
+                raise translate(exc, host.name, check.verdict) from exc
+        key = check.presented
+        if key is None:
+            raise Unreachable(f"{host.name} presented no host key")
+        return HostKeyOffer(
+            key_type=key.get_algorithm(),
+            fingerprint=fingerprint(key),
+            key=key,
+            pattern=check.presented_as,
+            known=check.known_fingerprints,
+        )
+
+    def _key_check(self, host: Host, *, capture_only: bool = False) -> KeyCheck:
+        return KeyCheck(
+            self._known.load(self.settings.key_files(host)),
+            own_file=self.settings.known_hosts,
+            target=host.name,
+            trust_on_first_use=host.trust_on_first_use,
+            capture_only=capture_only,
+        )
+
+    async def _connect(
+        self, host: Host, check: KeyCheck, depth: int
+    ) -> asyncssh.SSHClientConnection:
+        options = await asyncssh.SSHClientConnectionOptions.construct(
+            None, host=host.address, tunnel=(), **self._options(host, check)
+        )
+        jump = host.jump or _config_jump(options.tunnel)
+        tunnel = await self._open_jumps(jump, depth) if jump else None
+        try:
+            async with self._throttle(options.host, options.port):
+                return await asyncio.wait_for(
+                    asyncssh.connect(
+                        host.address, options=options, config=None, tunnel=tunnel or ()
+                    ),
+                    # connect_timeout in asyncssh covers TCP only; this covers auth too
+                    timeout=host.connect_timeout,
+                )
+        except BaseException:
+            if tunnel is not None:
+                tunnel.close()
+            raise
+
+    async def _open_jumps(self, spec: str, depth: int) -> asyncssh.SSHClientConnection:
+        """Open a `a,b,c` jump chain, each hop verified like any host."""
+        conn: asyncssh.SSHClientConnection | None = None
+        for hop in spec.split(","):
+            if depth + 1 > MAX_JUMPS:
+                raise Unreachable(f"jump chain deeper than {MAX_JUMPS} hops (a loop?)")
+            jump_host = self._jump_host(hop.strip())
+            check = self._key_check(jump_host)
+            try:
+                # a jump host has its own jump only when it is the first hop
+                host = jump_host if conn is None else jump_host.model_copy(update={"jump": None})
+                conn = await self._connect_via(host, check, conn, depth + 1)
+            except Exception as exc:
+                if conn is not None:
+                    conn.close()
+                raise translate(exc, f"jump host {jump_host.name}", check.verdict) from exc
+        assert conn is not None  # spec.split(",") yields at least one hop
+        return conn
+
+    async def _connect_via(
+        self,
+        host: Host,
+        check: KeyCheck,
+        via: asyncssh.SSHClientConnection | None,
+        depth: int,
+    ) -> asyncssh.SSHClientConnection:
+        if via is None:
+            return await self._connect(host, check, depth)
+        options = await asyncssh.SSHClientConnectionOptions.construct(
+            None, host=host.address, tunnel=via, **self._options(host, check)
+        )
+        return await asyncio.wait_for(
+            asyncssh.connect(host.address, options=options, config=None, tunnel=via),
+            timeout=host.connect_timeout,
+        )
+
+    def _jump_host(self, hop: str) -> Host:
+        peer = self.settings.peers.get(hop)
+        if peer is not None:
+            return peer
+        user, _, rest = hop.rpartition("@")
+        address, port = rest, None
+        if rest.count(":") == 1:  # host:port (a bare IPv6 address has several colons)
+            address, port_text = rest.split(":")
+            if not port_text.isdigit():
+                raise Unreachable(f"jump host {hop!r}: port must be a number")
+            port = int(port_text)
+        return Host(name=hop, address=address.strip("[]"), port=port, user=user or None)
+
+    def _options(self, host: Host, check: KeyCheck) -> dict[str, Any]:
+        config = self.settings.config_files()
+        kw: dict[str, Any] = {
+            "config": config or None,
+            "known_hosts": check.match,
+            "client_factory": lambda: _Client(check),
+            "encryption_algs": list(CIPHERS),
+            "compression_algs": list(COMPRESSION),
+            "agent_forwarding": False,
+            "x11_forwarding": False,
+            "keepalive_interval": self.settings.keepalive_interval_s,
+            "keepalive_count_max": self.settings.keepalive_count_max,
+            "connect_timeout": host.connect_timeout,
+            "login_timeout": host.connect_timeout,
+        }
+        if host.port is not None:
+            kw["port"] = host.port
+        if host.user is not None:
+            kw["username"] = host.user
+        if host.identity_files:
+            kw["client_keys"] = [str(p) for p in host.identity_files]
+        if host.password_env:
+            kw["password"] = _env(host.password_env)
+        if host.passphrase_env:
+            kw["passphrase"] = _env(host.passphrase_env)
+        return kw
+
+    def _throttle(self, address: str, port: int) -> asyncio.Semaphore:
+        key = (address, port)
+        sem = self._throttles.get(key)
+        if sem is None:
+            sem = self._throttles[key] = asyncio.Semaphore(self.settings.max_unauthenticated)
+        return sem
+
+
+def _config_jump(tunnel: object) -> str | None:
+    """ProxyJump from ~/.ssh/config ('none' switches an inherited one off, as in OpenSSH)."""
+    if isinstance(tunnel, str) and tunnel and tunnel.lower() != "none":
+        return tunnel
+    return None
+
+
+def _env(name: str) -> str:
+    value = os.environ.get(name)
+    if value is None:
+        raise AuthFailed(f"environment variable {name} is not set")
+    return value
+
+
+async def fetch_host_key(
+    host: Host, known_hosts_path: Path, *, settings: SshSettings | None = None
+) -> HostKeyOffer:
+    """The key `host` presents now and the fingerprints already recorded for it."""
+    settings = settings or SshSettings(known_hosts=known_hosts_path)
+    return await Connector(settings).fetch_host_key(host)
+
+
+async def trust(
+    host: Host,
+    known_hosts_path: Path,
+    *,
+    offer: HostKeyOffer | None = None,
+    settings: SshSettings | None = None,
+) -> HostKeyOffer:
+    """Record the key `host` presents in sshmon's known_hosts (`sshmon trust HOST`).
+
+    Pass the `offer` the user was shown (from `fetch_host_key`) so exactly that key is
+    recorded, not whatever the host presents a moment later.
+    """
+    if offer is None:
+        offer = await fetch_host_key(host, known_hosts_path, settings=settings)
+    record(known_hosts_path, offer.pattern, offer.key)
+    return offer

@@ -1,0 +1,258 @@
+"""One host's link: a kept connection and a long-lived `sh` on it, or a local `sh`.
+
+A poll writes the probe's one-line invocation to the shell and reads stdout up to the
+poll's `done` marker, with a byte cap and a timeout. After a timeout, a cap hit or a channel
+that closed mid-output the shell may be mid-way through old output, so it is thrown away
+and a fresh one opened on the next poll (the nonce already keeps old output from being
+taken for new, this keeps the next poll from waiting behind it).
+
+Where a shell is refused (the server rejects the request, or a forced command in
+authorized_keys ends the session at once) the link falls back to one exec channel per poll,
+running the whole probe script as the command, and remembers that for the host.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+import asyncssh
+
+from poller import probe
+from poller.errors import PollError, PollTimeout, ProbeFailed, translate
+from poller.inventory import Host
+
+READ_CHUNK = 65536
+Mode = Literal["shell", "exec", "local"]
+
+
+class _Reader(Protocol):
+    async def read(self, n: int = -1, /) -> bytes: ...
+
+
+@dataclass
+class RawPoll:
+    """Bytes of one poll as received; `reconnected` when this poll opened the connection."""
+
+    output: bytes
+    mode: Mode
+    reconnected: bool
+    connect_s: float = 0.0
+
+
+class ChannelClosed(ProbeFailed):
+    """EOF before the done marker; `received` bytes had arrived by then."""
+
+    def __init__(self, reason: str, received: int) -> None:
+        super().__init__(reason)
+        self.received = received
+
+
+async def read_frame(reader: _Reader, marker: bytes, cap: int) -> bytes:
+    """Read until `marker` (inclusive). Raises ProbeFailed past `cap` bytes or on EOF."""
+    buf = bytearray()
+    while True:
+        chunk = await reader.read(READ_CHUNK)
+        if not chunk:
+            raise ChannelClosed(
+                f"channel closed after {len(buf)} bytes, before the probe finished", len(buf)
+            )
+        start = max(0, len(buf) - len(marker))
+        buf += chunk
+        end = buf.find(marker, start)
+        if end >= 0 and end + len(marker) <= cap:
+            return bytes(buf[: end + len(marker)])
+        if len(buf) > cap:
+            raise ProbeFailed(f"probe output exceeded the {cap}-byte cap; poll abandoned")
+
+
+class _Shell(Protocol):
+    """A running `sh` whose stdin takes probe lines and whose stdout gives framed output."""
+
+    def write(self, data: bytes) -> None: ...
+    async def read_frame(self, marker: bytes, cap: int) -> bytes: ...
+    def close(self) -> None: ...
+
+
+class _SshShell:
+    def __init__(self, process: asyncssh.SSHClientProcess[bytes]) -> None:
+        self._process = process
+
+    def write(self, data: bytes) -> None:
+        self._process.stdin.write(data)
+
+    async def read_frame(self, marker: bytes, cap: int) -> bytes:
+        return await read_frame(self._process.stdout, marker, cap)
+
+    def close(self) -> None:
+        self._process.close()
+
+
+class _LocalShell:
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self._process = process
+
+    def write(self, data: bytes) -> None:
+        assert self._process.stdin is not None  # created with stdin=PIPE
+        self._process.stdin.write(data)
+
+    async def read_frame(self, marker: bytes, cap: int) -> bytes:
+        assert self._process.stdout is not None  # created with stdout=PIPE
+        return await read_frame(self._process.stdout, marker, cap)
+
+    def close(self) -> None:
+        if self._process.returncode is None:
+            self._process.kill()
+        if self._process.stdin is not None:
+            self._process.stdin.close()
+
+    async def wait(self) -> None:
+        # reap it, so no zombie and no "unclosed transport" warning outlives the link
+        await self._process.wait()
+
+
+async def _run_shell(shell: _Shell, nonce: str, slow: bool, host: Host) -> bytes:
+    shell.write(probe.invocation(nonce, slow=slow).encode())
+    return await shell.read_frame(probe.done_marker(nonce), host.max_output_bytes)
+
+
+Connect = Callable[[Host], Awaitable[asyncssh.SSHClientConnection]]
+
+
+class SshLink:
+    """The kept connection and shell of one SSH host."""
+
+    def __init__(self, host: Host, connect: Connect, clock: Callable[[], float]) -> None:
+        self.host = host
+        self._connect = connect
+        self._clock = clock
+        self._conn: asyncssh.SSHClientConnection | None = None
+        self._shell: _SshShell | None = None
+        self.mode: Mode = "shell"
+
+    @property
+    def connected(self) -> bool:
+        return self._conn is not None and not self._conn.is_closed()
+
+    async def poll(self, nonce: str, *, slow: bool) -> RawPoll:
+        """One poll. Raises PollError; connect failures leave no half-open state behind."""
+        reconnected, connect_s = False, 0.0
+        if not self.connected:
+            await self.close()
+            started = self._clock()
+            self._conn = await self._connect(self.host)
+            reconnected, connect_s = True, self._clock() - started
+        try:
+            async with asyncio.timeout(self.host.timeout):
+                output = await self._poll_once(nonce, slow)
+        except TimeoutError as exc:
+            self._discard_shell()
+            raise PollTimeout(
+                f"probe on {self.host.name} did not finish in {self.host.timeout:g} s"
+            ) from exc
+        except BaseException as exc:
+            self._discard_shell()
+            if isinstance(exc, Exception):
+                raise translate(exc, self.host.name) from exc
+            raise
+        return RawPoll(output, self.mode, reconnected, connect_s)
+
+    async def _poll_once(self, nonce: str, slow: bool) -> bytes:
+        if self.mode == "exec":
+            return await self._exec(nonce, slow)
+        fresh = self._shell is None
+        try:
+            if self._shell is None:
+                self._shell = await self._open_shell()
+                self._shell.write(probe.definitions().encode())
+            return await _run_shell(self._shell, nonce, slow, self.host)
+        except (asyncssh.ChannelOpenError, ChannelClosed) as exc:
+            # a refused shell request, or a forced command that ends the session before
+            # printing anything: use exec channels from now on (if exec fails too, the
+            # poll fails with exec's reason)
+            nothing_read = isinstance(exc, asyncssh.ChannelOpenError) or exc.received == 0
+            if not (fresh and nothing_read and self.connected):
+                raise
+            self._discard_shell()
+            self.mode = "exec"
+            return await self._exec(nonce, slow)
+
+    async def _open_shell(self) -> _SshShell:
+        assert self._conn is not None  # poll() connects first
+        process = await self._conn.create_process(
+            term_type=None, encoding=None, stderr=asyncssh.DEVNULL
+        )
+        return _SshShell(process)
+
+    async def _exec(self, nonce: str, slow: bool) -> bytes:
+        assert self._conn is not None  # poll() connects first
+        process = await self._conn.create_process(
+            probe.script(nonce, slow=slow), term_type=None, encoding=None, stderr=asyncssh.DEVNULL
+        )
+        try:
+            process.stdin.write_eof()
+            marker = probe.done_marker(nonce)
+            return await read_frame(process.stdout, marker, self.host.max_output_bytes)
+        finally:
+            process.close()
+
+    def _discard_shell(self) -> None:
+        if self._shell is not None:
+            self._shell.close()
+            self._shell = None
+
+    async def close(self) -> None:
+        self._discard_shell()
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            conn.close()
+            await conn.wait_closed()
+
+
+class LocalLink:
+    """`transport: local`: the same probe through a local `sh`, for the machine we run on."""
+
+    mode: Mode = "local"
+
+    def __init__(self, host: Host, shell: tuple[str, ...] = ("sh",)) -> None:
+        self.host = host
+        self._argv = shell
+        self._shell: _LocalShell | None = None
+
+    async def poll(self, nonce: str, *, slow: bool) -> RawPoll:
+        reconnected = self._shell is None
+        try:
+            async with asyncio.timeout(self.host.timeout):
+                if self._shell is None:
+                    self._shell = await self._start()
+                    self._shell.write(probe.definitions().encode())
+                output = await _run_shell(self._shell, nonce, slow, self.host)
+        except BaseException as exc:
+            await self.close()
+            if isinstance(exc, TimeoutError):
+                raise PollTimeout(f"local probe did not finish in {self.host.timeout:g} s") from exc
+            if isinstance(exc, PollError | OSError):
+                raise translate(exc, self.host.name) from exc
+            raise
+        return RawPoll(output, self.mode, reconnected)
+
+    async def _start(self) -> _LocalShell:
+        process = await asyncio.create_subprocess_exec(
+            *self._argv,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        return _LocalShell(process)
+
+    @property
+    def connected(self) -> bool:
+        return self._shell is not None
+
+    async def close(self) -> None:
+        if self._shell is not None:
+            shell, self._shell = self._shell, None
+            shell.close()
+            await shell.wait()
