@@ -1,0 +1,73 @@
+"""The store's exception tree; library errors are translated in `translate` and only there."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+class StoreError(Exception):
+    """Anything that went wrong talking to the store."""
+
+
+class StoreConfigError(StoreError):
+    """The settings cannot work (bad URL, a second chDB path in one process)."""
+
+
+class StoreLockedError(StoreError):
+    """Another process owns the embedded store directory (chDB allows one per directory)."""
+
+    def __init__(self, path: str, pid: int | None) -> None:
+        owner = f"process {pid}" if pid is not None else "another process"
+        super().__init__(f"the store at {path} is in use by {owner}")
+        self.path = path
+        self.pid = pid
+
+
+class StoreUnavailableError(StoreError):
+    """The server could not be reached or the engine could not be opened; worth retrying."""
+
+
+class StoreQueryError(StoreError):
+    """The engine rejected a statement (a bug in sshmon or a schema drift)."""
+
+
+_ENGINE_CODE = re.compile(r"Code: (\d+)")
+# Network-ish codes worth retrying: 159 TIMEOUT_EXCEEDED, 209/210 socket, 241 memory, 243 disk.
+_RETRYABLE_CODES = frozenset({159, 209, 210, 241, 243})
+
+
+def translate(exc: BaseException) -> StoreError:
+    """Map one library exception to the tree, most specific first."""
+    # Imported here so that importing store.errors stays cheap and library-free.
+    from clickhouse_connect.driver import exceptions as cc
+
+    if isinstance(exc, StoreError):
+        return exc
+    text = str(exc)
+    if "EmbeddedServer already initialized with path" in text:
+        return StoreConfigError(f"chDB opens one data directory per process: {text}")
+    if isinstance(exc, cc.OperationalError | ConnectionError | TimeoutError | OSError):
+        return StoreUnavailableError(text)
+    if isinstance(exc, cc.DatabaseError):
+        code = _ENGINE_CODE.search(text)
+        if code and int(code.group(1)) in _RETRYABLE_CODES:
+            return StoreUnavailableError(text)
+        return StoreQueryError(text)
+    if isinstance(exc, cc.ProgrammingError | cc.DataError):
+        return StoreQueryError(text)
+    if isinstance(exc, cc.ClickHouseError):
+        return StoreUnavailableError(text)
+    return StoreError(f"{type(exc).__name__}: {text}")
+
+
+@contextmanager
+def translated() -> Iterator[None]:
+    """Run a block and re-raise library exceptions as StoreError."""
+    try:
+        yield
+    except StoreError:
+        raise
+    except Exception as exc:
+        raise translate(exc) from exc

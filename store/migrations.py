@@ -1,0 +1,99 @@
+"""Versioned, idempotent schema migrations, applied at start-up.
+
+Every statement is `IF NOT EXISTS`/`IF EXISTS`, so a start that died half-way simply runs
+again; a version is recorded in `schema_migrations` only after all its statements ran.
+After the versions, `reconcile` makes the running tables match the config: the optional
+day tier appears or stops being fed, and a changed retention becomes `ALTER … MODIFY TTL`.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from clickhouse_connect.driver.client import Client
+
+from store import schema
+from store.db import database_name
+from store.errors import translated
+from store.settings import StoreSettings
+
+_TTL_IN_ENGINE = re.compile(r" TTL (.+?)(?: SETTINGS |$)")
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    statements: Callable[[StoreSettings, str], list[str]]
+
+
+def _initial(settings: StoreSettings, database: str) -> list[str]:
+    return schema.create_all_sql(settings, database)
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "raw points, 5m/1h(/1d) rollups, latest, poll status, host info, alerts",
+              _initial),
+)
+
+
+@dataclass
+class MigrationReport:
+    applied: list[int] = field(default_factory=list)
+    ttl_changed: list[str] = field(default_factory=list)
+    views_dropped: list[str] = field(default_factory=list)
+
+
+def migrate(client: Client, settings: StoreSettings, *, clock: Callable[[], float] = time.time
+            ) -> MigrationReport:
+    """Bring the database to the latest version and the configured tiers and TTLs."""
+    database = database_name(settings)
+    report = MigrationReport()
+    with translated():
+        for statement in schema.create_table_sql(schema.MIGRATIONS_TABLE, settings, database):
+            client.command(statement)
+        done = {int(row[0]) for row in client.query(schema.APPLIED_VERSIONS_SQL).result_rows}
+        for migration in MIGRATIONS:
+            if migration.version in done:
+                continue
+            for statement in migration.statements(settings, database):
+                client.command(statement)
+            client.insert(
+                "schema_migrations", [[migration.version, migration.name, int(clock())]],
+                column_names=["version", "name", "applied_at"],
+            )
+            report.applied.append(migration.version)
+        reconcile(client, settings, database, report)
+    return report
+
+
+def current_ttls(client: Client, settings: StoreSettings) -> dict[str, str | None]:
+    """TTL expression of every table in the database as the engine prints it back."""
+    rows = client.query(schema.ENGINE_FULL_SQL).result_rows
+    ttls: dict[str, str | None] = {}
+    for name, engine_full in rows:
+        match = _TTL_IN_ENGINE.search(str(engine_full))
+        ttls[str(name)] = match.group(1).strip() if match else None
+    return ttls
+
+
+def reconcile(client: Client, settings: StoreSettings, database: str,
+              report: MigrationReport) -> None:
+    """Create enabled tiers, stop feeding disabled ones, apply changed TTLs."""
+    for statement in schema.create_all_sql(settings, database):
+        client.command(statement)
+    ttls = current_ttls(client, settings)
+    enabled = {v.name for v in schema.views_for(settings)}
+    for view in schema.SCHEMA.views:
+        if view.name not in enabled and view.name in ttls:
+            client.command(schema.drop_view_sql(view, settings))
+            report.views_dropped.append(view.name)
+    for table in schema.tables_for(settings):
+        wanted = table.ttl_expr(settings)
+        have = ttls.get(schema.storage_name(table.name, settings))
+        if wanted is not None and have != wanted:
+            client.command(schema.modify_ttl_sql(table, settings))
+            report.ttl_changed.append(table.name)

@@ -1,0 +1,269 @@
+"""Every read of stored data. Values always travel as bound parameters (`{name:Type}`);
+the only identifiers in SQL text are table names from the fixed `_TIERS` map below.
+
+Resolution: `series` picks the bucket width from the range so that no series returns more
+than `max_points`, and reads the coarsest table whose resolution divides that width:
+raw below 5-minute buckets (ranges up to ~3.5 days at 1,000 points), then the 5-minute,
+1-hour and (if enabled) 1-day rollups. A 1-year chart therefore reads ~9k hourly rows.
+
+p95/p99 (`summary`): exact over raw rows for ranges up to `SUMMARY_RAW_MAX_S` (3 days);
+beyond that they come from the t-digest sketch kept per hour in the 1-hour tier
+(`quantileTDigestState(value)` over raw values, merged at query time), because
+percentiles of 5-minute averages read about 2 points low (measured) and raw rows are gone
+after the raw TTL. The sketch's error is ~0.02-0.17 points on percentages (measured).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from clickhouse_connect.driver.client import Client
+
+from store.errors import StoreQueryError, translated
+from store.records import AlertEvent
+from store.rows import (
+    CatalogRow,
+    HostInfoRow,
+    LatestRow,
+    PollStatusRow,
+    Resolution,
+    Series,
+    SeriesPoint,
+    Summary,
+    TableStats,
+    TopRow,
+)
+
+SUMMARY_RAW_MAX_S = 3 * 86_400
+TOP_RAW_MAX_S = 6 * 3_600
+TOP_5M_MAX_S = 7 * 86_400
+_NICE_STEPS = (10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200,
+               86400)
+# Tier -> (table, native step, avg/min/max expressions). Raw rows are single values.
+_TIERS: dict[Resolution, tuple[str, int, str, str, str]] = {
+    "raw": ("points", 10, "avg(value)", "min(value)", "max(value)"),
+    "5m": ("points_5m", 300, "sum(sum) / sum(count)", "min(min)", "max(max)"),
+    "1h": ("points_1h", 3600, "sum(sum) / sum(count)", "min(min)", "max(max)"),
+    "1d": ("points_1d", 86400, "sum(sum) / sum(count)", "min(min)", "max(max)"),
+}
+_RANGE = "ts >= fromUnixTimestamp({start:Int64}) AND ts < fromUnixTimestamp({end:Int64})"
+_SERIES_KEY = "metric = {metric:String} AND host = {host:String} AND dev = {dev:String}"
+
+
+def _rows(client: Client, sql: str, params: dict[str, Any] | None = None) -> list[Any]:
+    with translated():
+        return list(client.query(sql, parameters=params or {}).result_rows)
+
+
+def _bounds(start: float, end: float) -> dict[str, int]:
+    if end <= start:
+        raise StoreQueryError(f"empty range: start {start} >= end {end}")
+    return {"start": math.floor(start), "end": math.ceil(end)}
+
+
+def latest_all(client: Client) -> list[LatestRow]:
+    """Current value of every metric of every host, from the `latest` table."""
+    with translated():
+        columns = client.query(
+            "SELECT host, metric, dev, toFloat64(toUnixTimestamp(max(ts))), argMaxMerge(value) "
+            "FROM latest GROUP BY host, metric, dev ORDER BY host, metric, dev"
+        ).result_columns
+    return list(map(LatestRow, *columns)) if columns else []
+
+
+def latest_host(client: Client, host: str) -> list[LatestRow]:
+    rows = _rows(
+        client,
+        "SELECT host, metric, dev, toFloat64(toUnixTimestamp(max(ts))), argMaxMerge(value) "
+        "FROM latest WHERE host = {host:String} GROUP BY host, metric, dev "
+        "ORDER BY metric, dev",
+        {"host": host},
+    )
+    return [LatestRow(*r) for r in rows]
+
+
+def choose_resolution(start: float, end: float, max_points: int,
+                      day_tier: bool = False) -> tuple[Resolution, int]:
+    """(tier, bucket width in seconds) so that [start, end) yields at most max_points."""
+    span = max(1.0, end - start)
+    wanted = span / max(1, max_points - 1)  # -1: an unaligned start adds a partial bucket
+    step = next((s for s in _NICE_STEPS if s >= wanted), 0)
+    if step == 0:
+        step = 86400 * math.ceil(wanted / 86400)
+    if step % 86400 == 0 and day_tier:
+        return "1d", step
+    if step % 3600 == 0:
+        return "1h", step
+    if step % 300 == 0:
+        return "5m", step
+    return "raw", step
+
+
+def series(client: Client, host: str, metric: str, dev: str | None, start: float, end: float,
+           max_points: int = 1000, *, day_tier: bool = False) -> Series:
+    """Buckets of (avg, min, max) over [start, end); `dev=None` means the host-wide ''.
+
+    `day_tier=True` lets long ranges read the optional 1-day tier (when it is configured).
+    """
+    resolution, step = choose_resolution(start, end, max_points, day_tier)
+    table, _, avg, low, high = _TIERS[resolution]
+    params: dict[str, Any] = {**_bounds(start, end), "host": host, "metric": metric,
+                              "dev": dev or "", "step": step}
+    params["start"] -= params["start"] % step
+    rows = _rows(
+        client,
+        "SELECT toFloat64(toUnixTimestamp("
+        "toStartOfInterval(ts, toIntervalSecond({step:UInt32})))) AS bucket,"
+        f"  {avg}, {low}, {high} FROM {table} "
+        f"WHERE {_SERIES_KEY} AND {_RANGE} GROUP BY bucket ORDER BY bucket",
+        params,
+    )
+    return Series(host, metric, dev or "", resolution, step, [SeriesPoint(*r) for r in rows])
+
+
+def summary(client: Client, host: str, metric: str, dev: str | None, start: float,
+            end: float) -> Summary:
+    """avg/min/max/p95/p99/count over [start, end).
+
+    Up to SUMMARY_RAW_MAX_S: exact, from raw rows. Longer: from the 1-hour tier (range
+    widened to whole hours), min/max/avg/count exact, p95/p99 from the merged t-digest.
+    """
+    params: dict[str, Any] = {**_bounds(start, end), "host": host, "metric": metric,
+                              "dev": dev or ""}
+    if end - start <= SUMMARY_RAW_MAX_S:
+        sql = ("SELECT avg(value), min(value), max(value), "
+               "quantilesExact(0.95, 0.99)(value), count() "
+               f"FROM points WHERE {_SERIES_KEY} AND {_RANGE}")
+        resolution: Resolution = "raw"
+    else:
+        params["start"] -= params["start"] % 3600
+        sql = ("SELECT sum(sum) / sum(count), min(min), max(max), "
+               "quantilesTDigestMerge(0.95, 0.99)(digest), sum(count) "
+               f"FROM points_1h WHERE {_SERIES_KEY} AND {_RANGE}")
+        resolution = "1h"
+    avg, low, high, quantiles, count = _rows(client, sql, params)[0]
+    if not count:
+        return Summary(None, None, None, None, None, 0, resolution)
+    return Summary(avg, low, high, quantiles[0], quantiles[1], int(count), resolution)
+
+
+_TOP_BY = {"avg": ("avg(value)", "sum(sum) / sum(count)"),
+           "max": ("max(value)", "max(max)"),
+           "min": ("min(value)", "min(min)")}
+
+
+def top_hosts(client: Client, metric: str, start: float, end: float, n: int = 10,
+              by: str = "avg", dev: str | None = None) -> list[TopRow]:
+    """The n hosts with the highest `by` (avg, max, min) of a metric over [start, end).
+
+    `dev=None` takes every device of the host together (e.g. `max` = its busiest disk).
+    Windows up to 6 h read raw rows, up to 7 days the 5-minute tier, longer the hourly one.
+    """
+    if by not in _TOP_BY:
+        raise StoreQueryError(f"top_hosts by must be one of {sorted(_TOP_BY)}, not {by!r}")
+    span = end - start
+    table = ("points" if span <= TOP_RAW_MAX_S
+             else "points_5m" if span <= TOP_5M_MAX_S else "points_1h")
+    expr = _TOP_BY[by][0 if table == "points" else 1]
+    rows = _rows(
+        client,
+        f"SELECT host, {expr} AS v FROM {table} WHERE metric = {{metric:String}} "
+        f"AND ({{dev:Nullable(String)}} IS NULL OR dev = {{dev:Nullable(String)}}) AND {_RANGE} "
+        "GROUP BY host ORDER BY v DESC, host LIMIT {n:UInt32}",
+        {**_bounds(start, end), "metric": metric, "dev": dev, "n": n},
+    )
+    return [TopRow(*r) for r in rows]
+
+
+_POLL_COLUMNS = ("host, toFloat64(toUnixTimestamp(ts)), state, reason, "
+                 "duration_s, failed_sections")
+
+
+def _poll_row(row: Any) -> PollStatusRow:
+    host, ts, state, reason, duration, failed = row
+    return PollStatusRow(host, ts, state, reason, duration, tuple(failed))
+
+
+def poll_history(client: Client, host: str, start: float, end: float,
+                 limit: int = 1000) -> list[PollStatusRow]:
+    """Polls of one host in [start, end), newest first."""
+    rows = _rows(
+        client,
+        f"SELECT {_POLL_COLUMNS} FROM poll_status WHERE host = {{host:String}} AND {_RANGE} "
+        "ORDER BY ts DESC LIMIT {limit:UInt32}",
+        {**_bounds(start, end), "host": host, "limit": limit},
+    )
+    return [_poll_row(r) for r in rows]
+
+
+def last_poll_all(client: Client) -> list[PollStatusRow]:
+    """The latest poll of every host (FINAL: one row per host, ~thousands of rows)."""
+    rows = _rows(client, f"SELECT {_POLL_COLUMNS} FROM poll_latest FINAL ORDER BY host")
+    return [_poll_row(r) for r in rows]
+
+
+def host_infos(client: Client) -> list[HostInfoRow]:
+    rows = _rows(
+        client,
+        "SELECT host, toFloat64(toUnixTimestamp(ts)), os_name, kernel, arch, cpus, cpu_model, "
+        "memory_bytes, toFloat64(toUnixTimestamp(boot_time)) FROM host_info FINAL ORDER BY host",
+    )
+    return [HostInfoRow(*r) for r in rows]
+
+
+def metric_catalog_in_store(client: Client) -> list[CatalogRow]:
+    """Distinct (host, metric, dev) with a current value."""
+    rows = _rows(client, "SELECT DISTINCT host, metric, dev FROM latest "
+                         "ORDER BY host, metric, dev")
+    return [CatalogRow(*r) for r in rows]
+
+
+def alert_events(client: Client, host: str | None = None, rule: str | None = None,
+                 start: float = 0.0, end: float | None = None,
+                 limit: int = 1000) -> list[AlertEvent]:
+    """Alert history in [start, end), newest first, optionally for one host and/or rule."""
+    end_ms = 2**62 if end is None else math.ceil(end * 1000)
+    rows = _rows(
+        client,
+        "SELECT toFloat64(toUnixTimestamp64Milli(ts)) / 1000, host, rule, severity, state, "
+        "value, threshold, message, labels FROM alert_events "
+        "WHERE ts >= fromUnixTimestamp64Milli({start:Int64}) "
+        "AND ts < fromUnixTimestamp64Milli({end:Int64}) "
+        "AND ({host:Nullable(String)} IS NULL OR host = {host:Nullable(String)}) "
+        "AND ({rule:Nullable(String)} IS NULL OR rule = {rule:Nullable(String)}) "
+        "ORDER BY ts DESC LIMIT {limit:UInt32}",
+        {"start": math.floor(start * 1000), "end": end_ms, "host": host, "rule": rule,
+         "limit": limit},
+    )
+    return [
+        AlertEvent(ts, host, rule, severity, state, value, threshold, message, dict(labels))
+        for ts, host, rule, severity, state, value, threshold, message, labels in rows
+    ]
+
+
+def table_stats(client: Client) -> list[TableStats]:
+    """Rows and bytes of every table of the database, from its active parts."""
+    rows = _rows(
+        client,
+        "SELECT t.name, sum(p.rows), sum(p.bytes_on_disk), sum(p.data_uncompressed_bytes) "
+        "FROM system.tables AS t LEFT JOIN system.parts AS p "
+        "ON p.database = t.database AND p.table = t.name AND p.active "
+        "WHERE t.database = currentDatabase() AND t.engine NOT IN ('MaterializedView') "
+        "GROUP BY t.name ORDER BY t.name",
+    )
+    return [TableStats(str(n), int(r), int(b), int(u)) for n, r, b, u in rows]
+
+
+def time_range(client: Client, table: str) -> tuple[float | None, float | None]:
+    """Oldest and newest `ts` of one of our time-keyed tables (name from the schema only)."""
+    if table not in {"points", "points_5m", "points_1h", "points_1d", "latest", "poll_status",
+                     "alert_events", "host_info"}:
+        raise StoreQueryError(f"not a time-keyed table: {table!r}")
+    ((oldest, newest, count),) = _rows(
+        client,
+        f"SELECT toFloat64(toUnixTimestamp(min(ts))), toFloat64(toUnixTimestamp(max(ts))), "
+        f"count() FROM {table}",
+    )
+    return (oldest, newest) if count else (None, None)
+

@@ -1,0 +1,88 @@
+"""Records the store keeps besides points, and how every record becomes a stored row.
+
+Rows are kept as JSON-able primitives (str, int, float, None, list, dict) until the insert,
+so a batch can be spooled to disk and replayed unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from poller.points import HostInfo, Point, PollStatus
+
+Row = list[Any]
+
+POINT_COLUMNS = ("metric", "host", "dev", "ts", "value")
+STATUS_COLUMNS = ("host", "ts", "state", "reason", "duration_s", "failed_sections")
+HOST_INFO_COLUMNS = (
+    "host", "ts", "os_name", "kernel", "arch", "cpus", "cpu_model", "memory_bytes", "boot_time",
+)
+ALERT_COLUMNS = (
+    "ts", "host", "rule", "severity", "state", "value", "threshold", "message", "labels",
+)
+
+
+@dataclass(frozen=True)
+class AlertEvent:
+    """One alert state transition (or reminder), as the alert engine reports it.
+
+    `state` is the state entered: 'pending', 'firing', 'resolved', 'inactive', or a
+    notification outcome the engine wants in history; `value`/`threshold` are None when
+    the rule is not numeric (host down, host key changed).
+    """
+
+    ts: float
+    host: str
+    rule: str
+    severity: str
+    state: str
+    value: float | None = None
+    threshold: float | None = None
+    message: str = ""
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+def round_significant(value: float, digits: int | None) -> float:
+    """Keep `digits` significant digits: noise below that only costs disk (see bench/)."""
+    if digits is None or value == 0.0 or value != value:
+        return value
+    return float(f"{value:.{digits}g}")
+
+
+def point_columns(points: Sequence[Point], digits: int | None) -> list[list[Any]]:
+    """Column-oriented points; ts truncated to whole seconds (DateTime)."""
+    if not points:
+        return [[] for _ in POINT_COLUMNS]
+    metric, host, dev, ts, value = (list(c) for c in zip(*points, strict=True))
+    ts = [int(t) for t in ts]
+    if digits is not None:
+        value = [round_significant(v, digits) for v in value]
+    return [metric, host, dev, ts, value]
+
+
+def status_row(status: PollStatus) -> Row:
+    return [status.host, int(status.ts), str(status.state), status.reason,
+            float(status.duration_s), list(status.failed_sections)]
+
+
+def host_info_row(info: HostInfo) -> Row:
+    boot = None if info.boot_time is None else int(info.boot_time)
+    return [info.host, int(info.ts), info.os_name, info.kernel, info.arch, info.cpus,
+            info.cpu_model, info.memory_bytes, boot]
+
+
+def alert_row(event: AlertEvent) -> Row:
+    return [event.ts, event.host, event.rule, event.severity, event.state, event.value,
+            event.threshold, event.message, dict(event.labels)]
+
+
+def for_insert(table: str, columns: list[list[Any]]) -> list[list[Any]]:
+    """Last conversion before the driver: DateTime64 wants datetime objects, not floats."""
+    if table != "alert_events":
+        return columns
+    converted = list(columns)
+    converted[0] = [datetime.fromtimestamp(t, tz=UTC) for t in columns[0]]
+    return converted
