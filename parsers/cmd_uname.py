@@ -27,8 +27,9 @@ def parse(text: str) -> Uname:
     # -v comes on its own line because the version string does contain spaces.
     fields = lines[0].split() if lines else []
     if len(fields) != 4:
-        raise ParseError(SOURCE, "expected 'sysname nodename release machine'",
-                         lines[0] if lines else "")  # fmt: skip
+        raise ParseError(
+            SOURCE, "expected 'sysname nodename release machine'", lines[0] if lines else ""
+        )
     version = lines[1].strip() if len(lines) > 1 and lines[1].strip() else None
     sysname, nodename, release, machine = fields
     return Uname(sysname, nodename, release, machine, version)

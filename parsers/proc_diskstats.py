@@ -72,9 +72,20 @@ def _device(fields: list[str], line: str) -> tuple[str, DiskStats]:
         # 2.6.0-2.6.24 partition line: reads, sectors read, writes, sectors written
         major, minor, reads, rsect, writes, wsect = map(int, fields[:2] + fields[3:])
         stats = DiskStats(
-            major, minor, reads, None, rsect * SECTOR_BYTES, None,
-            writes, None, wsect * SECTOR_BYTES, None, None, None, None,
-        )  # fmt: skip
+            major,
+            minor,
+            reads,
+            None,
+            rsect * SECTOR_BYTES,
+            None,
+            writes,
+            None,
+            wsect * SECTOR_BYTES,
+            None,
+            None,
+            None,
+            None,
+        )
         return fields[2], stats
     if n == 15:
         # 2.4 kernels kept the same counters in /proc/partitions, whose 3rd column is the
@@ -92,12 +103,23 @@ def _full(fields: list[str], line: str) -> DiskStats:
     d = len(v) >= 17  # discard columns, 4.18+
     f = len(v) >= 19  # flush columns, 5.5+
     return DiskStats(
-        v[0], v[1], v[2], v[3], v[4] * SECTOR_BYTES, v[5] / MS,
-        v[6], v[7], v[8] * SECTOR_BYTES, v[9] / MS, v[10], v[11] / MS, v[12] / MS,
+        v[0],
+        v[1],
+        v[2],
+        v[3],
+        v[4] * SECTOR_BYTES,
+        v[5] / MS,
+        v[6],
+        v[7],
+        v[8] * SECTOR_BYTES,
+        v[9] / MS,
+        v[10],
+        v[11] / MS,
+        v[12] / MS,
         discards_completed_total=v[13] if d else None,
         discards_merged_total=v[14] if d else None,
         discarded_bytes_total=v[15] * SECTOR_BYTES if d else None,
         discard_time_seconds_total=v[16] / MS if d else None,
         flush_requests_total=v[17] if f else None,
         flush_time_seconds_total=v[18] / MS if f else None,
-    )  # fmt: skip
+    )

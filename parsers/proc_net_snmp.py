@@ -36,8 +36,9 @@ def parse_pairs(text: str, source: str) -> dict[str, dict[str, int]]:
         proto2, _, values = values_line.partition(":")
         keys, numbers = names.split(), values.split()
         if proto != proto2 or not proto or len(keys) != len(numbers):
-            raise ParseError(source, f"header and values do not match for {proto[:40]!r}",
-                             values_line)  # fmt: skip
+            raise ParseError(
+                source, f"header and values do not match for {proto[:40]!r}", values_line
+            )
         try:
             protocols[proto.strip()] = dict(zip(keys, map(int, numbers), strict=True))
         except ValueError as exc:

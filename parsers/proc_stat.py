@@ -15,8 +15,17 @@ USER_HZ: Final = 100.0
 # Column order of a `cpu` line; kernels older than the version noted print fewer columns:
 # iowait 2.5.41, irq/softirq 2.6.0, steal 2.6.11, guest 2.6.24, guest_nice 2.6.33.
 CPU_MODES: Final = (
-    "user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal", "guest", "guest_nice",
-)  # fmt: skip
+    "user",
+    "nice",
+    "system",
+    "idle",
+    "iowait",
+    "irq",
+    "softirq",
+    "steal",
+    "guest",
+    "guest_nice",
+)
 _COUNTERS: Final = {
     "ctxt": "context_switches_total",
     "processes": "forks_total",

@@ -1,0 +1,40 @@
+"""Sections from a saved /proc tree or a saved probe capture, for `sshmon replay` and tests.
+
+The only I/O on the parsing path lives here: parsers/ stays pure.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from parsers.frame import MARK, Section, split
+from poller.probe import FAST_FILES, SLOW_FILES
+
+_FAST_PATHS = {path: name for name, path in FAST_FILES.items()}
+
+
+def sections_from_root(root: Path) -> dict[str, Section]:
+    """Read ROOT/proc/stat, ROOT/etc/os-release, … as the probe would on a target.
+
+    A missing or unreadable file is simply absent, as on a target without it; command
+    sections (df, uname, cpuinfo) are absent because no command runs against a tree.
+    """
+    sections: dict[str, Section] = {}
+    for name, path in (*FAST_FILES.items(), *SLOW_FILES.items()):
+        try:
+            raw = (root / path.lstrip("/")).read_bytes()
+        except OSError:
+            continue
+        sections[name] = Section(name, raw.decode("utf-8", errors="replace"))
+    return sections
+
+
+def sections_from_capture(text: str) -> dict[str, Section]:
+    """Sections of one poll's raw framed output (`sshmon probe --raw`); {} if none."""
+    prefix = f"{MARK} "
+    for line in text.split("\n"):
+        if line.startswith(prefix):
+            words = line.split()
+            if len(words) >= 3 and words[2] == "begin":
+                return dict(split(text, words[1], _FAST_PATHS).sections)
+    return {}
