@@ -256,3 +256,10 @@ class LocalLink:
             shell, self._shell = self._shell, None
             shell.close()
             await shell.wait()
+
+
+def link_for(host: Host, connect: Connect, clock: Callable[[], float]) -> SshLink | LocalLink:
+    """The link a host's `transport:` asks for."""
+    if host.transport == "local":
+        return LocalLink(host)
+    return SshLink(host, connect, clock)

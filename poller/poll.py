@@ -1,0 +1,189 @@
+"""One host's polls: link → framed output → readings → points, plus reconnect backoff.
+
+`HostPoller.poll()` is what the scheduler calls on every tick of a host. It never raises for
+anything a target or the network does: every failure comes back as a `PollOutcome` whose
+status names the failure (poller/errors.py). The clock and the RNG are injected (rule 10).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from parsers.frame import split
+from parsers.sections import parse_all
+from poller import probe
+from poller.derive import Snapshot, derive, host_info
+from poller.errors import PollError, ProbeFailed
+from poller.inventory import Host
+from poller.points import HostInfo, HostState, Point, PollStatus
+from poller.transport import Mode, RawPoll
+
+log = logging.getLogger(__name__)
+
+FAST_PATHS = {path: name for name, path in probe.FAST_FILES.items()}
+SLOW_SECTIONS = frozenset((*probe.SLOW_FILES, *probe.SLOW_COMMANDS))
+BACKOFF_BASE_S = 1.0
+BACKOFF_CAP_S = 300.0
+
+
+class Clock(Protocol):
+    def monotonic(self) -> float: ...
+    def time(self) -> float: ...
+
+
+class Link(Protocol):
+    mode: Mode
+
+    @property
+    def connected(self) -> bool: ...
+    async def poll(self, nonce: str, *, slow: bool) -> RawPoll: ...
+    async def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class PollOutcome:
+    """Everything one poll produced, handed to the sink (writer, alerts, live view)."""
+
+    status: PollStatus
+    points: list[Point] = field(default_factory=list)
+    host_info: HostInfo | None = None
+    readings: Mapping[str, object] = field(default_factory=dict)
+    failures: Mapping[str, str] = field(default_factory=dict)
+    raw: bytes | None = None  # only when asked for (`sshmon probe --raw`)
+    connect_s: float | None = None  # set when this poll (re)connected
+    schedule_lag_s: float = 0.0  # how late after its tick the poll started (scheduler)
+
+
+def backoff_s(failures: int, rng: random.Random) -> float:
+    """Delay before reconnect attempt `failures`+1: exponential, capped, with jitter so a
+    fleet that lost its network does not come back in one synchronised wave."""
+    ceiling = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** max(0, failures - 1))
+    return float(ceiling * (0.5 + rng.random() / 2))
+
+
+class HostPoller:
+    """Polls one host through its link; keeps what rates and slow sections need."""
+
+    def __init__(
+        self,
+        host: Host,
+        link: Link,
+        clock: Clock,
+        rng: random.Random | None = None,
+        nonce: Callable[[], str] = probe.new_nonce,
+    ) -> None:
+        self.host = host
+        self.link = link
+        self._clock = clock
+        self._rng = rng or random.Random()
+        self._nonce = nonce
+        self._previous: Snapshot | None = None
+        self._slow: dict[str, object] = {}
+        self._polls_on_link = 0
+        self._failures = 0
+        self._retry_at = float("-inf")
+        self._last_error: PollError | None = None
+
+    async def poll(self, *, keep_raw: bool = False, force_slow: bool = False) -> PollOutcome:
+        started, ts = self._clock.monotonic(), self._clock.time()
+        if started < self._retry_at and self._last_error is not None:
+            wait = self._retry_at - started
+            reason = f"{self._last_error.reason} (next attempt in {wait:.0f} s)"
+            return self._failed(ts, 0.0, self._last_error.state, reason)
+        # first poll of a connection, then every slow_every-th, includes the slow sections
+        slow = (
+            force_slow or not self.link.connected or self._polls_on_link % self.host.slow_every == 0
+        )
+        nonce = self._nonce()
+        try:
+            raw = await self.link.poll(nonce, slow=slow)
+        except PollError as exc:
+            return self._link_failed(exc, ts, started)
+        if raw.reconnected:
+            self._polls_on_link, self._failures = 0, 0
+            slow = True  # a reconnect always carries the slow sections (see above)
+        self._polls_on_link += 1
+        self._last_error = None
+        duration = self._clock.monotonic() - started
+        outcome = self._process(raw, nonce, ts, duration, slow)
+        if keep_raw:
+            outcome = _with_raw(outcome, raw)
+        return outcome
+
+    def _link_failed(self, exc: PollError, ts: float, started: float) -> PollOutcome:
+        now = self._clock.monotonic()
+        if not self.link.connected:
+            # the connection is gone (or never came): back off before the next connect
+            self._failures += 1
+            self._retry_at = now + backoff_s(self._failures, self._rng)
+            self._last_error = exc
+        return self._failed(ts, now - started, exc.state, exc.reason)
+
+    def _process(
+        self, raw: RawPoll, nonce: str, ts: float, duration: float, slow: bool
+    ) -> PollOutcome:
+        try:
+            readings, failures = self._readings(raw.output, nonce, slow)
+            current = Snapshot(ts=ts, readings=readings)
+            points = derive(self.host.name, self._previous, current)
+            info = host_info(self.host.name, ts, readings) if slow else None
+        except ProbeFailed as exc:
+            return self._failed(ts, duration, exc.state, exc.reason)
+        except Exception as exc:
+            # a bug in a parser or in derive must cost this poll, not the host's task
+            log.exception("processing a poll of %s failed", self.host.name)
+            return self._failed(ts, duration, HostState.PROBE_FAILED, f"internal error: {exc!r}")
+        self._previous = current
+        status = PollStatus(
+            self.host.name,
+            ts,
+            HostState.OK,
+            _failure_words(failures),
+            duration,
+            tuple(sorted(failures)),
+        )
+        connect_s = raw.connect_s if raw.reconnected else None
+        return PollOutcome(status, points, info, readings, failures, None, connect_s)
+
+    def _readings(
+        self, output: bytes, nonce: str, slow: bool
+    ) -> tuple[dict[str, object], dict[str, str]]:
+        # target output is untrusted: undecodable bytes become U+FFFD, never an exception
+        frames = split(output.decode("utf-8", errors="replace"), nonce, FAST_PATHS)
+        if not frames.sections:
+            raise ProbeFailed(
+                f"no framed probe sections in {len(output)} bytes of output (not a POSIX sh?)"
+            )
+        parsed = parse_all(frames.sections)
+        if slow:
+            self._slow = {k: v for k, v in parsed.readings.items() if k in SLOW_SECTIONS}
+        readings = {**self._slow, **parsed.readings}
+        return readings, parsed.failures
+
+    def _failed(self, ts: float, duration: float, state: HostState, reason: str) -> PollOutcome:
+        return PollOutcome(PollStatus(self.host.name, ts, state, reason, duration))
+
+    async def close(self) -> None:
+        await self.link.close()
+
+
+def _failure_words(failures: Mapping[str, str]) -> str:
+    if not failures:
+        return ""
+    return "sections skipped: " + "; ".join(f"{k}: {v}" for k, v in sorted(failures.items()))
+
+
+def _with_raw(outcome: PollOutcome, raw: RawPoll) -> PollOutcome:
+    return PollOutcome(
+        outcome.status,
+        outcome.points,
+        outcome.host_info,
+        outcome.readings,
+        outcome.failures,
+        raw.output,
+        outcome.connect_s,
+    )
