@@ -14,6 +14,7 @@ running the whole probe script as the command, and remembers that for the host.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol
@@ -81,7 +82,10 @@ class _SshShell:
         self._process = process
 
     def write(self, data: bytes) -> None:
-        self._process.stdin.write(data)
+        try:
+            self._process.stdin.write(data)
+        except BrokenPipeError as exc:  # asyncssh: "Channel not open for sending"
+            raise ChannelClosed("channel closed before the probe was sent", 0) from exc
 
     async def read_frame(self, marker: bytes, cap: int) -> bytes:
         return await read_frame(self._process.stdout, marker, cap)
@@ -192,7 +196,10 @@ class SshLink:
             probe.script(nonce, slow=slow), term_type=None, encoding=None, stderr=asyncssh.DEVNULL
         )
         try:
-            process.stdin.write_eof()
+            # our side has nothing to send; a channel the server already closed is
+            # reported by the read below
+            with contextlib.suppress(BrokenPipeError):
+                process.stdin.write_eof()
             marker = probe.done_marker(nonce)
             return await read_frame(process.stdout, marker, self.host.max_output_bytes)
         finally:

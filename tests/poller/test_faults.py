@@ -1,0 +1,158 @@
+"""Targets that misbehave: the host's poll fails with a reason; nothing else suffers."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncssh
+import pytest
+from fake_servers import FakeServer, capture_template, isolated_settings, start_fake_server
+
+from poller.inventory import Host
+from poller.points import HostState
+from poller.poll import HostPoller, PollOutcome
+from poller.scheduler import SystemClock, ssh_scheduler
+from poller.ssh import Connector
+from poller.transport import SshLink, link_for
+
+
+@pytest.fixture(scope="session")
+def template() -> bytes:
+    return asyncio.run(capture_template())
+
+
+@pytest.fixture
+async def fake(template: bytes) -> AsyncIterator[FakeServer]:
+    server = await start_fake_server(template)
+    yield server
+    await server.close()
+
+
+def _connector(fake: FakeServer, tmp_path: Path) -> Connector:
+    return Connector(isolated_settings(fake.known_hosts(tmp_path / "known_hosts")))
+
+
+def _poller(fake: FakeServer, behaviour: str, tmp_path: Path, **settings: object) -> HostPoller:
+    host = fake.host(behaviour, **settings)
+    clock = SystemClock()
+    return HostPoller(
+        host, link_for(host, _connector(fake, tmp_path).connect, time.monotonic), clock
+    )
+
+
+async def test_well_behaved_fake_target_polls_ok(fake: FakeServer, tmp_path: Path) -> None:
+    poller = _poller(fake, "good", tmp_path)
+    try:
+        first, second = await poller.poll(), await poller.poll()
+    finally:
+        await poller.close()
+    assert first.status.state is HostState.OK, first.status.reason
+    assert first.host_info is not None and first.host_info.kernel
+    assert second.status.state is HostState.OK
+    assert {p.metric for p in second.points} >= {"load1"}
+    assert poller.link.mode == "shell"
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "state", "words"),
+    [
+        ("hang", HostState.TIMEOUT, "did not finish in 1 s"),
+        ("slow", HostState.TIMEOUT, "did not finish in 1 s"),
+        ("close_mid_output", HostState.PROBE_FAILED, "channel closed after"),
+        ("garbage", HostState.PROBE_FAILED, "no framed probe sections"),
+        ("endless", HostState.PROBE_FAILED, "exceeded the 1048576-byte cap"),
+        ("nothing", HostState.PROBE_FAILED, "channel closed after 0 bytes"),
+    ],
+)
+async def test_misbehaving_target_fails_the_poll_with_a_reason(
+    fake: FakeServer, tmp_path: Path, behaviour: str, state: HostState, words: str
+) -> None:
+    poller = _poller(fake, behaviour, tmp_path)
+    try:
+        started = time.monotonic()
+        outcome = await poller.poll()
+        elapsed = time.monotonic() - started
+    finally:
+        await poller.close()
+    assert outcome.status.state is state
+    assert words in outcome.status.reason
+    assert outcome.points == []
+    assert elapsed < 3.0  # bounded by the 1 s poll timeout, never by the target
+
+
+@pytest.mark.parametrize("behaviour", ["long_line", "binary"])
+async def test_hostile_bytes_cost_at_most_one_section(
+    fake: FakeServer, tmp_path: Path, behaviour: str
+) -> None:
+    poller = _poller(fake, behaviour, tmp_path)
+    try:
+        outcome = await poller.poll()
+    finally:
+        await poller.close()
+    assert outcome.status.state is HostState.OK, outcome.status.reason
+    assert set(outcome.status.failed_sections) <= {"meminfo"}
+    assert {"stat", "loadavg", "net_dev"} <= set(outcome.readings)
+
+
+async def test_after_a_cut_off_poll_the_next_one_uses_a_fresh_channel(
+    fake: FakeServer, tmp_path: Path
+) -> None:
+    host = fake.host("endless", max_output_bytes=64 * 1024)
+    connector = _connector(fake, tmp_path)
+    connects = 0
+
+    async def counting_connect(h: Host) -> asyncssh.SSHClientConnection:
+        nonlocal connects
+        connects += 1
+        return await connector.connect(h)
+
+    poller = HostPoller(host, SshLink(host, counting_connect, time.monotonic), SystemClock())
+    try:
+        outcomes = [await poller.poll() for _ in range(3)]
+    finally:
+        await poller.close()
+    assert [o.status.state for o in outcomes] == [HostState.PROBE_FAILED] * 3
+    assert all("cap" in o.status.reason for o in outcomes)
+    # one connection throughout: a cut-off poll throws away the channel, not the connection
+    assert connects == 1
+
+
+async def test_server_that_refuses_shell_is_polled_through_exec(
+    template: bytes, tmp_path: Path
+) -> None:
+    server = await start_fake_server(template, refuse_shell=True)
+    poller = _poller(server, "good", tmp_path)
+    try:
+        outcomes = [await poller.poll(), await poller.poll()]
+    finally:
+        await poller.close()
+        await server.close()
+    assert [o.status.state for o in outcomes] == [HostState.OK, HostState.OK]
+    assert poller.link.mode == "exec"
+    assert outcomes[1].points
+
+
+async def test_bad_hosts_do_not_delay_good_ones(fake: FakeServer, tmp_path: Path) -> None:
+    """Real time: a hung, an endless and a garbage host beside two good ones."""
+    results: dict[str, list[PollOutcome]] = defaultdict(list)
+    scheduler = ssh_scheduler(
+        lambda o: results[o.status.host].append(o), _connector(fake, tmp_path)
+    )
+    hosts = [
+        fake.host(b, name=f"{b}-{i}", interval=0.3, timeout=0.8)
+        for i, b in enumerate(["good", "good", "hang", "endless", "garbage", "slow"])
+    ]
+    await scheduler.start(hosts)
+    await asyncio.sleep(2.0)  # real time is the point of this one test
+    await scheduler.stop()
+    for name in ("good-0", "good-1"):
+        good = results[name]
+        assert len(good) >= 5, [o.status for o in good]
+        assert all(o.status.state is HostState.OK for o in good)
+        assert max(o.schedule_lag_s for o in good) < 0.2
+    assert {o.status.state for o in results["hang-2"]} == {HostState.TIMEOUT}
+    assert {o.status.state for o in results["endless-3"]} == {HostState.PROBE_FAILED}
