@@ -88,9 +88,9 @@ def _device(fields: list[str], line: str) -> tuple[str, DiskStats]:
         )
         return fields[2], stats
     if n == 15:
-        # 2.4 kernels kept the same counters in /proc/partitions, whose 3rd column is the
-        # size in blocks and 4th the name (psutil test_emulate_kernel_2_4)
-        return fields[3], _full([fields[0], fields[1], *fields[4:]], line)
+        # 2.4 kernels kept these counters in /proc/partitions; read it as psutil does
+        # (test_emulate_kernel_2_4): name in column 4, reads in column 3, then the rest
+        return fields[3], _full([fields[0], fields[1], fields[2], *fields[4:14]], line)
     if n in (14, 18, 20):
         return fields[2], _full([fields[0], fields[1], *fields[3:]], line)
     raise ParseError(SOURCE, f"expected 7, 14, 18 or 20 columns, got {n}", line)

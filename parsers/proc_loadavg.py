@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Final
 
@@ -35,4 +36,6 @@ def parse(text: str) -> LoadAvg:
             runnable, entities = int(running), int(total)
     except ValueError as exc:
         raise ParseError(SOURCE, "malformed load line", line) from exc
+    if not all(math.isfinite(v) for v in (load1, load5, load15)):
+        raise ParseError(SOURCE, "load average is not a finite number", line)
     return LoadAvg(load1, load5, load15, runnable, entities)

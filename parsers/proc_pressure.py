@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Final
 
@@ -52,11 +53,11 @@ def _line(rest: str, line: str) -> PsiLine:
             raise ParseError(SOURCE, "expected key=value", line)
         values[key] = value
     try:
-        return PsiLine(
-            float(values["avg10"]),
-            float(values["avg60"]),
-            float(values["avg300"]),
-            int(values["total"]) / US,
-        )
+        averages = [float(values[k]) for k in ("avg10", "avg60", "avg300")]
+        total = int(values["total"])
     except (KeyError, ValueError) as exc:
         raise ParseError(SOURCE, "malformed pressure line", line) from exc
+    if not all(math.isfinite(v) for v in averages) or total < 0:
+        raise ParseError(SOURCE, "averages must be finite and total non-negative", line)
+    avg10, avg60, avg300 = averages
+    return PsiLine(avg10, avg60, avg300, total / US)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Final
 
@@ -27,6 +28,6 @@ def parse(text: str) -> Uptime:
         values = [float(f) for f in fields]
     except ValueError as exc:
         raise ParseError(SOURCE, "not a number", line) from exc
-    if values[0] != values[0] or values[0] < 0:  # NaN or negative: not an uptime
-        raise ParseError(SOURCE, "uptime must be a non-negative number", line)
+    if not all(math.isfinite(v) and v >= 0 for v in values):
+        raise ParseError(SOURCE, "expected non-negative finite seconds", line)
     return Uptime(*values)
