@@ -33,9 +33,16 @@ class StoreQueryError(StoreError):
     """The engine rejected a statement (a bug in sshmon or a schema drift)."""
 
 
+class StoreDataError(StoreQueryError):
+    """The rows themselves cannot be stored (wrong type, unparsable): retrying cannot help."""
+
+
 _ENGINE_CODE = re.compile(r"Code: (\d+)")
 # Network-ish codes worth retrying: 159 TIMEOUT_EXCEEDED, 209/210 socket, 241 memory, 243 disk.
 _RETRYABLE_CODES = frozenset({159, 209, 210, 241, 243})
+# Codes that blame the data: 6 CANNOT_PARSE_TEXT, 27 CANNOT_PARSE_INPUT_ASSERTION_FAILED,
+# 53 TYPE_MISMATCH, 70 CANNOT_CONVERT_TYPE, 72 CANNOT_PARSE_NUMBER, 321 VALUE_IS_OUT_OF_RANGE.
+_DATA_CODES = frozenset({6, 27, 53, 70, 72, 321})
 
 
 def translate(exc: BaseException) -> StoreError:
@@ -50,12 +57,17 @@ def translate(exc: BaseException) -> StoreError:
         return StoreConfigError(f"chDB opens one data directory per process: {text}")
     if isinstance(exc, cc.OperationalError | ConnectionError | TimeoutError | OSError):
         return StoreUnavailableError(text)
+    if isinstance(exc, cc.DataError | TypeError | ValueError):
+        # TypeError/ValueError: the driver could not serialize a value of the batch.
+        return StoreDataError(text)
     if isinstance(exc, cc.DatabaseError):
         code = _ENGINE_CODE.search(text)
         if code and int(code.group(1)) in _RETRYABLE_CODES:
             return StoreUnavailableError(text)
+        if code and int(code.group(1)) in _DATA_CODES:
+            return StoreDataError(text)
         return StoreQueryError(text)
-    if isinstance(exc, cc.ProgrammingError | cc.DataError):
+    if isinstance(exc, cc.ProgrammingError):
         return StoreQueryError(text)
     if isinstance(exc, cc.ClickHouseError):
         return StoreUnavailableError(text)

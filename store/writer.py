@@ -26,7 +26,7 @@ from clickhouse_connect.driver.client import Client
 from poller.points import HostInfo, Point, PollStatus
 from store import records
 from store.db import connect
-from store.errors import StoreError, StoreQueryError, translated
+from store.errors import StoreDataError, StoreError, translated
 from store.migrations import migrate
 from store.settings import StoreSettings
 from store.spool import Batch, Spool
@@ -197,7 +197,7 @@ class Writer:
             return
         try:
             self._insert(batch)
-        except StoreQueryError as exc:
+        except StoreDataError as exc:  # only bad rows are dropped; anything else may heal
             self._counters.dropped_bad_rows += batch.rows
             log.error("store rejected a batch of %d rows, dropped: %s", batch.rows, exc)
         except StoreError as exc:
@@ -215,7 +215,7 @@ class Writer:
                 continue
             try:
                 self._insert(batch)
-            except StoreQueryError as exc:
+            except StoreDataError as exc:
                 log.error("store rejected spooled batch %s, dropped: %s", entry.path, exc)
                 self._spool.discard(entry)
                 continue

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import time
+
+from clickhouse_connect.driver.client import Client
+from store_helpers import insert_points, make_points, scalar
+
+from store.migrations import MIGRATIONS, current_ttls, migrate
+from store.settings import RetentionSettings, StoreSettings
+
+
+def test_running_migrations_twice_changes_nothing(client: Client, settings: StoreSettings) -> None:
+    again = migrate(client, settings)
+    assert again.applied == [] and again.ttl_changed == [] and again.views_dropped == []
+    versions = client.query("SELECT version FROM schema_migrations").result_rows
+    assert sorted(v for (v,) in versions) == [m.version for m in MIGRATIONS]
+
+
+def test_changed_retention_alters_the_ttl_on_next_start(
+    client: Client, settings: StoreSettings
+) -> None:
+    shorter = settings.model_copy(update={"retention": RetentionSettings(raw_days=2)})
+    report = migrate(client, shorter)
+    assert report.ttl_changed == ["points", "latest"]
+    assert current_ttls(client, shorter)["points"] == "ts + toIntervalSecond(172800)"
+    assert migrate(client, shorter).ttl_changed == []
+
+
+def test_day_tier_is_fed_only_while_enabled(client: Client, settings: StoreSettings) -> None:
+    without = settings.model_copy(update={"retention": RetentionSettings(rollup_1d_days=None)})
+    assert migrate(client, without).views_dropped == ["mv_points_1d"]
+    insert_points(client, make_points(1, 1, 6))
+    assert scalar(client, "SELECT count() FROM points_1d") == 0
+    assert migrate(client, settings).views_dropped == []  # recreated
+    insert_points(client, make_points(1, 1, 6, seed=2, start=int(time.time())))
+    assert scalar(client, "SELECT sum(count) FROM points_1d") == 6
+
+
+def test_expired_rows_are_deleted_by_a_merge_after_the_ttl_shrinks(
+    client: Client, settings: StoreSettings
+) -> None:
+    now = int(time.time())
+    old = make_points(2, 2, 30, start=now - 3 * 86_400)
+    fresh = make_points(2, 2, 30, start=now - 600, seed=3)
+    insert_points(client, old)
+    insert_points(client, fresh)
+    client.command("OPTIMIZE TABLE points FINAL")
+    assert scalar(client, "SELECT count() FROM points") == len(old) + len(fresh)
+    # A config change to one day is applied as ALTER … MODIFY TTL on the next start …
+    migrate(client, settings.model_copy(update={"retention": RetentionSettings(raw_days=1)}))
+    client.command("OPTIMIZE TABLE points FINAL")
+    # … and the merge deletes what is older than a day, nothing else.
+    assert scalar(client, "SELECT count() FROM points") == len(fresh)
+    assert scalar(client, "SELECT min(ts) FROM points").timestamp() >= now - 600  # type: ignore[attr-defined]
+
+
+def test_ttl_in_seconds_expires_rows_of_every_tier(client: Client, settings: StoreSettings) -> None:
+    tiny = RetentionSettings(raw_days=1 / 86_400, rollup_5m_days=1 / 86_400,
+                             rollup_1h_days=1 / 86_400, rollup_1d_days=1 / 86_400)
+    migrate(client, settings.model_copy(update={"retention": tiny}))
+    insert_points(client, make_points(1, 1, 3, start=int(time.time()) - 7_200))
+    for table in ("points", "points_5m", "points_1h", "points_1d", "latest"):
+        client.command(f"OPTIMIZE TABLE {table} FINAL")
+        assert scalar(client, f"SELECT count() FROM {table}") == 0, table
