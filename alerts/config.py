@@ -1,0 +1,223 @@
+"""The `alerts:` section of the config file: rules, routes and the knobs around them.
+
+Validated through poller.yamlfile, so a bad rule says `inventory.yaml:42: alerts.rules.3.metric:
+unknown metric 'cpu_bsy_percent' in rule 'cpu' (did you mean cpu_busy_percent?)`.
+Shipped rules (alerts.defaults) are merged in first: `defaults: {cpu_busy: false}` turns one
+off, `defaults: {cpu_busy: {warning: 95}}` changes it, `defaults: false` drops them all, and a
+rule of your own with a shipped rule's name replaces it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import jinja2
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from alerts.state import Op, Severity
+from poller.catalog import METRICS
+from poller.yamlfile import ConfigError, Document, validate
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
+_UNIT_S = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+
+
+def _duration(value: Any) -> Any:
+    if isinstance(value, str):
+        match = _DURATION.match(value)
+        if not match:
+            raise ValueError("expected a duration like 30, '30s', '5m', '4h' or '1d'")
+        return float(match.group(1)) * _UNIT_S[match.group(2)]
+    return value
+
+
+Duration = Annotated[float, BeforeValidator(_duration), Field(ge=0, le=30 * 86400)]
+PollCondition = Literal["down", "auth_failed", "host_key_changed", "host_key_unknown", "stale"]
+Reduce = Literal["last", "avg", "hours_to_zero"]
+
+
+class Levels(BaseModel):
+    """Per-host or per-group thresholds that replace the rule's."""
+
+    model_config = ConfigDict(extra="forbid")
+    warning: float | None = None
+    critical: float | None = None
+
+
+class Scope(BaseModel):
+    """Which hosts a rule covers: all when every list is empty; otherwise any listed host, any
+    host in a listed group, or any host carrying all the listed labels; minus `exclude`."""
+
+    model_config = ConfigDict(extra="forbid")
+    hosts: list[str] = Field(default_factory=list)
+    groups: list[str] = Field(default_factory=list)
+    labels: dict[str, str] = Field(default_factory=dict)
+    exclude: list[str] = Field(default_factory=list)
+
+
+class Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    name: str = Field(pattern=NAME_PATTERN)
+    description: str = ""
+    enabled: bool = True
+    metric: str | None = None
+    poll: PollCondition | None = None
+    devices: list[str] = Field(default_factory=list, description="globs; empty = every device")
+    exclude_devices: list[str] = Field(default_factory=list)
+    op: Op = Op.GT
+    reduce: Reduce = "last"
+    window: Duration = 0.0
+    warning: float | None = None
+    critical: float | None = None
+    hysteresis: float = Field(default=0.0, ge=0)
+    for_: Duration = Field(default=0.0, alias="for")
+    resolve_after: Duration = 0.0
+    failures: int = Field(default=3, ge=1, le=1000, description="poll: down: failed polls in a row")
+    severity: Severity = Severity.CRITICAL
+    repeat: Duration | None = None
+    scope: Scope = Field(default_factory=Scope)
+    hosts: dict[str, Levels] = Field(default_factory=dict, description="per-host thresholds")
+    groups: dict[str, Levels] = Field(default_factory=dict, description="per-group thresholds")
+    labels: dict[str, str] = Field(default_factory=dict)
+    message: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Rule:
+        if (self.metric is None) == (self.poll is None):
+            raise ValueError("a rule needs exactly one of `metric:` or `poll:`")
+        if self.metric is not None and self.warning is None and self.critical is None:
+            raise ValueError("a metric rule needs `warning:` and/or `critical:`")
+        if self.reduce != "last" and self.window <= 0:
+            raise ValueError(f"`reduce: {self.reduce}` needs a `window:`")
+        if self.message is not None:
+            try:
+                jinja2.Environment().parse(self.message)
+            except jinja2.TemplateSyntaxError as exc:
+                raise ValueError(f"message template: {exc.message} (line {exc.lineno})") from exc
+        return self
+
+
+class Route(BaseModel):
+    """Where notifications go. Empty match lists match everything.
+
+    `urls` are Apprise URLs, or `env:NAME` to read one (or several, space separated) from the
+    environment; `tags` pick entries of the Apprise config file, so secrets stay out of here."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(pattern=NAME_PATTERN)
+    urls: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    severity: list[Severity] = Field(default_factory=list)
+    groups: list[str] = Field(default_factory=list)
+    labels: dict[str, str] = Field(default_factory=dict)
+    repeat: Duration | None = None
+
+    @model_validator(mode="after")
+    def _has_target(self) -> Route:
+        if not self.urls and not self.tags:
+            raise ValueError("a route needs `urls:` or `tags:` (from the Apprise config file)")
+        return self
+
+
+class Flap(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    changes: int = Field(default=4, ge=0, description="fire/resolve changes in `window` (0: off)")
+    window: Duration = 1800.0
+
+
+class Retry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    attempts: int = Field(default=5, ge=1, le=50)
+    first_delay: Duration = 2.0
+    max_delay: Duration = 300.0
+
+
+class AlertsConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+    defaults: bool | dict[str, bool | dict[str, Any]] = True
+    rules: list[Rule] = Field(default_factory=list)
+    routes: list[Route] = Field(default_factory=list)
+    repeat: Duration = 4 * 3600.0
+    flap: Flap = Flap()
+    retry: Retry = Retry()
+    stale_after: Duration = 300.0
+    series_gone_after: Duration = 900.0
+    apprise_config: str | None = None
+    # SQLAlchemy URL; default: sqlite in the data dir
+    db_url: str | None = None
+    link_base: str = "http://127.0.0.1:8080"
+
+    def route(self, name: str) -> Route:
+        for route in self.routes:
+            if route.name == name:
+                return route
+        raise KeyError(name)
+
+
+def load(
+    doc: Document,
+    hosts: frozenset[str] = frozenset(),
+    groups: frozenset[str] = frozenset(),
+    data: Any = None,
+) -> AlertsConfig:
+    """Validate `alerts:` of a loaded file, shipped rules merged in; ConfigError on problems."""
+    from alerts.defaults import merged_rules
+
+    section = data if data is not None else (doc.data or {}).get("alerts") or {}
+    if not isinstance(section, dict):
+        raise ConfigError([f"{doc.where(('alerts',))}: alerts: expected a mapping"])
+    config = validate(doc, AlertsConfig, section, loc=("alerts",))
+    rules = merged_rules(doc, config)
+    problems = [p for i, r in rules for p in _check_rule(doc, i, r, hosts, groups)]
+    names = [r.name for _, r in rules]
+    problems += [
+        f"{doc.where(('alerts', 'rules'))}: alerts.rules: rule {n!r} is defined twice"
+        for n in sorted({n for n in names if names.count(n) > 1})
+    ]
+    if problems:
+        raise ConfigError(problems)
+    return config.model_copy(update={"rules": [r for _, r in rules if r.enabled]})
+
+
+def _check_rule(
+    doc: Document,
+    loc: tuple[str | int, ...],
+    rule: Rule,
+    hosts: frozenset[str],
+    groups: frozenset[str],
+) -> list[str]:
+    problems: list[str] = []
+
+    def say(key: str, what: str) -> None:
+        where = (*loc, key)
+        problems.append(
+            f"{doc.where(where)}: {'.'.join(map(str, where))}: {what} in rule {rule.name!r}"
+        )
+
+    if rule.metric is not None and rule.metric not in METRICS:
+        close = difflib.get_close_matches(rule.metric, list(METRICS), n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        say("metric", f"unknown metric {rule.metric!r}{hint}")
+    if hosts:
+        for name in [*rule.hosts, *rule.scope.hosts]:
+            if name not in hosts:
+                say("hosts", f"no host named {name!r} in the inventory")
+    if groups:
+        for name in [*rule.groups, *rule.scope.groups]:
+            if name not in groups:
+                say("groups", f"no group named {name!r} in the inventory")
+    return problems
+
+
+def apprise_config_path(config: AlertsConfig, base: Path) -> Path | None:
+    if config.apprise_config is None:
+        return None
+    path = Path(config.apprise_config).expanduser()
+    return path if path.is_absolute() else base / path

@@ -1,0 +1,119 @@
+"""The relational side of alerts: silences, maintenance, acknowledgements, alert state and
+the delivery log, through SQLAlchemy 2.x (a SQLite file by default, PostgreSQL by URL).
+
+Small, slowly changing state that needs updates in place, which ClickHouse is bad at; the
+schema is created at start (create_all is idempotent).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Engine,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+)
+
+metadata = MetaData()
+
+silences = Table(
+    "alert_silences",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("matcher", JSON, nullable=False),  # {hosts, groups, rules, labels}
+    Column("starts_at", Float, nullable=False),
+    Column("ends_at", Float, nullable=False),
+    Column("comment", Text, nullable=False, default=""),
+    Column("author", String(200), nullable=False, default=""),
+    Column("created_at", Float, nullable=False),
+)
+
+maintenance = Table(
+    "alert_maintenance",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False),
+    Column("matcher", JSON, nullable=False),
+    Column("schedule", JSON, nullable=False),  # see silences.Schedule
+    Column("comment", Text, nullable=False, default=""),
+    Column("author", String(200), nullable=False, default=""),
+    Column("created_at", Float, nullable=False),
+    Column("expired_at", Float, nullable=True),
+)
+
+acks = Table(
+    "alert_acks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("rule", String(64), nullable=False),
+    Column("host", String(255), nullable=False),
+    Column("dev", String(512), nullable=False, default=""),
+    Column("author", String(200), nullable=False, default=""),
+    Column("comment", Text, nullable=False, default=""),
+    Column("created_at", Float, nullable=False),
+)
+
+alert_state = Table(
+    "alert_state",
+    metadata,
+    Column("rule", String(64), primary_key=True),
+    Column("host", String(255), primary_key=True),
+    Column("dev", String(512), primary_key=True),
+    Column("status", JSON, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+deliveries = Table(
+    "alert_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ts", Float, nullable=False, index=True),
+    Column("message_id", String(64), nullable=False, index=True),
+    Column("route", String(64), nullable=False),
+    Column("host", String(255), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("notify_type", String(16), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("ok", Boolean, nullable=False),
+    # sent, failed (will retry), gave_up, queued (left undelivered at shutdown)
+    Column("outcome", String(16), nullable=False),
+    Column("reason", Text, nullable=False, default=""),
+)
+
+
+class AlertsDB:
+    """One SQLAlchemy engine and the alerts schema on it."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine: Engine = create_engine(url)
+        if url.startswith("sqlite"):
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        metadata.create_all(self.engine)
+
+    @classmethod
+    def in_dir(cls, data_dir: Path) -> AlertsDB:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        return cls(f"sqlite:///{data_dir / 'alerts.db'}")
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
+    # WAL lets the CLI read while `sshmon run` writes; busy_timeout waits instead of failing
+    cursor = dbapi_conn.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()

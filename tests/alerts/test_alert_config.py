@@ -1,0 +1,159 @@
+"""The `alerts:` section: shipped rules, patches, and errors that name file, line and key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alerts_helpers import config_from_yaml, host
+
+from alerts.config import AlertsConfig
+from alerts.defaults import SHIPPED
+from alerts.rules import compile_rule
+from alerts.state import Severity
+from poller.yamlfile import ConfigError
+
+
+def problems(tmp_path: Path, text: str, **kw: list[str]) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        config_from_yaml(tmp_path, text, **kw)
+    return info.value.problems
+
+
+def test_shipped_rules_are_on_by_default(tmp_path: Path) -> None:
+    config = config_from_yaml(tmp_path, "hosts: {a: {}}\n")
+    assert [r.name for r in config.rules] == [d["name"] for d in SHIPPED]
+
+
+def test_unknown_metric_names_file_line_key_and_rule_with_a_suggestion(tmp_path: Path) -> None:
+    text = (
+        "hosts: {a: {}}\n"
+        "alerts:\n"
+        "  rules:\n"
+        "    - name: busy\n"
+        "      metric: cpu_bsy_percent\n"
+        "      warning: 90\n"
+    )
+    [problem] = problems(tmp_path, text)
+    assert problem.startswith(f"{tmp_path / 'inventory.yaml'}:5: alerts.rules.0.metric: ")
+    assert "unknown metric 'cpu_bsy_percent'" in problem
+    assert "rule 'busy'" in problem
+    assert "did you mean cpu_busy_percent?" in problem
+
+
+def test_a_misspelt_key_in_a_rule_is_reported_at_its_line(tmp_path: Path) -> None:
+    text = (
+        "alerts:\n"
+        "  rules:\n"
+        "    - name: busy\n"
+        "      metric: cpu_busy_percent\n"
+        "      warning: 90\n"
+        "      threshhold: 3\n"
+    )
+    [problem] = problems(tmp_path, text)
+    assert problem.startswith(
+        f"{tmp_path / 'inventory.yaml'}:6: alerts.rules.0.threshhold: unknown key"
+    )
+
+
+def test_a_bad_duration_and_a_missing_threshold_are_both_reported(tmp_path: Path) -> None:
+    text = "alerts:\n  repeat: soon\n  rules:\n    - name: busy\n      metric: cpu_busy_percent\n"
+    found = problems(tmp_path, text)
+    assert any(":2: alerts.repeat: " in p and "duration" in p for p in found)
+    assert any(":4: alerts.rules.0" in p and "warning" in p for p in found)
+
+
+def test_overrides_naming_unknown_hosts_are_caught(tmp_path: Path) -> None:
+    text = (
+        "alerts:\n"
+        "  rules:\n"
+        "    - name: busy\n"
+        "      metric: cpu_busy_percent\n"
+        "      warning: 90\n"
+        "      hosts: {db-9: {warning: 99}}\n"
+    )
+    [problem] = problems(tmp_path, text, hosts=["db-1"])
+    assert ":6: alerts.rules.0.hosts: no host named 'db-9'" in problem
+
+
+def test_defaults_can_be_patched_disabled_or_dropped(tmp_path: Path) -> None:
+    config = config_from_yaml(
+        tmp_path,
+        "alerts:\n  defaults:\n    cpu_busy: {warning: 95}\n    swap_used: false\n",
+    )
+    names = {r.name: r for r in config.rules}
+    assert "swap_used" not in names
+    assert (names["cpu_busy"].warning, names["cpu_busy"].critical) == (95, 98)
+    assert config_from_yaml(tmp_path, "alerts:\n  defaults: false\n").rules == []
+
+
+def test_a_bad_patch_of_a_shipped_rule_points_at_the_patch(tmp_path: Path) -> None:
+    [problem] = problems(tmp_path, "alerts:\n  defaults:\n    cpu_busy: {warning: lots}\n")
+    assert ":3: alerts.defaults.cpu_busy.warning: " in problem
+
+
+def test_a_rule_of_your_own_replaces_the_shipped_one_of_that_name(tmp_path: Path) -> None:
+    config = config_from_yaml(
+        tmp_path,
+        "alerts:\n  rules:\n    - {name: memory_used, metric: mem_used_percent, critical: 99}\n",
+    )
+    [rule] = [r for r in config.rules if r.name == "memory_used"]
+    assert (rule.warning, rule.critical) == (None, 99)
+
+
+def test_group_then_host_overrides_replace_only_the_levels_they_set(tmp_path: Path) -> None:
+    config = config_from_yaml(
+        tmp_path,
+        "alerts:\n  defaults: false\n  rules:\n"
+        "    - name: fs\n      metric: fs_used_percent\n      warning: 80\n      critical: 90\n"
+        "      groups: {db: {warning: 90, critical: 97}}\n"
+        "      hosts: {db-1: {critical: 99}}\n",
+    )
+    rule = config.rules[0]
+    db1 = compile_rule(rule, host("db-1", ("db",)), config)
+    db2 = compile_rule(rule, host("db-2", ("db",)), config)
+    web = compile_rule(rule, host("web-1", ("web",)), config)
+    assert db1 and db2 and web
+    assert (db1.thresholds.warning, db1.thresholds.critical) == (90, 99)
+    assert (db2.thresholds.warning, db2.thresholds.critical) == (90, 97)
+    assert (web.thresholds.warning, web.thresholds.critical) == (80, 90)
+
+
+def test_scope_by_group_label_and_exclusion(tmp_path: Path) -> None:
+    config = config_from_yaml(
+        tmp_path,
+        "alerts:\n  defaults: false\n  rules:\n"
+        "    - name: fs\n      metric: fs_used_percent\n      warning: 80\n"
+        "      scope: {groups: [db], labels: {tier: gold}, exclude: [db-3]}\n",
+    )
+    rule = config.rules[0]
+    assert compile_rule(rule, host("db-1", ("db",)), config) is not None
+    assert compile_rule(rule, host("x", (), tier="gold"), config) is not None
+    assert compile_rule(rule, host("y", (), tier="tin"), config) is None
+    assert compile_rule(rule, host("db-3", ("db",)), config) is None
+
+
+def test_route_repeat_applies_to_the_severities_it_receives() -> None:
+    config = AlertsConfig.model_validate(
+        {
+            "defaults": False,
+            "repeat": "4h",
+            "rules": [{"name": "m", "metric": "mem_used_percent", "warning": 80, "critical": 90}],
+            "routes": [
+                {"name": "pager", "urls": ["json://x"], "severity": ["critical"], "repeat": "30m"}
+            ],
+        }
+    )
+    compiled = compile_rule(config.rules[0], host("a"), config)
+    assert compiled is not None
+    assert compiled.params[Severity.CRITICAL].repeat_s == 1800
+    assert compiled.params[Severity.WARNING].repeat_s == 4 * 3600
+
+
+def test_a_broken_message_template_is_a_config_error(tmp_path: Path) -> None:
+    text = (
+        "alerts:\n  rules:\n    - name: m\n      metric: mem_used_percent\n"
+        "      warning: 80\n      message: '{{ host '\n"
+    )
+    [problem] = problems(tmp_path, text)
+    assert "alerts.rules.0" in problem and "message template" in problem
