@@ -1,0 +1,167 @@
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+from peer_fixtures import CAPTURES, FIXTURES, PROC, capture_sections
+
+from parsers import cmd_df, proc_mounts
+from parsers.exposition import Sample, go_float, render_json, render_prometheus, samples
+from parsers.frame import Section
+from parsers.sections import parse_all
+from poller.replay import sections_from_root
+
+GOLDEN = FIXTURES / "exposition"
+_SAMPLE_LINE = re.compile(
+    r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([a-zA-Z_][a-zA-Z0-9_]*="(\\[\\"n]|[^\\"\n])*",?)*\})? '
+    r"(\S+)$"
+)
+
+
+def _tree_samples() -> list[Sample]:
+    return samples(parse_all(sections_from_root(FIXTURES / "procfs")).readings)
+
+
+def _capture_samples() -> list[Sample]:
+    return samples(parse_all(capture_sections()).readings)
+
+
+@pytest.mark.parametrize(
+    ("golden", "make"),
+    [("procfs-tree.prom", _tree_samples), ("probe-debian12-linux6.18.1.prom", _capture_samples)],
+)
+def test_golden_output(golden: str, make: object) -> None:
+    """Every change to exported names, labels or values shows up in review as a diff."""
+    text = render_prometheus(make())  # type: ignore[operator]
+    path = GOLDEN / golden
+    if os.environ.get("SSHMON_UPDATE_GOLDEN"):
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text)
+    assert text == path.read_text()
+
+
+def _check_exposition(text: str) -> dict[str, str]:
+    """Minimal text-format 0.0.4 checker: families contiguous, HELP/TYPE once, valid lines."""
+    types: dict[str, str] = {}
+    series: set[str] = set()
+    current = None
+    for line in text.splitlines():
+        if line.startswith("# HELP "):
+            current = line.split()[2]
+            assert current not in types, f"family {current} split or repeated"
+        elif line.startswith("# TYPE "):
+            _, _, name, typ = line.split()
+            assert name == current and typ in ("counter", "gauge", "untyped")
+            types[name] = typ
+        else:
+            match = _SAMPLE_LINE.match(line)
+            assert match, f"invalid sample line {line!r}"
+            assert match.group(1) == current
+            float(match.group(5).replace("Inf", "inf"))
+            head = line.rsplit(" ", 1)[0]
+            assert head not in series, f"duplicate series {head}"
+            series.add(head)
+    return types
+
+
+def test_outputs_are_valid_text_format() -> None:
+    for make in (_tree_samples, _capture_samples):
+        types = _check_exposition(render_prometheus(make(), (("instance", "web-1"),)))
+        assert types["node_cpu_seconds_total"] == "counter"
+
+
+def test_node_exporter_semantics_on_the_procfs_tree() -> None:
+    by = {(s.name, s.labels): s.value for s in _tree_samples()}
+    assert by["node_cpu_seconds_total", (("cpu", "0"), ("mode", "user"))] == 444.9
+    assert ("node_cpu_seconds_total", (("cpu", "total"), ("mode", "user"))) not in by
+    assert by["node_memory_MemTotal_bytes", ()] == 15666184 * 1024
+    assert by["node_memory_Active_anon_bytes", ()] == 267256 * 1024
+    assert by["node_memory_HugePages_Total", ()] == 0  # a count: no _bytes
+    assert ("node_memory_MemAvailable_bytes", ()) not in by  # absent, not 0
+    assert by["node_load1", ()] == 0.02
+    assert by["node_disk_discarded_sectors_total", (("device", "sdb"),)] == 1925173784
+    assert by["node_disk_read_bytes_total", (("device", "sda"),)] == 1003346126 * 512
+    devices = {dict(labels)["device"] for name, labels in by if name.startswith("node_disk_")}
+    assert "sda" in devices and "sda1" not in devices and "ram0" not in devices
+    assert ("node_pressure_cpu_stalled_seconds_total", ()) not in by  # no full line
+    assert by["node_pressure_io_stalled_seconds_total", ()] == 25e-6
+    assert by["node_network_receive_bytes_total", (("device", "lo"),)] == 1664039048
+    assert by["node_sockstat_TCP_tw", ()] == 4
+
+
+def test_filesystems_join_fstype_and_apply_node_exporter_defaults() -> None:
+    by = {(s.name, s.labels): s.value for s in _capture_samples()}
+    root = (("device", "/dev/vda"), ("fstype", "ext4"), ("mountpoint", "/"))
+    assert by["node_filesystem_size_bytes", root] >= by["node_filesystem_avail_bytes", root]
+    assert by["node_filesystem_files", root] > by["node_filesystem_files_free", root]
+    mountpoints = {dict(labels).get("mountpoint") for name, labels in by}
+    assert "/dev/shm" not in mountpoints and "/sys/fs/cgroup" not in mountpoints
+
+
+def test_hostile_label_values_are_escaped() -> None:
+    # a mount point holding a quote, a backslash and a newline (\012 in /proc/mounts)
+    mounts = proc_mounts.parse('/dev/sda1 /x"y\\134z\\012w ext4 ro 0 0\n')
+    hostile = mounts.mounts[0].mountpoint
+    assert hostile == '/x"y\\z\nw'
+    df = cmd_df.Df("bytes", (cmd_df.DfRow("/dev/sda1", hostile, 10240, 5120, 5120),))
+    text = render_prometheus(samples({"mounts": mounts, "df": df}))
+    assert 'mountpoint="/x\\"y\\\\z\\nw"' in text
+    readonly = [s for s in samples({"mounts": mounts, "df": df}) if s.name.endswith("readonly")]
+    assert [s.value for s in readonly] == [1]  # mounted ro
+    _check_exposition(text)
+
+
+def test_names_from_target_text_that_are_not_metric_names_are_dropped() -> None:
+    parsed = parse_all({"meminfo": Section("meminfo", "Evil{x=\"1\"}: 1 kB\nMemTotal: 2 kB\n")})
+    names = [s.name for s in samples(parsed.readings)]
+    assert names == ["node_memory_MemTotal_bytes"]
+
+
+def test_extra_labels_come_first_and_override() -> None:
+    sample = Sample("node_x", (("instance", "old"), ("a", "1")), 1, "gauge", "h")
+    text = render_prometheus([sample], (("instance", "web-1"),))
+    assert 'node_x{instance="web-1",a="1"} 1' in text
+    with pytest.raises(ValueError, match="label name"):
+        render_prometheus([sample], (("bad-name", "x"),))
+
+
+def test_help_is_escaped_and_written_once_per_family() -> None:
+    a = Sample("node_y", (("d", "1"),), 1, "counter", "line\\one\ntwo")
+    b = Sample("node_y", (("d", "2"),), 2, "counter", "ignored")
+    text = render_prometheus([a, b])
+    assert text.count("# HELP node_y line\\\\one\\ntwo\n") == 1 and text.count("# TYPE") == 1
+
+
+def test_json_rendering_round_trips() -> None:
+    data = json.loads(render_json(_tree_samples()))
+    first = data[0]
+    assert set(first) == {"name", "labels", "value", "type"}
+    assert any(d["name"] == "node_load1" and d["value"] == 0.02 for d in data)
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (0, "0"),
+        (100, "100"),
+        (123456, "123456"),
+        (1234567, "1.234567e+06"),
+        (16042172416, "1.6042172416e+10"),
+        (0.02, "0.02"),
+        (0.0001, "0.0001"),
+        (0.00001, "1e-05"),
+        (2**64, "1.8446744073709552e+19"),
+        (-3.5, "-3.5"),
+        (float("inf"), "+Inf"),
+        (float("nan"), "NaN"),
+    ],
+)
+def test_numbers_print_like_go(value: float, text: str) -> None:
+    assert go_float(value) == text
+
+
+def test_captures_exist() -> None:
+    assert len(CAPTURES) == 2 and Path(PROC).is_dir()

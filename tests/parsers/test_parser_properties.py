@@ -1,0 +1,62 @@
+"""Properties every parser keeps on hostile input: a reading or a ParseError, quickly."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from peer_fixtures import capture_sections
+
+from parsers.errors import ParseError
+from parsers.sections import PARSERS
+
+_PARSERS = sorted(set(PARSERS.values()), key=lambda f: f.__module__)
+_IDS = [f.__module__.rsplit(".", 1)[-1] for f in _PARSERS]
+
+# text that looks like /proc: digits, words, separators, and real lines mixed up
+_TOKENS = st.sampled_from(
+    ["cpu", "cpu0", ":", " ", "\t", "\n", "kB", "=", "/", "|", "-1", "0", "1", "99999999999999999999",
+     "nan", "inf", "some", "full", "avg10=1", "total=5", "Filesystem", "1024-blocks", "Inodes",
+     "%", "processor", "\\040", '"', "'", "\\", "\x00", "é", "1e400", "1_0", "Tcp:", "lo:"]
+)
+_TEXT = st.one_of(
+    st.text(max_size=300),
+    st.lists(_TOKENS, max_size=80).map("".join),
+    st.sampled_from(sorted({s.text for s in capture_sections().values()})).flatmap(
+        lambda real: st.tuples(st.integers(0, len(real)), st.integers(0, len(real)), st.text(max_size=8))
+        .map(lambda t: real[: t[0]] + t[2] + real[t[1] :])
+    ),
+)
+
+
+@pytest.mark.parametrize("parse", _PARSERS, ids=_IDS)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=_TEXT)
+def test_any_text_gives_a_reading_or_parse_error(parse: object, text: str) -> None:
+    try:
+        reading = parse(text)  # type: ignore[operator]
+    except ParseError as exc:
+        assert len(str(exc)) < 500  # the quoted line is cut, never the whole input
+    else:
+        assert reading is not None
+
+
+@pytest.mark.parametrize("parse", _PARSERS, ids=_IDS)
+@pytest.mark.parametrize(
+    "line",
+    [
+        pytest.param("1 " * 500_000, id="million-chars-of-numbers"),
+        pytest.param("a" * 1_000_000, id="million-chars-one-word"),
+        pytest.param("x:" * 500_000, id="million-colons"),
+        pytest.param('K="' + "\\" * 999_990 + '"', id="million-backslashes"),
+    ],
+)
+def test_a_million_character_line_is_linear(parse: object, line: str) -> None:
+    started = time.process_time()
+    try:
+        parse(line)  # type: ignore[operator]
+    except ParseError:
+        pass
+    assert time.process_time() - started < 1.0
