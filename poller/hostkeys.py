@@ -97,7 +97,8 @@ class KeyCheck:
         self.presented = key
         self.presented_as = pattern(host, port)
         known_keys, ca_keys, *_ = self._known.match(host, addr, port)
-        self.known_fingerprints = tuple(fingerprint(k) for k in known_keys)
+        # one line can match both the name and the address: report each key once
+        self.known_fingerprints = tuple(dict.fromkeys(fingerprint(k) for k in known_keys))
         if self._capture_only:
             return False
         new = f"{fingerprint(key)} ({key.get_algorithm()})"

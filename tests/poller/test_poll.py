@@ -1,0 +1,145 @@
+"""HostPoller: slow-section cadence, backoff, output to points; through a real local `sh`."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import asyncssh
+import pytest
+from fake_clock import FakeClock
+from fake_servers import isolated_settings
+
+from poller.errors import PollError, PollTimeout, ProbeFailed
+from poller.inventory import Host
+from poller.points import HostState
+from poller.poll import BACKOFF_CAP_S, HostPoller, backoff_s
+from poller.ssh import Connector
+from poller.transport import LocalLink, RawPoll, SshLink
+
+
+def _local(**settings: object) -> Host:
+    return Host.model_validate(
+        {"name": "here", "address": "localhost", "transport": "local", **settings}
+    )
+
+
+async def test_local_host_polls_produce_rates_on_the_second_poll() -> None:
+    clock = FakeClock()
+    host = _local()
+    poller = HostPoller(host, LocalLink(host), clock)
+    try:
+        first = await poller.poll()
+        await clock.advance(10)
+        second = await poller.poll()
+    finally:
+        await poller.close()
+    assert first.status.state is HostState.OK and second.status.state is HostState.OK
+    assert first.host_info is not None and first.host_info.kernel
+    assert "meminfo" in first.readings and "df" in first.readings
+    rates = {p.metric for p in second.points} - {p.metric for p in first.points}
+    assert rates, "the second poll adds rate points the first cannot have"
+    assert all(p.ts == second.status.ts for p in second.points)
+
+
+class _CountingLink:
+    """Records which polls asked for slow sections; answers through a real local sh."""
+
+    def __init__(self, host: Host) -> None:
+        self.inner = LocalLink(host)
+        self.slow: list[bool] = []
+        self.mode = self.inner.mode
+
+    @property
+    def connected(self) -> bool:
+        return self.inner.connected
+
+    async def poll(self, nonce: str, *, slow: bool) -> RawPoll:
+        self.slow.append(slow)
+        return await self.inner.poll(nonce, slow=slow)
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+
+async def test_slow_sections_on_first_poll_then_every_slow_every_and_after_reconnect() -> None:
+    host = _local(slow_every=3)
+    link = _CountingLink(host)
+    poller = HostPoller(host, link, FakeClock())
+    try:
+        outcomes = [await poller.poll() for _ in range(5)]
+        await link.inner.close()  # the shell went away: next poll starts a new one
+        outcomes.append(await poller.poll())
+    finally:
+        await poller.close()
+    assert link.slow == [True, False, False, True, False, True]
+    assert [o.host_info is not None for o in outcomes] == link.slow
+    # slow readings carry over to fast polls, so derive always has them
+    assert all("df" in o.readings for o in outcomes)
+
+
+def test_backoff_grows_exponentially_with_jitter_up_to_the_cap() -> None:
+    rng = random.Random(3)
+    delays = [backoff_s(n, rng) for n in range(1, 15)]
+    assert all(0.5 * min(BACKOFF_CAP_S, 2 ** (n - 1)) <= d for n, d in enumerate(delays, 1))
+    assert all(d <= min(BACKOFF_CAP_S, 2 ** (n - 1)) for n, d in enumerate(delays, 1))
+    assert max(delays) <= BACKOFF_CAP_S and delays[-1] >= BACKOFF_CAP_S / 2
+    assert len({round(backoff_s(9, rng), 6) for _ in range(20)}) > 1  # jittered
+
+
+async def test_unreachable_host_is_not_redialled_before_its_backoff(tmp_path: Path) -> None:
+    host = Host(name="gone", address="127.0.0.1", port=1, connect_timeout=2)
+    connector = Connector(isolated_settings(tmp_path / "known_hosts"))
+    attempts = 0
+
+    async def connect(h: Host) -> asyncssh.SSHClientConnection:
+        nonlocal attempts
+        attempts += 1
+        return await connector.connect(h)
+
+    clock = FakeClock()
+    poller = HostPoller(host, SshLink(host, connect, clock.monotonic), clock, random.Random(1))
+    states = []
+    for _ in range(12):  # 12 ticks of 1 s: 1+2+4 s of backoff allow only a few attempts
+        states.append((await poller.poll()).status)
+        await clock.advance(1.0)
+    await poller.close()
+    assert {s.state for s in states} == {HostState.UNREACHABLE}
+    assert 3 <= attempts <= 5
+    assert any("next attempt in" in s.reason for s in states)
+
+
+class _FailingLink:
+    def __init__(self, error: PollError) -> None:
+        self.error = error
+        self.mode = "shell"
+        self.connected = True
+
+    async def poll(self, nonce: str, *, slow: bool) -> RawPoll:
+        raise self.error
+
+    async def close(self) -> None:
+        self.connected = False
+
+
+@pytest.mark.parametrize("error", [PollTimeout("slow"), ProbeFailed("cut off")])
+async def test_poll_level_failure_keeps_the_connection_and_does_not_back_off(
+    error: PollError,
+) -> None:
+    clock = FakeClock()
+    link = _FailingLink(error)
+    poller = HostPoller(Host(name="h", address="h"), link, clock)
+    outcomes = [await poller.poll() for _ in range(3)]
+    assert [o.status.reason for o in outcomes] == [error.reason] * 3  # no "next attempt in"
+    assert [o.status.state for o in outcomes] == [error.state] * 3
+
+
+async def test_target_that_never_prints_the_done_marker_times_out() -> None:
+    host = _local()
+    # a "shell" that echoes its input: the done marker never comes, the poll times out
+    link = LocalLink(host.model_copy(update={"timeout": 0.5}), shell=("cat",))
+    poller = HostPoller(host, link, FakeClock())
+    outcome = await poller.poll()
+    await poller.close()
+    assert outcome.status.state is HostState.TIMEOUT
+    assert "did not finish" in outcome.status.reason
