@@ -115,7 +115,7 @@ def test_hostile_label_values_are_escaped() -> None:
 
 
 def test_names_from_target_text_that_are_not_metric_names_are_dropped() -> None:
-    parsed = parse_all({"meminfo": Section("meminfo", "Evil{x=\"1\"}: 1 kB\nMemTotal: 2 kB\n")})
+    parsed = parse_all({"meminfo": Section("meminfo", 'Evil{x="1"}: 1 kB\nMemTotal: 2 kB\n')})
     names = [s.name for s in samples(parsed.readings)]
     assert names == ["node_memory_MemTotal_bytes"]
 

@@ -54,7 +54,11 @@ def reads() -> Reads:
     nonce = probe.new_nonce()
     before = _psutil()
     out = subprocess.run(
-        ["sh"], input=probe.script(nonce, slow=True), capture_output=True, text=True, check=True,
+        ["sh"],
+        input=probe.script(nonce, slow=True),
+        capture_output=True,
+        text=True,
+        check=True,
         timeout=60,
     )
     after = _psutil()

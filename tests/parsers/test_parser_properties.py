@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 import pytest
@@ -17,17 +18,27 @@ _IDS = [f.__module__.rsplit(".", 1)[-1] for f in _PARSERS]
 
 # text that looks like /proc: digits, words, separators, and real lines mixed up
 _TOKENS = st.sampled_from(
-    ["cpu", "cpu0", ":", " ", "\t", "\n", "kB", "=", "/", "|", "-1", "0", "1", "99999999999999999999",
-     "nan", "inf", "some", "full", "avg10=1", "total=5", "Filesystem", "1024-blocks", "Inodes",
-     "%", "processor", "\\040", '"', "'", "\\", "\x00", "é", "1e400", "1_0", "Tcp:", "lo:"]
+    [
+        *("cpu", "cpu0", ":", "kB", "=", "/", "|", "-1", "0", "1", "99999999999999999999"),
+        *("nan", "inf", "some", "full", "avg10=1", "total=5", "Filesystem", "1024-blocks"),
+        *("Inodes", "%", "processor", "\\040", '"', "'", "\\", "\x00", "é", "1e400", "1_0"),
+        *("Tcp:", "lo:", " ", "\t", "\n"),
+    ]
 )
+
+
+def _mutated(real: str) -> st.SearchStrategy[str]:
+    """A real section with one slice replaced by a few random characters."""
+    cut = st.integers(0, len(real))
+    return st.tuples(cut, cut, st.text(max_size=8)).map(
+        lambda t: real[: t[0]] + t[2] + real[t[1] :]
+    )
+
+
 _TEXT = st.one_of(
     st.text(max_size=300),
     st.lists(_TOKENS, max_size=80).map("".join),
-    st.sampled_from(sorted({s.text for s in capture_sections().values()})).flatmap(
-        lambda real: st.tuples(st.integers(0, len(real)), st.integers(0, len(real)), st.text(max_size=8))
-        .map(lambda t: real[: t[0]] + t[2] + real[t[1] :])
-    ),
+    st.sampled_from(sorted({s.text for s in capture_sections().values()})).flatmap(_mutated),
 )
 
 
@@ -55,8 +66,6 @@ def test_any_text_gives_a_reading_or_parse_error(parse: object, text: str) -> No
 )
 def test_a_million_character_line_is_linear(parse: object, line: str) -> None:
     started = time.process_time()
-    try:
+    with contextlib.suppress(ParseError):
         parse(line)  # type: ignore[operator]
-    except ParseError:
-        pass
     assert time.process_time() - started < 1.0

@@ -36,7 +36,10 @@ def test_procfs_inline_lines(case: dict[str, Any]) -> None:
 
 
 def test_no_space_after_colon_and_odd_padding() -> None:
-    line = "eth0:123456   7 0 0 0 0 0 0 89 10 0 0 0 0 0 0\n   bond0.100:  1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n"
+    line = (
+        "eth0:123456   7 0 0 0 0 0 0 89 10 0 0 0 0 0 0\n"
+        "   bond0.100:  1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n"
+    )
     net = proc_net_dev.parse(HEADER + line)
     assert net.interfaces["eth0"].rx_bytes_total == 123456
     assert net.interfaces["bond0.100"].tx_compressed_total == 16

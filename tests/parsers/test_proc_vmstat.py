@@ -16,8 +16,11 @@ def test_real_capture_has_the_fields_node_exporter_exports() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    [pytest.param("pgfault\n", id="no-value"), pytest.param("pgfault 1 2\n", id="two-values"),
-     pytest.param("pgfault many\n", id="not-a-number")],
+    [
+        pytest.param("pgfault\n", id="no-value"),
+        pytest.param("pgfault 1 2\n", id="two-values"),
+        pytest.param("pgfault many\n", id="not-a-number"),
+    ],
 )
 def test_malformed_lines_raise(text: str) -> None:
     with pytest.raises(ParseError, match="vmstat"):
