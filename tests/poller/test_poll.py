@@ -15,7 +15,7 @@ from poller.inventory import Host
 from poller.points import HostState
 from poller.poll import BACKOFF_CAP_S, HostPoller, backoff_s
 from poller.ssh import Connector
-from poller.transport import LocalLink, RawPoll, SshLink
+from poller.transport import LocalLink, Mode, RawPoll, SshLink
 
 
 def _local(**settings: object) -> Host:
@@ -112,7 +112,7 @@ async def test_unreachable_host_is_not_redialled_before_its_backoff(tmp_path: Pa
 class _FailingLink:
     def __init__(self, error: PollError) -> None:
         self.error = error
-        self.mode = "shell"
+        self.mode: Mode = "shell"
         self.connected = True
 
     async def poll(self, nonce: str, *, slow: bool) -> RawPoll:

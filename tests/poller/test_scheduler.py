@@ -58,7 +58,9 @@ def test_overrun_skips_missed_ticks_instead_of_bursting() -> None:
     assert next_index(3, 100.0, 10.0, 130.0) == 4
 
 
-async def _run(clock: FakeClock, hosts: list[Host], pollers: dict[str, FakePoller], until: float):
+async def _run(
+    clock: FakeClock, hosts: list[Host], pollers: dict[str, FakePoller], until: float
+) -> tuple[Scheduler, list[PollOutcome]]:
     outcomes: list[PollOutcome] = []
     scheduler = Scheduler(outcomes.append, make_poller=lambda h: pollers[h.name], clock=clock)
     await scheduler.start(hosts)
