@@ -101,7 +101,7 @@ def host_link(base: str, host: str) -> str:
 def line(t: Transition) -> str:
     head = _HEADLINE[t.change]
     if t.change is Change.RESOLVED:
-        return f"{head}: {t.text} (lasted {format_duration(t.ts - t.since)})"
+        return f"{head}: {t.text}, lasted {format_duration(t.ts - t.since)}"
     sev = f" {t.severity.value}" if t.severity else ""
     return f"{head}{sev}: {t.text} (since {clock(t.since)}, {format_duration(t.ts - t.since)})"
 

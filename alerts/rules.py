@@ -18,7 +18,9 @@ from poller.catalog import METRICS
 from poller.inventory import Host
 
 DEFAULT_METRIC_MESSAGE = (
-    "{{ rule }}{% if dev %} on {{ dev }}{% endif %}: {{ value }} {{ op }} {{ threshold }}"
+    "{{ rule }}{% if dev %} on {{ dev }}{% endif %}: {{ value }}"
+    '{% if state == "resolved" %} (threshold {{ op }} {{ threshold }})'
+    "{% else %} {{ op }} {{ threshold }}{% endif %}"
 )
 DEFAULT_POLL_MESSAGE = "{{ rule }}: {{ description }}{% if reason %} ({{ reason }}){% endif %}"
 

@@ -95,7 +95,7 @@ def test_a_metric_goes_pending_fires_after_for_and_resolves_with_its_duration() 
     assert rig.poll(80, mem=95) == [("mem", Change.ESCALATED)]
     assert rig.poll(3670, mem=40) == [("mem", Change.RESOLVED)]
     body = rig.outbox.messages[-1].body
-    assert body.startswith("RESOLVED: mem: 40.0% > 90.0% (lasted 1h 1m)")
+    assert body.startswith("RESOLVED: mem: 40.0% (threshold > 90.0%), lasted 1h 1m")
     assert body.endswith("Host: http://127.0.0.1:8080/hosts/web-1")
     assert [(e.state, e.labels["change"]) for e in rig.events] == [
         ("pending", "pending"),

@@ -1,0 +1,213 @@
+"""End to end: polls in, real Apprise out, a real HTTP receiver on 127.0.0.1 listening.
+
+Time inside the engine is injected; only delivery itself is awaited for real. Backoff sleeps
+between retries are replaced by a recorder so a retry test does not wait out its delays.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+from alerts_helpers import Receiver, host, ok, pt
+from sqlalchemy import select
+
+from alerts import db as tables
+from alerts.config import AlertsConfig
+from alerts.db import AlertsDB
+from alerts.engine import AlertEngine
+from alerts.errors import NotifyConfigError
+from alerts.messages import Message
+from alerts.notify import Notifier
+from alerts.silences import Matcher
+
+
+def make_config(receiver: Receiver, **extra: object) -> AlertsConfig:
+    return AlertsConfig.model_validate(
+        {
+            "defaults": False,
+            "flap": {"changes": 0},
+            "retry": {"attempts": 3, "first_delay": 2, "max_delay": 60},
+            "link_base": "https://mon.example",
+            "routes": [{"name": "ops", "urls": [receiver.url("ops")]}],
+            "rules": [
+                {"name": "fs_used", "metric": "fs_used_percent", "warning": 85, "critical": 95},
+                {"name": "memory", "metric": "mem_used_percent", "warning": 90},
+            ],
+            **extra,
+        }
+    )
+
+
+class Sleeps:
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+
+    async def __call__(self, delay: float) -> None:
+        self.delays.append(delay)
+
+
+async def test_a_crossing_arrives_with_content_and_then_the_resolved_message(
+    receiver: Receiver, db: AlertsDB
+) -> None:
+    config = make_config(receiver)
+    notifier = Notifier(config, db=db)
+    engine = AlertEngine(config, [host("web-1")], notifier=notifier, db=db)
+    await notifier.start()
+    try:
+        engine.observe(
+            ok("web-1", 1000), [pt("web-1", "fs_used_percent", 96.5, 1000, "/data")], 1000
+        )
+        await notifier.join()
+        [fired] = receiver.received
+        assert fired["title"] == "[FIRING] web-1: fs_used on /data: 96.5% > 95.0%"
+        assert fired["type"] == "failure"
+        assert "since 1970-01-01 00:16 UTC" in fired["message"]
+        assert fired["message"].endswith("Host: https://mon.example/hosts/web-1")
+        engine.observe(ok("web-1", 4600), [pt("web-1", "fs_used_percent", 40, 4600, "/data")], 4600)
+        await notifier.join()
+        resolved = receiver.received[1]
+        assert resolved["title"].startswith("[RESOLVED] web-1: fs_used on /data")
+        assert resolved["message"].startswith(
+            "RESOLVED: fs_used on /data: 40.0% (threshold > 95.0%), lasted 1h\n"
+        )
+        assert resolved["type"] == "success"
+    finally:
+        await notifier.stop()
+    assert receiver.paths == ["/ops", "/ops"]
+
+
+async def test_simultaneous_changes_of_one_host_arrive_as_one_message(receiver: Receiver) -> None:
+    config = make_config(receiver)
+    notifier = Notifier(config)
+    engine = AlertEngine(config, [host("db-1")], notifier=notifier)
+    await notifier.start()
+    points = [
+        pt("db-1", "fs_used_percent", 99, 10, "/"),
+        pt("db-1", "fs_used_percent", 88, 10, "/var"),
+        pt("db-1", "mem_used_percent", 93, 10),
+    ]
+    engine.observe(ok("db-1", 10), points, 10)
+    await notifier.join()
+    await notifier.stop()
+    [message] = receiver.received
+    assert message["title"] == "db-1: 3 firing"
+    lines = message["message"].splitlines()
+    assert lines[:3] == [
+        "FIRING critical: fs_used on /: 99.0% > 95.0% (since 1970-01-01 00:00 UTC, 0s)",
+        "FIRING warning: fs_used on /var: 88.0% > 85.0% (since 1970-01-01 00:00 UTC, 0s)",
+        "FIRING warning: memory: 93.0% > 90.0% (since 1970-01-01 00:00 UTC, 0s)",
+    ]
+
+
+async def test_routes_split_by_severity(receiver: Receiver) -> None:
+    routes = [
+        {"name": "chat", "urls": [receiver.url("chat")]},
+        {"name": "pager", "urls": [receiver.url("pager")], "severity": ["critical"]},
+    ]
+    config = make_config(receiver, routes=routes)
+    notifier = Notifier(config)
+    engine = AlertEngine(config, [host("a")], notifier=notifier)
+    await notifier.start()
+    engine.observe(
+        ok("a", 0), [pt("a", "fs_used_percent", 99, 0, "/"), pt("a", "mem_used_percent", 93, 0)], 0
+    )
+    await notifier.join()
+    await notifier.stop()
+    by_path = dict(zip(receiver.paths, receiver.received, strict=True))
+    assert by_path["/chat"]["title"] == "a: 2 firing"
+    assert by_path["/pager"]["title"] == "[FIRING] a: fs_used on /: 99.0% > 95.0%"
+
+
+async def test_a_silenced_alert_sends_nothing(receiver: Receiver, db: AlertsDB) -> None:
+    config = make_config(receiver)
+    notifier = Notifier(config, db=db)
+    engine = AlertEngine(config, [host("web-1")], notifier=notifier, db=db)
+    assert engine.mutes is not None
+    engine.mutes.add_silence(Matcher(hosts=["web-1"]), ends_at=10_000, now=0, comment="rebuild")
+    await notifier.start()
+    engine.observe(ok("web-1", 10), [pt("web-1", "mem_used_percent", 99, 10)], 10)
+    engine.observe(ok("web-1", 20), [pt("web-1", "mem_used_percent", 10, 20)], 20)
+    await notifier.join()
+    await notifier.stop()
+    assert receiver.received == []
+    assert engine.alerts() == []
+
+
+async def test_a_failing_receiver_is_retried_with_backoff_and_every_attempt_is_stored(
+    receiver: Receiver, db: AlertsDB, caplog: pytest.LogCaptureFixture
+) -> None:
+    receiver.fail_next(2)
+    sleeps = Sleeps()
+    notifier = Notifier(make_config(receiver), db=db, sleep=sleeps, clock=lambda: 5.0)
+    message = Message(route="ops", host="web-1", title="t", body="b", notify_type="warning")
+    with caplog.at_level(logging.INFO, logger="alerts.notify"):
+        attempts = await notifier.deliver(message)
+    assert [(a.attempt, a.ok, a.outcome) for a in attempts] == [
+        (1, False, "failed"),
+        (2, False, "failed"),
+        (3, True, "sent"),
+    ]
+    assert "error=500" in attempts[0].reason
+    assert sleeps.delays == [2, 4]
+    assert receiver.refused == 2 and len(receiver.received) == 1
+    with db.engine.connect() as conn:
+        rows = conn.execute(select(tables.deliveries).order_by(tables.deliveries.c.id)).all()
+    assert [(r.attempt, r.ok, r.outcome) for r in rows] == [
+        (1, False, "failed"),
+        (2, False, "failed"),
+        (3, True, "sent"),
+    ]
+    assert "error=500" in rows[0].reason
+    failures = [r for r in caplog.records if "outcome=failed" in r.getMessage()]
+    assert len(failures) == 2 and failures[0].levelno == logging.WARNING
+
+
+async def test_a_receiver_that_keeps_failing_is_given_up_and_that_is_recorded(
+    receiver: Receiver, db: AlertsDB
+) -> None:
+    receiver.fail_next(99)
+    notifier = Notifier(make_config(receiver), db=db, sleep=Sleeps())
+    message = Message(route="ops", host="h", title="t", body="b", notify_type="info")
+    attempts = await notifier.deliver(message)
+    assert [a.outcome for a in attempts] == ["failed", "failed", "gave_up"]
+    assert receiver.received == []
+
+
+async def test_messages_left_queued_at_shutdown_are_sent_after_restart(
+    receiver: Receiver, db: AlertsDB
+) -> None:
+    config = make_config(receiver)
+    stopped = Notifier(config, db=db)  # never started: its queue cannot drain
+    stopped.submit(
+        Message(route="ops", host="h", title="resolved!", body="b", notify_type="success")
+    )
+    await stopped.stop(drain_s=0.01)
+    restarted = Notifier(config, db=db)
+    await restarted.start()
+    await restarted.join()
+    await restarted.stop()
+    assert [m["title"] for m in receiver.received] == ["resolved!"]
+
+
+def test_urls_come_from_the_environment_and_a_missing_variable_is_named(receiver: Receiver) -> None:
+    routes = [{"name": "ops", "urls": ["env:SSHMON_TEST_HOOK"]}]
+    config = make_config(receiver, routes=routes)
+    assert Notifier(config, env={"SSHMON_TEST_HOOK": receiver.url()}).routes == ["ops"]
+    with pytest.raises(NotifyConfigError, match="SSHMON_TEST_HOOK is not set"):
+        Notifier(config, env={})
+
+
+async def test_tags_select_urls_from_an_apprise_config_file(
+    receiver: Receiver, tmp_path: Path
+) -> None:
+    (tmp_path / "apprise.yml").write_text(
+        f"urls:\n  - {receiver.url('tagged')}:\n    - tag: oncall\n", encoding="utf-8"
+    )
+    routes = [{"name": "ops", "tags": ["oncall"]}]
+    config = make_config(receiver, routes=routes, apprise_config="apprise.yml")
+    notifier = Notifier(config, base_dir=tmp_path)
+    attempts = await notifier.deliver(Message("ops", "h", "hello", "b", "info"))
+    assert attempts[-1].ok
+    assert receiver.paths == ["/tagged"]
