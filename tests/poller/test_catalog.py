@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import get_args
+
+import pytest
+
+from parsers.sections import parse_all
+from poller.catalog import METRICS, DevLabel, Kind, MetricSpec, Unit, per_dev_metrics
+from poller.derive import Snapshot, derive
+from poller.replay import sections_from_capture
+
+CAPTURES = sorted((Path(__file__).resolve().parents[1] / "fixtures/local").glob("probe-*.txt"))
+# metrics the two captures cannot produce, and why
+_NOT_ON_THE_CAPTURED_VM = {
+    "swap_used_percent": "the VM has no swap",
+    "disk_write_await_seconds": "no write completed in the 2 s between the captures",
+}
+
+
+def test_names_are_stable_snake_case_and_keyed_by_themselves() -> None:
+    assert 50 <= len(METRICS) <= 90
+    for name, spec in METRICS.items():
+        assert name == spec.name and re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", name)
+        assert spec.description and spec.unit in get_args(Unit) and spec.kind in get_args(Kind)
+
+
+@pytest.mark.parametrize(
+    ("suffix", "unit"),
+    [
+        ("_percent", "percent"),
+        ("_bytes", "bytes"),
+        ("_bytes_per_second", "bytes_per_second"),
+        ("_seconds", "seconds"),
+    ],
+)
+def test_the_name_says_the_unit(suffix: str, unit: str) -> None:
+    named = [s for s in METRICS.values() if s.name.endswith(suffix)]
+    assert named and all(s.unit == unit for s in named), named
+
+
+def test_kinds_agree_with_units() -> None:
+    for spec in METRICS.values():
+        if spec.kind == "rate":
+            assert spec.unit in ("per_second", "bytes_per_second") and spec.name.endswith("_second")
+        if spec.kind == "percent":
+            assert spec.unit == "percent"
+
+
+def test_per_dev_metrics() -> None:
+    every = per_dev_metrics()
+    assert every and all(s.dev is not None for s in every)
+    for label in get_args(DevLabel):
+        some = per_dev_metrics(label)
+        assert some and {s.dev for s in some} == {label}
+    assert sum(len(per_dev_metrics(lb)) for lb in get_args(DevLabel)) == len(every)
+
+
+def test_catalog_is_read_only() -> None:
+    with pytest.raises(TypeError):
+        METRICS["x"] = MetricSpec("x", "count", "gauge", None, "x")  # type: ignore[index]
+
+
+def test_every_catalog_metric_is_derived_from_real_captures() -> None:
+    """A catalog entry nothing produces is a stale promise to storage, charts and alerts."""
+    readings = [parse_all(sections_from_capture(p.read_text())).readings for p in CAPTURES]
+    points = derive("h", Snapshot(0, readings[0]), Snapshot(2, readings[1]))
+    missing = set(METRICS) - {p.metric for p in points}
+    assert missing == set(_NOT_ON_THE_CAPTURED_VM)

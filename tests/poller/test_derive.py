@@ -1,0 +1,219 @@
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from parsers import cmd_df, proc_meminfo, proc_mounts, proc_stat, proc_uptime
+from parsers.sections import parse_all
+from poller.catalog import METRICS
+from poller.derive import Snapshot, derive, host_info
+from poller.points import Point
+from poller.replay import sections_from_capture, sections_from_root
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+CAPTURES = sorted((FIXTURES / "local").glob("probe-*.txt"))
+
+
+def _readings(path: Path) -> dict[str, object]:
+    parsed = parse_all(sections_from_capture(path.read_text()))
+    assert parsed.failures == {}
+    return parsed.readings
+
+
+def _snapshot(readings: Mapping[str, object]) -> Snapshot:
+    # the target's own uptime as the clock: the real time between the two captures
+    uptime = readings["uptime"]
+    assert isinstance(uptime, proc_uptime.Uptime)
+    return Snapshot(uptime.uptime_seconds, readings)
+
+
+@pytest.fixture(scope="module")
+def pair() -> tuple[Snapshot, Snapshot]:
+    return _snapshot(_readings(CAPTURES[0])), _snapshot(_readings(CAPTURES[1]))
+
+
+def _by(points: list[Point]) -> dict[tuple[str, str], float]:
+    return {(p.metric, p.dev): p.value for p in points}
+
+
+def _rate_names() -> set[str]:
+    return {name for name, spec in METRICS.items() if spec.kind == "rate"}
+
+
+def test_every_point_is_in_the_catalog_with_the_right_dev(pair: tuple[Snapshot, Snapshot]) -> None:
+    points = derive("web-1", *pair)
+    assert points and all(p.host == "web-1" and p.ts == pair[1].ts for p in points)
+    for p in points:
+        spec = METRICS[p.metric]
+        assert (p.dev == "") is (spec.dev is None), p
+
+
+def test_first_poll_has_gauges_but_no_rates(pair: tuple[Snapshot, Snapshot]) -> None:
+    names = {p.metric for p in derive("h", None, pair[0])}
+    assert {"load1", "mem_used_percent", "fs_used_percent", "uptime_seconds"} <= names
+    assert not names & _rate_names() and "cpu_busy_percent" not in names
+
+
+def test_rates_use_the_real_elapsed_time(pair: tuple[Snapshot, Snapshot]) -> None:
+    before, after = pair
+    s0, s1 = before.readings["stat"], after.readings["stat"]
+    assert isinstance(s0, proc_stat.ProcStat) and isinstance(s1, proc_stat.ProcStat)
+    assert s0.context_switches_total is not None and s1.context_switches_total is not None
+    dt = after.ts - before.ts
+    want = (s1.context_switches_total - s0.context_switches_total) / dt
+    assert _by(derive("h", before, after))["context_switches_per_second", ""] == pytest.approx(want)
+
+
+def test_cpu_shares_add_up_to_100(pair: tuple[Snapshot, Snapshot]) -> None:
+    by = _by(derive("h", *pair))
+    modes = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
+    assert sum(by[f"cpu_{m}_percent", ""] for m in modes) == pytest.approx(100)
+    busy = 100 - by["cpu_idle_percent", ""] - by["cpu_iowait_percent", ""]
+    assert by["cpu_busy_percent", ""] == pytest.approx(busy)
+    assert by["cpu_busy_percent", ""] <= by["cpu_core_busy_max_percent", ""] <= 100
+
+
+def test_no_rate_is_ever_negative_across_a_counter_reset(pair: tuple[Snapshot, Snapshot]) -> None:
+    # every counter goes down while uptime goes up (as after a counter wrap or a reset
+    # of one driver's statistics): those rates are skipped, unchanged ones are 0
+    before, after = pair
+    earlier = dict(after.readings, uptime=proc_uptime.Uptime(1.0, None))
+    later = dict(before.readings, uptime=proc_uptime.Uptime(2.0, None))
+    points = derive("h", Snapshot(0, earlier), Snapshot(1, later))
+    by = _by(points)
+    assert all(p.value >= 0 for p in points)
+    assert ("context_switches_per_second", "") not in by and ("cpu_busy_percent", "") not in by
+    assert by["net_rx_errors_per_second", "lo"] == 0  # 0 -> 0 is a rate of 0, not a gap
+
+
+def test_reboot_between_polls_skips_every_rate(pair: tuple[Snapshot, Snapshot]) -> None:
+    before, after = pair
+    rebooted = dict(after.readings)
+    rebooted["uptime"] = proc_uptime.Uptime(3.0, 1.0)
+    names = {p.metric for p in derive("h", before, Snapshot(after.ts, rebooted))}
+    assert "load1" in names and not names & _rate_names() and "cpu_busy_percent" not in names
+
+
+@pytest.mark.parametrize(("shift", "has_rates"), [(1, True), (-2, True), (3, False), (-600, False)])
+def test_boot_time_moving_means_reboot_beyond_jitter(
+    pair: tuple[Snapshot, Snapshot], shift: int, has_rates: bool
+) -> None:
+    before, after = pair
+    stat = after.readings["stat"]
+    assert isinstance(stat, proc_stat.ProcStat) and stat.boot_time_seconds is not None
+    moved = dict(
+        after.readings, stat=replace(stat, boot_time_seconds=stat.boot_time_seconds + shift)
+    )
+    names = {p.metric for p in derive("h", before, Snapshot(after.ts, moved))}
+    assert ("context_switches_per_second" in names) is has_rates
+
+
+@pytest.mark.parametrize("dt", [0.0, -5.0])
+def test_no_rates_without_time_passing(pair: tuple[Snapshot, Snapshot], dt: float) -> None:
+    names = {p.metric for p in derive("h", pair[0], replace(pair[1], ts=pair[0].ts + dt))}
+    assert not names & _rate_names()
+
+
+def test_stat_going_backwards_psutil_case() -> None:
+    # psutil test_cpu_steal_decrease: steal 1 -> 0 while user 0 -> 1
+    first = proc_stat.parse("cpu 0 0 0 0 0 0 0 1 0 0\ncpu0 0 0 0 0 0 0 0 1 0 0\n")
+    second = proc_stat.parse("cpu 1 0 0 0 0 0 0 0 0 0\ncpu0 1 0 0 0 0 0 0 0 0 0\n")
+    by = _by(derive("h", Snapshot(0, {"stat": first}), Snapshot(1, {"stat": second})))
+    assert ("cpu_steal_percent", "") not in by
+    assert by["cpu_user_percent", ""] == by["cpu_busy_percent", ""] == 100
+    assert all(v >= 0 for v in by.values())
+
+
+def test_missing_memavailable_leaves_available_and_used_out() -> None:
+    mem = proc_meminfo.parse((FIXTURES / "procfs/proc/meminfo").read_text())
+    by = _by(derive("h", None, Snapshot(0, {"meminfo": mem})))
+    assert by["mem_total_bytes", ""] == 16042172416 and ("mem_cached_bytes", "") in by
+    assert ("mem_available_bytes", "") not in by and ("mem_used_percent", "") not in by
+
+
+def test_negative_memavailable_is_not_a_measurement() -> None:
+    mem = proc_meminfo.parse("MemTotal: 100 kB\nMemAvailable: -1 kB\n")
+    names = {p.metric for p in derive("h", None, Snapshot(0, {"meminfo": mem}))}
+    assert names == {"mem_total_bytes"}
+
+
+def test_no_swap_has_no_swap_share(pair: tuple[Snapshot, Snapshot]) -> None:
+    by = _by(derive("h", None, pair[0]))
+    assert by["swap_total_bytes", ""] == 0 and by["swap_used_bytes", ""] == 0
+    assert ("swap_used_percent", "") not in by
+
+
+def test_filesystems_are_real_ones_only(pair: tuple[Snapshot, Snapshot]) -> None:
+    devs = {p.dev for p in derive("h", None, pair[0]) if p.metric.startswith("fs_")}
+    assert devs == {"/"}  # /dev, /dev/shm, /sys/fs/cgroup and a tmpfs are not stored
+    by = _by(derive("h", None, pair[0]))
+    assert 0 < by["fs_used_percent", "/"] < 100 and by["fs_inodes_total", "/"] > 0
+
+
+def _df(rows: list[tuple[str, str]]) -> cmd_df.Df:
+    return cmd_df.Df("bytes", tuple(cmd_df.DfRow(d, m, 1024, 512, 512) for d, m in rows))
+
+
+def test_bind_mounts_of_one_device_count_once() -> None:
+    df = _df([("/dev/sda1", "/srv/data"), ("/dev/sda1", "/"), ("/dev/sdb1", "/home")])
+    mounts = proc_mounts.parse("/dev/sda1 / ext4 rw 0 0\n/dev/sda1 /srv/data ext4 rw 0 0\n"
+                               "/dev/sdb1 /home xfs rw 0 0\n")  # fmt: skip
+    devs = {p.dev for p in derive("h", None, Snapshot(0, {"df": df, "mounts": mounts}))}
+    assert devs == {"/", "/home"}
+
+
+def test_without_mounts_only_block_devices_and_network_shares_count() -> None:
+    df = _df([("tmpfs", "/run"), ("/dev/sda1", "/"), ("nas:/export", "/mnt/nas"), ("none", "/x")])
+    devs = {p.dev for p in derive("h", None, Snapshot(0, {"df": df}))}
+    assert devs == {"/", "/mnt/nas"}
+
+
+def test_disks_follow_node_exporters_default_device_filter() -> None:
+    tree = parse_all(sections_from_root(FIXTURES / "procfs")).readings
+    later = dict(tree)
+    points = derive("h", Snapshot(0, tree), Snapshot(10, later))
+    devs = {p.dev for p in points if p.metric.startswith("disk_")}
+    assert "sda" in devs and "nvme0n1" in devs and "dm-0" in devs
+    assert not any(re.match(r"^(ram|loop|sda\d|nvme0n1p)", d) for d in devs)
+    by = _by(points)
+    assert by["disk_read_bytes_per_second", "sda"] == 0  # same counters: zero, not absent
+    assert ("disk_read_await_seconds", "sda") not in by  # no I/O completed: no mean time
+
+
+def test_new_interface_gets_its_first_rate_next_poll(pair: tuple[Snapshot, Snapshot]) -> None:
+    before, after = pair
+    net = after.readings["net_dev"]
+    counters = next(iter(net.interfaces.values()))  # type: ignore[attr-defined]
+    grown = replace(net, interfaces={**net.interfaces, "eth0:1": counters})  # type: ignore[type-var]
+    points = derive("h", before, Snapshot(after.ts, dict(after.readings, net_dev=grown)))
+    assert "eth0:1" not in {p.dev for p in points}
+    points = derive("h", Snapshot(after.ts, dict(after.readings, net_dev=grown)),
+                    Snapshot(after.ts + 1, dict(after.readings, net_dev=grown)))  # fmt: skip
+    assert ("net_rx_bytes_per_second", "eth0:1") in _by(points)
+
+
+def test_psi_shares_from_totals_and_no_cpu_full() -> None:
+    tree = parse_all(sections_from_root(FIXTURES / "procfs")).readings
+    by = _by(derive("h", Snapshot(0, tree), Snapshot(2, tree)))
+    assert by["psi_cpu_some_avg10", ""] == 0.1 and by["psi_io_full_avg10", ""] == 0.2
+    assert by["psi_io_some_percent", ""] == 0  # totals did not move
+    assert not any(name.startswith("psi_cpu_full") for name, _ in by)
+
+
+def test_missing_inputs_leave_points_out() -> None:
+    assert derive("h", None, Snapshot(0, {})) == []
+    assert derive("h", Snapshot(0, {}), Snapshot(1, {"loadavg": object()})) == []
+
+
+def test_host_info_from_a_capture(pair: tuple[Snapshot, Snapshot]) -> None:
+    info = host_info("web-1", 5.0, pair[0].readings)
+    assert info is not None
+    assert (info.os_name, info.arch, info.cpus, info.cpu_model) == (
+        "Debian GNU/Linux 12 (bookworm)", "x86_64", 2, "AMD EPYC")  # fmt: skip
+    assert info.kernel is not None and info.kernel.startswith("6.18")
+    assert info.memory_bytes and info.boot_time and info.boot_time > 1.7e9
+    assert host_info("web-1", 5.0, {}) is None
