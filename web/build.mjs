@@ -11,6 +11,10 @@ const files = [
   ["uplot/dist/uPlot.iife.min.js", "uPlot.iife.min.js"],
   ["uplot/dist/uPlot.min.css", "uPlot.min.css"],
   ["uplot/LICENSE", "uPlot.LICENSE"],
+  // the API docs page (/docs) draws with Swagger UI served from here, not from a CDN
+  ["swagger-ui-dist/swagger-ui-bundle.js", "swagger-ui-bundle.js"],
+  ["swagger-ui-dist/swagger-ui.css", "swagger-ui.css"],
+  ["swagger-ui-dist/LICENSE", "swagger-ui.LICENSE"],
 ];
 
 mkdirSync(vendor, { recursive: true });

@@ -1,0 +1,105 @@
+"""`create_app(ctx)`: assembles routers, static files, security headers and auth. Nothing else."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from api import fleet, tokens
+from api.context import AppContext
+from api.deps import WEB_DIR, AuthState, LoginRequired
+from api.middleware import SecurityHeaders
+from api.processes import ProcessLister
+from api.routes import catalog, health, hosts, live, login, pages, prom, series
+from api.security import RateLimiter, load_secret
+from api.sparks import Sparks
+from poller.points import Point, PollStatus
+from store import queries
+from store.errors import StoreError
+
+log = logging.getLogger(__name__)
+SEED_HOURS = 1.0
+
+
+def create_app(ctx: AppContext) -> FastAPI:
+    sparks = Sparks()
+
+    def feed_sparks(host: str, status: PollStatus, points: list[Point]) -> None:
+        for p in points:
+            if p.metric == fleet.SPARK_METRIC and not p.dev:
+                sparks.add(host, p.ts, p.value)
+
+    ctx.hub.taps.append(feed_sparks)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        seeding = asyncio.create_task(_seed_sparks(ctx, sparks))
+        try:
+            yield
+        finally:
+            seeding.cancel()
+            ctx.hub.close()
+
+    app = FastAPI(
+        title="sshmon",
+        version="1",
+        description="Agentless Linux server monitor: fleet state, history, live updates.",
+        docs_url=None,  # our /docs serves Swagger UI from web/static/vendor, not a CDN
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.ctx = ctx
+    app.state.sparks = sparks
+    app.state.prom_cache = {}
+    app.state.processes = ProcessLister(ctx.top_processes) if ctx.top_processes else None
+    app.state.auth = _auth_state(ctx)
+
+    hsts = (ctx.settings.base_url or "").startswith("https://")
+    app.add_middleware(SecurityHeaders, hsts=hsts)
+    app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+    for module in (health, catalog, hosts, series, live, prom, login, pages):
+        app.include_router(module.router)
+
+    @app.exception_handler(LoginRequired)
+    async def to_login(request: Request, exc: LoginRequired) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"{request.url_for('login_form').path}?next={_quote(target)}", 303)
+
+    return app
+
+
+def _quote(text: str) -> str:
+    from urllib.parse import quote
+
+    return quote(text, safe="")
+
+
+def _auth_state(ctx: AppContext) -> AuthState:
+    auth = ctx.settings.auth
+    engine = None
+    if auth.enabled:
+        engine = tokens.open_db(auth.db_url or f"sqlite:///{ctx.data_dir / 'auth.db'}")
+    key = load_secret(ctx.settings.session_secret_file or ctx.data_dir / "session.key")
+    return AuthState(engine, key, RateLimiter(auth.login_attempts_per_minute), {})
+
+
+async def _seed_sparks(ctx: AppContext, sparks: Sparks) -> None:
+    """Fill sparklines from the store after a restart, one host at a time in the background."""
+    end = time.time()
+    start = end - SEED_HOURS * 3600
+    for host in ctx.inventory.hosts:
+        try:
+            s = await ctx.queries.run(
+                queries.series, host.name, fleet.SPARK_METRIC, None, start, end, 61
+            )
+        except StoreError as exc:  # a store hiccup only costs old sparkline points
+            log.warning("sparkline seed for %s failed: %s", host.name, exc)
+            continue
+        sparks.seed(host.name, ((p.ts, p.avg) for p in s.points))

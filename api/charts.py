@@ -1,0 +1,128 @@
+"""The host page's charts, declared as data: which catalog metrics each one draws.
+
+Units come from the catalog (poller.catalog), so a chart and the API always agree on what a
+number means; this table only groups metrics into pictures people read together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from poller.catalog import METRICS
+
+
+@dataclass(frozen=True)
+class ChartSeries:
+    metric: str
+    label: str  # shown in the legend; per-device series get "<dev> " in front
+
+
+@dataclass(frozen=True)
+class Chart:
+    id: str
+    title: str
+    series: tuple[ChartSeries, ...]
+    stacked: bool = False
+
+    @property
+    def unit(self) -> str:
+        return METRICS[self.series[0].metric].unit
+
+    @property
+    def per_dev(self) -> bool:
+        return METRICS[self.series[0].metric].dev is not None
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return tuple(s.metric for s in self.series)
+
+
+def _s(*pairs: tuple[str, str]) -> tuple[ChartSeries, ...]:
+    return tuple(ChartSeries(m, label) for m, label in pairs)
+
+
+CHARTS: Final[tuple[Chart, ...]] = (
+    Chart(
+        "cpu",
+        "CPU by mode",
+        _s(
+            ("cpu_user_percent", "user"),
+            ("cpu_nice_percent", "nice"),
+            ("cpu_system_percent", "system"),
+            ("cpu_iowait_percent", "iowait"),
+            ("cpu_irq_percent", "irq"),
+            ("cpu_softirq_percent", "softirq"),
+            ("cpu_steal_percent", "steal"),
+        ),
+        stacked=True,
+    ),
+    Chart("load", "Load average", _s(("load1", "1 min"), ("load5", "5 min"), ("load15", "15 min"))),
+    Chart(
+        "memory",
+        "Memory and swap",
+        _s(
+            ("mem_used_bytes", "used"),
+            ("mem_cached_bytes", "cached"),
+            ("mem_buffers_bytes", "buffers"),
+            ("swap_used_bytes", "swap used"),
+            ("mem_total_bytes", "total"),
+        ),
+    ),
+    Chart(
+        "disk_io",
+        "Disk I/O",
+        _s(
+            ("disk_read_bytes_per_second", "read"),
+            ("disk_write_bytes_per_second", "write"),
+        ),
+    ),
+    Chart("disk_util", "Disk utilisation", _s(("disk_util_percent", "util"))),
+    Chart("fs", "Filesystem used", _s(("fs_used_percent", "used"))),
+    Chart(
+        "net",
+        "Network",
+        _s(
+            ("net_rx_bytes_per_second", "in"),
+            ("net_tx_bytes_per_second", "out"),
+        ),
+    ),
+    Chart(
+        "tcp",
+        "TCP connections",
+        _s(
+            ("tcp_established", "established"),
+            ("tcp_time_wait", "time-wait"),
+        ),
+    ),
+    Chart(
+        "tcp_errors",
+        "TCP trouble",
+        _s(
+            ("tcp_retransmits_per_second", "retransmits"),
+            ("tcp_listen_drops_per_second", "listen drops"),
+            ("tcp_in_errors_per_second", "bad segments"),
+        ),
+    ),
+    Chart(
+        "psi",
+        "Pressure stall (PSI, 10 s avg)",
+        _s(
+            ("psi_cpu_some_avg10", "cpu some"),
+            ("psi_memory_some_avg10", "memory some"),
+            ("psi_memory_full_avg10", "memory full"),
+            ("psi_io_some_avg10", "io some"),
+            ("psi_io_full_avg10", "io full"),
+        ),
+    ),
+)
+
+CHART_METRICS: Final = frozenset(m for c in CHARTS for m in c.metrics)
+
+
+def _check() -> None:
+    # a renamed catalog metric must fail loudly in tests, not draw an empty chart
+    for chart in CHARTS:
+        units = {METRICS[m].unit for m in chart.metrics}
+        if len(units) != 1:
+            raise ValueError(f"chart {chart.id} mixes units {units}")

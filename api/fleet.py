@@ -1,0 +1,128 @@
+"""The fleet overview's rows, from latest values, last polls and the inventory. Pure.
+
+The same `row_values` turns a live poll's points into the cells it changes, so the table
+rendered by the server and the table updated over SSE cannot disagree about, say, which
+interfaces count towards "net in" or which mount is the worst filesystem.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from poller.inventory import Host
+
+# interfaces left out of the fleet's net in/out: traffic that never leaves the box
+LOCAL_IFACES: Final = frozenset({"lo"})
+STALE_POLLS: Final = 3  # a host whose last poll is this many intervals old is stale
+OVERVIEW_METRICS: Final = frozenset(
+    {
+        "cpu_busy_percent",
+        "mem_used_percent",
+        "fs_used_percent",
+        "load1_per_core",
+        "net_rx_bytes_per_second",
+        "net_tx_bytes_per_second",
+        "uptime_seconds",
+    }
+)
+SPARK_METRIC: Final = "cpu_busy_percent"
+CELLS: Final = ("cpu", "mem", "fs", "fs_mount", "load", "net_in", "net_out", "uptime")
+
+
+@dataclass
+class Row:
+    """One host's line on the overview; None means "no reading", shown as a dash."""
+
+    name: str
+    address: str
+    groups: tuple[str, ...]
+    labels: tuple[tuple[str, str], ...]
+    state: str = "pending"
+    reason: str = "not polled yet"
+    last_poll: float | None = None
+    alerts: int = 0
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "address": self.address,
+            "groups": list(self.groups),
+            "labels": dict(self.labels),
+            "state": self.state,
+            "reason": self.reason,
+            "last_poll": self.last_poll,
+            "firing_alerts": self.alerts,
+            **self.values,
+        }
+
+
+def row_values(points: Iterable[tuple[str, str, float]]) -> dict[str, Any]:
+    """(metric, dev, value) triples → the overview cells they determine."""
+    out: dict[str, Any] = {}
+    worst: tuple[float, str] | None = None
+    net_in = net_out = None
+    for metric, dev, value in points:
+        if metric == "fs_used_percent":
+            if worst is None or value > worst[0]:
+                worst = (value, dev)
+        elif metric == "net_rx_bytes_per_second" and dev not in LOCAL_IFACES:
+            net_in = (net_in or 0.0) + value
+        elif metric == "net_tx_bytes_per_second" and dev not in LOCAL_IFACES:
+            net_out = (net_out or 0.0) + value
+        elif metric == "cpu_busy_percent":
+            out["cpu"] = value
+        elif metric == "mem_used_percent":
+            out["mem"] = value
+        elif metric == "load1_per_core":
+            out["load"] = value
+        elif metric == "uptime_seconds":
+            out["uptime"] = value
+    if worst is not None:
+        out["fs"], out["fs_mount"] = worst
+    if net_in is not None:
+        out["net_in"] = net_in
+    if net_out is not None:
+        out["net_out"] = net_out
+    return out
+
+
+def state_of(
+    state: str, reason: str, last_poll: float, interval: float, now: float
+) -> tuple[str, str]:
+    """An ok host that has not been heard from in a while is `stale`, and says since when."""
+    age = now - last_poll
+    if state == "ok" and age > STALE_POLLS * interval:
+        return "stale", f"last poll {int(age)} s ago (every {interval:g} s)"
+    return state, reason
+
+
+def build(
+    hosts: Iterable[Host],
+    latest: Iterable[Any],
+    polls: Mapping[str, Any],
+    alerts: Mapping[str, int],
+    now: float,
+) -> list[Row]:
+    """Rows in inventory order. `latest` rows have host/metric/dev/value; `polls` maps a host
+    to its last poll (state, reason, ts). Hosts no longer in the inventory are left out."""
+    per_host: dict[str, list[tuple[str, str, float]]] = {}
+    for r in latest:
+        if r.metric in OVERVIEW_METRICS:
+            per_host.setdefault(r.host, []).append((r.metric, r.dev, r.value))
+    rows = []
+    for host in hosts:
+        row = Row(
+            host.name, host.address, host.groups, host.labels, alerts=alerts.get(host.name, 0)
+        )
+        poll = polls.get(host.name)
+        if poll is not None:
+            row.last_poll = poll.ts
+            row.state, row.reason = state_of(
+                str(poll.state), poll.reason, poll.ts, host.interval, now
+            )
+        row.values = dict.fromkeys(CELLS) | row_values(per_host.get(host.name, ()))
+        rows.append(row)
+    return rows

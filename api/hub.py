@@ -1,0 +1,117 @@
+"""Live updates: an in-memory pub/sub between the poller's sink and SSE subscribers.
+
+The poller calls `publish` once per poll, on the event loop. Publishing must never wait on
+a browser: each subscriber has a bounded queue, and one that falls behind (a phone on a bad
+link, a tab in the background) is dropped rather than allowed to block the poller or grow
+memory. A dropped subscriber's stream ends; the browser's EventSource reconnects by itself
+and starts from the current state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from poller.points import Point, PollStatus
+
+QUEUE_SIZE = 256  # polls a subscriber may lag behind before it is dropped
+Tap = Callable[[str, PollStatus, list[Point]], None]
+
+
+@dataclass(eq=False)
+class Subscription:
+    """One live stream. `host` None: every host; `metrics` None: every metric."""
+
+    host: str | None
+    metrics: frozenset[str] | None
+    queue: asyncio.Queue[dict[str, Any] | None] = field(
+        default_factory=lambda: asyncio.Queue(QUEUE_SIZE)
+    )
+    dropped: bool = False
+
+    def wants(self, host: str) -> bool:
+        return self.host is None or self.host == host
+
+
+class Hub:
+    def __init__(self) -> None:
+        self._subs: set[Subscription] = set()
+        # synchronous listeners that keep in-memory views current (sparklines)
+        self.taps: list[Tap] = []
+        # host -> the newest parsed readings, for /metrics under node_exporter names
+        self.readings: dict[str, Mapping[str, object]] = {}
+        self.published = 0
+        self.dropped = 0
+
+    @property
+    def subscribers(self) -> int:
+        return len(self._subs)
+
+    def subscribe(
+        self, host: str | None = None, metrics: Iterable[str] | None = None
+    ) -> Subscription:
+        sub = Subscription(host, frozenset(metrics) if metrics is not None else None)
+        self._subs.add(sub)
+        return sub
+
+    def unsubscribe(self, sub: Subscription) -> None:
+        self._subs.discard(sub)
+
+    def publish(
+        self,
+        host: str,
+        status: PollStatus,
+        points: Iterable[Point],
+        readings: Mapping[str, object] | None = None,
+    ) -> None:
+        """Fan one poll out to every interested subscriber without ever awaiting.
+
+        `readings` (PollOutcome.readings) is optional: when given, /metrics exports this
+        host's raw readings exactly as node_exporter would (parsers.exposition).
+        """
+        self.published += 1
+        points = list(points)
+        if readings:
+            self.readings[host] = readings
+        for tap in self.taps:
+            tap(host, status, points)
+        for sub in list(self._subs):
+            if not sub.wants(host):
+                continue
+            event = _event(host, status, points, sub.metrics)
+            try:
+                sub.queue.put_nowait(event)
+            except asyncio.QueueFull:
+                self._drop(sub)
+
+    def close(self) -> None:
+        """End every stream (shutdown): subscribers see None and return."""
+        for sub in list(self._subs):
+            self._drop(sub)
+
+    def _drop(self, sub: Subscription) -> None:
+        self._subs.discard(sub)
+        sub.dropped = True
+        self.dropped += 1
+        # make room for the end marker so the reader wakes up and closes its stream
+        while not sub.queue.empty():
+            sub.queue.get_nowait()
+        sub.queue.put_nowait(None)
+
+
+def _event(
+    host: str, status: PollStatus, points: list[Point], metrics: frozenset[str] | None
+) -> dict[str, Any]:
+    return {
+        "host": host,
+        "ts": status.ts,
+        "state": str(status.state),
+        "reason": status.reason,
+        "points": [
+            [p.metric, p.dev, p.ts, p.value]
+            for p in points
+            if metrics is None or p.metric in metrics
+        ],
+    }

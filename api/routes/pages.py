@@ -1,0 +1,125 @@
+"""The HTML pages: fleet overview, host page, API docs. Server-rendered, enhanced by
+web/static/js; every value from a target or the inventory goes through jinja2's escaping."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from api import views
+from api.charts import CHARTS
+from api.deps import WEB_DIR, Ctx, Principal, principal, templates
+from api.params import PRESETS, BadParam, time_range
+from api.security import CSRF_COOKIE
+from store.rows import HostInfoRow
+
+router = APIRouter(include_in_schema=False)
+VENDOR = WEB_DIR / "static" / "vendor"
+SETUP = "cd web && npm ci && npm run build    # or: make web-assets"
+
+
+def _page(
+    request: Request, who: Principal, name: str, context: dict[str, object], status: int = 200
+) -> Response:
+    context = {
+        "who": who,
+        "csrf": request.cookies.get(CSRF_COOKIE, ""),
+        "now": time.time(),
+        **context,
+    }
+    return templates.TemplateResponse(request, name, context, status_code=status)
+
+
+def _missing_assets(request: Request, who: Principal, *files: str) -> Response | None:
+    missing = [f for f in files if not (VENDOR / f).is_file()]
+    if not missing:
+        return None
+    return _page(
+        request,
+        who,
+        "message.html",
+        {
+            "title": "Web assets are not installed",
+            "message": f"This page needs {', '.join(missing)} in web/static/vendor/, which the "
+            "README's set-up builds from the npm registry. Run this in the sshmon "
+            "checkout, then reload:",
+            "command": SETUP,
+        },
+        503,
+    )
+
+
+@router.get("/", response_class=HTMLResponse)
+async def overview(
+    request: Request, ctx: Ctx, who: Annotated[Principal, Depends(principal)]
+) -> Response:
+    rows = await views.overview(ctx, time.time())
+    groups = sorted({g for h in ctx.inventory.hosts for g in h.groups})
+    labels = sorted({f"{k}={v}" for h in ctx.inventory.hosts for k, v in h.labels})
+    states = Counter(r.state for r in rows)
+    return _page(
+        request,
+        who,
+        "overview.html",
+        {
+            "rows": rows,
+            "groups": groups,
+            "labels": labels,
+            "states": sorted(states),
+            "state_counts": sorted(states.items()),
+        },
+    )
+
+
+@router.get("/hosts/{name}", response_class=HTMLResponse)
+async def host_page(
+    request: Request,
+    ctx: Ctx,
+    who: Annotated[Principal, Depends(principal)],
+    name: str,
+    span: Annotated[str | None, Query(alias="range", max_length=10)] = None,
+    start: Annotated[str | None, Query(alias="from", max_length=40)] = None,
+    end: Annotated[str | None, Query(alias="to", max_length=40)] = None,
+) -> Response:
+    host = views.host_or_404(ctx, name)
+    missing = _missing_assets(request, who, "uPlot.iife.min.js", "uPlot.min.css")
+    if missing is not None:
+        return missing
+    now = time.time()
+    if not start and not span:
+        span = "1h"
+    try:
+        rng = time_range(start, end, span, now)
+    except BadParam as exc:
+        return _page(
+            request, who, "message.html", {"title": "Bad time range", "message": exc.detail}, 400
+        )
+    detail = await views.host_detail(ctx, host, now)
+    uptime = next((r.value for r in detail.latest if r.metric == "uptime_seconds"), None)
+    return _page(
+        request,
+        who,
+        "host.html",
+        {
+            "host": host,
+            "info": detail.info._asdict() if detail.info else dict.fromkeys(HostInfoRow._fields),
+            "state": detail.state,
+            "reason": detail.reason,
+            "last_poll": detail.poll.ts if detail.poll else None,
+            "uptime": uptime,
+            "charts": CHARTS,
+            "presets": PRESETS,
+            "range": rng,
+            "range_param": span if not start else None,
+        },
+    )
+
+
+@router.get("/docs", response_class=HTMLResponse)
+async def docs(request: Request, who: Annotated[Principal, Depends(principal)]) -> Response:
+    missing = _missing_assets(request, who, "swagger-ui-bundle.js", "swagger-ui.css")
+    return missing or _page(request, who, "docs.html", {})

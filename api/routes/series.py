@@ -1,0 +1,159 @@
+"""History: one series (JSON or CSV), a summary over a range, top hosts, a host's charts.
+
+Every request is bounded before it reaches the store: the metric must be in the catalog,
+the range at most two years, the point count at most `web.max_points`; the store then picks
+the resolution (raw or a rollup) so a 1-year series costs about what a 1-hour one does.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from api import views
+from api.deps import Ctx, principal
+from api.params import BadParam, TimeRange, time_range
+from poller.catalog import METRICS, MetricSpec
+from store import queries
+
+router = APIRouter(prefix="/api/v1", tags=["history"], dependencies=[Depends(principal)])
+MIN_STEP_S = 10  # one poll at the fastest usual rate; finer steps only repeat points
+
+
+class RangeQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    start: str | None = Field(
+        None, alias="from", max_length=40, description="epoch seconds, ISO 8601 or now-<n><unit>"
+    )
+    end: str | None = Field(None, alias="to", max_length=40)
+    span: str | None = Field(None, alias="range", max_length=10, description="e.g. 1h, 7d")
+
+    def resolve(self) -> TimeRange:
+        return time_range(self.start, self.end, self.span, time.time())
+
+
+class SeriesQuery(RangeQuery):
+    host: str = Field(max_length=128)
+    metric: str = Field(max_length=128)
+    dev: str | None = Field(
+        None, max_length=512, description="device, interface or mount point for per-device metrics"
+    )
+    step: int | None = Field(None, ge=MIN_STEP_S, description="bucket width in seconds")
+    max_points: int | None = Field(None, ge=2)
+    format: Literal["json", "csv"] = "json"
+
+
+class TopQuery(RangeQuery):
+    metric: str = Field(max_length=128)
+    n: int = Field(10, ge=1, le=100)
+    by: Literal["avg", "max", "min"] = "avg"
+    dev: str | None = Field(None, max_length=512)
+
+
+def metric_or_400(name: str, dev: str | None) -> MetricSpec:
+    spec = METRICS.get(name)
+    if spec is None:
+        raise HTTPException(404, f"unknown metric {name!r}; GET /api/v1/metrics lists them")
+    if spec.dev is None and dev:
+        raise BadParam(f"{name} is host-wide; leave dev out")
+    return spec
+
+
+def _points(ctx: Ctx, q: SeriesQuery, span: TimeRange) -> int:
+    cap = ctx.settings.max_points
+    if q.step is not None:
+        wanted = int(span.span // q.step) + 1
+        if wanted > cap:
+            raise BadParam(
+                f"step {q.step} s over this range gives {wanted} points; "
+                f"the limit is {cap}: use a step of at least {int(span.span // (cap - 1)) + 1} s"
+            )
+        return max(wanted, 2)
+    if q.max_points is not None and q.max_points > cap:
+        raise BadParam(f"max_points may be at most {cap}")
+    return q.max_points or min(1000, cap)
+
+
+@router.get("/series", summary="One series over a range, from the right resolution")
+async def series(ctx: Ctx, q: Annotated[SeriesQuery, Query()]) -> Any:
+    spec = metric_or_400(q.metric, q.dev)
+    host = views.host_or_404(ctx, q.host)
+    if spec.dev is not None and not q.dev:
+        raise BadParam(f"{q.metric} is per {spec.dev}; give dev= (see /api/v1/hosts/{host.name})")
+    span = q.resolve()
+    result = await ctx.queries.run(
+        queries.series, host.name, q.metric, q.dev, span.start, span.end, _points(ctx, q, span)
+    )
+    if q.format == "csv":
+        buf = io.StringIO()
+        out = csv.writer(buf, lineterminator="\n")
+        out.writerow(["time", "timestamp", "avg", "min", "max"])
+        for p in result.points:
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(p.ts))
+            out.writerow([stamp, f"{p.ts:.0f}", repr(p.avg), repr(p.min), repr(p.max)])
+        filename = f"{host.name}-{q.metric}.csv".replace('"', "")
+        return Response(
+            buf.getvalue(),
+            media_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+    return {
+        "host": result.host,
+        "metric": result.metric,
+        "dev": result.dev,
+        "unit": spec.unit,
+        "from": span.start,
+        "to": span.end,
+        "resolution": result.resolution,
+        "step": result.step_s,
+        "points": [[p.ts, p.avg, p.min, p.max] for p in result.points],
+    }
+
+
+@router.get("/summary", summary="avg, min, max, p95, p99 of one series over a range")
+async def summary(ctx: Ctx, q: Annotated[SeriesQuery, Query()]) -> dict[str, Any]:
+    spec = metric_or_400(q.metric, q.dev)
+    host = views.host_or_404(ctx, q.host)
+    if spec.dev is not None and not q.dev:
+        raise BadParam(f"{q.metric} is per {spec.dev}; give dev=")
+    span = q.resolve()
+    s = await ctx.queries.run(queries.summary, host.name, q.metric, q.dev, span.start, span.end)
+    return {
+        "host": host.name,
+        "metric": q.metric,
+        "dev": q.dev or "",
+        "unit": spec.unit,
+        "from": span.start,
+        "to": span.end,
+        **s.__dict__,
+    }
+
+
+@router.get("/top", summary="The hosts with the highest value of a metric over a range")
+async def top(ctx: Ctx, q: Annotated[TopQuery, Query()]) -> dict[str, Any]:
+    spec = metric_or_400(q.metric, q.dev)
+    span = q.resolve()
+    rows = await ctx.queries.run(
+        queries.top_hosts, q.metric, span.start, span.end, q.n, q.by, q.dev
+    )
+    return {
+        "metric": q.metric,
+        "unit": spec.unit,
+        "by": q.by,
+        "from": span.start,
+        "to": span.end,
+        "hosts": [{"host": r.host, "value": r.value} for r in rows],
+    }
+
+
+@router.get("/hosts/{name}/charts", summary="Every chart of the host page over a range")
+async def host_charts(ctx: Ctx, name: str, q: Annotated[RangeQuery, Query()]) -> dict[str, Any]:
+    host = views.host_or_404(ctx, name)
+    return await views.host_charts(ctx, host, q.resolve())

@@ -1,0 +1,181 @@
+"""API tokens: created once, shown once, stored only as a SHA-256 hash.
+
+Tokens carry 256 bits from `secrets`, so a fast hash is enough (a slow password hash
+protects guessable secrets; these are not guessable) and lets us look a token up by its
+hash in one indexed query. The first characters (`prefix`) are kept in clear so `list`
+can tell tokens apart without revealing them.
+
+`token_app` is the `sshmon token` command group; the CLI mounts it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+from sqlalchemy import (
+    Column,
+    Engine,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    select,
+    update,
+)
+
+TOKEN_PREFIX = "sshmon_"
+
+
+class Role(StrEnum):
+    viewer = "viewer"
+    admin = "admin"
+
+
+metadata = MetaData()
+tokens_table = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("prefix", String(20), nullable=False),
+    Column("hash", String(64), nullable=False, unique=True, index=True),
+    Column("created_at", Float, nullable=False),
+    Column("revoked_at", Float, nullable=True),
+)
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    id: int
+    name: str
+    role: Role
+    prefix: str
+    created_at: float
+    revoked_at: float | None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+def open_db(url: str) -> Engine:
+    """Engine on the token store, tables created if missing (idempotent)."""
+    engine = create_engine(url)
+    metadata.create_all(engine)
+    return engine
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _info(row: object) -> TokenInfo:
+    m = row._mapping  # type: ignore[attr-defined]
+    return TokenInfo(
+        m["id"], m["name"], Role(m["role"]), m["prefix"], m["created_at"], m["revoked_at"]
+    )
+
+
+def create(engine: Engine, name: str, role: Role, now: float) -> tuple[TokenInfo, str]:
+    """Make a token; the clear text is returned here and never stored."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with engine.begin() as conn:
+        result = conn.execute(
+            tokens_table.insert().values(
+                name=name,
+                role=str(role),
+                prefix=token[: len(TOKEN_PREFIX) + 6],
+                hash=_hash(token),
+                created_at=now,
+            )
+        )
+        token_id = result.inserted_primary_key[0]  # type: ignore[index]
+        row = conn.execute(select(tokens_table).where(tokens_table.c.id == token_id)).one()
+    return _info(row), token
+
+
+def verify(engine: Engine, token: str) -> TokenInfo | None:
+    """The active token with this clear text, or None."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(tokens_table).where(
+                tokens_table.c.hash == _hash(token), tokens_table.c.revoked_at.is_(None)
+            )
+        ).first()
+    return _info(row) if row is not None else None
+
+
+def get(engine: Engine, token_id: int) -> TokenInfo | None:
+    with engine.connect() as conn:
+        row = conn.execute(select(tokens_table).where(tokens_table.c.id == token_id)).first()
+    return _info(row) if row is not None else None
+
+
+def list_tokens(engine: Engine) -> list[TokenInfo]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(tokens_table).order_by(tokens_table.c.id)).all()
+    return [_info(r) for r in rows]
+
+
+def revoke(engine: Engine, token_id: int, now: float) -> bool:
+    """Revoke; False when no active token has this id. Sessions made from it end too."""
+    with engine.begin() as conn:
+        result = conn.execute(
+            update(tokens_table)
+            .where(tokens_table.c.id == token_id, tokens_table.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+    return result.rowcount > 0
+
+
+# --- `sshmon token` -------------------------------------------------------------------------
+
+token_app = typer.Typer(help="API and login tokens (stored hashed).", no_args_is_help=True)
+DbOpt = Annotated[
+    str,
+    typer.Option("--db", envvar="SSHMON_AUTH_DB", help="SQLAlchemy URL of the token store"),
+]
+DEFAULT_DB = "sqlite:///data/auth.db"
+
+
+@token_app.command("create")
+def create_cmd(
+    name: Annotated[str, typer.Option("--name", help="what the token is for")] = "token",
+    role: Annotated[Role, typer.Option("--role")] = Role.viewer,
+    db: DbOpt = DEFAULT_DB,
+) -> None:
+    """Create a token and print it once; it cannot be shown again."""
+    info, token = create(open_db(db), name, role, time.time())
+    typer.echo(token)
+    typer.echo(f"id {info.id}, role {info.role}: store it now, it is not kept in clear", err=True)
+
+
+@token_app.command("list")
+def list_cmd(db: DbOpt = DEFAULT_DB) -> None:
+    """List tokens (id, role, prefix, name, state)."""
+    for t in list_tokens(open_db(db)):
+        state = "active" if t.active else "revoked"
+        created = time.strftime("%Y-%m-%d %H:%M", time.gmtime(t.created_at))
+        typer.echo(f"{t.id}\t{t.role}\t{t.prefix}…\t{state}\t{created}Z\t{t.name}")
+
+
+@token_app.command("revoke")
+def revoke_cmd(
+    token_id: Annotated[int, typer.Argument(help="id from `list`")], db: DbOpt = DEFAULT_DB
+) -> None:
+    """Revoke a token; API calls and browser sessions made with it stop working at once."""
+    if not revoke(open_db(db), token_id, time.time()):
+        typer.echo(f"no active token with id {token_id}", err=True)
+        raise typer.Exit(2)
+    typer.echo(f"revoked {token_id}")

@@ -1,0 +1,157 @@
+"""What pages and API share: the overview rows, one host's facts, one host's chart data.
+
+Routers call these; these call store.queries on the query pool (never SQL here), so the
+HTML page and the JSON for the same thing are built once and cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import HTTPException
+
+from api import fleet
+from api.charts import CHARTS, Chart
+from api.context import AppContext
+from api.params import TimeRange
+from poller.inventory import Host
+from store import queries
+from store.rows import HostInfoRow, LatestRow, PollStatusRow, Series
+
+CHART_POINTS = 800  # per series: about one point per horizontal pixel of a wide chart
+MAX_DEVS = 16  # per chart; a host with 300 veth interfaces keeps its busiest 16
+
+
+def host_or_404(ctx: AppContext, name: str) -> Host:
+    try:
+        return ctx.inventory.host(name)
+    except KeyError:
+        raise HTTPException(404, f"no host named {name!r} in the inventory") from None
+
+
+async def overview(ctx: AppContext, now: float) -> list[fleet.Row]:
+    latest, polls = await asyncio.gather(
+        ctx.queries.run(queries.latest_all), ctx.queries.run(queries.last_poll_all)
+    )
+    alerts = ctx.firing_alerts() if ctx.firing_alerts else {}
+    return fleet.build(ctx.inventory.hosts, latest, {p.host: p for p in polls}, alerts, now)
+
+
+@dataclass
+class HostDetail:
+    host: Host
+    info: HostInfoRow | None
+    poll: PollStatusRow | None
+    latest: list[LatestRow]
+    state: str
+    reason: str
+
+    def as_json(self) -> dict[str, Any]:
+        h = self.host
+        return {
+            "name": h.name,
+            "address": h.address,
+            "port": h.port,
+            "groups": list(h.groups),
+            "labels": dict(h.labels),
+            "interval_s": h.interval,
+            "state": self.state,
+            "reason": self.reason,
+            "last_poll": self.poll.ts if self.poll else None,
+            "poll_duration_s": self.poll.duration_s if self.poll else None,
+            "failed_sections": list(self.poll.failed_sections) if self.poll else [],
+            "info": self.info._asdict() if self.info else None,
+            "latest": [
+                {"metric": r.metric, "dev": r.dev, "ts": r.ts, "value": r.value}
+                for r in self.latest
+            ],
+        }
+
+
+async def host_detail(ctx: AppContext, host: Host, now: float) -> HostDetail:
+    latest, polls, infos = await asyncio.gather(
+        ctx.queries.run(queries.latest_host, host.name),
+        ctx.queries.run(queries.poll_history, host.name, now - 7 * 86400, now + 60, 1),
+        ctx.queries.run(queries.host_infos),
+    )
+    poll = polls[0] if polls else None
+    info = next((i for i in infos if i.host == host.name), None)
+    state, reason = "pending", "not polled yet"
+    if poll is not None:
+        state, reason = fleet.state_of(poll.state, poll.reason, poll.ts, host.interval, now)
+    return HostDetail(host, info, poll, latest, state, reason)
+
+
+def _chart_keys(chart: Chart, latest: list[LatestRow]) -> list[tuple[str, str, str]]:
+    """(metric, dev, legend label) for every series this host has for this chart."""
+    have = {(r.metric, r.dev): r.value for r in latest if r.metric in chart.metrics}
+    if not chart.per_dev:
+        return [(s.metric, "", s.label) for s in chart.series if (s.metric, "") in have]
+    # per device: busiest first by the chart's first metric, capped, then by name
+    devs: dict[str, float] = {}
+    for (metric, dev), value in have.items():
+        devs[dev] = max(devs.get(dev, 0.0), value if metric == chart.series[0].metric else 0.0)
+    keep = sorted(sorted(devs, key=lambda d: -devs[d])[:MAX_DEVS])
+    return [
+        (s.metric, dev, f"{dev} {s.label}" if len(chart.series) > 1 else dev)
+        for dev in keep
+        for s in chart.series
+        if (s.metric, dev) in have
+    ]
+
+
+def _align(series: list[Series]) -> tuple[list[float], list[list[float | None]]]:
+    """Put series on one time axis; a gap longer than two steps gets a null, so a host that
+    was down draws as a break rather than a straight line across the outage."""
+    step = max((s.step_s for s in series), default=0)
+    stamps = sorted({p.ts for s in series for p in s.points})
+    axis: list[float] = []
+    for ts in stamps:
+        if axis and step and ts - axis[-1] > 2 * step:
+            axis.append(axis[-1] + step)
+        axis.append(ts)
+    index = {ts: i for i, ts in enumerate(axis)}
+    columns: list[list[float | None]] = []
+    for s in series:
+        col: list[float | None] = [None] * len(axis)
+        for p in s.points:
+            col[index[p.ts]] = round(p.avg, 4)
+        columns.append(col)
+    return axis, columns
+
+
+async def host_charts(ctx: AppContext, host: Host, span: TimeRange) -> dict[str, Any]:
+    latest = await ctx.queries.run(queries.latest_host, host.name)
+    plan = [(chart, _chart_keys(chart, latest)) for chart in CHARTS]
+    calls = [
+        ctx.queries.run(queries.series, host.name, metric, dev, span.start, span.end, CHART_POINTS)
+        for _, keys in plan
+        for metric, dev, _ in keys
+    ]
+    results = iter(await asyncio.gather(*calls))
+    charts = []
+    resolution, step = queries.choose_resolution(span.start, span.end, CHART_POINTS)
+    for chart, keys in plan:
+        got = [next(results) for _ in keys]
+        ts, values = _align(got)
+        charts.append(
+            {
+                "id": chart.id,
+                "title": chart.title,
+                "unit": chart.unit,
+                "stacked": chart.stacked,
+                "series": [{"metric": m, "dev": d, "label": label} for m, d, label in keys],
+                "ts": ts,
+                "values": values,
+            }
+        )
+    return {
+        "host": host.name,
+        "from": span.start,
+        "to": span.end,
+        "resolution": resolution,
+        "step": step,
+        "charts": charts,
+    }

@@ -1,0 +1,195 @@
+// Fleet overview: sort, filter, search and group the server-rendered table; draw CPU
+// sparklines; apply live updates. Works on the DOM the server sent, so the page is usable
+// before (and without) this script, and 2,000 rows need no client-side templating.
+"use strict";
+(function () {
+  const root = document.getElementById("fleet");
+  if (!root) return;
+  const tbody = document.querySelector("#hosts tbody");
+  const heads = Array.from(document.querySelectorAll("#hosts thead th[data-key]"));
+  const ctl = {
+    q: document.getElementById("q"), group: document.getElementById("group"),
+    label: document.getElementById("label"), state: document.getElementById("state"),
+    bygroup: document.getElementById("bygroup"),
+  };
+  const count = document.getElementById("count");
+  const fmtOf = {
+    cpu: fmt.percent, mem: fmt.percent, fs: fmt.percent, load: (v) => fmt.number(v, 2),
+    net_in: fmt.rate, net_out: fmt.rate, uptime: fmt.duration, alerts: (v) => String(v),
+  };
+
+  const rows = Array.from(tbody.rows).map((tr) => {
+    const cells = {};
+    tr.querySelectorAll("td[data-k]").forEach((td) => { cells[td.dataset.k] = td; });
+    return {
+      tr, cells, host: tr.dataset.host, state: tr.dataset.state,
+      groups: tr.dataset.groups ? tr.dataset.groups.split(" ") : [],
+      labels: tr.dataset.labels.trim() ? tr.dataset.labels.trim().split(" ") : [],
+      text: (tr.dataset.host + " " + tr.dataset.address + " " + tr.dataset.labels + " " +
+             tr.dataset.groups).toLowerCase(),
+      spark: tr.querySelector("canvas"), series: null,
+    };
+  });
+  const byHost = new Map(rows.map((r) => [r.host, r]));
+  let sortKey = "name", sortDir = 1;
+
+  function value(r, key) {
+    if (key === "name") return r.host;
+    if (key === "state") return r.state;
+    const v = r.cells[key] ? r.cells[key].dataset.v : "";
+    return v === "" ? null : Number(v);
+  }
+  function compare(a, b) {
+    const va = value(a, sortKey), vb = value(b, sortKey);
+    if (va === null && vb === null) return a.host < b.host ? -1 : 1;
+    if (va === null) return 1;   // no reading sorts last either way
+    if (vb === null) return -1;
+    if (va < vb) return -sortDir;
+    if (va > vb) return sortDir;
+    return a.host < b.host ? -1 : 1;
+  }
+  function visible(r) {
+    const q = ctl.q.value.trim().toLowerCase();
+    if (q && !r.text.includes(q)) return false;
+    if (ctl.group.value && !r.groups.includes(ctl.group.value)) return false;
+    if (ctl.label.value && !r.labels.includes(ctl.label.value)) return false;
+    const s = ctl.state.value;
+    if (s === "problem") return r.state !== "ok";
+    return !s || r.state === s;
+  }
+  function render() {
+    const sorted = rows.slice().sort(compare);
+    const frag = document.createDocumentFragment();
+    let shown = 0;
+    if (ctl.bygroup.checked) {
+      const groups = new Map();
+      for (const r of sorted) {
+        const g = r.groups[0] || "(no group)";
+        if (!groups.has(g)) groups.set(g, []);
+        groups.get(g).push(r);
+      }
+      for (const g of Array.from(groups.keys()).sort()) {
+        const members = groups.get(g).filter(visible);
+        if (!members.length) continue;
+        const head = document.createElement("tr");
+        head.className = "grouprow";
+        const th = document.createElement("th");
+        th.colSpan = 11;
+        th.scope = "rowgroup";
+        th.textContent = g + " (" + members.length + ")";
+        head.appendChild(th);
+        frag.appendChild(head);
+        for (const r of members) { r.tr.hidden = false; frag.appendChild(r.tr); shown++; }
+      }
+      for (const r of sorted) if (!visible(r)) { r.tr.hidden = true; frag.appendChild(r.tr); }
+    } else {
+      for (const r of sorted) {
+        const ok = visible(r);
+        r.tr.hidden = !ok;
+        if (ok) shown++;
+        frag.appendChild(r.tr);
+      }
+    }
+    tbody.replaceChildren(frag);
+    count.textContent = shown + " of " + rows.length + " hosts";
+    for (const th of heads) {
+      th.setAttribute("aria-sort", th.dataset.key === sortKey ? (sortDir > 0 ? "ascending" : "descending") : "none");
+    }
+    saveState();
+    observeSparks();
+  }
+  function saveState() {
+    const p = new URLSearchParams();
+    for (const k of ["q", "group", "label", "state"]) if (ctl[k].value) p.set(k, ctl[k].value);
+    if (ctl.bygroup.checked) p.set("by", "group");
+    if (sortKey !== "name" || sortDir !== 1) p.set("sort", (sortDir < 0 ? "-" : "") + sortKey);
+    const qs = p.toString();
+    history.replaceState(null, "", qs ? "?" + qs : location.pathname);
+  }
+  function loadState() {
+    const p = new URLSearchParams(location.search);
+    for (const k of ["q", "group", "label", "state"]) if (p.get(k)) ctl[k].value = p.get(k);
+    ctl.bygroup.checked = p.get("by") === "group";
+    const s = p.get("sort");
+    if (s) { sortDir = s.startsWith("-") ? -1 : 1; sortKey = s.replace(/^-/, ""); }
+  }
+
+  heads.forEach((th) => th.querySelector("button").addEventListener("click", () => {
+    const key = th.dataset.key;
+    if (key === sortKey) sortDir = -sortDir;
+    else { sortKey = key; sortDir = th.dataset.type === "text" ? 1 : -1; } // numbers: worst first
+    render();
+  }));
+  let typing = null;
+  ctl.q.addEventListener("input", () => { clearTimeout(typing); typing = setTimeout(render, 120); });
+  for (const k of ["group", "label", "state", "bygroup"]) ctl[k].addEventListener("change", render);
+
+  // --- sparklines: drawn only when a row scrolls into view -------------------------------
+  let sparkData = null;
+  const io = "IntersectionObserver" in window ? new IntersectionObserver((entries) => {
+    for (const e of entries) if (e.isIntersecting) { draw(e.target); io.unobserve(e.target); }
+  }, { rootMargin: "200px" }) : null;
+  function observeSparks() {
+    if (!sparkData || !io) return;
+    for (const r of rows) if (!r.tr.hidden) io.observe(r.spark);
+  }
+  const canvasRow = new Map(rows.map((r) => [r.spark, r]));
+  function draw(canvas) {
+    const r = canvasRow.get(canvas);
+    const vals = r && r.series;
+    const ctx = canvas.getContext("2d");
+    const w = canvas.width, h = canvas.height;
+    ctx.clearRect(0, 0, w, h);
+    if (!vals || !vals.length) return;
+    const css = getComputedStyle(canvas);
+    ctx.strokeStyle = css.color;
+    ctx.lineWidth = 1.5;
+    ctx.beginPath();
+    let started = false;
+    const n = Math.max(vals.length - 1, 1);
+    vals.forEach((v, i) => {
+      if (v === null) { started = false; return; }
+      const x = (i / n) * (w - 2) + 1, y = h - 1 - (Math.min(Math.max(v, 0), 100) / 100) * (h - 2);
+      if (!started) { ctx.moveTo(x, y); started = true; } else ctx.lineTo(x, y);
+    });
+    ctx.stroke();
+  }
+  fetch(root.dataset.sparkUrl, { credentials: "same-origin" })
+    .then((res) => (res.ok ? res.json() : Promise.reject(new Error(res.status))))
+    .then((data) => {
+      sparkData = data;
+      for (const [host, vals] of Object.entries(data.hosts)) {
+        const r = byHost.get(host);
+        if (r) r.series = vals;
+      }
+      observeSparks();
+    })
+    .catch((e) => console.warn("sparklines unavailable", e));
+
+  // --- live updates ------------------------------------------------------------------------
+  function apply(ev) {
+    const r = byHost.get(ev.host);
+    if (!r) return;
+    r.state = ev.state;
+    r.tr.dataset.state = ev.state;
+    const badge = r.tr.querySelector(".badge");
+    badge.className = "badge s-" + ev.state;
+    badge.textContent = ev.state.replace(/_/g, " ");
+    badge.title = ev.reason || ev.state;
+    r.tr.children[1].dataset.v = ev.state;
+    for (const [k, v] of Object.entries(ev.cells)) {
+      const td = r.cells[k];
+      if (!td) continue;
+      td.dataset.v = v === null ? "" : v;
+      td.textContent = fmtOf[k](v);
+    }
+    if (ev.cells.fs_mount !== undefined && r.cells.fs) r.cells.fs.title = ev.cells.fs_mount;
+    if (r.series && ev.cells.cpu !== undefined && ev.cells.cpu !== null) {
+      r.series[r.series.length - 1] = ev.cells.cpu; // the current bucket follows the newest poll
+      if (!r.tr.hidden) draw(r.spark);
+    }
+  }
+  window.sshmonLive.connect(root.dataset.liveUrl, apply);
+  loadState();
+  render();
+})();
