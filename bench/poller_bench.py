@@ -1,0 +1,241 @@
+"""Poller benchmark: N hosts for T seconds through the real scheduler, links and parsers.
+
+    .venv/bin/python bench/poller_bench.py --mode sim  --hosts 2000 --seconds 60
+    .venv/bin/python bench/poller_bench.py --mode sshd --hosts 50   --seconds 30
+
+--mode sim   one asyncssh server *process* answering every poll with a recorded real
+             capture of this machine (fast and slow variants): cheap targets, so thousands
+             of hosts measure the poller's own cost.
+--mode sshd  a real OpenSSH sshd on loopback (tests/sshd.py), the hosts spread over
+             127.0.0.1-4 aliases; target CPU is the sshd process tree's, from /proc.
+
+Prints per run and as medians over --runs: polls completed, poller CPU ms per host-poll
+(everything in this process: SSH, framing, parsing, derivation, scheduling), p50/p99 poll
+latency, p99 schedule lag, and target CPU ms per poll. Measures after a warm-up, so the
+one-off connects (key exchange) are not counted as per-poll cost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncssh
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))  # the real-sshd helper the tests use
+
+from poller import probe  # noqa: E402
+from poller.inventory import Host  # noqa: E402
+from poller.points import HostState  # noqa: E402
+from poller.poll import PollOutcome  # noqa: E402
+from poller.scheduler import ssh_scheduler  # noqa: E402
+from poller.ssh import Connector, SshSettings  # noqa: E402
+from poller.transport import LocalLink  # noqa: E402
+
+
+@dataclass
+class Target:
+    hosts: list[Host]
+    known_hosts: Path
+    cpu_seconds: Callable[[], float]  # target-side CPU so far
+
+
+def tree_cpu(pid: int) -> dict[int, float]:
+    """CPU seconds per process in the tree, reaped children included (the `tail` runs)."""
+    out: dict[int, float] = {}
+    try:
+        root = psutil.Process(pid)
+        for proc in [root, *root.children(recursive=True)]:
+            with_children = proc.cpu_times()
+            out[proc.pid] = sum(with_children[:4])  # user, system, children_user, children_system
+    except psutil.NoSuchProcess:
+        pass
+    return out
+
+
+def tree_cpu_counter(pid: int) -> Callable[[], float]:
+    """Monotone CPU total of a tree whose members come and go (per-connection sshds)."""
+    seen: dict[int, float] = {}
+
+    def total() -> float:
+        seen.update(tree_cpu(pid))
+        return sum(seen.values())
+
+    return total
+
+
+async def _capture(tmp: Path) -> tuple[Path, Path]:
+    link = LocalLink(Host(name="capture", address="localhost", transport="local"))
+    paths = []
+    try:
+        for slow in (False, True):
+            nonce = probe.new_nonce()
+            raw = await link.poll(nonce, slow=slow)
+            path = tmp / f"capture-{'slow' if slow else 'fast'}"
+            path.write_bytes(raw.output.replace(nonce.encode(), b"{nonce}"))
+            paths.append(path)
+    finally:
+        await link.close()
+    return paths[0], paths[1]
+
+
+def _host(i: int, address: str, port: int, **kw: object) -> Host:
+    return Host.model_validate(
+        {"name": f"h{i:05d}", "address": address, "port": port, "user": "bench", **kw}
+    )
+
+
+@asynccontextmanager
+async def sim_target(tmp: Path, n: int, interval: float) -> AsyncIterator[Target]:
+    fast, slow = await _capture(tmp)
+    key = asyncssh.generate_private_key("ssh-ed25519")
+    key.write_private_key(str(tmp / "host_key"))
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "bench/sim_server.py"),
+            str(fast),
+            str(slow),
+            str(tmp / "host_key"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        port = int(server.stdout.readline())
+        known = tmp / "known_hosts"
+        known.write_text(f"[127.0.0.1]:{port} {key.export_public_key().decode()}")
+        hosts = [_host(i, "127.0.0.1", port, interval=interval) for i in range(n)]
+        yield Target(hosts, known, tree_cpu_counter(server.pid))
+    finally:
+        server.terminate()
+        server.wait()
+
+
+@asynccontextmanager
+async def sshd_target(tmp: Path, n: int, interval: float) -> AsyncIterator[Target]:
+    from sshd import Sshd
+
+    aliases = [f"127.0.0.{i}" for i in range(1, 5)]
+    sshd = Sshd(tmp, extra_config="".join(f"ListenAddress {a}\n" for a in aliases[1:]))
+    sshd.start()
+    try:
+        known = tmp / "known_hosts"
+        pub = Path(f"{sshd.host_key}.pub").read_text()
+        known.write_text("".join(f"[{a}]:{sshd.port} {pub}" for a in aliases))
+        hosts = [
+            _host(
+                i,
+                aliases[i % len(aliases)],
+                sshd.port,
+                interval=interval,
+                user=sshd.user,
+                identity_files=(sshd.client_key,),
+            )
+            for i in range(n)
+        ]
+        assert sshd.process is not None
+        yield Target(hosts, known, tree_cpu_counter(sshd.process.pid))
+    finally:
+        sshd.stop()
+
+
+async def run_once(
+    mode: str, n: int, seconds: float, interval: float, warmup: float
+) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp_dir:
+        make = sim_target if mode == "sim" else sshd_target
+        async with make(Path(tmp_dir), n, interval) as target:
+            return await _measure(target, seconds, warmup)
+
+
+async def _measure(target: Target, seconds: float, warmup: float) -> dict[str, float]:
+    measuring = False
+    seen: list[PollOutcome] = []
+
+    def sink(outcome: PollOutcome) -> None:
+        if measuring:
+            seen.append(outcome)
+
+    settings = SshSettings(known_hosts=target.known_hosts, ssh_config=(), user_known_hosts=())
+    scheduler = ssh_scheduler(sink, Connector(settings))
+    await scheduler.start(target.hosts)
+    await asyncio.sleep(warmup)
+    measuring = True
+    cpu0, target0, wall0 = time.process_time(), target.cpu_seconds(), time.monotonic()
+    await asyncio.sleep(seconds)
+    measuring = False
+    cpu1, target1, wall1 = time.process_time(), target.cpu_seconds(), time.monotonic()
+    await scheduler.stop()
+    return _stats(seen, cpu1 - cpu0, target1 - target0, wall1 - wall0)
+
+
+def _stats(seen: list[PollOutcome], cpu: float, target_cpu: float, wall: float) -> dict[str, float]:
+    ok = [o for o in seen if o.status.state is HostState.OK]
+    durations = sorted(o.status.duration_s for o in ok) or [float("nan")]
+    lags = sorted(o.schedule_lag_s for o in seen) or [float("nan")]
+    polls = max(1, len(seen))
+
+    def pct(values: list[float], q: float) -> float:
+        return values[min(len(values) - 1, int(q * len(values)))]
+
+    return {
+        "polls": len(seen),
+        "failed": len(seen) - len(ok),
+        "polls_per_s": len(seen) / wall,
+        "poller_cpu_ms_per_poll": cpu / polls * 1000,
+        "poller_cpu_share": cpu / wall,
+        "latency_p50_ms": pct(durations, 0.5) * 1000,
+        "latency_p99_ms": pct(durations, 0.99) * 1000,
+        "lag_p99_ms": pct(lags, 0.99) * 1000,
+        "target_cpu_ms_per_poll": target_cpu / polls * 1000,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--mode", choices=("sim", "sshd"), default="sim")
+    parser.add_argument("--hosts", type=int, default=2000)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--interval", type=float, default=10.0)
+    parser.add_argument("--warmup", type=float, default=None, help="default: 2 intervals")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    warmup = args.warmup if args.warmup is not None else 2 * args.interval
+    runs = []
+    for i in range(args.runs):
+        stats = asyncio.run(run_once(args.mode, args.hosts, args.seconds, args.interval, warmup))
+        runs.append(stats)
+        print(f"run {i + 1}: " + _line(stats), flush=True)
+    medians = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+    print(
+        f"median of {len(runs)} ({args.mode}, {args.hosts} hosts, {args.interval:g} s): "
+        + _line(medians)
+    )
+
+
+def _line(stats: dict[str, float]) -> str:
+    return (
+        f"polls {stats['polls']:.0f} (failed {stats['failed']:.0f}, {stats['polls_per_s']:.0f}/s), "
+        f"poller CPU {stats['poller_cpu_ms_per_poll']:.3f} ms/poll "
+        f"({stats['poller_cpu_share'] * 100:.0f}% of a core), "
+        f"latency p50 {stats['latency_p50_ms']:.1f} ms p99 {stats['latency_p99_ms']:.1f} ms, "
+        f"schedule lag p99 {stats['lag_p99_ms']:.1f} ms, "
+        f"target CPU {stats['target_cpu_ms_per_poll']:.3f} ms/poll"
+    )
+
+
+if __name__ == "__main__":
+    main()
