@@ -126,14 +126,15 @@ def summary(client: Client, host: str, metric: str, dev: str | None, start: floa
             end: float) -> Summary:
     """avg/min/max/p95/p99/count over [start, end).
 
-    Up to SUMMARY_RAW_MAX_S: exact, from raw rows. Longer: from the 1-hour tier (range
-    widened to whole hours), min/max/avg/count exact, p95/p99 from the merged t-digest.
+    Up to SUMMARY_RAW_MAX_S: exact, from raw rows (quantiles interpolated linearly, as
+    numpy does). Longer: from the 1-hour tier (range widened to whole hours): min/max/avg/
+    count exact, p95/p99 from the merged t-digest.
     """
     params: dict[str, Any] = {**_bounds(start, end), "host": host, "metric": metric,
                               "dev": dev or ""}
     if end - start <= SUMMARY_RAW_MAX_S:
         sql = ("SELECT avg(value), min(value), max(value), "
-               "quantilesExact(0.95, 0.99)(value), count() "
+               "quantilesExactInclusive(0.95, 0.99)(value), count() "
                f"FROM points WHERE {_SERIES_KEY} AND {_RANGE}")
         resolution: Resolution = "raw"
     else:

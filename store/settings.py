@@ -55,7 +55,7 @@ class StoreSettings(BaseModel):
     spool_dir: Path | None = Field(default=None, description="default: beside a chdb dir")
     spool_max_bytes: int = Field(default=512 * 1024 * 1024, ge=1)
     value_digits: int | None = Field(
-        6, ge=1, le=17, description="significant digits kept per value; None keeps all"
+        default=6, ge=1, le=17, description="significant digits kept per value; None keeps all"
     )
 
     def with_env(self, environ: Mapping[str, str] | None = None) -> StoreSettings:

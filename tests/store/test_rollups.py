@@ -13,8 +13,11 @@ from poller.points import Point
 STEPS = {"points_5m": 300, "points_1h": 3600, "points_1d": 86400}
 
 
-def _expected(points: list[Point], step: int) -> dict[tuple[str, str, str, int], tuple]:
-    groups: dict[tuple[str, str, str, int], list[float]] = defaultdict(list)
+Key = tuple[str, str, str, int]
+
+
+def _expected(points: list[Point], step: int) -> dict[Key, tuple[object, ...]]:
+    groups: dict[Key, list[float]] = defaultdict(list)
     for p in points:
         groups[(p.metric, p.host, p.dev, int(p.ts) - int(p.ts) % step)].append(p.value)
     return {k: (min(v), max(v), round(sum(v), 6), len(v)) for k, v in groups.items()}

@@ -119,7 +119,7 @@ def test_failed_inserts_spool_and_replay_in_order(
     flaky.fail = True
     for seed in range(3):
         writer.submit(make_points(1, 1, 10, seed=seed, start=T0 + seed * 100))
-        wait_for(lambda s=seed: writer.stats().spooled_batches == s + 1)  # type: ignore[misc]
+        wait_for(lambda s=seed: writer.stats().spooled_batches == s + 1)
     assert scalar(client, "SELECT count() FROM points") == 0
     flaky.fail = False
     wait_for(lambda: writer.stats().spooled_batches == 0)
