@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final, Literal, NamedTuple
 
 from parsers.errors import ParseError
 
@@ -12,8 +12,7 @@ SOURCE: Final = "df"
 KIB: Final = 1024
 
 
-@dataclass(frozen=True, slots=True)
-class DfRow:
+class DfRow(NamedTuple):
     """One filesystem. Units per `Df.unit`: bytes for -kP, inodes for -iP.
 
     None where df printed '-' (GNU df -i on filesystems without inode counts may).

@@ -13,7 +13,6 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from operator import attrgetter
 from typing import Final, Literal
 
 from parsers.cmd_df import Df
@@ -23,7 +22,7 @@ from parsers.proc_diskstats import SECTOR_BYTES, Diskstats
 from parsers.proc_loadavg import LoadAvg
 from parsers.proc_meminfo import Meminfo
 from parsers.proc_mounts import Mounts
-from parsers.proc_net_dev import NetDev, NetDevCounters
+from parsers.proc_net_dev import NetDev
 from parsers.proc_net_netstat import NetNetstat
 from parsers.proc_net_snmp import NetSnmp
 from parsers.proc_net_sockstat import Sockstat
@@ -54,6 +53,7 @@ NETSTAT_FIELDS: Final = re.compile(
 _METRIC_NAME: Final = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 _LABEL_NAME: Final = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 _CPU_MODES: Final = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
+# node_exporter's names of NetDevCounters' columns, in the same order
 _NET_FIELDS: Final = (
     "receive_bytes",
     "receive_packets",
@@ -72,7 +72,6 @@ _NET_FIELDS: Final = (
     "transmit_carrier",
     "transmit_compressed",
 )
-_NET_VALUES: Final = attrgetter(*NetDevCounters.__dataclass_fields__)  # same order
 # (node_exporter name, DiskStats field, scale, type, help)
 _DISK: Final = (
     (
@@ -389,7 +388,7 @@ def _meminfo(mem: Meminfo) -> Iterator[Sample]:
 def _net_dev(net: NetDev) -> Iterator[Sample]:
     for device, counters in net.interfaces.items():
         labels = (("device", device),)
-        for field, value in zip(_NET_FIELDS, _NET_VALUES(counters), strict=True):
+        for field, value in zip(_NET_FIELDS, counters, strict=True):
             yield _s(
                 f"network_{field}_total",
                 value,

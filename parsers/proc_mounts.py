@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from parsers.errors import ParseError
 
@@ -13,8 +13,9 @@ SOURCE: Final = "/proc/mounts"
 _ESCAPES: Final = (("\\040", " "), ("\\011", "\t"), ("\\012", "\n"), ("\\134", "\\"))
 
 
-@dataclass(frozen=True, slots=True)
-class Mount:
+class Mount(NamedTuple):
+    """One mount (an immutable row, like the other per-item rows of readings)."""
+
     device: str
     mountpoint: str
     fstype: str

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from parsers.errors import ParseError
 
 SOURCE: Final = "/proc/net/dev"
 
 
-@dataclass(frozen=True, slots=True)
-class NetDevCounters:
+# A NamedTuple, not a frozen dataclass: one per interface per poll, and building a NamedTuple
+# costs a fifth of a frozen dataclass (parse + derive must stay far below 0.5 ms a poll).
+class NetDevCounters(NamedTuple):
     """Counters of one interface, in the kernel's column order (bytes are bytes)."""
 
     rx_bytes_total: int
@@ -33,7 +34,7 @@ class NetDevCounters:
     tx_compressed_total: int
 
 
-COLUMNS: Final = len(NetDevCounters.__dataclass_fields__)
+COLUMNS: Final = len(NetDevCounters._fields)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +56,7 @@ def parse(text: str) -> NetDev:
         if not colon or len(fields) != COLUMNS:
             raise ParseError(SOURCE, f"expected 'name: {COLUMNS} counters'", line)
         try:
-            counters = NetDevCounters(*map(int, fields))
+            counters = NetDevCounters._make(map(int, fields))
         except ValueError as exc:
             raise ParseError(SOURCE, "counter is not an integer", line) from exc
         interfaces[name.strip()] = counters

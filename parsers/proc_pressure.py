@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from parsers.errors import ParseError
 
@@ -13,8 +13,7 @@ SOURCE: Final = "/proc/pressure"
 US: Final = 1_000_000.0
 
 
-@dataclass(frozen=True, slots=True)
-class PsiLine:
+class PsiLine(NamedTuple):
     """One `some` or `full` line: averages in percent, total stall time in seconds."""
 
     avg10: float

@@ -1,0 +1,58 @@
+"""Median CPU cost of parse_all and derive for one poll of a real capture.
+
+    .venv/bin/python bench/parse_derive.py [CAPTURE] [--slow|--fast] [--repeat N]
+
+CAPTURE defaults to tests/fixtures/local/probe-debian12-linux6.18.1.txt (2 cpus, one
+disk, 4 interfaces). `--fast` drops the slow sections (df, mounts, …), as in most polls.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+from parsers.sections import parse_all
+from poller.derive import Snapshot, derive
+from poller.probe import SLOW_COMMANDS, SLOW_FILES
+from poller.replay import sections_from_capture
+
+DEFAULT = Path(__file__).resolve().parents[1] / "tests/fixtures/local"
+
+
+def _median_us(fn: object, repeat: int) -> float:
+    samples = []
+    for _ in range(repeat):
+        started = time.process_time_ns()
+        fn()  # type: ignore[operator]
+        samples.append(time.process_time_ns() - started)
+    return statistics.median(samples) / 1000
+
+
+def main() -> None:
+    args = argparse.ArgumentParser()
+    args.add_argument("capture", nargs="?", type=Path)
+    args.add_argument("--fast", action="store_true", help="fast sections only")
+    args.add_argument("--repeat", type=int, default=2000)
+    opts = args.parse_args()
+    paths = [opts.capture] if opts.capture else sorted(DEFAULT.glob("probe-*.txt"))[:2]
+    polls = [sections_from_capture(p.read_text()) for p in paths]
+    if opts.fast:
+        slow = {*SLOW_FILES, *SLOW_COMMANDS}
+        polls = [{k: v for k, v in s.items() if k not in slow} for s in polls]
+    first, last = polls[0], polls[-1]
+    previous = Snapshot(0.0, parse_all(first).readings)
+    current = Snapshot(10.0, parse_all(last).readings)
+    parse_us = _median_us(lambda: parse_all(last), opts.repeat)
+    derive_us = _median_us(lambda: derive("h", previous, current), opts.repeat)
+    points = len(derive("h", previous, current))
+    kind = "fast" if opts.fast else "fast+slow"
+    print(f"{paths[-1].name} ({kind}, {len(last)} sections, {points} points)")
+    print(f"parse_all  median {parse_us:7.1f} us")
+    print(f"derive     median {derive_us:7.1f} us")
+    print(f"total      median {parse_us + derive_us:7.1f} us per poll")
+
+
+if __name__ == "__main__":
+    main()
