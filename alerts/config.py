@@ -26,7 +26,8 @@ _UNIT_S = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 
 
-def _duration(value: Any) -> Any:
+def parse_duration(value: Any) -> Any:
+    """Seconds from 30, '30s', '5m', '4h' or '1d' (other types pass through to pydantic)."""
     if isinstance(value, str):
         match = _DURATION.match(value)
         if not match:
@@ -35,7 +36,7 @@ def _duration(value: Any) -> Any:
     return value
 
 
-Duration = Annotated[float, BeforeValidator(_duration), Field(ge=0, le=30 * 86400)]
+Duration = Annotated[float, BeforeValidator(parse_duration), Field(ge=0, le=30 * 86400)]
 PollCondition = Literal["down", "auth_failed", "host_key_changed", "host_key_unknown", "stale"]
 Reduce = Literal["last", "avg", "hours_to_zero"]
 

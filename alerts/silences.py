@@ -74,8 +74,8 @@ class Schedule(BaseModel):
     kind: Literal["once", "daily", "weekly"]
     start: float | None = None
     end: float | None = None
-    at: str | None = Field(None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
-    duration: float | None = Field(None, gt=0, le=7 * 86400)
+    at: str | None = Field(default=None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    duration: float | None = Field(default=None, gt=0, le=7 * 86400)
     days: list[Weekday] = Field(default_factory=list)
     timezone: str = "UTC"
 

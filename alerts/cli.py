@@ -1,0 +1,302 @@
+"""`sshmon alerts …`: test a route, list alerts, silences, maintenance windows, acknowledge.
+
+Mounted by api/cli.py as `app.add_typer(alerts_app, name="alerts")`. These commands work on
+the alerts database, so they run beside a live `sshmon run` (which picks changes up within
+seconds). The clock is read here, at the edge. User mistakes print one line and exit 2.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from pydantic import ValidationError
+
+from alerts import runtime, service
+from alerts.config import parse_duration
+from alerts.db import AlertsDB
+from alerts.errors import AlertsError
+from alerts.messages import clock, format_duration
+from alerts.mutes import MuteStore
+from alerts.notify import Notifier
+from alerts.silences import Matcher, Schedule
+from poller.yamlfile import ConfigError
+
+alerts_app = typer.Typer(
+    name="alerts", help="Alerts: test routes, list, silence, acknowledge.", no_args_is_help=True
+)
+silence_app = typer.Typer(
+    help="Mute alerts that match hosts, groups, rules or labels.", no_args_is_help=True
+)
+maintenance_app = typer.Typer(
+    help="Scheduled maintenance windows (once, daily, weekly).", no_args_is_help=True
+)
+alerts_app.add_typer(silence_app, name="silence")
+alerts_app.add_typer(maintenance_app, name="maintenance")
+
+InventoryOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--inventory",
+        "-i",
+        envvar="SSHMON_INVENTORY",
+        show_default=False,
+        help="Inventory file [default: ./inventory.yaml]",
+    ),
+]
+HostOpt = Annotated[list[str] | None, typer.Option("--host", help="Host name (repeatable)")]
+GroupOpt = Annotated[list[str] | None, typer.Option("--group", help="Group (repeatable)")]
+RuleOpt = Annotated[list[str] | None, typer.Option("--rule", help="Rule name (repeatable)")]
+LabelOpt = Annotated[list[str] | None, typer.Option("--label", help="KEY=VALUE (repeatable)")]
+CommentOpt = Annotated[str, typer.Option("--comment", "-c", help="Why")]
+AuthorOpt = Annotated[str | None, typer.Option("--author", help="Who [default: $USER]")]
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    try:
+        yield
+    except ConfigError as exc:
+        for problem in exc.problems:
+            typer.echo(problem, err=True)
+        raise typer.Exit(2) from None
+    except ValidationError as exc:
+        _fail("; ".join(str(e["msg"]) for e in exc.errors()))
+    except (AlertsError, ValueError) as exc:
+        _fail(str(exc) or type(exc).__name__)
+
+
+@contextmanager
+def _opened(inventory: Path | None) -> Iterator[tuple[runtime.Loaded, AlertsDB]]:
+    with _user_errors():
+        loaded = runtime.load(inventory or Path("inventory.yaml"))
+        db = AlertsDB(loaded.db_url)
+        try:
+            yield loaded, db
+        finally:
+            db.close()
+
+
+def _author(author: str | None) -> str:
+    return author or os.environ.get("USER", "")
+
+
+def _matcher(
+    host: list[str] | None, group: list[str] | None, rule: list[str] | None, label: list[str] | None
+) -> Matcher:
+    labels = {}
+    for item in label or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            _fail(f"--label {item!r}: expected KEY=VALUE")
+        labels[key] = value
+    return Matcher(hosts=host or [], groups=group or [], rules=rule or [], labels=labels)
+
+
+def _when(text: str) -> float:
+    """An ISO date-time (UTC unless it says otherwise) as epoch seconds."""
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        _fail(f"{text!r} is not a date-time like 2026-01-31T18:00 or 2026-01-31 18:00+01:00")
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=datetime.now().astimezone().tzinfo)
+    return parsed.timestamp()
+
+
+@alerts_app.command("test")
+def test_route(
+    route: Annotated[str | None, typer.Argument(help="Route name [default: all]")] = None,
+    inventory: InventoryOpt = None,
+) -> None:
+    """Send a test notification through one route (or all) and say how it went."""
+    with _opened(inventory) as (loaded, db):
+        if not loaded.config.routes:
+            _fail("no routes: add `alerts: routes:` with Apprise URLs to the config file")
+        notifier = Notifier(loaded.config, db=db, base_dir=loaded.base_dir)
+        results = asyncio.run(service.send_test(notifier, route, time.time()))
+    failed = False
+    for name, attempts in results.items():
+        last = attempts[-1]
+        failed |= not last.ok
+        note = "" if last.ok else f": {last.reason}"
+        typer.echo(f"{name}: {last.outcome} after {len(attempts)} attempt(s){note}")
+    if failed:
+        raise typer.Exit(1)
+
+
+@alerts_app.command("list")
+def list_alerts(inventory: InventoryOpt = None) -> None:
+    """Firing and pending alerts (as last saved by `sshmon run`)."""
+    with _opened(inventory) as (loaded, db):
+        views = service.stored_alerts(loaded.config, db)
+    now = time.time()
+    if not views:
+        typer.echo("no alerts firing or pending")
+    for v in views:
+        flags = "".join([" acked" if v.acked else "", " flapping" if v.flapping else ""])
+        where = f"{v.host} {v.dev}".strip()
+        typer.echo(
+            f"{v.state:8} {v.severity or '-':8} {v.rule:18} {where:30} {v.value_text:>10}"
+            f"  since {clock(v.since)} ({format_duration(now - v.since)}){flags}"
+        )
+
+
+@alerts_app.command("ack")
+def ack(
+    rule: str,
+    host: str,
+    dev: Annotated[str, typer.Argument()] = "",
+    comment: CommentOpt = "",
+    author: AuthorOpt = None,
+    inventory: InventoryOpt = None,
+) -> None:
+    """Acknowledge a firing alert: no more reminders until it resolves or gets worse."""
+    with _opened(inventory) as (_, db), _user_errors():
+        service.acknowledge(
+            (db, MuteStore(db)),
+            rule,
+            host,
+            dev,
+            time.time(),
+            author=_author(author),
+            comment=comment,
+        )
+    typer.echo(f"acknowledged {rule} on {host}{' ' + dev if dev else ''}")
+
+
+@silence_app.command("add")
+def silence_add(
+    host: HostOpt = None,
+    group: GroupOpt = None,
+    rule: RuleOpt = None,
+    label: LabelOpt = None,
+    for_: Annotated[str | None, typer.Option("--for", help="How long, e.g. 2h")] = None,
+    until: Annotated[str | None, typer.Option(help="Until a date-time (ISO)")] = None,
+    comment: CommentOpt = "",
+    author: AuthorOpt = None,
+    inventory: InventoryOpt = None,
+) -> None:
+    """Silence matching alerts until a time (state still changes and is recorded)."""
+    now = time.time()
+    if (for_ is None) == (until is None):
+        _fail("give exactly one of --for DURATION or --until DATE-TIME")
+    with _opened(inventory) as (_, db), _user_errors():
+        ends = now + float(parse_duration(for_)) if for_ is not None else _when(until or "")
+        silence = service.create_silence(
+            MuteStore(db),
+            _matcher(host, group, rule, label),
+            ends,
+            now,
+            comment=comment,
+            author=_author(author),
+        )
+    typer.echo(
+        f"silence #{silence.id}: {silence.matcher.describe()} until {clock(silence.ends_at)}"
+    )
+
+
+@silence_app.command("list")
+def silence_list(
+    all_: Annotated[bool, typer.Option("--all", help="Include expired")] = False,
+    inventory: InventoryOpt = None,
+) -> None:
+    """Silences in force (or all of them)."""
+    with _opened(inventory) as (_, db):
+        silences = service.list_silences(MuteStore(db), time.time(), include_expired=all_)
+    if not silences:
+        typer.echo("no silences")
+    for s in silences:
+        typer.echo(
+            f"#{s.id:<4} {s.matcher.describe():40} until {clock(s.ends_at)}  "
+            f"{s.author or '-'}: {s.comment}"
+        )
+
+
+@silence_app.command("expire")
+def silence_expire(silence_id: int, inventory: InventoryOpt = None) -> None:
+    """End a silence now."""
+    with _opened(inventory) as (_, db), _user_errors():
+        service.expire_silence(MuteStore(db), silence_id, time.time())
+    typer.echo(f"silence #{silence_id} expired")
+
+
+@maintenance_app.command("add")
+def maintenance_add(
+    name: str,
+    host: HostOpt = None,
+    group: GroupOpt = None,
+    rule: RuleOpt = None,
+    label: LabelOpt = None,
+    at: Annotated[str | None, typer.Option(help="Daily/weekly start, HH:MM")] = None,
+    duration: Annotated[str | None, typer.Option(help="Length of each window, e.g. 1h")] = None,
+    days: Annotated[str | None, typer.Option(help="Weekly on these days: mon,thu")] = None,
+    start: Annotated[str | None, typer.Option(help="One-off start (ISO)")] = None,
+    end: Annotated[str | None, typer.Option(help="One-off end (ISO)")] = None,
+    timezone: Annotated[str, typer.Option(help="Time zone of --at")] = "UTC",
+    comment: CommentOpt = "",
+    author: AuthorOpt = None,
+    inventory: InventoryOpt = None,
+) -> None:
+    """A maintenance window: one-off (--start/--end) or recurring (--at/--duration [--days])."""
+    with _opened(inventory) as (_, db), _user_errors():
+        if start or end:
+            schedule = Schedule(kind="once", start=_when(start or ""), end=_when(end or ""))
+        else:
+            schedule = Schedule.model_validate(
+                {
+                    "kind": "weekly" if days else "daily",
+                    "at": at,
+                    "timezone": timezone,
+                    "duration": parse_duration(duration) if duration else None,
+                    "days": [d.strip().lower() for d in (days or "").split(",") if d.strip()],
+                }
+            )
+        window = service.create_maintenance(
+            MuteStore(db),
+            name,
+            _matcher(host, group, rule, label),
+            schedule,
+            time.time(),
+            comment=comment,
+            author=_author(author),
+        )
+    typer.echo(f"maintenance #{window.id} {window.name!r}: {window.matcher.describe()}")
+
+
+@maintenance_app.command("list")
+def maintenance_list(inventory: InventoryOpt = None) -> None:
+    """Maintenance windows not yet over."""
+    with _opened(inventory) as (_, db):
+        windows = service.list_maintenance(MuteStore(db), time.time())
+    if not windows:
+        typer.echo("no maintenance windows")
+    for m in windows:
+        s = m.schedule
+        when = (
+            f"{clock(s.start or 0)} to {clock(s.end or 0)}"
+            if s.kind == "once"
+            else f"{s.kind} {','.join(s.days)} {s.at} {s.timezone} for "
+            f"{format_duration(s.duration or 0)}"
+        )
+        typer.echo(f"#{m.id:<4} {m.name:20} {m.matcher.describe():30} {when}")
+
+
+@maintenance_app.command("expire")
+def maintenance_expire(window_id: int, inventory: InventoryOpt = None) -> None:
+    """End a maintenance window (recurring ones stop recurring)."""
+    with _opened(inventory) as (_, db), _user_errors():
+        service.expire_maintenance(MuteStore(db), window_id, time.time())
+    typer.echo(f"maintenance #{window_id} expired")

@@ -1,0 +1,169 @@
+"""`sshmon alerts …` through typer's CliRunner, on a real inventory file and database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alerts_helpers import Receiver, ok, pt
+from typer.testing import CliRunner
+
+from alerts import runtime
+from alerts.cli import alerts_app
+
+runner = CliRunner()
+
+
+def write_inventory(tmp_path: Path, receiver: Receiver, extra: str = "") -> Path:
+    path = tmp_path / "inventory.yaml"
+    path.write_text(
+        f"poller:\n  data_dir: {tmp_path / 'data'}\n"
+        "hosts:\n  web-1: {address: 127.0.0.1}\n"
+        "alerts:\n"
+        "  retry: {attempts: 1}\n"
+        "  routes:\n"
+        f"    - {{name: ops, urls: ['{receiver.url('ops')}']}}\n"
+        f"    - {{name: chat, urls: ['{receiver.url('chat')}']}}\n" + extra,
+        encoding="utf-8",
+    )
+    return path
+
+
+def run(path: Path, *args: str) -> tuple[int, str]:
+    result = runner.invoke(alerts_app, [*args, "-i", str(path)])
+    return result.exit_code, result.output
+
+
+def test_alerts_test_sends_through_the_named_route(tmp_path: Path, receiver: Receiver) -> None:
+    path = write_inventory(tmp_path, receiver)
+    code, out = run(path, "test", "ops")
+    assert (code, out) == (0, "ops: sent after 1 attempt(s)\n")
+    [message] = receiver.received
+    assert message["title"] == "sshmon test notification"
+    assert "route 'ops'" in message["message"]
+    assert receiver.paths == ["/ops"]
+
+
+def test_alerts_test_without_a_route_tries_every_route(tmp_path: Path, receiver: Receiver) -> None:
+    code, out = run(write_inventory(tmp_path, receiver), "test")
+    assert code == 0, out
+    assert sorted(receiver.paths) == ["/chat", "/ops"]
+
+
+def test_alerts_test_reports_a_failing_route_and_exits_1(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    receiver.fail_next(1)
+    code, out = run(write_inventory(tmp_path, receiver), "test", "ops")
+    assert code == 1
+    assert out.startswith("ops: gave_up after 1 attempt(s): ")
+    assert "error=500" in out
+
+
+def test_an_unknown_route_is_one_line_and_exit_2(tmp_path: Path, receiver: Receiver) -> None:
+    result = runner.invoke(
+        alerts_app, ["test", "nope", "-i", str(write_inventory(tmp_path, receiver))]
+    )
+    assert result.exit_code == 2
+    assert "no route named 'nope'" in result.output
+
+
+def test_a_bad_rule_in_the_file_is_reported_with_its_line(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    extra = "  rules:\n    - {name: x, metric: no_such_metric, warning: 1}\n"
+    code, out = run(write_inventory(tmp_path, receiver, extra), "list")
+    assert code == 2
+    assert f"{tmp_path / 'inventory.yaml'}:11: alerts.rules.0.metric: unknown metric" in out
+
+
+def test_silence_add_list_expire(tmp_path: Path, receiver: Receiver) -> None:
+    path = write_inventory(tmp_path, receiver)
+    code, out = run(
+        path,
+        "silence",
+        "add",
+        "--host",
+        "web-1",
+        "--label",
+        "team=db",
+        "--for",
+        "2h",
+        "-c",
+        "disk swap",
+        "--author",
+        "ann",
+    )
+    assert code == 0 and out.startswith("silence #1: host=web-1 team=db until ")
+    code, out = run(path, "silence", "list")
+    assert "#1" in out and "ann: disk swap" in out
+    assert run(path, "silence", "expire", "1") == (0, "silence #1 expired\n")
+    assert run(path, "silence", "list") == (0, "no silences\n")
+    code, out = run(path, "silence", "expire", "1")
+    assert (code, out) == (2, "error: no active silence #1\n")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(["--for", "2h"], "name at least one host", id="empty-matcher"),
+        pytest.param(["--host", "a"], "exactly one of --for", id="no-end"),
+        pytest.param(
+            ["--host", "a", "--label", "x", "--for", "1h"], "expected KEY=VALUE", id="bad-label"
+        ),
+    ],
+)
+def test_silence_add_refuses_what_would_surprise(
+    tmp_path: Path, receiver: Receiver, args: list[str], message: str
+) -> None:
+    code, out = run(write_inventory(tmp_path, receiver), "silence", "add", *args)
+    assert code == 2 and message in out
+
+
+def test_maintenance_add_list_expire(tmp_path: Path, receiver: Receiver) -> None:
+    path = write_inventory(tmp_path, receiver)
+    code, out = run(
+        path,
+        "maintenance",
+        "add",
+        "backups",
+        "--host",
+        "web-1",
+        "--at",
+        "02:00",
+        "--duration",
+        "1h",
+        "--days",
+        "mon,thu",
+        "--timezone",
+        "Europe/Berlin",
+    )
+    assert (code, out) == (0, "maintenance #1 'backups': host=web-1\n")
+    code, out = run(path, "maintenance", "list")
+    assert "weekly mon,thu 02:00 Europe/Berlin for 1h" in out
+    assert run(path, "maintenance", "expire", "1") == (0, "maintenance #1 expired\n")
+    assert run(path, "maintenance", "list") == (0, "no maintenance windows\n")
+
+
+def test_list_and_ack_work_on_what_the_running_engine_saved(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    path = write_inventory(tmp_path, receiver)
+    rt = runtime.from_file(path, clock=lambda: 100.0)
+    rt.engine.load(100.0)
+    for t in (100, 400):  # the shipped fs_used rule waits 5 minutes
+        rt.engine.observe(ok("web-1", t), [pt("web-1", "fs_used_percent", 97, t, "/")], t)
+    rt.engine.flush()
+    code, out = run(path, "list")
+    assert code == 0
+    assert out.startswith("firing   critical fs_used            web-1 /")
+    assert "97.0%" in out
+    assert run(path, "ack", "fs_used", "web-1", "/", "-c", "on it") == (
+        0,
+        "acknowledged fs_used on web-1 /\n",
+    )
+    rt.engine.tick(500.0)  # its reload picks the acknowledgement up
+    assert rt.engine.alerts()[0][1].acked
+    code, out = run(path, "ack", "memory_used", "web-1")
+    assert (code, out) == (2, "error: no firing alert memory_used on web-1\n")
+    rt.db.close()
