@@ -20,7 +20,7 @@ from parsers.cmd_uname import Uname
 from parsers.etc_os_release import OsRelease
 from parsers.exposition import DISK_EXCLUDED, FSTYPES_EXCLUDED, MOUNTPOINTS_EXCLUDED
 from parsers.proc_cpuinfo import CpuInfo
-from parsers.proc_diskstats import Diskstats
+from parsers.proc_diskstats import DiskStats, Diskstats
 from parsers.proc_loadavg import LoadAvg
 from parsers.proc_meminfo import Meminfo
 from parsers.proc_mounts import Mounts
@@ -41,20 +41,11 @@ BOOT_TIME_JITTER_S: Final = 2
 # Stored filesystems are the "real" ones: node_exporter's default exclusions plus
 # memory-backed and pseudo types, whose size is RAM or nothing and which come and go
 # by the dozen (/run/user/*, container runtimes).
-PSEUDO_FSTYPES: Final = frozenset(
-    {
-        "tmpfs",
-        "ramfs",
-        "rootfs",
-        "efivarfs",
-        "fuse.lxcfs",
-        "fuse.gvfsd-fuse",
-        "fuse.portal",
-        "devfs",
-        "cgmfs",
-        "zram",
-    }
-)
+# fmt: off
+PSEUDO_FSTYPES: Final = frozenset({
+    "tmpfs", "ramfs", "rootfs", "efivarfs", "fuse.lxcfs", "fuse.gvfsd-fuse", "fuse.portal",
+    "devfs", "cgmfs", "zram",
+})
 
 # Busy = every mode but idle and iowait; steal counts as busy (the guest wanted the cpu
 # and did not get it). guest/guest_nice are left out of the total: the kernel already
@@ -66,29 +57,18 @@ _TOTAL_MODES: Final = len(_BUSY_MODES) + 2
 _MODE_VALUES: Final = attrgetter(*_ALL_MODES)
 _CPU_POINTS: Final = tuple((f"cpu_{m}_percent", i) for i, m in enumerate(_ALL_MODES))
 
-_NET_RATES: Final = tuple(
-    (f"net_{name}", attrgetter(field))
-    for name, field in (
-        ("rx_bytes_per_second", "rx_bytes_total"),
-        ("tx_bytes_per_second", "tx_bytes_total"),
-        ("rx_packets_per_second", "rx_packets_total"),
-        ("tx_packets_per_second", "tx_packets_total"),
-        ("rx_errors_per_second", "rx_errors_total"),
-        ("tx_errors_per_second", "tx_errors_total"),
-        ("rx_drops_per_second", "rx_dropped_total"),
-        ("tx_drops_per_second", "tx_dropped_total"),
-    )
-)
-_DISK_RATES: Final = tuple(
-    (name, attrgetter(field))
-    for name, field in (
-        ("disk_read_bytes_per_second", "read_bytes_total"),
-        ("disk_write_bytes_per_second", "written_bytes_total"),
-        ("disk_reads_per_second", "reads_completed_total"),
-        ("disk_writes_per_second", "writes_completed_total"),
-    )
-)
-# (metric, section, protocol, field) of host-wide counters in snmp/netstat/vmstat
+# (metric, counter field) per interface and per disk
+_NET_RATES: Final = tuple((f"net_{name}_per_second", attrgetter(field)) for name, field in (
+    ("rx_bytes", "rx_bytes_total"), ("tx_bytes", "tx_bytes_total"),
+    ("rx_packets", "rx_packets_total"), ("tx_packets", "tx_packets_total"),
+    ("rx_errors", "rx_errors_total"), ("tx_errors", "tx_errors_total"),
+    ("rx_drops", "rx_dropped_total"), ("tx_drops", "tx_dropped_total"),
+))
+_DISK_RATES: Final = tuple((f"disk_{name}_per_second", attrgetter(field)) for name, field in (
+    ("read_bytes", "read_bytes_total"), ("write_bytes", "written_bytes_total"),
+    ("reads", "reads_completed_total"), ("writes", "writes_completed_total"),
+))
+# (metric, section, protocol, field) of host-wide counters in snmp/netstat
 _TABLE_RATES: Final = (
     ("tcp_retransmits_per_second", "net_snmp", "Tcp", "RetransSegs"),
     ("tcp_active_opens_per_second", "net_snmp", "Tcp", "ActiveOpens"),
@@ -98,18 +78,12 @@ _TABLE_RATES: Final = (
     ("tcp_listen_drops_per_second", "net_netstat", "TcpExt", "ListenDrops"),
 )
 _VMSTAT_RATES: Final = (
-    ("swap_in_pages_per_second", "pswpin"),
-    ("swap_out_pages_per_second", "pswpout"),
-    ("major_faults_per_second", "pgmajfault"),
-    ("oom_kills_per_second", "oom_kill"),
+    ("swap_in_pages_per_second", "pswpin"), ("swap_out_pages_per_second", "pswpout"),
+    ("major_faults_per_second", "pgmajfault"), ("oom_kills_per_second", "oom_kill"),
 )
-_PSI: Final = (
-    ("cpu", "some"),
-    ("memory", "some"),
-    ("memory", "full"),
-    ("io", "some"),
-    ("io", "full"),
-)
+_PSI: Final = (("cpu", "some"), ("memory", "some"), ("memory", "full"), ("io", "some"),
+               ("io", "full"))
+# fmt: on
 
 R = TypeVar("R")
 
@@ -336,10 +310,10 @@ def _counter_rates(
                 yield name, dev, (v1 - v0) / dt
 
 
-def _disk_times(before: Diskstats, after: Mapping[str, object], dt: float) -> Iterator[Triple]:
+def _disk_times(before: Diskstats, after: Mapping[str, DiskStats], dt: float) -> Iterator[Triple]:
     for dev, d1 in after.items():
         d0 = before.devices.get(dev)
-        if d0 is None or not isinstance(d1, type(d0)):
+        if d0 is None:
             continue
         busy = _delta(d0.io_time_seconds_total, d1.io_time_seconds_total)
         if busy is not None:
@@ -348,20 +322,14 @@ def _disk_times(before: Diskstats, after: Mapping[str, object], dt: float) -> It
         weighted = _delta(d0.io_weighted_time_seconds_total, d1.io_weighted_time_seconds_total)
         if weighted is not None:
             yield "disk_queue_depth", dev, weighted / dt
-        for name, ops, spent in (
-            (
-                "disk_read_await_seconds",
-                _delta(d0.reads_completed_total, d1.reads_completed_total),
-                _delta(d0.read_time_seconds_total, d1.read_time_seconds_total),
-            ),
-            (
-                "disk_write_await_seconds",
-                _delta(d0.writes_completed_total, d1.writes_completed_total),
-                _delta(d0.write_time_seconds_total, d1.write_time_seconds_total),
-            ),
-        ):
-            if ops and spent is not None:  # no I/O completed: no mean time, not 0
-                yield name, dev, spent / ops
+        reads = _delta(d0.reads_completed_total, d1.reads_completed_total)
+        read_s = _delta(d0.read_time_seconds_total, d1.read_time_seconds_total)
+        if reads and read_s is not None:  # no I/O completed: no mean time, not 0
+            yield "disk_read_await_seconds", dev, read_s / reads
+        writes = _delta(d0.writes_completed_total, d1.writes_completed_total)
+        write_s = _delta(d0.write_time_seconds_total, d1.write_time_seconds_total)
+        if writes and write_s is not None:
+            yield "disk_write_await_seconds", dev, write_s / writes
 
 
 def _delta(before: float | None, after: float | None) -> float | None:
@@ -374,22 +342,24 @@ def _cpu(s0: ProcStat, s1: ProcStat) -> Iterator[Triple]:
     if s0.total is not None and s1.total is not None:
         shares = _cpu_shares(s0.total, s1.total)
         if shares is not None:
+            modes, busy = shares
             for name, i in _CPU_POINTS:
-                if shares[i] is not None:
-                    yield name, "", shares[i]  # type: ignore[misc]
-            yield "cpu_busy_percent", "", shares[-1]  # type: ignore[misc]
-    busiest = None
+                share = modes[i]
+                if share is not None:
+                    yield name, "", share
+            yield "cpu_busy_percent", "", busy
+    busiest = -1.0
     for cpu, t1 in s1.cpus.items():
         t0 = s0.cpus.get(cpu)
         shares = _cpu_shares(t0, t1) if t0 is not None else None
-        if shares is not None and (busiest is None or shares[-1] > busiest):  # type: ignore[operator]
-            busiest = shares[-1]
-    if busiest is not None:
+        if shares is not None:
+            busiest = max(busiest, shares[1])
+    if busiest >= 0:
         yield "cpu_core_busy_max_percent", "", busiest
 
 
-def _cpu_shares(t0: CpuSeconds, t1: CpuSeconds) -> list[float | None] | None:
-    """Percent per mode in _ALL_MODES order, then busy; None when no time passed."""
+def _cpu_shares(t0: CpuSeconds, t1: CpuSeconds) -> tuple[list[float | None], float] | None:
+    """(percent per mode in _ALL_MODES order, busy percent); None when no time passed."""
     deltas = [
         None if a is None or b is None or b < a else b - a
         for a, b in zip(_MODE_VALUES(t0), _MODE_VALUES(t1), strict=True)
@@ -399,9 +369,8 @@ def _cpu_shares(t0: CpuSeconds, t1: CpuSeconds) -> list[float | None] | None:
     if total <= 0:
         return None
     scale = 100.0 / total
-    shares: list[float | None] = [None if d is None else d * scale for d in deltas]
-    shares.append(sum(counted[: len(_BUSY_MODES)]) * scale)
-    return shares
+    busy = sum(counted[: len(_BUSY_MODES)]) * scale
+    return [None if d is None else d * scale for d in deltas], busy
 
 
 def _host_counters(r: Mapping[str, object]) -> dict[str, float]:
