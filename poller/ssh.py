@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +94,10 @@ class Connector:
         self.settings = settings
         self._known = KnownHostsCache()
         self._throttles: dict[tuple[str, int], asyncio.Semaphore] = {}
+
+    def update_peers(self, hosts: Iterable[Host]) -> None:
+        """After an inventory reload: `jump: NAME` resolves against the new host set."""
+        self.settings = replace(self.settings, peers={h.name: h for h in hosts})
 
     async def connect(self, host: Host) -> asyncssh.SSHClientConnection:
         """Connect and authenticate, or raise a PollError saying which failure it was."""

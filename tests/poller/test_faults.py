@@ -6,12 +6,14 @@ import asyncio
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import asyncssh
 import pytest
 from fake_servers import FakeServer, capture_template, isolated_settings, start_fake_server
 
+from poller.errors import PollTimeout
 from poller.inventory import Host
 from poller.points import HostState
 from poller.poll import HostPoller, PollOutcome
@@ -156,3 +158,34 @@ async def test_bad_hosts_do_not_delay_good_ones(fake: FakeServer, tmp_path: Path
         assert max(o.schedule_lag_s for o in good) < 0.2
     assert {o.status.state for o in results["hang-2"]} == {HostState.TIMEOUT}
     assert {o.status.state for o in results["endless-3"]} == {HostState.PROBE_FAILED}
+
+
+async def test_connects_are_throttled_per_target(tmp_path: Path) -> None:
+    """A listener that never speaks SSH: every connect hangs in the handshake until its
+    timeout, so the most connections open at once is exactly the throttle."""
+    open_now = peak = 0
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal open_now, peak
+        open_now += 1
+        peak = max(peak, open_now)
+        await reader.read()  # until the client gives up
+        open_now -= 1
+        writer.close()
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    settings = isolated_settings(tmp_path / "known_hosts")
+    connector = Connector(replace(settings, max_unauthenticated=2))
+    hosts = [
+        Host(name=f"h{i}", address="127.0.0.1", port=port, connect_timeout=0.3) for i in range(6)
+    ]
+    try:
+        results = await asyncio.gather(
+            *(connector.connect(h) for h in hosts), return_exceptions=True
+        )
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert all(isinstance(r, PollTimeout) for r in results), results
+    assert peak == 2

@@ -255,3 +255,39 @@ async def test_sshd_restart_is_survived(sshd_factory: Any, tmp_path: Path) -> No
     finally:
         await poller.close()
     assert states[-1] is HostState.OK, states
+
+
+async def test_passphrase_comes_only_from_the_named_environment_variable(
+    sshd_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server: Sshd = sshd_factory()
+    key = tmp_path / "locked_key"
+    # PKCS8: asyncssh decrypts it with `cryptography` alone; OpenSSH-format encrypted keys
+    # also need the `bcrypt` package
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ecdsa", "-m", "PKCS8", "-N", "s3cret", "-f", str(key)],
+        check=True,
+    )
+    server.authorized_keys.write_text(Path(f"{key}.pub").read_text())
+    known = server.trust_into(tmp_path / "known_hosts")
+    host = server.host(identity_files=(key,), passphrase_env="SSHMON_TEST_PASSPHRASE")
+    settings = isolated_settings(known)
+    monkeypatch.delenv("SSHMON_TEST_PASSPHRASE", raising=False)
+    [missing] = await check([host], known, settings=settings)
+    assert missing.state is HostState.AUTH_FAILED
+    assert "SSHMON_TEST_PASSPHRASE" in missing.reason
+    monkeypatch.setenv("SSHMON_TEST_PASSPHRASE", "wrong")
+    [wrong] = await check([host], known, settings=settings)
+    assert wrong.state is HostState.AUTH_FAILED
+    monkeypatch.setenv("SSHMON_TEST_PASSPHRASE", "s3cret")
+    [right] = await check([host], known, settings=settings)
+    assert right.state is HostState.OK, right.reason
+
+
+async def test_hosts_own_known_hosts_file_is_honoured(sshd: Sshd, tmp_path: Path) -> None:
+    own = tmp_path / "sshmon_known_hosts"  # stays empty
+    theirs = sshd.trust_into(tmp_path / "team_known_hosts")
+    host = sshd.host(known_hosts=theirs)
+    [result] = await check([host], own, settings=isolated_settings(own))
+    assert result.state is HostState.OK, result.reason
+    assert not own.exists()
