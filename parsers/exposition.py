@@ -53,144 +53,44 @@ NETSTAT_FIELDS: Final = re.compile(
 _METRIC_NAME: Final = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 _LABEL_NAME: Final = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 _CPU_MODES: Final = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
+# fmt: off
 # node_exporter's names of NetDevCounters' columns, in the same order
 _NET_FIELDS: Final = (
-    "receive_bytes",
-    "receive_packets",
-    "receive_errs",
-    "receive_drop",
-    "receive_fifo",
-    "receive_frame",
-    "receive_compressed",
-    "receive_multicast",
-    "transmit_bytes",
-    "transmit_packets",
-    "transmit_errs",
-    "transmit_drop",
-    "transmit_fifo",
-    "transmit_colls",
-    "transmit_carrier",
-    "transmit_compressed",
+    "receive_bytes", "receive_packets", "receive_errs", "receive_drop", "receive_fifo",
+    "receive_frame", "receive_compressed", "receive_multicast", "transmit_bytes",
+    "transmit_packets", "transmit_errs", "transmit_drop", "transmit_fifo", "transmit_colls",
+    "transmit_carrier", "transmit_compressed",
 )
-# (node_exporter name, DiskStats field, scale, type, help)
+# (DiskStats field, node_exporter name after node_disk_ if different, HELP); node_exporter
+# types them all as counters but io_now, and keeps discarded_sectors_total in sectors
 _DISK: Final = (
-    (
-        "reads_completed_total",
-        "reads_completed_total",
-        1,
-        "counter",
-        "The total number of reads completed successfully.",
-    ),
-    ("reads_merged_total", "reads_merged_total", 1, "counter", "The total number of reads merged."),
-    (
-        "read_bytes_total",
-        "read_bytes_total",
-        1,
-        "counter",
-        "The total number of bytes read successfully.",
-    ),
-    (
-        "read_time_seconds_total",
-        "read_time_seconds_total",
-        1,
-        "counter",
-        "The total number of seconds spent by all reads.",
-    ),
-    (
-        "writes_completed_total",
-        "writes_completed_total",
-        1,
-        "counter",
-        "The total number of writes completed successfully.",
-    ),
-    ("writes_merged_total", "writes_merged_total", 1, "counter", "The number of writes merged."),
-    (
-        "written_bytes_total",
-        "written_bytes_total",
-        1,
-        "counter",
-        "The total number of bytes written successfully.",
-    ),
-    (
-        "write_time_seconds_total",
-        "write_time_seconds_total",
-        1,
-        "counter",
-        "This is the total number of seconds spent by all writes.",
-    ),
-    ("io_now", "io_in_progress", 1, "gauge", "The number of I/Os currently in progress."),
-    (
-        "io_time_seconds_total",
-        "io_time_seconds_total",
-        1,
-        "counter",
-        "Total seconds spent doing I/Os.",
-    ),
-    (
-        "io_time_weighted_seconds_total",
-        "io_weighted_time_seconds_total",
-        1,
-        "counter",
-        "The weighted # of seconds spent doing I/Os.",
-    ),
-    (
-        "discards_completed_total",
-        "discards_completed_total",
-        1,
-        "counter",
-        "The total number of discards completed successfully.",
-    ),
-    (
-        "discards_merged_total",
-        "discards_merged_total",
-        1,
-        "counter",
-        "The total number of discards merged.",
-    ),
-    # node_exporter keeps this one in sectors
-    (
-        "discarded_sectors_total",
-        "discarded_bytes_total",
-        1 / SECTOR_BYTES,
-        "counter",
-        "The total number of sectors discarded successfully.",
-    ),
-    (
-        "discard_time_seconds_total",
-        "discard_time_seconds_total",
-        1,
-        "counter",
-        "This is the total number of seconds spent by all discards.",
-    ),
-    (
-        "flush_requests_total",
-        "flush_requests_total",
-        1,
-        "counter",
-        "The total number of flush requests completed successfully",
-    ),
-    (
-        "flush_requests_time_seconds_total",
-        "flush_time_seconds_total",
-        1,
-        "counter",
-        "This is the total number of seconds spent by all flush requests.",
-    ),
+    ("reads_completed_total", "", "The total number of reads completed successfully."),
+    ("reads_merged_total", "", "The total number of reads merged."),
+    ("read_bytes_total", "", "The total number of bytes read successfully."),
+    ("read_time_seconds_total", "", "The total number of seconds spent by all reads."),
+    ("writes_completed_total", "", "The total number of writes completed successfully."),
+    ("writes_merged_total", "", "The number of writes merged."),
+    ("written_bytes_total", "", "The total number of bytes written successfully."),
+    ("write_time_seconds_total", "", "This is the total number of seconds spent by all writes."),
+    ("io_in_progress", "io_now", "The number of I/Os currently in progress."),
+    ("io_time_seconds_total", "", "Total seconds spent doing I/Os."),
+    ("io_weighted_time_seconds_total", "io_time_weighted_seconds_total",
+     "The weighted # of seconds spent doing I/Os."),
+    ("discards_completed_total", "", "The total number of discards completed successfully."),
+    ("discards_merged_total", "", "The total number of discards merged."),
+    ("discarded_bytes_total", "discarded_sectors_total",
+     "The total number of sectors discarded successfully."),
+    ("discard_time_seconds_total", "",
+     "This is the total number of seconds spent by all discards."),
+    ("flush_requests_total", "", "The total number of flush requests completed successfully"),
+    ("flush_time_seconds_total", "flush_requests_time_seconds_total",
+     "This is the total number of seconds spent by all flush requests."),
 )
 _OS_LABELS: Final = (
-    "build_id",
-    "id",
-    "id_like",
-    "image_id",
-    "image_version",
-    "name",
-    "pretty_name",
-    "variant",
-    "variant_id",
-    "version",
-    "version_codename",
-    "version_id",
+    "build_id", "id", "id_like", "image_id", "image_version", "name", "pretty_name", "variant",
+    "variant_id", "version", "version_codename", "version_id",
 )
+# fmt: on
 
 Labels = tuple[tuple[str, str], ...]
 SampleType = Literal["counter", "gauge", "untyped"]
@@ -226,6 +126,41 @@ def _s(name: str, value: float, typ: SampleType, help_: str, labels: Labels = ()
     return Sample(f"node_{name}", labels, value, typ, help_)
 
 
+# fmt: off
+# (ProcStat field, node_exporter name after node_, type, HELP)
+_STAT: Final[tuple[tuple[str, str, SampleType, str], ...]] = (
+    ("boot_time_seconds", "boot_time_seconds", "gauge", "Node boot time, in unixtime."),
+    ("context_switches_total", "context_switches_total", "counter",
+     "Total number of context switches."),
+    ("forks_total", "forks_total", "counter", "Total number of forks."),
+    ("interrupts_total", "intr_total", "counter", "Total number of interrupts serviced."),
+    ("procs_running", "procs_running", "gauge", "Number of processes in runnable state."),
+    ("procs_blocked", "procs_blocked", "gauge",
+     "Number of processes blocked waiting for I/O to complete."),
+)
+_PSI_HELP: Final = {
+    ("cpu", "waiting"): "Total time in seconds that processes have waited for CPU time",
+    ("cpu", "stalled"): "Total time in seconds no process could make progress due to CPU",
+    ("memory", "waiting"): "Total time in seconds that processes have waited for memory",
+    ("memory", "stalled"):
+        "Total time in seconds no process could make progress due to memory congestion",
+    ("io", "waiting"): "Total time in seconds that processes have waited due to IO congestion",
+    ("io", "stalled"): "Total time in seconds no process could make progress due to IO congestion",
+}
+_FS_HELP: Final = {
+    "size_bytes": "Filesystem size in bytes.",
+    "free_bytes": "Filesystem free space in bytes.",
+    "avail_bytes": "Filesystem space available to non-root users in bytes.",
+    "files": "Filesystem total file nodes.",
+    "files_free": "Filesystem total free file nodes.",
+    "readonly": "Filesystem read-only status.",
+    "device_error": "Whether an error occurred while getting statistics for the given device.",
+}
+_CPU_HELP: Final = "Seconds the CPUs spent in each mode."
+_GUEST_HELP: Final = "Seconds the CPUs spent in guests (VMs) for each mode."
+# fmt: on
+
+
 def _stat(stat: ProcStat) -> Iterator[Sample]:
     # per cpu only, like node_exporter; guest stays inside user/nice and is also
     # exported on its own as node_cpu_guest_seconds_total
@@ -233,66 +168,25 @@ def _stat(stat: ProcStat) -> Iterator[Sample]:
         for mode in _CPU_MODES:
             value = getattr(times, mode)
             if value is not None:
-                yield _s(
-                    "cpu_seconds_total",
-                    value,
-                    "counter",
-                    "Seconds the CPUs spent in each mode.",
-                    (("cpu", cpu), ("mode", mode)),
-                )
+                labels = (("cpu", cpu), ("mode", mode))
+                yield _s("cpu_seconds_total", value, "counter", _CPU_HELP, labels)
         for mode, value in (("user", times.guest), ("nice", times.guest_nice)):
             if value is not None:
-                yield _s(
-                    "cpu_guest_seconds_total",
-                    value,
-                    "counter",
-                    "Seconds the CPUs spent in guests (VMs) for each mode.",
-                    (("cpu", cpu), ("mode", mode)),
-                )
-    for name, value, typ, help_ in (
-        ("boot_time_seconds", stat.boot_time_seconds, "gauge", "Node boot time, in unixtime."),
-        (
-            "context_switches_total",
-            stat.context_switches_total,
-            "counter",
-            "Total number of context switches.",
-        ),
-        ("forks_total", stat.forks_total, "counter", "Total number of forks."),
-        ("intr_total", stat.interrupts_total, "counter", "Total number of interrupts serviced."),
-        ("procs_running", stat.procs_running, "gauge", "Number of processes in runnable state."),
-        (
-            "procs_blocked",
-            stat.procs_blocked,
-            "gauge",
-            "Number of processes blocked waiting for I/O to complete.",
-        ),
-    ):
+                labels = (("cpu", cpu), ("mode", mode))
+                yield _s("cpu_guest_seconds_total", value, "counter", _GUEST_HELP, labels)
+    for field, name, typ, help_ in _STAT:
+        value = getattr(stat, field)
         if value is not None:
-            yield _s(name, value, typ, help_)  # type: ignore[arg-type]
+            yield _s(name, value, typ, help_)
 
 
 def _pressure(resource: str, psi: Pressure) -> Iterator[Sample]:
-    verbs = {
-        "cpu": "waited for CPU time",
-        "memory": "waited for memory",
-        "io": "waited due to IO congestion",
-    }
-    if resource not in verbs:
-        return
-    if psi.some is not None:
-        yield _s(
-            f"pressure_{resource}_waiting_seconds_total",
-            psi.some.total_seconds,
-            "counter",
-            f"Total time in seconds that processes have {verbs[resource]}",
-        )
-    if psi.full is not None:
-        yield _s(
-            f"pressure_{resource}_stalled_seconds_total",
-            psi.full.total_seconds,
-            "counter",
-            f"Total time in seconds no process could make progress ({resource})",
-        )
+    # node_exporter: PSI `some` is "waiting", `full` is "stalled" (cpu full since 5.13)
+    for kind, line in (("waiting", psi.some), ("stalled", psi.full)):
+        help_ = _PSI_HELP.get((resource, kind))
+        if line is not None and help_ is not None:
+            name = f"pressure_{resource}_{kind}_seconds_total"
+            yield _s(name, line.total_seconds, "counter", help_)
 
 
 def _filesystems(space: Df, inodes: object, mounts: object) -> Iterator[Sample]:
@@ -304,57 +198,36 @@ def _filesystems(space: Df, inodes: object, mounts: object) -> Iterator[Sample]:
     for row in space.rows:
         mount = by_mount.get(row.mountpoint)
         key = (row.device, row.mountpoint)
-        if (
-            mount is None
-            or key in seen
-            or MOUNTPOINTS_EXCLUDED.match(row.mountpoint)
-            or FSTYPES_EXCLUDED.match(mount.fstype)
-        ):
+        if mount is None or key in seen or MOUNTPOINTS_EXCLUDED.match(row.mountpoint):
+            continue
+        if FSTYPES_EXCLUDED.match(mount.fstype):
             continue
         seen.add(key)
         labels = (("device", row.device), ("fstype", mount.fstype), ("mountpoint", row.mountpoint))
         inode = files.get(row.mountpoint)
-        free = None if row.total is None or row.used is None else row.total - row.used
-        readonly = 1 if "ro" in mount.options.split(",") else 0
-        for name, value, help_ in (
-            ("size_bytes", row.total, "Filesystem size in bytes."),
-            ("free_bytes", free, "Filesystem free space in bytes."),
-            (
-                "avail_bytes",
-                row.available,
-                "Filesystem space available to non-root users in bytes.",
-            ),
-            ("files", inode.total if inode else None, "Filesystem total file nodes."),
-            ("files_free", inode.available if inode else None, "Filesystem total free file nodes."),
-            ("readonly", readonly, "Filesystem read-only status."),
-            (
-                "device_error",
-                0,
-                "Whether an error occurred while getting statistics for the given device.",
-            ),
-        ):
+        values = {
+            "size_bytes": row.total,
+            "free_bytes": None if row.total is None or row.used is None else row.total - row.used,
+            "avail_bytes": row.available,
+            "files": inode.total if inode else None,
+            "files_free": inode.available if inode else None,
+            "readonly": 1 if "ro" in mount.options.split(",") else 0,
+            "device_error": 0,  # df answered for it
+        }
+        for name, value in values.items():
             if value is not None:
-                yield _s(f"filesystem_{name}", value, "gauge", help_, labels)
+                yield _s(f"filesystem_{name}", value, "gauge", _FS_HELP[name], labels)
 
 
 def _simple(reading: object) -> Iterable[Sample]:
     if isinstance(reading, Meminfo):
         return _meminfo(reading)
     if isinstance(reading, LoadAvg):
-        return [
-            _s(f"load{n}", v, "gauge", f"{n}m load average.")
-            for n, v in ((1, reading.load1), (5, reading.load5), (15, reading.load15))
-        ]
+        loads = ((1, reading.load1), (5, reading.load5), (15, reading.load15))
+        return [_s(f"load{n}", v, "gauge", f"{n}m load average.") for n, v in loads]
     if isinstance(reading, FileNr):
-        return [
-            _s(
-                "filefd_allocated",
-                reading.allocated,
-                "gauge",
-                "File descriptor statistics: allocated.",
-            ),
-            _s("filefd_maximum", reading.maximum, "gauge", "File descriptor statistics: maximum."),
-        ]
+        fds = (("allocated", reading.allocated), ("maximum", reading.maximum))
+        return [_s(f"filefd_{k}", v, "gauge", f"File descriptor statistics: {k}.") for k, v in fds]
     if isinstance(reading, NetDev):
         return _net_dev(reading)
     if isinstance(reading, Diskstats):
@@ -389,13 +262,8 @@ def _net_dev(net: NetDev) -> Iterator[Sample]:
     for device, counters in net.interfaces.items():
         labels = (("device", device),)
         for field, value in zip(_NET_FIELDS, counters, strict=True):
-            yield _s(
-                f"network_{field}_total",
-                value,
-                "counter",
-                f"Network device statistic {field}.",
-                labels,
-            )
+            help_ = f"Network device statistic {field}."
+            yield _s(f"network_{field}_total", value, "counter", help_, labels)
 
 
 def _diskstats(disks: Diskstats) -> Iterator[Sample]:
@@ -403,10 +271,14 @@ def _diskstats(disks: Diskstats) -> Iterator[Sample]:
         if DISK_EXCLUDED.match(device):
             continue
         labels = (("device", device),)
-        for name, field, scale, typ, help_ in _DISK:
+        for field, name, help_ in _DISK:
             value = getattr(stats, field)
-            if value is not None:
-                yield _s(f"disk_{name}", value * scale, typ, help_, labels)  # type: ignore[arg-type]
+            if value is None:
+                continue
+            if field == "discarded_bytes_total":
+                value /= SECTOR_BYTES
+            typ: SampleType = "gauge" if field == "io_in_progress" else "counter"
+            yield _s(f"disk_{name or field}", value, typ, help_, labels)
 
 
 def _netstat(protocols: Mapping[str, Mapping[str, int]]) -> Iterator[Sample]:
@@ -419,9 +291,8 @@ def _netstat(protocols: Mapping[str, Mapping[str, int]]) -> Iterator[Sample]:
 
 def _sockstat(sock: Sockstat) -> Iterator[Sample]:
     if sock.sockets_used is not None:
-        yield _s(
-            "sockstat_sockets_used", sock.sockets_used, "gauge", "Number of IPv4 sockets in use."
-        )
+        help_ = "Number of IPv4 sockets in use."
+        yield _s("sockstat_sockets_used", sock.sockets_used, "gauge", help_)
     for proto, fields in sock.protocols.items():
         for key, value in fields.items():
             name = f"sockstat_{proto}_{key}"
@@ -430,42 +301,23 @@ def _sockstat(sock: Sockstat) -> Iterator[Sample]:
 
 
 def _uname(u: Uname) -> Iterator[Sample]:
-    labels = (
-        ("machine", u.machine),
-        ("nodename", u.nodename),
-        ("release", u.release),
-        ("sysname", u.sysname),
-        ("version", u.version or ""),
-    )
-    yield _s(
-        "uname_info",
-        1,
-        "gauge",
-        "Labeled system information as provided by the uname system call.",
-        labels,
-    )
+    # node_exporter also has `domainname`, which `uname -snrm` does not print
+    values = (u.machine, u.nodename, u.release, u.sysname, u.version or "")
+    names = ("machine", "nodename", "release", "sysname", "version")
+    labels = tuple(zip(names, values, strict=True))
+    help_ = "Labeled system information as provided by the uname system call."
+    yield _s("uname_info", 1, "gauge", help_, labels)
 
 
 def _os_release(osr: OsRelease) -> Iterator[Sample]:
     labels = tuple((k, osr.fields.get(k.upper(), "")) for k in _OS_LABELS)
-    yield _s(
-        "os_info",
-        1,
-        "gauge",
-        "A metric with a constant '1' value labeled by "
-        + ", ".join(_OS_LABELS)
-        + " from os-release.",
-        labels,
-    )
+    help_ = "A metric with a constant '1' value labeled by " + ", ".join(_OS_LABELS) + "."
+    yield _s("os_info", 1, "gauge", help_, labels)
     version = re.match(r"\d+(\.\d+)?", osr.fields.get("VERSION_ID", ""))
     if version:
-        yield _s(
-            "os_version",
-            float(version.group()),
-            "gauge",
-            "Metric containing the major.minor part of the OS version.",
-            tuple((k, osr.fields.get(k.upper(), "")) for k in ("id", "id_like", "name")),
-        )
+        labels = tuple((k, osr.fields.get(k.upper(), "")) for k in ("id", "id_like", "name"))
+        help_ = "Metric containing the major.minor part of the OS version."
+        yield _s("os_version", float(version.group()), "gauge", help_, labels)
 
 
 def render_prometheus(samples: Iterable[Sample], extra_labels: Labels = ()) -> str:
