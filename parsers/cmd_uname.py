@@ -12,7 +12,7 @@ SOURCE: Final = "uname"
 
 @dataclass(frozen=True, slots=True)
 class Uname:
-    """Kernel identity. `version` is the build string (`#1 SMP PREEMPT_DYNAMIC …`)."""
+    """Parsed `uname -snrm; uname -v`; `version` is the build string (`#1 SMP …`)."""
 
     sysname: str
     nodename: str

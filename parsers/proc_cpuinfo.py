@@ -15,7 +15,7 @@ _MODEL_KEYS: Final = ("model name", "Model", "Hardware")
 
 @dataclass(frozen=True, slots=True)
 class CpuInfo:
-    """Logical cpus, model and topology; None where the text does not say.
+    """Parsed /proc/cpuinfo: logical cpus, model and topology; None where it does not say.
 
     `cores` counts distinct (physical id, core id) pairs, `sockets` distinct physical ids;
     both need those lines, which x86 prints and most arm kernels do not.

@@ -233,7 +233,7 @@ def _filesystems(r: Mapping[str, object]) -> Iterator[Triple]:
         if inode_row is not None and inode_row.total:  # 0 inodes: btrfs, vfat report none
             total, free = inode_row.total, inode_row.available
             yield "fs_inodes_total", mp, total
-            if free is not None:
+            if free is not None and 0 <= free <= total:
                 yield "fs_inodes_free", mp, free
                 yield "fs_inodes_used_percent", mp, (total - free) * 100.0 / total
 
@@ -286,7 +286,8 @@ def _rates(prev: Mapping[str, object], cur: Mapping[str, object], dt: float) -> 
     for name, v1 in c1.items():
         v0 = c0.get(name)
         if v0 is not None and v1 >= v0:
-            yield name, "", (v1 - v0) / dt
+            rate = (v1 - v0) / dt
+            yield name, "", min(rate, 100.0) if name.startswith("psi_") else rate
 
 
 @lru_cache(maxsize=4096)
@@ -364,6 +365,9 @@ def _cpu_shares(t0: CpuSeconds, t1: CpuSeconds) -> tuple[list[float | None], flo
         None if a is None or b is None or b < a else b - a
         for a, b in zip(_MODE_VALUES(t0), _MODE_VALUES(t1), strict=True)
     ]
+    guest, user, nice = deltas[-1], deltas[0] or 0.0, deltas[1] or 0.0
+    if guest is not None and guest > user + nice:
+        deltas[-1] = None  # guest time is part of user+nice: more of it is no measurement
     counted = [d or 0.0 for d in deltas[:_TOTAL_MODES]]
     total = sum(counted)
     if total <= 0:
@@ -401,6 +405,8 @@ def _host_counters(r: Mapping[str, object]) -> dict[str, float]:
         line = getattr(psi, kind) if psi is not None else None
         if line is not None:
             out[f"psi_{resource}_{kind}_percent"] = line.total_seconds * 100.0
+    # PSI stall time cannot exceed the time that passed; ts is when output *arrived*,
+    # so network jitter can push the share a little past 100: _rates caps it
     return out
 
 

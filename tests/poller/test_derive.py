@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from parsers import cmd_df, proc_meminfo, proc_mounts, proc_stat, proc_uptime
+from parsers.frame import Section
 from parsers.sections import parse_all
 from poller.catalog import METRICS
 from poller.derive import Snapshot, derive, host_info
@@ -217,3 +221,32 @@ def test_host_info_from_a_capture(pair: tuple[Snapshot, Snapshot]) -> None:
     assert info.kernel is not None and info.kernel.startswith("6.18")
     assert info.memory_bytes and info.boot_time and info.boot_time > 1.7e9
     assert host_info("web-1", 5.0, {}) is None
+
+
+_COUNTER = st.integers(0, 2**64 - 1)
+
+
+@st.composite
+def _poll(draw: st.DrawFn) -> dict[str, object]:
+    cpu = " ".join(str(draw(st.integers(0, 2**40))) for _ in range(10))
+    iface = " ".join(str(draw(_COUNTER)) for _ in range(16))
+    disk = " ".join(str(draw(_COUNTER)) for _ in range(17))
+    psi = f"some avg10=1 avg60=1 avg300=1 total={draw(_COUNTER)}\n"
+    return parse_all({
+        "stat": Section("stat", f"cpu {cpu}\ncpu0 {cpu}\nctxt {draw(_COUNTER)}\nbtime 100\n"),
+        "net_dev": Section("net_dev", f"eth0: {iface}\n"),
+        "diskstats": Section("diskstats", f"8 0 sda {disk}\n"),
+        "pressure_io": Section("pressure_io", psi),
+        "uptime": Section("uptime", f"{draw(st.floats(0, 1e9))} 0\n"),
+    }).readings  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(_poll(), _poll(), st.floats(0.001, 1e6))
+def test_any_two_polls_give_finite_non_negative_points(
+    first: dict[str, object], second: dict[str, object], dt: float
+) -> None:
+    for point in derive("h", Snapshot(0.0, first), Snapshot(dt, second)):
+        assert math.isfinite(point.value) and point.value >= 0, point
+        if METRICS[point.metric].unit == "percent":
+            assert point.value <= 100 + 1e-9, point
