@@ -38,6 +38,11 @@ InventoryOpt = Annotated[
 ]
 
 
+@app.callback()
+def _root() -> None:
+    """Agentless server monitor: polls hosts over SSH, keeps history, serves a dashboard."""
+
+
 class UsageError(Exception):
     """A user mistake on the command line: printed as one line, exit status 2."""
 
