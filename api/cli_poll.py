@@ -1,0 +1,253 @@
+"""`sshmon check`, `trust` and `probe`: talk to hosts once, print for people or scripts."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from api import format as fmt
+from api.cli_common import InventoryOpt, UsageError, err, load_config, out, user_errors
+
+if TYPE_CHECKING:
+    from api.config import Config
+    from poller.check import CheckResult
+    from poller.inventory import Host
+    from poller.poll import PollOutcome
+    from poller.ssh import SshSettings
+
+# Above this many hosts `check` shows a progress bar on stderr while it waits.
+PROGRESS_FROM = 10
+
+
+def ssh_settings(config: Config) -> SshSettings:
+    from poller.ssh import SshSettings
+
+    return SshSettings(
+        known_hosts=config.poller.known_hosts_path(),
+        peers={h.name: h for h in config.inventory.hosts},
+        max_unauthenticated=config.poller.max_unauthenticated_per_target,
+    )
+
+
+def find_host(config: Config, name: str) -> Host:
+    try:
+        return config.inventory.host(name)
+    except KeyError:
+        known = ", ".join(h.name for h in config.inventory.hosts[:10])
+        raise UsageError(f"no host named {name!r} in {config.path} (hosts: {known})") from None
+
+
+def check(
+    inventory: InventoryOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per host")] = False,
+) -> None:
+    """Connect to every host once: state, connect latency, OS/kernel, reason.
+
+    Exits 1 when any host is not ok.
+    """
+    from poller.check import check as run_check
+
+    with user_errors():
+        config = load_config(inventory)
+    hosts = config.inventory.hosts
+    settings = ssh_settings(config)
+    show_bar = len(hosts) >= PROGRESS_FROM and not as_json and err.is_terminal
+    with Progress(
+        TextColumn("checking"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err,
+        transient=True,
+        disable=not show_bar,
+    ) as bar:
+        task = bar.add_task("check", total=len(hosts))
+        results = asyncio.run(
+            run_check(
+                hosts, settings.known_hosts, settings=settings, progress=lambda _: bar.advance(task)
+            )
+        )
+    if as_json:
+        for r in results:
+            sys.stdout.write(json.dumps({**asdict(r), "state": r.state.value}) + "\n")
+    else:
+        out.print(_check_table(results))
+    bad = sum(not r.ok for r in results)
+    if bad:
+        err.print(f"{bad} of {len(results)} hosts not ok", markup=False)
+        raise typer.Exit(1)
+
+
+def _check_table(results: Sequence[CheckResult]) -> Table:
+    table = Table(box=None, pad_edge=False)
+    for column in ("host", "state", "connect", "os", "kernel", "reason"):
+        table.add_column(column, no_wrap=column != "reason", overflow="fold")
+    for r in results:
+        style = "green" if r.ok else "red"
+        connect = f"{r.connect_ms:.0f} ms" if r.connect_ms is not None else fmt.NONE
+        table.add_row(
+            r.host,
+            f"[{style}]{r.state.value}[/]",
+            connect,
+            _plain(r.os_name),
+            _plain(r.kernel),
+            _plain(r.reason) if r.reason else "",
+        )
+    return table
+
+
+def _plain(text: str | None) -> str:
+    """Target text shown in a rich table: escape markup so a host cannot style our output."""
+    from rich.markup import escape
+
+    return escape(text) if text else fmt.NONE
+
+
+def trust(
+    host: Annotated[str, typer.Argument(help="Host name from the inventory")],
+    inventory: InventoryOpt = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Record without asking")] = False,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Accept a key that differs from the recorded one")
+    ] = False,
+) -> None:
+    """Show HOST's SSH host key fingerprint and record it in sshmon's known_hosts."""
+    from poller.errors import PollError
+    from poller.ssh import fetch_host_key
+    from poller.ssh import trust as record_key
+
+    with user_errors():
+        config = load_config(inventory)
+        target = find_host(config, host)
+    settings = ssh_settings(config)
+    try:
+        offer = asyncio.run(fetch_host_key(target, settings.known_hosts, settings=settings))
+    except PollError as exc:
+        err.print(f"{host}: {exc.state.value}: {exc.reason}", markup=False)
+        raise typer.Exit(1) from None
+    out.print(
+        f"{host} presents a {offer.key_type} key, fingerprint {offer.fingerprint}", markup=False
+    )
+    if offer.known and not offer.changed:
+        out.print("already trusted; nothing to do", markup=False)
+        return
+    if offer.changed:
+        err.print(
+            f"WARNING: this is NOT the key recorded for {host} ({', '.join(offer.known)}). "
+            "Someone may be intercepting the connection, or the host was reinstalled.",
+            markup=False,
+        )
+        if not replace:
+            err.print(
+                "refused; re-run with --replace once you have verified the new key", markup=False
+            )
+            raise typer.Exit(1)
+    if not yes and not typer.confirm(f"Record this key in {settings.known_hosts}?", err=True):
+        raise typer.Exit(1)
+    asyncio.run(record_key(target, settings.known_hosts, offer=offer, settings=settings))
+    out.print(f"recorded in {settings.known_hosts}", markup=False)
+
+
+def probe(
+    host: Annotated[str, typer.Argument(help="Host name from the inventory")],
+    inventory: InventoryOpt = None,
+    interval: Annotated[
+        float, typer.Option(min=0.1, max=600, help="Seconds between the two polls")
+    ] = 1.0,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    raw: Annotated[
+        bool, typer.Option("--raw", help="Poll once; print the framed output exactly as received")
+    ] = False,
+) -> None:
+    """Poll HOST twice and print its readings and derived points (or, with --raw, a capture)."""
+    from poller.check import probe_once, probe_twice
+
+    with user_errors():
+        config = load_config(inventory)
+        target = find_host(config, host)
+    settings = ssh_settings(config)
+    if raw:
+        outcome = asyncio.run(probe_once(target, settings.known_hosts, settings=settings))
+        _exit_unless_ok(outcome)
+        sys.stdout.buffer.write(outcome.raw or b"")
+        return
+    _, second = asyncio.run(
+        probe_twice(target, settings.known_hosts, interval=interval, settings=settings)
+    )
+    _exit_unless_ok(second)
+    if as_json:
+        sys.stdout.write(_probe_json(second) + "\n")
+    else:
+        _print_probe(second)
+
+
+def _exit_unless_ok(outcome: PollOutcome) -> None:
+    status = outcome.status
+    for section, reason in sorted(outcome.failures.items()):
+        err.print(f"warning: section {section} skipped: {reason}", markup=False)
+    if status.state.value != "ok":
+        err.print(f"{status.host}: {status.state.value}: {status.reason}", markup=False)
+        raise typer.Exit(1)
+
+
+def _probe_json(outcome: PollOutcome) -> str:
+    from parsers import exposition
+
+    samples = json.loads(exposition.render_json(exposition.samples(outcome.readings)))
+    points = [
+        {"metric": p.metric, "dev": p.dev, "ts": p.ts, "value": p.value} for p in outcome.points
+    ]
+    return json.dumps(
+        {
+            "host": outcome.status.host,
+            "readings": samples,
+            "points": points,
+            "failures": dict(outcome.failures),
+        },
+    )
+
+
+def _print_probe(outcome: PollOutcome) -> None:
+    from parsers import exposition
+    from poller.catalog import METRICS
+
+    readings = Table(title="readings (node_exporter names)", box=None, title_justify="left")
+    readings.add_column("metric", overflow="fold")
+    readings.add_column("value", justify="right")
+    for s in exposition.samples(outcome.readings):
+        labels = ",".join(f'{k}="{v}"' for k, v in s.labels)
+        readings.add_row(
+            _plain(f"{s.name}{{{labels}}}" if labels else s.name), exposition.go_float(s.value)
+        )
+    points = Table(title="derived points", box=None, title_justify="left")
+    for column in ("metric", "dev", "value", "meaning"):
+        points.add_column(column, overflow="fold")
+    for p in sorted(outcome.points, key=lambda p: (p.metric, p.dev)):
+        spec = METRICS[p.metric]
+        points.add_row(
+            p.metric, _plain(p.dev) if p.dev else "", _human(p.value, spec.unit), spec.description
+        )
+    out.print(readings)
+    out.print()
+    out.print(points)
+
+
+def _human(value: float, unit: str) -> str:
+    if unit == "bytes":
+        return fmt.size(value)
+    if unit == "bytes_per_second":
+        return fmt.rate(value)
+    if unit == "percent":
+        return fmt.percent(value)
+    if unit == "seconds":
+        return fmt.duration(value)
+    if unit == "per_second":
+        return f"{fmt.number(value)}/s"
+    return fmt.number(value)
