@@ -83,6 +83,18 @@ class AlertEngine:
         self._started = now
         self._reload(now)
 
+    def reconfigure(self, config: AlertsConfig, hosts: Iterable[Host]) -> None:
+        """After the config file is reloaded: alerts of rules that still exist keep their
+        state; those of removed rules (or hosts out of scope) are dropped at the next tick."""
+        old = {r.name: (r.reduce, r.window) for r in self.config.rules}
+        new = {r.name: (r.reduce, r.window) for r in config.rules}
+        self.config = self._out.config = config
+        self._hosts.clear()
+        self._hosts.update((h.name, h) for h in hosts)
+        self._rules.clear()
+        for key in [k for k in self._windows if old.get(k[0]) != new.get(k[0])]:
+            del self._windows[key]
+
     # per poll ------------------------------------------------------------------------------
 
     def observe(self, status: PollStatus, points: Sequence[Point], now: float) -> list[Transition]:
@@ -235,12 +247,22 @@ class AlertEngine:
         ):
             nxt, change = vanish(st, now)
             self._commit(c, key, st, nxt, change, now, out, "no data for this series any more")
+        elif st.state is AlertState.PENDING and (host_up or c.rule.metric is None):
+            self._elapse(c, key, st, now, out)
         elif st.state is AlertState.FIRING and st.notified_at is None:
             self._unmuted(c, key, st, now, out)
         elif st.state is AlertState.FIRING:
             nxt, change = remind(st, now, c.params[st.severity or Severity.WARNING])
             if change is not None:
                 self._commit(c, key, st, nxt, change, now, out)
+
+    def _elapse(self, c: Compiled, key: Key, st: Status, now: float, out: list[Transition]) -> None:
+        """`for:` can run out between two samples of a slow series (df comes once a minute);
+        the condition held at the last sample, so fire on time rather than at the next one."""
+        params = c.params[st.severity or Severity.WARNING]
+        if st.cond and now - st.since >= params.for_s:
+            nxt, change = evaluate(st, Observation(st.severity, st.value), now, params)
+            self._commit(c, key, st, nxt, change, now, out)
 
     def _unmuted(
         self, c: Compiled, key: Key, st: Status, now: float, out: list[Transition]

@@ -235,3 +235,32 @@ def test_a_series_that_disappears_from_a_live_host_resolves() -> None:
         rig.poll(t, fs={"/": 10})
     changes = rig.engine.tick(700)
     assert [(t.dev, t.change) for t in changes] == [("/mnt/usb", Change.RESOLVED)]
+
+
+def test_for_can_elapse_between_two_samples_and_fires_from_tick() -> None:
+    rig = Rig()
+    assert rig.poll(0, mem=85) == [("mem", Change.PENDING)]
+    assert rig.engine.tick(59) == []
+    [fired] = rig.engine.tick(60)
+    assert (fired.rule, fired.change, fired.send) == ("mem", Change.FIRING, True)
+
+
+def test_a_pending_metric_alert_does_not_fire_while_its_host_is_down() -> None:
+    rig = Rig()
+    rig.poll(0, mem=85)
+    rig.poll(30, state=HostState.TIMEOUT)
+    assert rig.engine.tick(120) == []
+
+
+def test_reconfigure_keeps_alerts_of_kept_rules_and_drops_removed_ones() -> None:
+    rig = Rig()
+    rig.poll(0, mem=95, fs={"/": 90})
+    rig.poll(60, mem=95, fs={"/": 90})
+    assert sorted(k[0] for k, _ in rig.engine.alerts()) == ["fs", "mem"]
+    rules = [r for r in RULES["rules"] if r["name"] != "fs"]  # type: ignore[union-attr]
+    rig.engine.reconfigure(
+        AlertsConfig.model_validate({**RULES, "rules": rules}), [host("web-1", ("web",))]
+    )
+    assert rig.engine.tick(70) == []
+    assert [k[0] for k, _ in rig.engine.alerts()] == ["mem"]
+    assert rig.poll(80, mem=10) == [("mem", Change.RESOLVED)]
