@@ -108,8 +108,7 @@ class HostPoller:
             slow = True  # a reconnect always carries the slow sections (see above)
         self._polls_on_link += 1
         self._last_error = None
-        duration = self._clock.monotonic() - started
-        outcome = self._process(raw, nonce, ts, duration, slow)
+        outcome = self._process(raw, nonce, ts, started, slow)
         if keep_raw:
             outcome = _with_raw(outcome, raw)
         return outcome
@@ -124,19 +123,22 @@ class HostPoller:
         return self._failed(ts, now - started, exc.state, exc.reason)
 
     def _process(
-        self, raw: RawPoll, nonce: str, ts: float, duration: float, slow: bool
+        self, raw: RawPoll, nonce: str, ts: float, started: float, slow: bool
     ) -> PollOutcome:
+        """Output to readings and points; the poll's duration includes this work."""
         try:
             readings, failures = self._readings(raw.output, nonce, slow)
             current = Snapshot(ts=ts, readings=readings)
             points = derive(self.host.name, self._previous, current)
             info = host_info(self.host.name, ts, readings) if slow else None
         except ProbeFailed as exc:
-            return self._failed(ts, duration, exc.state, exc.reason)
+            return self._failed(ts, self._since(started), exc.state, exc.reason)
         except Exception as exc:
             # a bug in a parser or in derive must cost this poll, not the host's task
             log.exception("processing a poll of %s failed", self.host.name)
-            return self._failed(ts, duration, HostState.PROBE_FAILED, f"internal error: {exc!r}")
+            reason = f"internal error: {exc!r}"
+            return self._failed(ts, self._since(started), HostState.PROBE_FAILED, reason)
+        duration = self._since(started)
         self._previous = current
         status = PollStatus(
             self.host.name,
@@ -163,6 +165,9 @@ class HostPoller:
             self._slow = {k: v for k, v in parsed.readings.items() if k in SLOW_SECTIONS}
         readings = {**self._slow, **parsed.readings}
         return readings, parsed.failures
+
+    def _since(self, started: float) -> float:
+        return self._clock.monotonic() - started
 
     def _failed(self, ts: float, duration: float, state: HostState, reason: str) -> PollOutcome:
         return PollOutcome(PollStatus(self.host.name, ts, state, reason, duration))
