@@ -20,7 +20,7 @@ from alerts.decide import decide
 from alerts.errors import NotFoundError
 from alerts.messages import Transition, by_host
 from alerts.mutes import MuteStore
-from alerts.output import Output
+from alerts.output import Output, Submitter
 from alerts.persist import Key, StateStore
 from alerts.rules import Compiled, HostRules, compile_host
 from alerts.silences import Ack, Target
@@ -53,7 +53,7 @@ class AlertEngine:
         hosts: Iterable[Host],
         *,
         store_events: Callable[[AlertEvent], None] | None = None,
-        notifier: object | None = None,
+        notifier: Submitter | None = None,
         db: AlertsDB | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:

@@ -38,12 +38,12 @@ class Output:
         config: AlertsConfig,
         hosts: Mapping[str, Host],
         store_events: Callable[[AlertEvent], None] | None,
-        notifier: object | None,
+        notifier: Submitter | None,
     ) -> None:
         self.config = config
         self.hosts = hosts
         self.store_events = store_events
-        self.notifier: Submitter | None = notifier  # type: ignore[assignment]
+        self.notifier = notifier
 
     def transition(
         self,

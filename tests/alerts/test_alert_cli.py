@@ -167,3 +167,19 @@ def test_list_and_ack_work_on_what_the_running_engine_saved(
     code, out = run(path, "ack", "memory_used", "web-1")
     assert (code, out) == (2, "error: no firing alert memory_used on web-1\n")
     rt.db.close()
+
+
+async def test_the_runtime_sshmon_run_composes_delivers_and_persists(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    path = write_inventory(tmp_path, receiver)
+    events = []
+    rt = runtime.from_file(path, store_events=events.append, clock=lambda: 1000.0)
+    await rt.start()
+    rt.engine.observe(ok("web-1", 1000), [pt("web-1", "mem_used_percent", 99, 1000)], 1000)
+    rt.engine.observe(ok("web-1", 1300), [pt("web-1", "mem_used_percent", 99, 1300)], 1300)
+    await rt.stop()
+    assert sorted(receiver.paths) == ["/chat", "/ops"]  # both routes take every severity
+    assert [e.state for e in events] == ["pending", "firing"]
+    code, out = run(path, "list")
+    assert code == 0 and out.startswith("firing   critical memory_used")
