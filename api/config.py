@@ -35,7 +35,9 @@ def load(path: Path) -> Config:
     poller_settings = yamlfile.validate(
         doc, PollerSettings, extra.get("poller") or {}, loc=("poller",)
     )
-    database = yamlfile.validate(doc, StoreSettings, _database(extra, poller_settings), loc=("database",))
+    database = yamlfile.validate(
+        doc, StoreSettings, _database(extra, poller_settings), loc=("database",)
+    )
     return Config(inventory=inv, poller=poller_settings, database=database.with_env())
 
 
