@@ -198,6 +198,10 @@ class AlertEngine:
         )
 
     def _muted(self, c: Compiled, now: float) -> str | None:
+        jump = c.host.jump
+        if c.rule.poll == "down" and jump and self._down.get(jump.rpartition("@")[2], False):
+            # a bastion going down takes every host behind it along: page about the bastion
+            return f"its jump host {jump} is down"
         if self.mutes is None:
             return None
         host = c.host

@@ -23,7 +23,9 @@ DEFAULT_METRIC_MESSAGE = (
     '{% if state == "resolved" %} (threshold {{ op }} {{ threshold }})'
     "{% else %} {{ op }} {{ threshold }}{% endif %}"
 )
-DEFAULT_POLL_MESSAGE = "{{ rule }}: {{ description }}{% if reason %} ({{ reason }}){% endif %}"
+DEFAULT_POLL_MESSAGE = (
+    "{{ rule }}{% if reason %}: {{ reason }}{% elif description %}: {{ description }}{% endif %}"
+)
 
 # target text (mount points, interface names) ends up in templates: sandbox them
 _ENV = SandboxedEnvironment(autoescape=False, undefined=jinja2.ChainableUndefined)

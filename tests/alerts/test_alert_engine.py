@@ -264,3 +264,17 @@ def test_reconfigure_keeps_alerts_of_kept_rules_and_drops_removed_ones() -> None
     assert rig.engine.tick(70) == []
     assert [k[0] for k, _ in rig.engine.alerts()] == ["mem"]
     assert rig.poll(80, mem=10) == [("mem", Change.RESOLVED)]
+
+
+def test_hosts_behind_a_dead_jump_host_do_not_each_page() -> None:
+    config = AlertsConfig.model_validate(RULES)
+    outbox = Outbox()
+    hosts = [host("bastion")] + [
+        host(f"app-{i}").model_copy(update={"jump": "ops@bastion"}) for i in range(3)
+    ]
+    engine = AlertEngine(config, hosts, notifier=outbox)
+    for t in (0, 10, 20):
+        for h in hosts:
+            engine.observe(failed(h.name, t), [], t)
+    assert [m.title for m in outbox.messages] == ["[FIRING] bastion: host_down: connection refused"]
+    assert {k[1] for k, s in engine.alerts()} == {"bastion", "app-0", "app-1", "app-2"}
