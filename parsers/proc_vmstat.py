@@ -23,28 +23,14 @@ class Vmstat:
 
 
 def parse(text: str) -> Vmstat:
-    # fast path: ~200 "name value" lines every poll; when every line has two fields the
-    # tokens pair up, and the line-by-line loop runs only to name a bad line
-    tokens = text.split()
-    lines = text.count("\n") + (not text.endswith("\n"))  # a blank line takes the slow path
-    if len(tokens) == 2 * lines:
-        try:
-            return Vmstat(dict(zip(tokens[::2], map(int, tokens[1::2]), strict=True)))
-        except ValueError:
-            pass
-    return Vmstat(_parse_lines(text))
-
-
-def _parse_lines(text: str) -> dict[str, int]:
     values: dict[str, int] = {}
     for line in text.splitlines():
-        fields = line.split()
-        if not fields:
+        # ~200 "name value" lines every poll: partition is the cheapest exact split
+        name, _, value = line.strip().partition(" ")
+        if not name:
             continue
-        if len(fields) != 2:
-            raise ParseError(SOURCE, "expected 'name value'", line)
         try:
-            values[fields[0]] = int(fields[1])
+            values[name] = int(value)  # int() rejects "", "1 2" and words
         except ValueError as exc:
-            raise ParseError(SOURCE, "value is not an integer", line) from exc
-    return values
+            raise ParseError(SOURCE, "expected 'name value'", line) from exc
+    return Vmstat(values)

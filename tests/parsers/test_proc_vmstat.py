@@ -29,3 +29,9 @@ def test_malformed_lines_raise(text: str) -> None:
 
 def test_empty_is_empty() -> None:
     assert proc_vmstat.parse("\n").values == {}
+
+
+def test_fields_split_across_lines_are_not_paired_up() -> None:
+    # tokens "a 1 b" / "2" pair up as a=1, b=2 if one only counted tokens
+    with pytest.raises(ParseError, match="'a 1 b'"):
+        proc_vmstat.parse("a 1 b\n2\n")
