@@ -6,9 +6,10 @@ that closed mid-output the shell may be mid-way through old output, so it is thr
 and a fresh one opened on the next poll (the nonce already keeps old output from being
 taken for new, this keeps the next poll from waiting behind it).
 
-Where a shell is refused (the server rejects the request, or a forced command in
-authorized_keys ends the session at once) the link falls back to one exec channel per poll,
-running the whole probe script as the command, and remembers that for the host.
+Where a long-lived `sh` is refused (the server rejects the request, or a forced command in
+authorized_keys allows only the probe and ends the session at once) the link falls back to
+one exec channel per poll, running the whole probe script as the command, and remembers
+that for the host.
 """
 
 from __future__ import annotations
@@ -26,6 +27,11 @@ from poller.errors import PollError, PollTimeout, ProbeFailed, translate
 from poller.inventory import Host
 
 READ_CHUNK = 65536
+# The kept session is an exec of `sh`, not a shell request: the login shell (often bash)
+# replaces itself with the system sh (dash on Debian), so no rc file runs or prints, and
+# each poll's fork of `tail` is cheaper: measured 1.7 instead of 2.3 ms of target CPU per
+# poll against OpenSSH 9.2 with bash as the login shell.
+SESSION_COMMAND = "exec sh"
 Mode = Literal["shell", "exec", "local"]
 
 
@@ -173,8 +179,8 @@ class SshLink:
                 self._shell.write(probe.definitions().encode())
             return await _run_shell(self._shell, nonce, slow, self.host)
         except (asyncssh.ChannelOpenError, ChannelClosed) as exc:
-            # a refused shell request, or a forced command that ends the session before
-            # printing anything: use exec channels from now on (if exec fails too, the
+            # a refused session, or a forced command that ends it before printing
+            # anything: use one exec channel per poll from now on (if exec fails too, the
             # poll fails with exec's reason)
             nothing_read = isinstance(exc, asyncssh.ChannelOpenError) or exc.received == 0
             if not (fresh and nothing_read and self.connected):
@@ -186,7 +192,7 @@ class SshLink:
     async def _open_shell(self) -> _SshShell:
         assert self._conn is not None  # poll() connects first
         process = await self._conn.create_process(
-            term_type=None, encoding=None, stderr=asyncssh.DEVNULL
+            SESSION_COMMAND, term_type=None, encoding=None, stderr=asyncssh.DEVNULL
         )
         return _SshShell(process)
 

@@ -30,11 +30,13 @@ from poller.inventory import Host
 SSHD = Path("/usr/sbin/sshd")
 READY_TIMEOUT_S = 10.0
 
-# A forced command (authorized_keys `command=`) in the least-privilege style: it runs only
-# what the client asked for, and ends a session that asked for a shell.
+# A forced command (authorized_keys `command=`) in the least-privilege style: it runs the
+# sshmon probe script and nothing else (no shell, no other command).
 FORCED_WRAPPER = """#!/bin/sh
-[ -n "$SSH_ORIGINAL_COMMAND" ] || { echo "interactive login refused" >&2; exit 1; }
-exec /bin/sh -c "$SSH_ORIGINAL_COMMAND"
+case "$SSH_ORIGINAL_COMMAND" in
+  *@@sshmon*) exec /bin/sh -c "$SSH_ORIGINAL_COMMAND" ;;
+  *) echo "only the sshmon probe may run here" >&2; exit 1 ;;
+esac
 """
 
 
