@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from parsers import frame
 from parsers.sections import parse_all
 from poller.probe import FAST_FILES, SLOW_COMMANDS, SLOW_FILES
@@ -44,3 +46,10 @@ def test_a_tree_written_from_a_capture_reads_back_the_same(tmp_path: Path) -> No
 def test_not_a_capture_is_empty() -> None:
     assert sections_from_capture("") == {}
     assert sections_from_capture("@@sshmon\n@@sshmon x\nhello\n") == {}
+
+
+@pytest.mark.skipif(not Path("/proc/stat").exists(), reason="needs a Linux /proc")
+def test_this_machines_root_parses_without_failures() -> None:
+    parsed = parse_all(sections_from_root(Path("/")))
+    assert parsed.failures == {}
+    assert {"stat", "meminfo", "mounts"} <= set(parsed.readings)
