@@ -12,20 +12,6 @@ SOURCE: Final = "/proc/stat"
 # /proc/stat counts cpu time in USER_HZ ticks, which the kernel fixes at 100 for userspace
 # on every architecture (include/asm-generic/param.h), whatever CONFIG_HZ is.
 USER_HZ: Final = 100.0
-# Column order of a `cpu` line; kernels older than the version noted print fewer columns:
-# iowait 2.5.41, irq/softirq 2.6.0, steal 2.6.11, guest 2.6.24, guest_nice 2.6.33.
-CPU_MODES: Final = (
-    "user",
-    "nice",
-    "system",
-    "idle",
-    "iowait",
-    "irq",
-    "softirq",
-    "steal",
-    "guest",
-    "guest_nice",
-)
 _COUNTERS: Final = {
     "ctxt": "context_switches_total",
     "processes": "forks_total",
@@ -39,7 +25,9 @@ _COUNTERS: Final = {
 # A NamedTuple, not a frozen dataclass: one per cpu per poll, and building a NamedTuple
 # costs a fifth of a frozen dataclass (parse + derive must stay far below 0.5 ms a poll).
 class CpuSeconds(NamedTuple):
-    """Seconds spent per mode; None where the kernel predates the column.
+    """Seconds spent per mode, in the column order of a `cpu` line; None where the kernel
+    predates the column: iowait 2.5.41, irq/softirq 2.6.0, steal 2.6.11, guest 2.6.24,
+    guest_nice 2.6.33.
 
     As in the kernel and node_exporter, guest time is *also* counted in user (and
     guest_nice in nice) since 2.6.24: never add guest to user when summing a total.
@@ -55,6 +43,9 @@ class CpuSeconds(NamedTuple):
     steal: float | None = None
     guest: float | None = None
     guest_nice: float | None = None
+
+
+CPU_MODES: Final = CpuSeconds._fields
 
 
 @dataclass(frozen=True, slots=True)
