@@ -1,8 +1,8 @@
 """Turn two consecutive snapshots of one host's readings into stored points.
 
-Pure: time comes in as `Snapshot.ts` (when the poll's output arrived). Gauges need only
-the current snapshot; rates use the real time between the two snapshots and are left
-out, never negative, when a counter went down, the host rebooted in between (uptime
+Pure: time comes in with the snapshots (the target's uptime, else `Snapshot.ts`). Gauges
+need only the current snapshot; rates use the real time between the two reads and are
+left out, never negative, when a counter went down, the host rebooted in between (uptime
 went down or the boot time moved), or an input is missing on either side.
 Every metric name emitted is declared in poller/catalog.py.
 """
@@ -90,7 +90,7 @@ R = TypeVar("R")
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """One poll's readings (section name -> reading) and when its output arrived."""
+    """One poll's readings (section name -> reading) and when it was taken (epoch s)."""
 
     ts: float
     readings: Mapping[str, object]
@@ -102,12 +102,28 @@ def derive(host: str, previous: Snapshot | None, current: Snapshot) -> list[Poin
     cur = current.readings
     for metric, dev, value in _gauges(cur):
         out.append(Point(metric, host, dev, ts, value))
-    if previous is not None and _same_boot(previous.readings, cur):
-        dt = ts - previous.ts
-        if dt > 0:
-            for metric, dev, value in _rates(previous.readings, cur, dt):
-                out.append(Point(metric, host, dev, ts, value))
+    dt = _elapsed(previous, current) if previous is not None else 0.0
+    if previous is not None and dt > 0:
+        for metric, dev, value in _rates(previous.readings, cur, dt):
+            out.append(Point(metric, host, dev, ts, value))
     return out
+
+
+def _elapsed(previous: Snapshot, current: Snapshot) -> float:
+    """Seconds between the two polls' reads of /proc; 0 when no rate may be computed.
+
+    The target's uptime, read by the same `tail` as the counters, measures exactly that,
+    free of network and scheduling jitter and of wall-clock steps on the poller; the
+    snapshots' ts is the fallback when a poll lacks /proc/uptime. A reboot in between
+    (uptime went down, or btime moved by more than its NTP wobble) allows no rate.
+    """
+    prev, cur = previous.readings, current.readings
+    if not _same_boot(prev, cur):
+        return 0.0
+    up0, up1 = _get(prev, "uptime", Uptime), _get(cur, "uptime", Uptime)
+    if up0 is not None and up1 is not None:
+        return up1.uptime_seconds - up0.uptime_seconds
+    return current.ts - previous.ts
 
 
 def _get(readings: Mapping[str, object], section: str, kind: type[R]) -> R | None:
@@ -405,8 +421,8 @@ def _host_counters(r: Mapping[str, object]) -> dict[str, float]:
         line = getattr(psi, kind) if psi is not None else None
         if line is not None:
             out[f"psi_{resource}_{kind}_percent"] = line.total_seconds * 100.0
-    # PSI stall time cannot exceed the time that passed; ts is when output *arrived*,
-    # so network jitter can push the share a little past 100: _rates caps it
+    # PSI stall time cannot exceed the time that passed, but uptime's 10 ms ticks (or
+    # jitter in ts) can push a share a little past 100: _rates caps it
     return out
 
 

@@ -116,10 +116,23 @@ def test_boot_time_moving_means_reboot_beyond_jitter(
     assert ("context_switches_per_second" in names) is has_rates
 
 
+def test_target_uptime_is_the_clock_when_both_polls_have_it(
+    pair: tuple[Snapshot, Snapshot],
+) -> None:
+    before, after = pair
+    late = _by(derive("h", before, replace(after, ts=after.ts + 30)))  # a slow network, say
+    assert late == _by(derive("h", before, after)) and ("forks_per_second", "") in late
+
+
 @pytest.mark.parametrize("dt", [0.0, -5.0])
 def test_no_rates_without_time_passing(pair: tuple[Snapshot, Snapshot], dt: float) -> None:
-    names = {p.metric for p in derive("h", pair[0], replace(pair[1], ts=pair[0].ts + dt))}
-    assert not names & _rate_names()
+    # without /proc/uptime the snapshots' ts is the clock; a wall clock stepping back
+    # or standing still allows no rate
+    first, second = ({k: v for k, v in s.readings.items() if k != "uptime"} for s in pair)
+    names = {p.metric for p in derive("h", Snapshot(100, first), Snapshot(100 + dt, second))}
+    assert "load1" in names and not names & _rate_names()
+    names = {p.metric for p in derive("h", Snapshot(100, first), Snapshot(102, second))}
+    assert "context_switches_per_second" in names
 
 
 def test_stat_going_backwards_psutil_case() -> None:
@@ -193,10 +206,11 @@ def test_new_interface_gets_its_first_rate_next_poll(pair: tuple[Snapshot, Snaps
     net = after.readings["net_dev"]
     counters = next(iter(net.interfaces.values()))  # type: ignore[attr-defined]
     grown = replace(net, interfaces={**net.interfaces, "eth0:1": counters})  # type: ignore[type-var]
-    points = derive("h", before, Snapshot(after.ts, dict(after.readings, net_dev=grown)))
+    with_alias = dict(after.readings, net_dev=grown)
+    points = derive("h", before, Snapshot(after.ts, with_alias))
     assert "eth0:1" not in {p.dev for p in points}
-    points = derive("h", Snapshot(after.ts, dict(after.readings, net_dev=grown)),
-                    Snapshot(after.ts + 1, dict(after.readings, net_dev=grown)))  # fmt: skip
+    later = dict(with_alias, uptime=proc_uptime.Uptime(after.ts + 1, None))
+    points = derive("h", Snapshot(after.ts, with_alias), Snapshot(after.ts + 1, later))
     assert ("net_rx_bytes_per_second", "eth0:1") in _by(points)
 
 
