@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import typer
 
-from api import cli_poll, cli_replay
+from alerts.cli import alerts_app
+from api import cli_poll, cli_replay, cli_run
 
 app = typer.Typer(
     name="sshmon",
@@ -22,6 +23,14 @@ app.command()(cli_poll.check)
 app.command()(cli_poll.trust)
 app.command()(cli_poll.probe)
 app.command()(cli_replay.replay)
+app.command()(cli_run.run)
+app.command()(cli_run.poll)
+app.command()(cli_run.serve)
+
+db_app = typer.Typer(help="Inspect the ClickHouse store.", no_args_is_help=True)
+db_app.command("status")(cli_run.db_status)
+app.add_typer(db_app, name="db")
+app.add_typer(alerts_app, name="alerts")
 
 
 def main() -> None:

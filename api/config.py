@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from api.context import WebSettings
 from poller import inventory, yamlfile
 from poller.inventory import Inventory
 from poller.settings import PollerSettings
@@ -21,6 +22,7 @@ class Config:
     inventory: Inventory
     poller: PollerSettings
     database: StoreSettings
+    web: WebSettings
 
     @property
     def path(self) -> Path:
@@ -38,7 +40,8 @@ def load(path: Path) -> Config:
     database = yamlfile.validate(
         doc, StoreSettings, _database(extra, poller_settings), loc=("database",)
     )
-    return Config(inventory=inv, poller=poller_settings, database=database.with_env())
+    web = yamlfile.validate(doc, WebSettings, extra.get("web") or {}, loc=("web",))
+    return Config(inventory=inv, poller=poller_settings, database=database.with_env(), web=web)
 
 
 def _database(extra: dict[str, object], poller_settings: PollerSettings) -> dict[str, object]:

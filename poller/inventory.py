@@ -134,7 +134,7 @@ def default_path() -> Path:
 
 
 def load(path: Path, doc: Document | None = None) -> Inventory:
-    """Read, validate and resolve an inventory file; ConfigError lists every problem with its line."""
+    """Read, validate and resolve an inventory file; ConfigError lists each problem and line."""
     from poller import yamlfile
 
     doc = doc or yamlfile.load(path)
@@ -165,14 +165,14 @@ def _check_names(doc: Document, raw: InventoryFile) -> list[str]:
                     "digits, '.', '_' and '-' (up to 128)"
                 )
     for gname, group in raw.groups.items():
-        for member in (group.hosts if group else []):
+        for member in group.hosts if group else []:
             if member not in raw.hosts:
                 problems.append(
                     f"{doc.where(('groups', gname, 'hosts'))}: groups.{gname}.hosts: "
                     f"no host named {member!r} in hosts:"
                 )
     for hname, entry in raw.hosts.items():
-        for g in (entry.groups if entry else []):
+        for g in entry.groups if entry else []:
             if g not in raw.groups:
                 problems.append(
                     f"{doc.where(('hosts', hname, 'groups'))}: hosts.{hname}.groups: "
@@ -185,7 +185,9 @@ def _resolve(doc: Document, raw: InventoryFile, name: str) -> tuple[Host, list[s
     """Merge the layers for one host; also return problems with files and env vars it names,
     each reported at the line where the setting was made (defaults, a group or the host)."""
     entry = raw.hosts[name] or HostEntry()
-    groups = [g for g, grp in raw.groups.items() if (grp and name in grp.hosts) or g in entry.groups]
+    groups = [
+        g for g, grp in raw.groups.items() if (grp and name in grp.hosts) or g in entry.groups
+    ]
     layers: list[tuple[tuple[str, ...], HostSettings]] = [(("defaults",), raw.defaults)]
     layers += [(("groups", g), raw.groups[g] or GroupEntry()) for g in groups]
     layers.append((("hosts", name), entry))

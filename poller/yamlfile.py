@@ -17,6 +17,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 Loc = tuple[str | int, ...]
+# Builds plain values (int, bool, None, dates) from scalar nodes exactly as safe_load would.
+_SCALARS = yaml.constructor.SafeConstructor()
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -70,7 +72,9 @@ def load(path: Path) -> Document:
     return Document(path, data, lines)
 
 
-def _build(node: yaml.Node, loc: Loc, lines: dict[Loc, int], problems: list[str], path: Path) -> Any:
+def _build(
+    node: yaml.Node, loc: Loc, lines: dict[Loc, int], problems: list[str], path: Path
+) -> Any:
     lines.setdefault(loc, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
@@ -89,10 +93,8 @@ def _build(node: yaml.Node, loc: Loc, lines: dict[Loc, int], problems: list[str]
             out[key] = _build(value_node, (*loc, key), lines, problems, path)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [
-            _build(item, (*loc, i), lines, problems, path) for i, item in enumerate(node.value)
-        ]
-    return yaml.safe_load(yaml.serialize(node))
+        return [_build(item, (*loc, i), lines, problems, path) for i, item in enumerate(node.value)]
+    return _SCALARS.construct_object(node, deep=True)
 
 
 def validate(doc: Document, model: type[M], data: Any = None, loc: Loc = ()) -> M:
@@ -124,7 +126,9 @@ def _message(err: Mapping[str, Any]) -> str:
 
 def _is_union_tag(part: str | int) -> bool:
     # pydantic adds the union member's type name to loc (e.g. 'str', 'list[str]'); not a key
-    return isinstance(part, str) and (part.startswith(("list[", "dict[")) or part in {"str", "int", "float", "bool"})
+    return isinstance(part, str) and (
+        part.startswith(("list[", "dict[")) or part in {"str", "int", "float", "bool"}
+    )
 
 
 def _dotted(loc: Loc) -> str:

@@ -126,3 +126,10 @@ def test_secret_env_var_must_be_set(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 def test_missing_file_is_one_clear_line(tmp_path: Path) -> None:
     assert problems(tmp_path / "nope.yaml") == [f"{tmp_path / 'nope.yaml'}: file not found"]
+
+
+def test_host_with_no_settings_uses_its_name_as_address(tmp_path: Path) -> None:
+    path = write(tmp_path, "hosts:\n  web-1:\n  db-1: {}\n")
+    assert [(h.name, h.address) for h in inventory.load(path).hosts] == [
+        ("web-1", "web-1"), ("db-1", "db-1"),
+    ]

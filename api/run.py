@@ -1,0 +1,333 @@
+"""`sshmon run` / `poll` / `serve`: the composition root.
+
+One process, one event loop: the scheduler polls, its sink hands every outcome to the writer
+(a worker thread), the alert engine, the live hub and the health counters without awaiting;
+uvicorn serves the app inside the same loop. chDB lets one process own a data path, so with
+the embedded store all of it must live here; with a ClickHouse server, `poll --shard K/N`
+and `serve` can run apart.
+
+Signals: SIGTERM/SIGINT stop (the writer flushes); SIGHUP, or a change to the file seen by
+the watcher, reloads the inventory: an invalid file keeps the old one running and logs
+exactly what is wrong, with the line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from api.config import Config
+from api.config import load as load_config
+from poller import shard as sharding
+from poller.health import PollHealth
+from poller.poll import PollOutcome
+from poller.yamlfile import ConfigError
+
+log = logging.getLogger("sshmon")
+
+RELOAD_CHECK_S = 5.0  # how often the watcher looks at the inventory file's mtime
+ALERT_TICK_S = 5.0
+
+
+class StoreInUse(Exception):
+    """The embedded store's directory is held by another live process."""
+
+
+@dataclass
+class Roles:
+    poll: bool = True
+    web: bool = True
+    shard: sharding.Shard | None = None
+    listen: tuple[str, int] | None = None
+
+
+@dataclass
+class Running:
+    """What a running sshmon holds; `stop` ends it."""
+
+    config: Config
+    roles: Roles
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    health: PollHealth = field(default_factory=PollHealth)
+    parts: dict[str, Any] = field(default_factory=dict)
+
+
+def check_store_free(config: Config) -> None:
+    from store import db
+
+    if not db.is_embedded(config.database.url):
+        return
+    path = db.chdb_path(config.database.url)
+    pid = db.lock_owner(path)
+    if pid is not None:
+        raise StoreInUse(
+            f"the embedded store {path} is in use by process {pid} (another `sshmon run`?). "
+            "Stop it, or point database.url at a ClickHouse server to run several processes."
+        )
+
+
+def hosts_for(config: Config, roles: Roles) -> list[Any]:
+    hosts = list(config.inventory.hosts)
+    if roles.shard is None:
+        return hosts
+    mine = set(sharding.select([h.name for h in hosts], roles.shard))
+    return [h for h in hosts if h.name in mine]
+
+
+async def run(config: Config, roles: Roles) -> None:
+    """Run until SIGTERM/SIGINT (or `stop` is set by a test)."""
+    check_store_free(config)
+    # Open the store before taking the signals: chDB's engine installs its own SIGTERM and
+    # SIGINT handlers when it starts, which would otherwise replace ours silently.
+    await asyncio.to_thread(_migrate, config)
+    state = Running(config, roles)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, state.stop.set)
+    loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(reload(state)))
+    try:
+        await _run(state)
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            loop.remove_signal_handler(sig)
+
+
+async def _run(state: Running) -> None:
+    from store.writer import Writer
+
+    config = state.config
+    writer = Writer(config.database)
+    writer.start()
+    state.parts["writer"] = writer
+    async with contextlib.AsyncExitStack() as stack:
+        stack.callback(_close_writer, writer)
+        tasks: list[asyncio.Task[Any]] = []
+        if state.roles.poll:
+            await _start_alerts(state, stack, tasks)
+            await _start_poller(state, stack)
+            tasks.append(asyncio.create_task(_watch(state), name="inventory watcher"))
+        if state.roles.web:
+            tasks.append(asyncio.create_task(_serve(state), name="web"))
+        log.info("sshmon running: %d hosts", len(hosts_for(config, state.roles)))
+        stopper = asyncio.create_task(state.stop.wait())
+        done, _ = await asyncio.wait([stopper, *tasks], return_when=asyncio.FIRST_COMPLETED)
+        state.stop.set()
+        failed = [t for t in done if t is not stopper and t.exception() is not None]
+        # the web server and the watcher end on `stop`; the alert ticker loops until cancelled
+        for task in tasks:
+            if task.get_name() != "web":
+                task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if failed:
+            raise failed[0].exception()  # type: ignore[misc]
+
+
+def _migrate(config: Config) -> None:
+    from store import db, migrations
+
+    client = db.connect(config.database)
+    try:
+        migrations.migrate(client, config.database)
+    finally:
+        client.close()
+
+
+def _close_writer(writer: Any) -> None:
+    if not writer.close(timeout=15.0):
+        log.warning("writer did not flush everything in 15 s; the rest stays in the spool")
+
+
+async def _start_alerts(state: Running, stack: contextlib.AsyncExitStack, tasks: list[Any]) -> None:
+    from alerts import runtime
+
+    writer = state.parts["writer"]
+    alerts = runtime.from_file(state.config.path, store_events=writer.submit_alert_event)
+    await alerts.start()
+    stack.push_async_callback(alerts.stop)
+    state.parts["alerts"] = alerts
+    tasks.append(asyncio.create_task(alerts.engine.run(ALERT_TICK_S), name="alert ticks"))
+
+
+async def _start_poller(state: Running, stack: contextlib.AsyncExitStack) -> None:
+    from api.cli_poll import ssh_settings
+    from poller.poll import HostPoller
+    from poller.scheduler import Scheduler, SystemClock
+    from poller.ssh import Connector
+    from poller.transport import link_for
+
+    clock = SystemClock()
+    connector = Connector(ssh_settings(state.config))
+    links: dict[str, Any] = {}
+
+    def make(host: Any) -> HostPoller:
+        link = link_for(host, connector.connect, clock.monotonic)
+        links[host.name] = link
+        return HostPoller(host, link, clock)
+
+    scheduler = Scheduler(_sink(state), make_poller=make, clock=clock)
+    await scheduler.start(hosts_for(state.config, state.roles))
+    stack.push_async_callback(scheduler.stop)
+    state.parts.update(scheduler=scheduler, connector=connector, links=links)
+
+
+def _sink(state: Running) -> Callable[[PollOutcome], None]:
+    """Called once per poll on the event loop; nothing here may block or await."""
+    writer = state.parts["writer"]
+    health = state.health
+
+    def sink(outcome: PollOutcome) -> None:
+        status = outcome.status
+        writer.submit(outcome.points)
+        writer.submit_status(status)
+        if outcome.host_info is not None:
+            writer.submit_host_info(outcome.host_info)
+        health.observe(status)
+        alerts = state.parts.get("alerts")
+        if alerts is not None:
+            alerts.engine.observe(status, outcome.points, status.ts)
+        hub = state.parts.get("hub")
+        if hub is not None:
+            hub.publish(status.host, status, outcome.points, outcome.readings)
+
+    return sink
+
+
+async def _serve(state: Running) -> None:
+    from api import server
+    from api.app import create_app
+
+    ctx = build_context(state)
+    state.parts["ctx"] = ctx
+    try:
+        await server.serve(create_app(ctx), ctx.settings, state.stop)
+    finally:
+        ctx.queries.close()
+
+
+def build_context(state: Running) -> Any:
+    from api.context import AppContext, QueryPool
+    from api.hub import Hub
+    from store import db
+
+    config, writer = state.config, state.parts["writer"]
+    web = config.web
+    if state.roles.listen is not None:
+        host, port = state.roles.listen
+        web = web.model_copy(update={"host": host, "port": port})
+    hub = Hub()
+    state.parts["hub"] = hub
+    return AppContext(
+        settings=web,
+        queries=QueryPool(lambda: db.connect(config.database), web.query_threads),
+        inventory=config.inventory,
+        hub=hub,
+        self_metrics=lambda: state.health.render(_writer_gauges(writer)),
+        top_processes=_top_processes(state),
+        firing_alerts=_firing(state),
+        data_dir=config.poller.data_path(),
+    )
+
+
+def _writer_gauges(writer: Any) -> dict[str, float]:
+    s = writer.stats()
+    return {
+        "sshmon_writer_queued_rows": s.queued_rows,
+        "sshmon_writer_rows_written_total": s.rows_written,
+        "sshmon_writer_batches_written_total": s.batches_written,
+        "sshmon_writer_last_insert_seconds": s.last_insert_latency_s or 0.0,
+        "sshmon_writer_last_batch_rows": s.last_batch_rows,
+        "sshmon_writer_failed_inserts_total": s.failed_inserts,
+        "sshmon_spool_batches": s.spooled_batches,
+        "sshmon_spool_bytes": s.spooled_bytes,
+        "sshmon_dropped_rows_total": s.dropped_rows,
+    }
+
+
+def _top_processes(state: Running) -> Callable[[str], Any] | None:
+    links = state.parts.get("links")
+    if links is None:
+        return None
+
+    async def top(host: str) -> str:
+        from parsers import cmd_ps
+
+        link = links.get(host)
+        if link is None:
+            raise LookupError(f"{host} is not polled by this process")
+        output: bytes = await link.run_command(cmd_ps.COMMAND)
+        return output.decode("utf-8", errors="replace")
+
+    return top
+
+
+def _firing(state: Running) -> Callable[[], dict[str, int]] | None:
+    alerts = state.parts.get("alerts")
+    if alerts is None:
+        return None
+
+    def firing() -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for key, status in alerts.engine.alerts():
+            if status.state.value == "firing":
+                counts[key.host] = counts.get(key.host, 0) + 1
+        return counts
+
+    return firing
+
+
+async def reload(state: Running) -> bool:
+    """Re-read the config file; apply the new host set or keep the old one and say why."""
+    from alerts import runtime
+
+    try:
+        config = await asyncio.to_thread(load_config, state.config.path)
+        rules = (
+            await asyncio.to_thread(runtime.load, config.path) if "alerts" in state.parts else None
+        )
+    except ConfigError as exc:
+        for problem in exc.problems:
+            log.error("inventory not reloaded: %s", problem)
+        return False
+    state.config = config
+    hosts = hosts_for(config, state.roles)
+    if "scheduler" in state.parts:
+        scheduler = state.parts["scheduler"]
+        state.parts["connector"].update_peers(config.inventory.hosts)
+        gone = {h.name for h in scheduler.hosts} - {h.name for h in hosts}
+        await scheduler.replace_hosts(hosts)
+        state.health.forget(gone)
+        for name in gone:
+            state.parts["links"].pop(name, None)
+    if rules is not None:
+        state.parts["alerts"].engine.reconfigure(rules.config, config.inventory.hosts)
+    if "ctx" in state.parts:
+        state.parts["ctx"].inventory = config.inventory
+    log.info("inventory reloaded: %d hosts", len(hosts))
+    return True
+
+
+async def _watch(state: Running) -> None:
+    """Reload when the file changes (editors replace it, so compare mtime and inode)."""
+    path: Path = state.config.path
+
+    def stamp() -> tuple[int, int] | None:
+        try:
+            st = path.stat()
+        except OSError:
+            return None
+        return (st.st_mtime_ns, st.st_ino)
+
+    seen = stamp()
+    while not state.stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(state.stop.wait(), RELOAD_CHECK_S)
+        now = stamp()
+        if now is not None and now != seen:
+            seen = now
+            await reload(state)
