@@ -10,6 +10,7 @@ sshd runs as the current user (root in CI) with a generated config: no PAM, Stri
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
 import shutil
@@ -95,7 +96,8 @@ class Sshd:
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             for child in self.sessions():
-                child.kill()
+                with contextlib.suppress(psutil.NoSuchProcess):  # it may end on its own
+                    child.kill()
             self.process.terminate()
             self.process.wait(timeout=10)
         self.process = None
@@ -115,9 +117,11 @@ class Sshd:
         return list(psutil.Process(self.process.pid).children(recursive=True))
 
     def drop_connections(self) -> int:
-        sessions = [p for p in psutil.Process(self.process.pid).children()] if self.process else []
+        """Kill every per-connection sshd: clients see their connection drop."""
+        sessions = psutil.Process(self.process.pid).children() if self.process else []
         for child in sessions:
-            child.send_signal(signal.SIGKILL)
+            with contextlib.suppress(psutil.NoSuchProcess):
+                child.send_signal(signal.SIGKILL)
         psutil.wait_procs(sessions, timeout=5)
         return len(sessions)
 
