@@ -291,3 +291,25 @@ async def test_hosts_own_known_hosts_file_is_honoured(sshd: Sshd, tmp_path: Path
     [result] = await check([host], own, settings=isolated_settings(own))
     assert result.state is HostState.OK, result.reason
     assert not own.exists()
+
+
+async def test_check_reports_every_host_in_order_with_progress(sshd: Sshd, tmp_path: Path) -> None:
+    known = sshd.trust_into(tmp_path / "known_hosts")
+    hosts = [
+        sshd.host("good"),
+        sshd.host("bad-key", identity_files=(sshd.wrong_key,)),
+        sshd.host("closed", port=1),
+        sshd.host("good-again"),
+    ]
+    done: list[str] = []
+    results = await check(
+        hosts, known, settings=isolated_settings(known), progress=lambda r: done.append(r.host)
+    )
+    assert [r.host for r in results] == ["good", "bad-key", "closed", "good-again"]
+    assert [r.state for r in results] == [
+        HostState.OK,
+        HostState.AUTH_FAILED,
+        HostState.UNREACHABLE,
+        HostState.OK,
+    ]
+    assert sorted(done) == sorted(r.host for r in results)
