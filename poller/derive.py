@@ -38,6 +38,9 @@ from poller.points import HostInfo, Point
 # /proc/stat's btime is computed from the wall clock minus uptime, so it wobbles by a
 # second when NTP slews the clock; only a larger move means the host booted again.
 BOOT_TIME_JITTER_S: Final = 2
+# /proc/uptime ticks in 10 ms: a shorter interval between two polls is no measurement
+# (and a target printing one would make every rate a division by almost 0).
+MIN_INTERVAL_S: Final = 0.01
 # Stored filesystems are the "real" ones: node_exporter's default exclusions plus
 # memory-backed and pseudo types, whose size is RAM or nothing and which come and go
 # by the dozen (/run/user/*, container runtimes).
@@ -103,7 +106,7 @@ def derive(host: str, previous: Snapshot | None, current: Snapshot) -> list[Poin
     for metric, dev, value in _gauges(cur):
         out.append(Point(metric, host, dev, ts, value))
     dt = _elapsed(previous, current) if previous is not None else 0.0
-    if previous is not None and dt > 0:
+    if previous is not None and dt >= MIN_INTERVAL_S:
         for metric, dev, value in _rates(previous.readings, cur, dt):
             out.append(Point(metric, host, dev, ts, value))
     return out
