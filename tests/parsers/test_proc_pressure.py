@@ -18,6 +18,7 @@ def test_procfs_fixtures_match_expected(resource: str) -> None:
         if record["metric"] == "psi_line_present":
             assert (line is not None) is record["value"]
         elif record["metric"] == "psi" and labels["field"] == "total":
+            assert line is not None
             assert line.total_seconds == pytest.approx(record["value"] / 1e6)  # µs
         elif record["metric"] == "psi":
             assert getattr(line, labels["field"]) == record["value"]

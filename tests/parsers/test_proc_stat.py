@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from peer_fixtures import PROC, capture_section, expected, inline_cases
 
@@ -88,8 +90,8 @@ def test_malformed_lines_raise_parse_error_quoting_the_line(text: str) -> None:
 
 
 @pytest.mark.parametrize("case", inline_cases("psutil", "stat_"))
-def test_psutil_backwards_reads_both_parse(case: dict[str, object]) -> None:
-    first, second = case["input"]  # type: ignore[misc]
+def test_psutil_backwards_reads_both_parse(case: dict[str, Any]) -> None:
+    first, second = case["input"]
     a, b = proc_stat.parse(first), proc_stat.parse(second)
     assert a.total is not None and b.total is not None
     assert (a.total.steal, b.total.steal) == (0.01, 0.0)

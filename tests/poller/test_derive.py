@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from parsers import cmd_df, proc_meminfo, proc_mounts, proc_stat, proc_uptime
 from parsers.frame import Section
+from parsers.proc_net_dev import NetDev
 from parsers.sections import parse_all
 from poller.catalog import METRICS
 from poller.derive import Snapshot, derive, host_info
@@ -204,8 +205,9 @@ def test_disks_follow_node_exporters_default_device_filter() -> None:
 def test_new_interface_gets_its_first_rate_next_poll(pair: tuple[Snapshot, Snapshot]) -> None:
     before, after = pair
     net = after.readings["net_dev"]
-    counters = next(iter(net.interfaces.values()))  # type: ignore[attr-defined]
-    grown = replace(net, interfaces={**net.interfaces, "eth0:1": counters})  # type: ignore[type-var]
+    assert isinstance(net, NetDev)
+    counters = next(iter(net.interfaces.values()))
+    grown = replace(net, interfaces={**net.interfaces, "eth0:1": counters})
     with_alias = dict(after.readings, net_dev=grown)
     points = derive("h", before, Snapshot(after.ts, with_alias))
     assert "eth0:1" not in {p.dev for p in points}
