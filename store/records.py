@@ -6,6 +6,7 @@ so a batch can be spooled to disk and replayed unchanged.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -45,21 +46,30 @@ class AlertEvent:
     labels: dict[str, str] = field(default_factory=dict)
 
 
-def round_significant(value: float, digits: int | None) -> float:
-    """Keep `digits` significant digits: noise below that only costs disk (see bench/)."""
-    if digits is None or value == 0.0 or value != value:
+def round_significant(value: float, digits: int | None, decimals: int | None = None) -> float:
+    """Keep `digits` significant digits, and at most `decimals` after the point.
+
+    Digits below sensor precision are noise that costs disk: on realistic series they are
+    most of the bytes per sample (bench/store_bytes.py). Rounds to the nearest double of
+    the decimal, so 12.3456 becomes exactly what `12.35` parses to.
+    """
+    if digits is None or value == 0.0 or not math.isfinite(value):
         return value
-    return float(f"{value:.{digits}g}")
+    places = digits - 1 - math.floor(math.log10(abs(value)))
+    if decimals is not None:
+        places = min(places, decimals)
+    return round(value, places)
 
 
-def point_columns(points: Sequence[Point], digits: int | None) -> list[list[Any]]:
+def point_columns(points: Sequence[Point], digits: int | None,
+                  decimals: int | None = None) -> list[list[Any]]:
     """Column-oriented points; ts truncated to whole seconds (DateTime)."""
     if not points:
         return [[] for _ in POINT_COLUMNS]
     metric, host, dev, ts, value = (list(c) for c in zip(*points, strict=True))
     ts = [int(t) for t in ts]
     if digits is not None:
-        value = [round_significant(v, digits) for v in value]
+        value = [round_significant(v, digits, decimals) for v in value]
     return [metric, host, dev, ts, value]
 
 

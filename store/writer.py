@@ -179,7 +179,8 @@ class Writer:
         tables: dict[str, tuple[tuple[str, ...], list[list[Any]]]] = {}
         if points:
             tables["points"] = (records.POINT_COLUMNS,
-                                records.point_columns(points, self.settings.value_digits))
+                                records.point_columns(points, self.settings.value_digits,
+                                                      self.settings.value_decimals))
         for table, rows in other.items():
             tables[table] = (_COLUMNS[table], [list(c) for c in zip(*rows, strict=True)])
         batch = Batch(uuid.uuid4().hex, tables) if tables else None
