@@ -47,7 +47,7 @@ MIN_INTERVAL_S: Final = 0.01
 # fmt: off
 PSEUDO_FSTYPES: Final = frozenset({
     "tmpfs", "ramfs", "rootfs", "efivarfs", "fuse.lxcfs", "fuse.gvfsd-fuse", "fuse.portal",
-    "devfs", "cgmfs", "zram",
+    "fuse.snapfuse",
 })
 
 # Busy = every mode but idle and iowait; steal counts as busy (the guest wanted the cpu
