@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import statistics
 import subprocess
 import sys
@@ -36,12 +37,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the real-sshd helper the tests use
 
 from poller import probe  # noqa: E402
+from poller.gcpolicy import manage_gc  # noqa: E402
 from poller.inventory import Host  # noqa: E402
 from poller.points import HostState  # noqa: E402
 from poller.poll import PollOutcome  # noqa: E402
-from poller.scheduler import ssh_scheduler  # noqa: E402
+from poller.scheduler import SystemClock, ssh_scheduler  # noqa: E402
 from poller.ssh import Connector, SshSettings  # noqa: E402
 from poller.transport import LocalLink  # noqa: E402
+
+GC_POLICY = True  # --no-gc-policy turns it off, to compare
 
 
 @dataclass
@@ -161,6 +165,23 @@ async def run_once(
             return await _measure(target, seconds, warmup)
 
 
+class GcPauses:
+    """Full (generation 2) collections and how long they stopped the loop: with thousands
+    of hosts' previous readings alive, one full collection walks millions of objects."""
+
+    def __init__(self) -> None:
+        self.pauses: list[float] = []
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.pauses.append(time.perf_counter() - self._started)
+
+
 async def _measure(target: Target, seconds: float, warmup: float) -> dict[str, float]:
     measuring = False
     seen: list[PollOutcome] = []
@@ -186,14 +207,27 @@ async def _measure(target: Target, seconds: float, warmup: float) -> dict[str, f
         f"  all {len(target.hosts)} hosts connected in {time.monotonic() - started:.1f} s",
         flush=True,
     )
+    gc_task = None
+    if GC_POLICY:
+        # what `sshmon run` does (poller/gcpolicy.py), settled early: every host is in
+        gc_task = asyncio.create_task(manage_gc(SystemClock(), settle_s=0.0))
     await asyncio.sleep(warmup)
     measuring = True
+    gc_pauses = GcPauses()
+    gc.callbacks.append(gc_pauses)
     cpu0, target0, wall0 = time.process_time(), target.cpu_seconds(), time.monotonic()
     await asyncio.sleep(seconds)
     measuring = False
     cpu1, target1, wall1 = time.process_time(), target.cpu_seconds(), time.monotonic()
+    gc.callbacks.remove(gc_pauses)
     await scheduler.stop()
-    return _stats(seen, cpu1 - cpu0, target1 - target0, wall1 - wall0)
+    if gc_task is not None:
+        gc_task.cancel()
+        await asyncio.gather(gc_task, return_exceptions=True)
+    stats = _stats(seen, cpu1 - cpu0, target1 - target0, wall1 - wall0)
+    stats["gc_full"] = len(gc_pauses.pauses)
+    stats["gc_max_ms"] = max(gc_pauses.pauses, default=0.0) * 1000
+    return stats
 
 
 def _stats(seen: list[PollOutcome], cpu: float, target_cpu: float, wall: float) -> dict[str, float]:
@@ -228,7 +262,12 @@ def main() -> None:
         "--warmup", type=float, default=None, help="after all hosts connected; default 1 interval"
     )
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--no-gc-policy", action="store_true", help="leave CPython's GC alone (to compare)"
+    )
     args = parser.parse_args()
+    global GC_POLICY
+    GC_POLICY = not args.no_gc_policy
     warmup = args.warmup if args.warmup is not None else args.interval
     runs = []
     for i in range(args.runs):
@@ -249,7 +288,8 @@ def _line(stats: dict[str, float]) -> str:
         f"({stats['poller_cpu_share'] * 100:.0f}% of a core), "
         f"latency p50 {stats['latency_p50_ms']:.1f} ms p99 {stats['latency_p99_ms']:.1f} ms, "
         f"schedule lag p99 {stats['lag_p99_ms']:.1f} ms, "
-        f"target CPU {stats['target_cpu_ms_per_poll']:.3f} ms/poll"
+        f"target CPU {stats['target_cpu_ms_per_poll']:.3f} ms/poll, "
+        f"full GCs {stats['gc_full']:.0f} (longest {stats['gc_max_ms']:.0f} ms)"
     )
 
 

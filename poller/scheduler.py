@@ -146,8 +146,9 @@ class Scheduler:
                 await clock.sleep_until(due)
                 lag = max(0.0, clock.monotonic() - due)
                 self.lag.recent.append(lag)
-                outcome = await poller.poll()
-                self._deliver(replace(outcome, schedule_lag_s=lag))
+                self._deliver(replace(await poller.poll(), schedule_lag_s=lag))
+                # (no reference to the outcome survives the tick: 2,000 hosts' worth of
+                # points kept alive between ticks only make full GC passes longer)
                 k = next_index(k, first, host.interval, clock.monotonic())
         finally:
             await poller.close()
