@@ -9,6 +9,8 @@ A failed insert sends the batch to the on-disk spool; spooled batches are replay
 first before any new batch. Each batch carries a de-duplication token (per table:
 `<token>-<table>`), so a batch whose insert reached the engine before the error is not
 stored twice when it is replayed (every table has a dedup window, see store/db.py).
+The window is the last 1,000 blocks per table (~30 min of 2 s flushes); a batch whose
+fate is unknown is replayed on the very next successful insert, well inside it.
 """
 
 from __future__ import annotations
@@ -168,7 +170,10 @@ class Writer:
             stopping = self._stop.is_set()
             if stopping or self._queue.rows >= self.settings.batch_rows \
                     or time.monotonic() >= due:
-                self._flush()
+                try:
+                    self._flush()
+                except Exception:  # a bug or a full disk must not end the writer silently
+                    log.exception("store writer flush failed")
                 due = time.monotonic() + interval
             if stopping:
                 break
@@ -192,7 +197,7 @@ class Writer:
     def _deliver(self, batch: Batch | None) -> None:
         if not self._replay_spool():
             if batch is not None:
-                self._spool.put(batch)
+                self._to_spool(batch)
             return
         if batch is None:
             return
@@ -203,7 +208,14 @@ class Writer:
             log.error("store rejected a batch of %d rows, dropped: %s", batch.rows, exc)
         except StoreError as exc:
             log.warning("insert failed, batch of %d rows spooled: %s", batch.rows, exc)
+            self._to_spool(batch)
+
+    def _to_spool(self, batch: Batch) -> None:
+        try:
             self._spool.put(batch)
+        except OSError as exc:  # disk full or read-only: these rows are lost, say so
+            self._counters.dropped_bad_rows += batch.rows
+            log.error("cannot spool a batch of %d rows, dropped: %s", batch.rows, exc)
 
     def _replay_spool(self) -> bool:
         """Insert spooled batches oldest first; False while the store is still failing."""
