@@ -9,12 +9,14 @@ import time
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import fleet, tokens
 from api.context import AppContext
-from api.deps import WEB_DIR, AuthState, LoginRequired
+from api.deps import WEB_DIR, AuthState, LoginRequired, templates
 from api.middleware import SecurityHeaders
 from api.processes import ProcessLister
 from api.routes import catalog, health, hosts, live, login, pages, prom, series
@@ -71,6 +73,21 @@ def create_app(ctx: AppContext) -> FastAPI:
     async def to_login(request: Request, exc: LoginRequired) -> Response:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"{request.url_for('login_form').path}?next={_quote(target)}", 303)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # pages get a page (a 404 for a mistyped host reads better than JSON); the API,
+        # /metrics and health checks keep FastAPI's JSON {"detail": ...}
+        path = request.url.path
+        if path.startswith(("/api/", "/metrics", "/healthz", "/readyz", "/static/")):
+            return await http_exception_handler(request, exc)
+        context = {
+            "title": f"{exc.status_code}",
+            "message": str(exc.detail),
+            "who": None,
+            "csrf": "",
+        }
+        return templates.TemplateResponse(request, "message.html", context, exc.status_code)
 
     return app
 

@@ -118,11 +118,3 @@ CHARTS: Final[tuple[Chart, ...]] = (
 )
 
 CHART_METRICS: Final = frozenset(m for c in CHARTS for m in c.metrics)
-
-
-def _check() -> None:
-    # a renamed catalog metric must fail loudly in tests, not draw an empty chart
-    for chart in CHARTS:
-        units = {METRICS[m].unit for m in chart.metrics}
-        if len(units) != 1:
-            raise ValueError(f"chart {chart.id} mixes units {units}")

@@ -26,6 +26,7 @@
     // counts and per-second rates: 1.2k, 3.4M
     if (v === null || v === undefined || Number.isNaN(v)) return "–";
     const a = Math.abs(v);
+    if (Number.isInteger(v) && a < 1e3) return String(v);
     if (a >= 1e9) return (v / 1e9).toFixed(1) + "G";
     if (a >= 1e6) return (v / 1e6).toFixed(1) + "M";
     if (a >= 1e3) return (v / 1e3).toFixed(1) + "k";

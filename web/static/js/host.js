@@ -113,7 +113,11 @@
     const bands = chart.stacked ? chart.series.slice(1).map((_, i) => ({ series: [i + 2, i + 1] })) : undefined;
     const opts = {
       width: Math.max(box.clientWidth, 280), height: 220,
-      cursor: { sync: { key: "host" }, drag: { x: true, y: false, setScale: false } },
+      // crosshair synced across charts, selection not: a synced drag would zoom ten times
+      cursor: {
+        sync: { key: "host", filters: { pub: (type) => type !== "mousedown" && type !== "mouseup" } },
+        drag: { x: true, y: false, setScale: false },
+      },
       select: { show: true },
       legend: { live: true },
       scales: { x: { time: true }, y: chart.unit === "percent" && chart.stacked ? { range: [0, 100] } : { auto: true } },

@@ -147,9 +147,12 @@
     ctx.beginPath();
     let started = false;
     const n = Math.max(vals.length - 1, 1);
+    // 0 … max(25 %, peak): a quiet host still shows its shape, a busy one is not clipped,
+    // and the scale never exaggerates noise on a near-idle box into mountains
+    const top = Math.min(100, Math.max(25, ...vals.filter((v) => v !== null)));
     vals.forEach((v, i) => {
       if (v === null) { started = false; return; }
-      const x = (i / n) * (w - 2) + 1, y = h - 1 - (Math.min(Math.max(v, 0), 100) / 100) * (h - 2);
+      const x = (i / n) * (w - 2) + 1, y = h - 1 - (Math.min(Math.max(v, 0), top) / top) * (h - 2);
       if (!started) { ctx.moveTo(x, y); started = true; } else ctx.lineTo(x, y);
     });
     ctx.stroke();
@@ -177,6 +180,11 @@
     badge.textContent = ev.state.replace(/_/g, " ");
     badge.title = ev.reason || ev.state;
     r.tr.children[1].dataset.v = ev.state;
+    let why = r.tr.children[1].querySelector("small.reason");
+    if (ev.state !== "ok") {
+      if (!why) { why = document.createElement("small"); why.className = "reason"; r.tr.children[1].append(" ", why); }
+      why.textContent = ev.reason; // textContent: the reason can quote target output
+    } else if (why) why.remove();
     for (const [k, v] of Object.entries(ev.cells)) {
       const td = r.cells[k];
       if (!td) continue;

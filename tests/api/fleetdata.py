@@ -1,0 +1,125 @@
+"""The test fleet: five hosts written once through the real writer into the real embedded
+store. Shared by tests/api and tests/web (imported by both conftests).
+
+chDB allows one data directory per process (store/db.py), so the directory is shared
+with any other suite in the same run: see `shared_chdb_dir`.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import synth
+
+from poller.inventory import Host, Inventory
+from poller.points import HostState
+from store.db import connect
+from store.errors import StoreError
+from store.settings import RetentionSettings, StoreSettings
+from store.writer import Writer
+
+XSS_IFACE = "<script>window.__xss=1</script>"
+XSS_MOUNT = '/mnt/"><img src=x onerror="window.__xss=2">'
+XSS_LABEL = "<img src=x onerror=window.__xss=3>"
+HISTORY_S = 2 * 3600
+LONG_DAYS = 35
+
+
+def shared_chdb_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The process's chDB directory: the one already open if another suite opened one first
+    (its error message names it), else a new one."""
+    mine = tmp_path_factory.mktemp("chdb") / "data"
+    probe = StoreSettings(url=f"chdb://{mine}", database="probe_dir")
+    try:
+        connect(probe).close()
+    except StoreError as exc:  # the message of chDB's error carries the path
+        match = re.search(r"initialized with path '?([^',\s]+)", str(exc))
+        if match is None:
+            raise
+        return Path(match.group(1))
+    return mine
+
+
+@dataclass(frozen=True)
+class Fleet:
+    settings: StoreSettings
+    shapes: dict[str, synth.HostShape]
+    inventory: Inventory
+    now: float
+
+
+def _hosts() -> tuple[list[synth.HostShape], list[Host]]:
+    shapes = [
+        synth.HostShape("web-1", base_cpu=35.0),
+        synth.HostShape("web-2", base_cpu=10.0),
+        synth.HostShape("db-1", mounts=("/", "/var/lib/postgresql"), disks=("sda", "sdb"), cpus=8),
+        synth.HostShape("down-1"),
+        synth.HostShape("evil", mounts=("/", XSS_MOUNT), ifaces=("eth0", XSS_IFACE)),
+    ]
+    hosts = [
+        Host(
+            name="web-1",
+            interval=3600,
+            address="10.0.0.11",
+            groups=("web",),
+            labels=(("env", "prod"),),
+        ),
+        Host(
+            name="web-2",
+            interval=3600,
+            address="10.0.0.12",
+            groups=("web",),
+            labels=(("env", "staging"),),
+        ),
+        Host(
+            name="db-1",
+            interval=3600,
+            address="10.0.0.21",
+            groups=("db",),
+            labels=(("env", "prod"),),
+        ),
+        Host(name="down-1", interval=3600, address="10.0.0.99", groups=("web",)),
+        Host(name="evil", interval=3600, address="evil.example", labels=(("team", XSS_LABEL),)),
+    ]
+    return shapes, hosts
+
+
+@pytest.fixture(scope="session")
+def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
+    settings = StoreSettings(
+        url=f"chdb://{shared_chdb_dir(tmp_path_factory)}",
+        database=f"api_{uuid.uuid4().hex[:10]}",
+        spool_dir=tmp_path_factory.mktemp("spool"),
+        flush_interval_s=0.05,
+        value_digits=None,  # keep every bit so assertions compare exactly what was written
+        value_decimals=None,
+        retention=RetentionSettings(raw_days=60),  # keep the long history's raw rows too
+    )
+    shapes, hosts = _hosts()
+    now = time.time()
+    writer = Writer(settings)
+    writer.start()
+    for shape in shapes:
+        for points in synth.history(shape, now - HISTORY_S, now, 10):
+            writer.submit(points)
+            state = HostState.UNREACHABLE if shape.name == "down-1" else HostState.OK
+            reason = "connect: No route to host" if state != HostState.OK else ""
+            writer.submit_status(synth.status(shape, points[0].ts, state, reason))
+        writer.submit_host_info(synth.info(shape, now))
+    # a sparse month for web-1 so long ranges read the rollups
+    for points in synth.history(shapes[0], now - LONG_DAYS * 86400, now - HISTORY_S, 1800):
+        writer.submit(points)
+    assert writer.close(60), "writer did not flush"
+    stats = writer.stats()
+    assert stats.dropped_rows == 0 and stats.spooled_batches == 0, stats
+    inventory = Inventory(path=Path("inventory.yaml"), hosts=tuple(hosts))
+    yield Fleet(settings, {s.name: s for s in shapes}, inventory, now)
+    client = connect(settings)
+    client.command(f"DROP DATABASE IF EXISTS `{settings.database}`")
+    client.close()

@@ -1,0 +1,170 @@
+"""Browser tests: the real app served by uvicorn (api.server.serve) on a thread of this
+process (chDB's store lives in-process), driven by Debian's Chromium through Playwright.
+
+Every page gets two recorders: console errors and Content-Security-Policy violations
+(the `securitypolicyviolation` DOM event, which also catches blocked inline script/style
+that never reaches the console as an error on some versions).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "api"))  # fleetdata, synth
+
+from fleetdata import Fleet, fleet
+
+from api.app import create_app
+from api.context import AppContext, QueryPool, WebSettings
+from api.server import serve
+from parsers import cmd_ps
+from store.db import connect
+
+__all__ = ["fleet"]
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+RECORDER = """
+window.__csp = [];
+document.addEventListener('securitypolicyviolation',
+  (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    ctx: AppContext
+    url: str
+    loop: asyncio.AbstractEventLoop
+    stop: asyncio.Event
+
+    def publish(self, *args: Any) -> None:
+        """Hub.publish on the server's loop, as the poller's sink would call it."""
+        self.loop.call_soon_threadsafe(self.ctx.hub.publish, *args)
+
+
+async def local_ps(host: str) -> str:
+    """The fixed `ps` run on this machine, as the composition runs it over SSH (size-capped)."""
+    proc = await asyncio.create_subprocess_exec(
+        "sh", "-c", cmd_ps.COMMAND, stdout=asyncio.subprocess.PIPE
+    )
+    assert proc.stdout is not None
+    out = b""
+    while len(out) < 256 * 1024:  # read() returns what is there; loop to EOF or the cap
+        chunk = await proc.stdout.read(256 * 1024 - len(out))
+        if not chunk:
+            break
+        out += chunk
+    await proc.wait()
+    return out.decode(errors="replace")
+
+
+@pytest.fixture(scope="session")
+def server(fleet: Fleet, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    port = _free_port()
+    settings = WebSettings(port=port)
+    ctx = AppContext(
+        settings=settings,
+        queries=QueryPool(lambda: connect(fleet.settings)),
+        inventory=fleet.inventory,
+        data_dir=tmp_path_factory.mktemp("web"),
+        top_processes=local_ps,
+    )
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+    holder: dict[str, asyncio.Event] = {}
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        holder["stop"] = asyncio.Event()
+        ready.set()
+        loop.run_until_complete(serve(create_app(ctx), settings, holder["stop"]))
+
+    thread = threading.Thread(target=run, name="live-server", daemon=True)
+    thread.start()
+    ready.wait(10)
+    live = LiveServer(ctx, f"http://127.0.0.1:{port}", loop, holder["stop"])
+    _wait_listening(port)
+    yield live
+    loop.call_soon_threadsafe(live.stop.set)
+    thread.join(15)
+    ctx.queries.close()
+    loop.close()
+
+
+def _wait_listening(port: int) -> None:
+    import time
+
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("server did not start")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@dataclass
+class Page:
+    page: Any
+    errors: list[str] = field(default_factory=list)
+
+    def csp(self) -> list[str]:
+        return list(self.page.evaluate("window.__csp || []"))
+
+    def assert_clean(self) -> None:
+        assert self.errors == [], self.errors
+        assert self.csp() == [], self.csp()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context.add_init_script(RECORDER)
+    p = context.new_page()
+    rec = Page(p)
+    p.on("console", lambda m: rec.errors.append(m.text) if m.type == "error" else None)
+    p.on("pageerror", lambda e: rec.errors.append(str(e)))
+    yield rec
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
