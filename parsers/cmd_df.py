@@ -36,7 +36,7 @@ class Df:
 
 
 def parse(text: str) -> Df:
-    lines = text.splitlines()
+    lines = text.split("\n")
     if not lines or not lines[0].startswith("Filesystem"):
         raise ParseError(SOURCE, "no df header", lines[0] if lines else "")
     header = lines[0].split()

@@ -22,7 +22,7 @@ class Uname:
 
 
 def parse(text: str) -> Uname:
-    lines = text.splitlines()
+    lines = text.split("\n")
     # -snrm prints in the fixed order s n r m; none of them contains a space.
     # -v comes on its own line because the version string does contain spaces.
     fields = lines[0].split() if lines else []

@@ -29,7 +29,7 @@ class OsRelease:
 
 def parse(text: str) -> OsRelease:
     fields: dict[str, str] = {}
-    for line in text.splitlines():
+    for line in text.split("\n"):
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue

@@ -33,7 +33,7 @@ def parse(text: str) -> CpuInfo:
     packages: set[str] = set()
     cores: set[tuple[str, str]] = set()
     package = "0"
-    for line in text.splitlines():
+    for line in text.split("\n"):
         key, colon, value = line.partition(":")
         if not colon:
             continue  # blank separators, and lines of the full file we do not read

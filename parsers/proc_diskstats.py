@@ -55,7 +55,7 @@ class Diskstats:
 
 def parse(text: str) -> Diskstats:
     devices: dict[str, DiskStats] = {}
-    for line in text.splitlines():
+    for line in text.split("\n"):
         fields = line.split()
         if not fields:
             continue

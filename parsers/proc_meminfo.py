@@ -41,7 +41,7 @@ class Meminfo:
 def parse(text: str) -> Meminfo:
     sized: dict[str, int] = {}
     counts: dict[str, int] = {}
-    for line in text.splitlines():
+    for line in text.split("\n"):
         # the kernel prints some keys with no space after ':' (ShadowCallStack:10373888 kB)
         key, colon, rest = line.partition(":")
         if not colon:

@@ -34,8 +34,10 @@ class Mounts:
 
 def parse(text: str) -> Mounts:
     mounts: list[Mount] = []
-    for line in text.splitlines():
-        fields = line.split()
+    for line in text.split("\n"):
+        # fields are separated by single spaces and any space, tab or newline inside one is
+        # escaped; str.split() would also cut at \x1c-\x1f, \x85 or \u2028 in a path
+        fields = [f for f in line.split(" ") if f]
         if not fields:
             continue
         if len(fields) < 4:

@@ -46,7 +46,7 @@ class NetDev:
 
 def parse(text: str) -> NetDev:
     interfaces: dict[str, NetDevCounters] = {}
-    for line in text.splitlines():
+    for line in text.split("\n"):
         if "|" in line or not line.strip():
             continue  # the two header lines
         # split on the LAST ':' because alias names contain one (eth0:1); old kernels

@@ -28,7 +28,7 @@ def parse(text: str) -> NetSnmp:
 def parse_pairs(text: str, source: str) -> dict[str, dict[str, int]]:
     """Parse the `Proto: names…` / `Proto: values…` line pairs of snmp and netstat."""
     protocols: dict[str, dict[str, int]] = {}
-    lines = [line for line in text.splitlines() if line.strip()]
+    lines = [line for line in text.split("\n") if line.strip()]
     if len(lines) % 2:
         raise ParseError(source, "header line without a value line", lines[-1])
     for names_line, values_line in zip(lines[::2], lines[1::2], strict=True):

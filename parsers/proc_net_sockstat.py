@@ -27,7 +27,7 @@ class Sockstat:
 def parse(text: str) -> Sockstat:
     used: int | None = None
     protocols: dict[str, dict[str, int]] = {}
-    for line in text.splitlines():
+    for line in text.split("\n"):
         proto, colon, rest = line.partition(":")
         if not colon:
             if line.strip():

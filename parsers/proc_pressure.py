@@ -36,7 +36,7 @@ class Pressure:
 
 def parse(text: str) -> Pressure:
     lines: dict[str, PsiLine] = {}
-    for line in text.splitlines():
+    for line in text.split("\n"):
         kind, _, rest = line.partition(" ")
         if kind not in ("some", "full"):
             continue  # unknown line types are ignored, as procfs does

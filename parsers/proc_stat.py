@@ -66,7 +66,7 @@ def parse(text: str) -> ProcStat:
     total: CpuSeconds | None = None
     cpus: dict[str, CpuSeconds] = {}
     scalars: dict[str, int] = {}
-    for line in text.splitlines():
+    for line in text.split("\n"):
         # `intr` and `softirq` carry one column per interrupt (thousands on big boxes):
         # split off only the first number instead of the whole line
         parts = line.split(None, 2)

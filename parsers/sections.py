@@ -1,4 +1,9 @@
-"""Which parser reads which probe section, and parsing one poll's sections in isolation."""
+"""Which parser reads which probe section, and parsing one poll's sections in isolation.
+
+Every parser cuts lines with `text.split("\n")`, never `str.splitlines()`: the kernel ends
+lines with \n only, while splitlines() also cuts at \x1c-\x1e, \x85 and \u2028, which a
+mount point, an interface alias or an os-release value from a target may contain.
+"""
 
 from __future__ import annotations
 

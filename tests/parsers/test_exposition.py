@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from peer_fixtures import CAPTURES, FIXTURES, PROC, capture_sections
 
 from parsers import cmd_df, proc_mounts
@@ -48,7 +50,7 @@ def _check_exposition(text: str) -> dict[str, str]:
     types: dict[str, str] = {}
     series: set[str] = set()
     current = None
-    for line in text.splitlines():
+    for line in text.split("\n")[:-1]:
         if line.startswith("# HELP "):
             current = line.split()[2]
             assert current not in types, f"family {current} split or repeated"
@@ -165,3 +167,33 @@ def test_numbers_print_like_go(value: float, text: str) -> None:
 
 def test_captures_exist() -> None:
     assert len(CAPTURES) == 2 and Path(PROC).is_dir()
+
+
+_NAMES = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+    min_size=1,
+    max_size=12,
+).filter(lambda s: not any(c.isspace() for c in s) and ":" not in s)
+
+
+@settings(max_examples=200, deadline=None)
+@given(iface=_NAMES, key=_NAMES, mountpoint=st.text(min_size=1, max_size=20), pretty=st.text())
+def test_any_target_text_renders_valid_exposition(
+    iface: str, key: str, mountpoint: str, pretty: str
+) -> None:
+    """Names and values from a target never break the text format or escape a label."""
+    escaped = "".join({" ": "\\040", "\t": "\\011", "\n": "\\012", "\\": "\\134"}.get(c, c)
+                      for c in mountpoint)  # fmt: skip
+    found = {
+        "net_dev": Section("net_dev", f"{iface}: {' '.join(['1'] * 16)}\n"),
+        "meminfo": Section("meminfo", f"{key}: 5 kB\n"),
+        "vmstat": Section("vmstat", f"pg{key}fault 1\n"),
+        "mounts": Section("mounts", f"/dev/x /{escaped} ext4 rw 0 0\n"),
+        "os_release": Section("os_release", f"PRETTY_NAME={json.dumps(pretty)}\n"),
+    }
+    readings = dict(parse_all(found).readings)
+    mounts = readings.get("mounts")
+    if isinstance(mounts, proc_mounts.Mounts):
+        row = cmd_df.DfRow("/dev/x", mounts.mounts[0].mountpoint, 1024, 512, 512)
+        readings["df"] = cmd_df.Df("bytes", (row,))
+    _check_exposition(render_prometheus(samples(readings), (("instance", pretty),)))

@@ -34,3 +34,10 @@ def test_later_mount_on_the_same_point_wins() -> None:
 def test_too_few_fields_raise() -> None:
     with pytest.raises(ParseError, match="mounts"):
         proc_mounts.parse("/dev/sda1 / ext4\n")
+
+
+@pytest.mark.parametrize("odd", ["\x1c", "\x1e", "\x85", "\u2028", "\x0b", "\x0c"])
+def test_only_newline_ends_a_line(odd: str) -> None:
+    # str.splitlines() would cut this mount point in two and fail the whole section
+    [mount] = proc_mounts.parse(f"/dev/sdb1 /mnt/a{odd}b ext4 rw 0 0\n").mounts
+    assert mount.mountpoint == f"/mnt/a{odd}b"
