@@ -7,9 +7,13 @@ several times a minute, each pass a stall of every host's schedule. Freezing wha
 once the hosts are connected (`gc.freeze`, Python ≥ 3.7) takes those objects out of
 later passes: the same benchmark went from a p99 schedule lag of 1.3 to 3.3 s to 0.35 s.
 
-Frozen objects that later become cyclic garbage (a closed connection's object graph) are
-only reclaimed after an unfreeze, so the policy unfreezes, collects once, and freezes
-again every `refreeze_every_s`: one full pass an hour instead of several a minute.
+The readings that every poll replaces still reach generation 2 (they live one interval)
+and kept triggering full passes several times a minute, so automatic full collections are
+switched off while the policy runs; young cycles are still collected by the generation 0/1
+passes. Cycles that reach generation 2, and frozen objects that later become cyclic garbage
+(a closed connection's object graph), are reclaimed by the explicit pass the policy makes
+every `refreeze_every_s` (unfreeze, collect, freeze): one full pass an hour instead of
+several a minute.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import gc
 from typing import Protocol
 
 REFREEZE_EVERY_S = 3600.0
+NO_AUTOMATIC_FULL = 1 << 30  # generation-2 threshold no run will ever reach
 
 
 class Clock(Protocol):
@@ -36,15 +41,19 @@ async def manage_gc(
 ) -> None:
     """Run for the life of `sshmon run`: freeze `settle_s` after start (give it the longest
     poll interval, so every host has connected), then refresh every `refreeze_every_s`.
-    On cancel everything is unfrozen again, so nothing stays parked past the poller."""
+    On cancel the thresholds are restored and everything unfrozen, so nothing outlives
+    the poller."""
     start = clock.monotonic()
+    thresholds = gc.get_threshold()
     try:
         await clock.sleep_until(start + settle_s)
         refreeze()
+        gc.set_threshold(thresholds[0], thresholds[1], NO_AUTOMATIC_FULL)
         k = 1
         while True:
             await clock.sleep_until(start + settle_s + k * refreeze_every_s)
             refreeze()
             k += 1
     finally:
+        gc.set_threshold(*thresholds)
         gc.unfreeze()

@@ -18,6 +18,7 @@ class Node:
 
 async def test_freeze_after_settling_refresh_and_unfreeze_on_cancel() -> None:
     clock = FakeClock()
+    thresholds = gc.get_threshold()
     task = asyncio.create_task(manage_gc(clock, settle_s=20, refreeze_every_s=100))
     node = Node()  # like a connection open when the freeze happens
     try:
@@ -25,6 +26,8 @@ async def test_freeze_after_settling_refresh_and_unfreeze_on_cancel() -> None:
         assert gc.get_freeze_count() == 0  # hosts are still connecting
         await clock.advance(1)
         assert gc.get_freeze_count() > 0
+        assert gc.get_threshold()[:2] == thresholds[:2]  # young generations untouched
+        assert gc.get_threshold()[2] > 1_000_000  # no automatic full passes
         gone = weakref.ref(node)
         del node  # the connection closes: its cycle is frozen garbage now
         gc.collect()
@@ -36,3 +39,4 @@ async def test_freeze_after_settling_refresh_and_unfreeze_on_cancel() -> None:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
     assert gc.get_freeze_count() == 0
+    assert gc.get_threshold() == thresholds
