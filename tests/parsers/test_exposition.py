@@ -170,7 +170,7 @@ def test_captures_exist() -> None:
 
 
 _NAMES = st.text(
-    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+    st.characters(exclude_categories=["Cs"], exclude_characters="\x00"),
     min_size=1,
     max_size=12,
 ).filter(lambda s: not any(c.isspace() for c in s) and ":" not in s)
