@@ -47,11 +47,11 @@ class NetDev:
 def parse(text: str) -> NetDev:
     interfaces: dict[str, NetDevCounters] = {}
     for line in text.split("\n"):
-        if "|" in line or not line.strip():
-            continue  # the two header lines
         # split on the LAST ':' because alias names contain one (eth0:1); old kernels
         # print no space between the colon and the first counter (eth0:123456 …)
         name, colon, rest = line.rpartition(":")
+        if not colon and ("|" in line or not line.strip()):
+            continue  # the two header lines have no ':' (a name may hold a '|')
         fields = rest.split()
         if not colon or len(fields) != COLUMNS:
             raise ParseError(SOURCE, f"expected 'name: {COLUMNS} counters'", line)

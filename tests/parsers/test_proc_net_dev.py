@@ -45,6 +45,11 @@ def test_no_space_after_colon_and_odd_padding() -> None:
     assert net.interfaces["bond0.100"].tx_compressed_total == 16
 
 
+def test_a_pipe_in_a_name_is_an_interface_not_a_header() -> None:
+    net = proc_net_dev.parse(HEADER + "a|b: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n")
+    assert list(net.interfaces) == ["a|b"]
+
+
 def test_64bit_counters() -> None:
     big = 2**64 - 1
     net = proc_net_dev.parse(HEADER + f"eth0: {big} 1 0 0 0 0 0 0 {big} 1 0 0 0 0 0 0\n")
