@@ -46,6 +46,7 @@ def _psutil() -> dict[str, Any]:
         "disk": psutil.disk_io_counters(perdisk=True),
         "load": psutil.getloadavg(),
         "boot": psutil.boot_time(),
+        "root": psutil.disk_usage("/"),
     }
 
 
@@ -91,7 +92,8 @@ def test_memory_total_and_available(reads: Reads) -> None:
     assert avail is not None
     lo = min(reads.before["mem"].available, reads.after["mem"].available)
     hi = max(reads.before["mem"].available, reads.after["mem"].available)
-    _between(avail, lo, hi, slack=64 * 2**20)  # other processes allocate meanwhile
+    # other processes allocate and free meanwhile (a busy CI box): allow 2% of RAM
+    _between(avail, lo, hi, slack=0.02 * reads.before["mem"].total)
 
 
 def test_network_bytes_per_interface(reads: Reads) -> None:
@@ -133,6 +135,8 @@ def test_root_filesystem_matches_statvfs(reads: Reads) -> None:
     df = reads.readings["df"]
     assert isinstance(df, Df)
     root = next(r for r in df.rows if r.mountpoint == "/")
-    usage = psutil.disk_usage("/")
-    assert root.total == usage.total
-    assert root.available is not None and abs(root.available - usage.free) < 64 * 2**20
+    before, after = reads.before["root"], reads.after["root"]
+    assert root.total == before.total
+    assert root.available is not None
+    lo, hi = min(before.free, after.free), max(before.free, after.free)
+    _between(root.available, lo, hi, slack=0.01 * before.total)  # others write files
