@@ -86,6 +86,16 @@ _VMSTAT_RATES: Final = (
 )
 _PSI: Final = (("cpu", "some"), ("memory", "some"), ("memory", "full"), ("io", "some"),
                ("io", "full"))
+# (metric, ProcStat field): gauges, then counters that feed rates
+_STAT_GAUGES: Final = (("procs_running", "procs_running"), ("procs_blocked", "procs_blocked"),
+                       ("boot_time_seconds", "boot_time_seconds"))
+_STAT_RATES: Final = (("context_switches_per_second", "context_switches_total"),
+                      ("interrupts_per_second", "interrupts_total"),
+                      ("forks_per_second", "forks_total"))
+# (metric, meminfo key) of memory gauges read as they are
+_MEM_GAUGES: Final = (("mem_total_bytes", "MemTotal"), ("mem_free_bytes", "MemFree"),
+                      ("mem_buffers_bytes", "Buffers"), ("mem_cached_bytes", "Cached"),
+                      ("mem_dirty_bytes", "Dirty"), ("swap_total_bytes", "SwapTotal"))
 # fmt: on
 
 R = TypeVar("R")
@@ -172,11 +182,8 @@ def _gauges(r: Mapping[str, object]) -> Iterator[Triple]:
 def _stat_gauges(stat: ProcStat) -> Iterator[Triple]:
     if stat.cpus:
         yield "cpu_count", "", len(stat.cpus)
-    for name, value in (
-        ("procs_running", stat.procs_running),
-        ("procs_blocked", stat.procs_blocked),
-        ("boot_time_seconds", stat.boot_time_seconds),
-    ):
+    for name, field in _STAT_GAUGES:
+        value = getattr(stat, field)
         if value is not None:
             yield name, "", value
 
@@ -187,14 +194,7 @@ def _memory(mem: Meminfo) -> Iterator[Triple]:
     far off (shmem and unreclaimable slab are in Cached); free/cached still land."""
     get = mem.sizes_bytes.get
     total, avail = get("MemTotal"), get("MemAvailable")
-    for name, key in (
-        ("mem_total_bytes", "MemTotal"),
-        ("mem_free_bytes", "MemFree"),
-        ("mem_buffers_bytes", "Buffers"),
-        ("mem_cached_bytes", "Cached"),
-        ("mem_dirty_bytes", "Dirty"),
-        ("swap_total_bytes", "SwapTotal"),
-    ):
+    for name, key in _MEM_GAUGES:
         value = get(key)
         if value is not None:
             yield name, "", value
@@ -401,11 +401,8 @@ def _host_counters(r: Mapping[str, object]) -> dict[str, float]:
     out: dict[str, float] = {}
     stat = _get(r, "stat", ProcStat)
     if stat is not None:
-        for name, value in (
-            ("context_switches_per_second", stat.context_switches_total),
-            ("interrupts_per_second", stat.interrupts_total),
-            ("forks_per_second", stat.forks_total),
-        ):
+        for name, field in _STAT_RATES:
+            value = getattr(stat, field)
             if value is not None:
                 out[name] = value
     for name, section, proto, field in _TABLE_RATES:
