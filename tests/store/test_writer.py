@@ -167,6 +167,11 @@ def test_a_new_writer_replays_the_spool_left_on_disk(
     assert scalar(client, "SELECT count() FROM points") == 30
 
 
+def _accounted(writer: Writer) -> int:
+    stats = writer.stats()
+    return 300 * stats.spooled_batches + stats.dropped_rows
+
+
 def test_an_overfull_spool_drops_the_oldest_batches_and_counts_them(
     client: Client, settings: StoreSettings, flaky: Faults
 ) -> None:
@@ -176,8 +181,7 @@ def test_an_overfull_spool_drops_the_oldest_batches_and_counts_them(
     writer.start()
     for seed in range(6):  # each batch is ~2 KB compressed
         writer.submit(make_points(1, 1, 300, seed=seed, start=T0 + seed * 10_000))
-        wait_for(lambda: writer.stats().queued_rows == 0)
-        time.sleep(0.1)
+        wait_for(lambda n=seed + 1: _accounted(writer) == 300 * n)
     stats = writer.stats()
     assert stats.spooled_bytes <= 6_000 and stats.dropped_rows == 300 * (6 - stats.spooled_batches)
     flaky.fail = False
