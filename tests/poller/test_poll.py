@@ -10,6 +10,7 @@ import pytest
 from fake_clock import FakeClock
 from fake_servers import isolated_settings
 
+from poller.check import check
 from poller.errors import PollError, PollTimeout, ProbeFailed
 from poller.inventory import Host
 from poller.points import HostState
@@ -143,3 +144,10 @@ async def test_target_that_never_prints_the_done_marker_times_out() -> None:
     await poller.close()
     assert outcome.status.state is HostState.TIMEOUT
     assert "did not finish" in outcome.status.reason
+
+
+async def test_check_of_a_local_host_needs_no_ssh(tmp_path: Path) -> None:
+    [result] = await check([_local()], tmp_path / "known_hosts")
+    assert result.state is HostState.OK, result.reason
+    assert result.kernel and result.os_name
+    assert not (tmp_path / "known_hosts").exists()
