@@ -6,14 +6,12 @@ the frames (a login banner, a motd printed by a shell rc file) is ignored.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Final
 
 from parsers.errors import ParseError
 
 MARK: Final = "@@sshmon"
-_TAIL_HEADER = re.compile(r"^==> (.+) <==$")
 
 
 @dataclass(frozen=True)
@@ -39,64 +37,86 @@ def split(output: str, nonce: str, fast_paths: dict[str, str]) -> Frames:
     `fast_paths` maps file path -> section name for the files the `fast` frame holds as
     `tail -n +1` output. A frame that was begun but never ended (output cut off) is
     dropped: a truncated section must not parse as a short but valid one.
+
+    Works with str.find over the whole output rather than line by line: this runs for
+    every poll of every host, and a line loop cost as much as parsing all the sections.
     """
     begin = f"{MARK} {nonce} begin "
-    end = f"{MARK} {nonce} end "
-    done = f"{MARK} {nonce} done"
     sections: dict[str, Section] = {}
-    complete = False
-    current: str | None = None
-    body: list[str] = []
-    for line in output.split("\n"):
-        if current is None:
-            if line.startswith(begin):
-                current = line[len(begin) :].strip()
-                body = []
-            elif line == done:
-                complete = True
-                break
+    pos = _find_line(output, begin, 0)
+    last_end = 0
+    while pos >= 0:
+        eol = output.find("\n", pos)
+        if eol < 0:
+            break
+        name = output[pos + len(begin) : eol].strip()
+        # the end marker follows a newline printed by the probe itself, so the text
+        # between the begin line and it is the section's output exactly
+        end_mark = f"\n{MARK} {nonce} end {name} "
+        end = output.find(end_mark, eol)
+        if end < 0:  # cut off or mangled: drop this section, keep looking for the next
+            pos = _find_line(output, begin, eol)
             continue
-        if line.startswith(end):
-            rest = line[len(end) :].split()
-            rc = _int_or_none(rest[1]) if len(rest) == 2 and rest[0] == current else None
-            # the end marker is printed after a newline of its own, which the split on
-            # "\n" already consumed: joining the body lines restores the text exactly
-            text = "\n".join(body)
-            if current == "fast":
-                sections.update(split_tail(text, fast_paths))
-            else:
-                sections[current] = Section(current, text, rc)
-            current = None
+        text = output[eol + 1 : end]
+        rc_end = output.find("\n", end + len(end_mark))
+        rc = _int_or_none(output[end + len(end_mark) : rc_end if rc_end >= 0 else None])
+        if name == "fast":
+            sections.update(split_tail(text, fast_paths))
         else:
-            body.append(line)
+            sections[name] = Section(name, text, rc)
+        last_end = end + len(end_mark)
+        pos = _find_line(output, begin, last_end)
+    complete = _find_line(output, f"{MARK} {nonce} done", last_end, whole=True) >= 0
     return Frames(sections, complete)
+
+
+def _find_line(text: str, prefix: str, start: int, *, whole: bool = False) -> int:
+    """Index of the next line that starts with `prefix` (or is exactly it, with whole)."""
+    at = text.find(prefix, start)
+    while at >= 0:
+        after = at + len(prefix)
+        at_line_start = at == 0 or text[at - 1] == "\n"
+        if at_line_start and (not whole or after == len(text) or text[after] in "\r\n"):
+            return at
+        at = text.find(prefix, after)
+    return -1
 
 
 def split_tail(text: str, paths: dict[str, str]) -> dict[str, Section]:
     """Cut `tail -n +1 f1 f2 …` output at its `==> path <==` headers.
 
     GNU and busybox tail put a blank line before every header but the first; it is not part
-    of the file. Headers naming a path not in `paths` (e.g. /dev/null) are skipped.
+    of the file. Headers naming a path not in `paths` (e.g. /dev/null) end the previous
+    file and are otherwise skipped.
     """
+    headers = [h for h in _tail_headers(text) if h[2] in paths or h[2] == "/dev/null"]
     out: dict[str, Section] = {}
-    name: str | None = None
-    body: list[str] = []
-
-    def close() -> None:
-        if name is not None:
-            lines = body[:-1] if body and body[-1] == "" else body
-            out[name] = Section(name, "\n".join(lines) + ("\n" if lines else ""))
-
-    for line in text.split("\n"):
-        header = _TAIL_HEADER.match(line)
-        if header and (header.group(1) in paths or header.group(1) == "/dev/null"):
-            close()
-            name = paths.get(header.group(1))
-            body = []
-        elif name is not None:
-            body.append(line)
-    close()
+    for i, (_, body_start, path) in enumerate(headers):
+        name = paths.get(path)
+        if name is None:
+            continue
+        stop = headers[i + 1][0] if i + 1 < len(headers) else len(text)
+        body = text[body_start:stop]
+        body = body[:-1] if body.endswith("\n") else body  # the separator line
+        if body and not body.endswith("\n"):
+            body += "\n"
+        out[name] = Section(name, body)
     return out
+
+
+def _tail_headers(text: str) -> list[tuple[int, int, str]]:
+    """(header start, body start, path) of every `==> path <==` line, found with str.find:
+    a multi-line regex costs ~90 µs per poll here, find about a tenth of that."""
+    found = []
+    at = 0 if text.startswith("==> ") else text.find("\n==> ")
+    while at >= 0:
+        start = at if at == 0 and text.startswith("==> ") else at + 1
+        eol = text.find("\n", start)
+        line = text[start : eol if eol >= 0 else len(text)]
+        if line.endswith(" <==") and len(line) > 8:
+            found.append((start, eol + 1 if eol >= 0 else len(text), line[4:-4]))
+        at = text.find("\n==> ", start)
+    return found
 
 
 def require(frames: Frames, source: str = "probe") -> Frames:

@@ -51,6 +51,10 @@ SLOW_FILES: Final[dict[str, str]] = {
     "mounts": "/proc/mounts",
 }
 
+# Where a slow file may live instead: the os-release spec says to read /usr/lib/os-release
+# when /etc/os-release is missing (some minimal and immutable images ship only that one).
+FALLBACK_FILES: Final[dict[str, str]] = {"os_release": "/usr/lib/os-release"}
+
 # Section name -> shell command text of the slow round. Fixed strings, never built from input.
 # cpuinfo is summarised with grep because /proc/cpuinfo is ~1 KB per CPU (128 KB on big boxes);
 # the lines kept are the ones the cpuinfo parser reads, in the same `key : value` format.
@@ -81,6 +85,12 @@ def _section(name: str, body: str) -> str:
     )
 
 
+def _cat(name: str, path: str) -> str:
+    fallback = FALLBACK_FILES.get(name)
+    read = f"cat {path} 2>/dev/null"
+    return f"{{ {read} || cat {fallback} 2>/dev/null; }}" if fallback else read
+
+
 def definitions() -> str:
     """Shell functions sent once when a session opens; each poll then sends one short line.
 
@@ -89,7 +99,7 @@ def definitions() -> str:
     """
     files = " ".join(FAST_FILES.values())
     fast = _section("fast", f"tail -n +1 {files} /dev/null 2>/dev/null")
-    slow_parts = [_section(name, f"cat {path} 2>/dev/null") for name, path in SLOW_FILES.items()]
+    slow_parts = [_section(name, _cat(name, path)) for name, path in SLOW_FILES.items()]
     slow_parts += [
         _section(name, f"{{ {command}; }} 2>/dev/null") for name, command in SLOW_COMMANDS.items()
     ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from parsers.frame import MARK, Section, split
-from poller.probe import FAST_FILES, SLOW_FILES
+from poller.probe import FALLBACK_FILES, FAST_FILES, SLOW_FILES
 
 _FAST_PATHS = {path: name for name, path in FAST_FILES.items()}
 
@@ -21,12 +21,19 @@ def sections_from_root(root: Path) -> dict[str, Section]:
     """
     sections: dict[str, Section] = {}
     for name, path in (*FAST_FILES.items(), *SLOW_FILES.items()):
-        try:
-            raw = (root / path.lstrip("/")).read_bytes()
-        except OSError:
-            continue
-        sections[name] = Section(name, raw.decode("utf-8", errors="replace"))
+        raw = _read(root, path)
+        if raw is None and name in FALLBACK_FILES:
+            raw = _read(root, FALLBACK_FILES[name])
+        if raw is not None:
+            sections[name] = Section(name, raw.decode("utf-8", errors="replace"))
     return sections
+
+
+def _read(root: Path, path: str) -> bytes | None:
+    try:
+        return (root / path.lstrip("/")).read_bytes()
+    except OSError:
+        return None
 
 
 def sections_from_capture(text: str) -> dict[str, Section]:

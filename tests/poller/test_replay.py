@@ -53,3 +53,10 @@ def test_this_machines_root_parses_without_failures() -> None:
     parsed = parse_all(sections_from_root(Path("/")))
     assert parsed.failures == {}
     assert {"stat", "meminfo", "mounts"} <= set(parsed.readings)
+
+
+def test_os_release_falls_back_to_usr_lib(tmp_path: Path) -> None:
+    (tmp_path / "proc").mkdir()
+    (tmp_path / "usr/lib").mkdir(parents=True)
+    (tmp_path / "usr/lib/os-release").write_text('NAME="Tiny"\nPRETTY_NAME="Tiny 1"\n')
+    assert "Tiny 1" in sections_from_root(tmp_path)["os_release"].text
