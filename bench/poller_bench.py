@@ -46,6 +46,7 @@ from poller.ssh import Connector, SshSettings  # noqa: E402
 from poller.transport import LocalLink  # noqa: E402
 
 GC_POLICY = True  # --no-gc-policy turns it off, to compare
+SLOW_EVERY = 6  # --slow-every
 
 
 @dataclass
@@ -96,7 +97,14 @@ async def _capture(tmp: Path) -> tuple[Path, Path]:
 
 def _host(i: int, address: str, port: int, **kw: object) -> Host:
     return Host.model_validate(
-        {"name": f"h{i:05d}", "address": address, "port": port, "user": "bench", **kw}
+        {
+            "name": f"h{i:05d}",
+            "address": address,
+            "port": port,
+            "user": "bench",
+            "slow_every": SLOW_EVERY,
+            **kw,
+        }
     )
 
 
@@ -262,12 +270,14 @@ def main() -> None:
         "--warmup", type=float, default=None, help="after all hosts connected; default 1 interval"
     )
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--slow-every", type=int, default=6, help="slow sections every N polls")
     parser.add_argument(
         "--no-gc-policy", action="store_true", help="leave CPython's GC alone (to compare)"
     )
     args = parser.parse_args()
-    global GC_POLICY
+    global GC_POLICY, SLOW_EVERY
     GC_POLICY = not args.no_gc_policy
+    SLOW_EVERY = args.slow_every
     warmup = args.warmup if args.warmup is not None else args.interval
     runs = []
     for i in range(args.runs):
