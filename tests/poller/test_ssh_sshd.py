@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import random
+import shutil
 import subprocess
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -313,3 +316,33 @@ async def test_check_reports_every_host_in_order_with_progress(sshd: Sshd, tmp_p
         HostState.OK,
     ]
     assert sorted(done) == sorted(r.host for r in results)
+
+
+@pytest.fixture
+def agent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A real ssh-agent on a socket in tmp; SSH_AUTH_SOCK points at it for the test."""
+    if shutil.which("ssh-agent") is None:
+        pytest.skip("ssh-agent not installed (openssh-client)")
+    sock = tmp_path / "agent.sock"
+    proc = subprocess.Popen(["ssh-agent", "-D", "-a", str(sock)], stdout=subprocess.DEVNULL)
+    try:
+        for _ in range(200):  # waits for the agent's socket, not for time to pass
+            if sock.exists():
+                break
+            time.sleep(0.01)
+        monkeypatch.setenv("SSH_AUTH_SOCK", str(sock))
+        yield sock
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+async def test_key_from_ssh_agent(sshd: Sshd, agent: Path, tmp_path: Path) -> None:
+    known = sshd.trust_into(tmp_path / "known_hosts")
+    host = sshd.host(identity_files=())  # no key file: only the agent can log in
+    subprocess.run(["ssh-add", "-q", str(sshd.client_key)], check=True, capture_output=True)
+    [result] = await check([host], known, settings=isolated_settings(known))
+    assert result.state is HostState.OK, result.reason
+    subprocess.run(["ssh-add", "-q", "-D"], check=True, capture_output=True)
+    [without] = await check([host], known, settings=isolated_settings(known))
+    assert without.state is HostState.AUTH_FAILED
