@@ -88,11 +88,21 @@ async def _capture(tmp: Path) -> tuple[Path, Path]:
             nonce = probe.new_nonce()
             raw = await link.poll(nonce, slow=slow)
             path = tmp / f"capture-{'slow' if slow else 'fast'}"
-            path.write_bytes(raw.output.replace(nonce.encode(), b"{nonce}"))
+            template = raw.output.replace(nonce.encode(), b"{nonce}")
+            path.write_bytes(_uptime_placeholder(template))
             paths.append(path)
     finally:
         await link.close()
     return paths[0], paths[1]
+
+
+def _uptime_placeholder(template: bytes) -> bytes:
+    """The simulator fills in a moving uptime: derive measures elapsed time by it, and a
+    frozen one would leave every rate out (and its cost unmeasured)."""
+    header = b"==> /proc/uptime <==\n"
+    start = template.index(header) + len(header)
+    end = template.index(b"\n", start)
+    return template[:start] + b"{uptime}" + template[end:]
 
 
 def _host(i: int, address: str, port: int, **kw: object) -> Host:

@@ -5,7 +5,8 @@ machine little and the poller's own cost is what gets measured.
     python bench/sim_server.py FAST_TEMPLATE SLOW_TEMPLATE HOST_KEY   (prints its port)
 
 Templates are probe output (fast sections only / with the slow ones) with the poll nonce
-replaced by `{nonce}`.
+replaced by `{nonce}` and the /proc/uptime line by `{uptime}` (filled in per answer, so
+the poller derives rates over real elapsed time, as with a real target).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sys
+import time
 from pathlib import Path
 
 import asyncssh
@@ -31,7 +33,9 @@ async def _serve(fast: bytes, slow: bytes, process: asyncssh.SSHServerProcess[by
             found = NONCE.search(line)
             if found:
                 template = slow if b"_sm_slow" in line else fast
-                process.stdout.write(template.replace(b"{nonce}", found.group(1)))
+                uptime = b"%.2f %.2f" % (time.monotonic(), time.monotonic())
+                answer = template.replace(b"{nonce}", found.group(1))
+                process.stdout.write(answer.replace(b"{uptime}", uptime))
     except (asyncssh.Error, ConnectionError):
         pass  # the poller went away
     process.exit(0)
