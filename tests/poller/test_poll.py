@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from pathlib import Path
 
@@ -32,6 +33,9 @@ async def test_local_host_polls_produce_rates_on_the_second_poll() -> None:
     try:
         first = await poller.poll()
         await clock.advance(10)
+        # rates use the target's own uptime between the two reads, which ticks in 10 ms:
+        # this waits for a real kernel counter to move, it does not pass the poller's time
+        await _uptime_advanced_by(0.05)
         second = await poller.poll()
     finally:
         await poller.close()
@@ -41,6 +45,15 @@ async def test_local_host_polls_produce_rates_on_the_second_poll() -> None:
     rates = {p.metric for p in second.points} - {p.metric for p in first.points}
     assert rates, "the second poll adds rate points the first cannot have"
     assert all(p.ts == second.status.ts for p in second.points)
+
+
+async def _uptime_advanced_by(seconds: float) -> None:
+    def uptime() -> float:
+        return float(Path("/proc/uptime").read_text().split()[0])
+
+    start = uptime()
+    while uptime() - start < seconds:
+        await asyncio.sleep(0.01)
 
 
 class _CountingLink:
