@@ -57,7 +57,8 @@ def free_port() -> int:
 
 @dataclass
 class Sshd:
-    """One running sshd; `client_key` logs in normally, `forced_key` gets the forced command."""
+    """One running sshd. `client_key` logs in normally, `forced_key` gets a forced command
+    that allows only the probe, `held_key` sessions hang in `tail` while `hold` exists."""
 
     root: Path
     port: int = field(default_factory=free_port)
@@ -74,10 +75,35 @@ class Sshd:
         wrapper = self.root / "forced.sh"
         wrapper.write_text(FORCED_WRAPPER)
         wrapper.chmod(0o755)
+        self.held_key = keygen(self.root / "held_key")
+        self.hold = self.root / "hold"
+        held = self._held_wrapper()
         self.authorized_keys = self.root / "authorized_keys"
         self.authorized_keys.write_text(
-            _pub(self.client_key) + f'command="{wrapper}" ' + _pub(self.forced_key)
+            _pub(self.client_key)
+            + f'command="{wrapper}" '
+            + _pub(self.forced_key)
+            + f'command="{held}" '
+            + _pub(self.held_key)
         )
+
+    def _held_wrapper(self) -> Path:
+        """Sessions of `held_key` run a `tail` that waits while the file `hold` exists:
+        a poll that is reliably mid-way, for tests that cut connections under it."""
+        bin_dir = self.root / "heldbin"
+        bin_dir.mkdir()
+        tail = bin_dir / "tail"
+        tail.write_text(
+            f"#!/bin/sh\nwhile [ -e {self.hold} ]; do sleep 0.05; done\n"
+            f'exec {shutil.which("tail")} "$@"\n'
+        )
+        wrapper = self.root / "held.sh"
+        wrapper.write_text(
+            f'#!/bin/sh\nPATH={bin_dir}:$PATH; export PATH\nexec /bin/sh -c "$SSH_ORIGINAL_COMMAND"\n'
+        )
+        for script in (tail, wrapper):
+            script.chmod(0o755)
+        return wrapper
 
     # --- lifecycle -------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ import random
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -346,3 +346,41 @@ async def test_key_from_ssh_agent(sshd: Sshd, agent: Path, tmp_path: Path) -> No
     subprocess.run(["ssh-add", "-q", "-D"], check=True, capture_output=True)
     [without] = await check([host], known, settings=isolated_settings(known))
     assert without.state is HostState.AUTH_FAILED
+
+
+async def _until(condition: Callable[[], bool], what: str) -> None:
+    """Wait for something real to happen on the target (not for time to pass)."""
+    for _ in range(500):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"never happened: {what}")
+
+
+async def test_connection_dropped_mid_poll_fails_that_poll_then_reconnects(
+    sshd_factory: Any, tmp_path: Path
+) -> None:
+    server: Sshd = sshd_factory()
+    known = server.trust_into(tmp_path / "known_hosts")
+    host = server.host(identity_files=(server.held_key,))
+    clock = FakeClock()
+    link = SshLink(host, Connector(isolated_settings(known)).connect, clock.monotonic)
+    poller = HostPoller(host, link, clock, rng=random.Random(3))
+    server.hold.touch()
+    try:
+        in_flight = asyncio.create_task(poller.poll())
+        await _until(
+            lambda: any(p.name() == "sleep" for p in server.sessions()), "probe held in tail"
+        )
+        server.hold.unlink()
+        assert server.drop_connections() >= 1
+        cut = await in_flight
+        await clock.advance(host.interval * 10)  # past any reconnect backoff
+        back = await poller.poll()
+    finally:
+        await poller.close()
+    assert cut.status.state in (HostState.PROBE_FAILED, HostState.UNREACHABLE)
+    assert "closed" in cut.status.reason or "lost" in cut.status.reason, cut.status.reason
+    assert back.status.state is HostState.OK, back.status.reason
+    assert back.connect_s is not None and back.host_info is not None
+    assert link.mode == "shell"  # a cut session is not mistaken for a refused shell
