@@ -384,3 +384,29 @@ async def test_connection_dropped_mid_poll_fails_that_poll_then_reconnects(
     assert back.status.state is HostState.OK, back.status.reason
     assert back.connect_s is not None and back.host_info is not None
     assert link.mode == "shell"  # a cut session is not mistaken for a refused shell
+
+
+async def test_jump_given_as_user_at_host_port(
+    sshd: Sshd, sshd_factory: Any, tmp_path: Path
+) -> None:
+    jump: Sshd = sshd_factory()
+    known = jump.trust_into(sshd.trust_into(tmp_path / "known_hosts"))
+    # the hop has no inventory entry: its key comes from ~/.ssh/config, as with OpenSSH
+    config = _ssh_config(
+        tmp_path / "ssh_config", f"Host 127.0.0.1\n  IdentityFile {jump.client_key}\n"
+    )
+    settings = SshSettings(known_hosts=known, ssh_config=config, user_known_hosts=())
+    target = sshd.host(jump=f"{jump.user}@127.0.0.1:{jump.port}")
+    [result] = await check([target], known, settings=settings)
+    assert result.state is HostState.OK, result.reason
+    await _assert_tunnelled_through(jump, Connector(settings), target)
+
+
+async def test_preferred_cipher_is_aes128_gcm(sshd: Sshd, tmp_path: Path) -> None:
+    known = sshd.trust_into(tmp_path / "known_hosts")
+    conn = await Connector(isolated_settings(known)).connect(sshd.host())
+    try:
+        assert conn.get_extra_info("send_cipher") == "aes128-gcm@openssh.com"
+    finally:
+        conn.close()
+        await conn.wait_closed()
