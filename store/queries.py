@@ -6,11 +6,11 @@ than `max_points`, and reads the coarsest table whose resolution divides that wi
 raw below 5-minute buckets (ranges up to ~3.5 days at 1,000 points), then the 5-minute,
 1-hour and (if enabled) 1-day rollups. A 1-year chart therefore reads ~9k hourly rows.
 
-p95/p99 (`summary`): exact over raw rows for ranges up to `SUMMARY_RAW_MAX_S` (3 days);
-beyond that they come from the t-digest sketch kept per hour in the 1-hour tier
-(`quantileTDigestState(value)` over raw values, merged at query time), because
-percentiles of 5-minute averages read about 2 points low (measured) and raw rows are gone
-after the raw TTL. The sketch's error is ~0.02-0.17 points on percentages (measured).
+p95/p99 (`summary`): computed exactly from raw rows whenever raw rows still cover the
+range (the raw TTL, 7 days by default). For older ranges they come from the optional hourly
+t-digest table (`retention.digest_1h_days`; error ~0.02-0.14 points on percentages,
+~620 B per series-hour, measured) or, without it, from the 5-minute averages, which read
+about 2 points low on noisy series (measured); `Summary.quantiles_from` says which.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from store.rows import (
     HostInfoRow,
     LatestRow,
     PollStatusRow,
+    QuantileSource,
     Resolution,
     Series,
     SeriesPoint,
@@ -35,7 +36,6 @@ from store.rows import (
     TopRow,
 )
 
-SUMMARY_RAW_MAX_S = 3 * 86_400
 TOP_RAW_MAX_S = 6 * 3_600
 TOP_5M_MAX_S = 7 * 86_400
 _NICE_STEPS = (10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200,
@@ -124,29 +124,62 @@ def series(client: Client, host: str, metric: str, dev: str | None, start: float
 
 def summary(client: Client, host: str, metric: str, dev: str | None, start: float,
             end: float) -> Summary:
-    """avg/min/max/p95/p99/count over [start, end).
+    """avg/min/max/p95/p99/count over [start, end); see the module docstring for p95/p99.
 
-    Up to SUMMARY_RAW_MAX_S: exact, from raw rows (quantiles interpolated linearly, as
-    numpy does). Longer: from the 1-hour tier (range widened to whole hours): min/max/avg/
-    count exact, p95/p99 from the merged t-digest.
+    While raw rows cover the range: all exact, from raw (quantiles interpolated linearly,
+    as numpy does). Past the raw TTL: avg/min/max/count from the 1-hour tier (range widened
+    to whole hours); p95/p99 from the hourly t-digest when `digest_1h_days` is configured,
+    else from the 5-minute averages (`quantiles_from` says which).
     """
     params: dict[str, Any] = {**_bounds(start, end), "host": host, "metric": metric,
                               "dev": dev or ""}
-    if end - start <= SUMMARY_RAW_MAX_S:
-        sql = ("SELECT avg(value), min(value), max(value), "
-               "quantilesExactInclusive(0.95, 0.99)(value), count() "
-               f"FROM points WHERE {_SERIES_KEY} AND {_RANGE}")
-        resolution: Resolution = "raw"
-    else:
-        params["start"] -= params["start"] % 3600
-        sql = ("SELECT sum(sum) / sum(count), min(min), max(max), "
-               "quantilesTDigestMerge(0.95, 0.99)(digest), sum(count) "
-               f"FROM points_1h WHERE {_SERIES_KEY} AND {_RANGE}")
-        resolution = "1h"
-    avg, low, high, quantiles, count = _rows(client, sql, params)[0]
-    if not count:
-        return Summary(None, None, None, None, None, 0, resolution)
-    return Summary(avg, low, high, quantiles[0], quantiles[1], int(count), resolution)
+    if _raw_covers(client, params):
+        avg, low, high, quantiles, count = _rows(
+            client,
+            "SELECT avg(value), min(value), max(value), "
+            "quantilesExactInclusive(0.95, 0.99)(value), count() "
+            f"FROM points WHERE {_SERIES_KEY} AND {_RANGE}", params)[0]
+        if not count:
+            return Summary(None, None, None, None, None, 0, "raw")
+        return Summary(avg, low, high, quantiles[0], quantiles[1], int(count), "raw")
+    params["start"] -= params["start"] % 3600
+    avg, low, high, count = _rows(
+        client,
+        "SELECT sum(sum) / sum(count), min(min), max(max), sum(count) "
+        f"FROM points_1h WHERE {_SERIES_KEY} AND {_RANGE}", params)[0]
+    quantiles, source = _long_range_quantiles(client, params)
+    return Summary(avg, low, high, quantiles[0], quantiles[1], int(count or 0), "1h",
+                   quantiles_from=source)
+
+
+def _raw_covers(client: Client, params: dict[str, Any]) -> bool:
+    """False when the 5-minute tier holds rows of the range older than any raw row left."""
+    raw_first, rollup_first = _rows(
+        client,
+        "SELECT (SELECT toUnixTimestamp(min(ts)) FROM points "
+        f"WHERE {_SERIES_KEY} AND {_RANGE}), (SELECT toUnixTimestamp(min(ts)) FROM points_5m "
+        f"WHERE {_SERIES_KEY} AND {_RANGE})",
+        {**params, "start": params["start"] - params["start"] % 300})[0]
+    if not rollup_first:  # min() of no rows is 0: nothing stored, raw's empty answer is right
+        return True
+    return bool(raw_first) and raw_first < rollup_first + 300
+
+
+def _long_range_quantiles(client: Client, params: dict[str, Any]
+                          ) -> tuple[list[float | None], QuantileSource]:
+    if _rows(client, "EXISTS TABLE digest_1h")[0][0]:
+        quantiles, rows = _rows(
+            client,
+            "SELECT quantilesTDigestMerge(0.95, 0.99)(digest), count() FROM digest_1h "
+            f"WHERE {_SERIES_KEY} AND {_RANGE}", params)[0]
+        if rows:
+            return list(quantiles), "sketch"
+    ((quantiles, buckets),) = _rows(
+        client,
+        "SELECT quantilesExactInclusive(0.95, 0.99)(avg), count() FROM (SELECT "
+        "sum(sum) / sum(count) AS avg FROM points_5m "
+        f"WHERE {_SERIES_KEY} AND {_RANGE} GROUP BY ts)", params)
+    return (list(quantiles) if buckets else [None, None]), "5m_avg"
 
 
 _TOP_BY = {"avg": ("avg(value)", "sum(sum) / sum(count)"),
@@ -258,8 +291,8 @@ def table_stats(client: Client) -> list[TableStats]:
 
 def time_range(client: Client, table: str) -> tuple[float | None, float | None]:
     """Oldest and newest `ts` of one of our time-keyed tables (name from the schema only)."""
-    if table not in {"points", "points_5m", "points_1h", "points_1d", "latest", "poll_status",
-                     "alert_events", "host_info"}:
+    if table not in {"points", "points_5m", "points_1h", "points_1d", "digest_1h", "latest",
+                     "poll_status", "alert_events", "host_info"}:
         raise StoreQueryError(f"not a time-keyed table: {table!r}")
     ((oldest, newest, count),) = _rows(
         client,

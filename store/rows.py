@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
 Resolution = Literal["raw", "5m", "1h", "1d"]
+QuantileSource = Literal["raw", "sketch", "5m_avg"]
 
 
 class LatestRow(NamedTuple):
@@ -48,6 +49,7 @@ class Summary:
     p99: float | None
     count: int
     resolution: Resolution
+    quantiles_from: QuantileSource = "raw"  # exact; 'sketch': t-digest; '5m_avg': low-biased
 
 
 class TopRow(NamedTuple):

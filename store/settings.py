@@ -24,6 +24,9 @@ class RetentionSettings(BaseModel):
     rollup_5m_days: float = Field(default=90, gt=0)
     rollup_1h_days: float = Field(default=730, gt=0)
     rollup_1d_days: float | None = Field(default=None, gt=0, description="None: no 1-day tier")
+    # Hourly t-digest for p95/p99 beyond the raw TTL: ~620 B per series-hour on noisy
+    # series (store/schema.py), so off unless asked for.
+    digest_1h_days: float | None = Field(default=None, gt=0, description="None: no sketch")
     poll_status_days: float = Field(default=30, gt=0)
     host_info_days: float = Field(default=365, gt=0)
     alert_events_days: float = Field(default=365, gt=0)

@@ -12,7 +12,8 @@ from store.rows import TableStats
 from store.settings import StoreSettings
 
 # Tables whose oldest/newest `ts` is worth showing (the rest are small or keyed by host).
-TIME_TABLES = ("points", "points_5m", "points_1h", "points_1d", "poll_status", "alert_events")
+TIME_TABLES = ("points", "points_5m", "points_1h", "points_1d", "digest_1h", "poll_status",
+               "alert_events")
 
 
 @dataclass(frozen=True)

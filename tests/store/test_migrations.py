@@ -27,7 +27,8 @@ def test_changed_retention_alters_the_ttl_on_next_start(
 
 
 def test_day_tier_is_fed_only_while_enabled(client: Client, settings: StoreSettings) -> None:
-    without = settings.model_copy(update={"retention": RetentionSettings(rollup_1d_days=None)})
+    without = settings.model_copy(update={"retention": settings.retention.model_copy(
+        update={"rollup_1d_days": None})})
     assert migrate(client, without).views_dropped == ["mv_points_1d"]
     insert_points(client, make_points(1, 1, 6))
     assert scalar(client, "SELECT count() FROM points_1d") == 0

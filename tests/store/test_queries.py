@@ -64,17 +64,28 @@ def test_series_over_a_long_range_reads_a_rollup(client: Client) -> None:
     assert day.resolution == "1d" and [p.avg for p in day.points] == [pytest.approx(54.5)]
 
 
-def test_summary_is_exact_on_short_ranges_and_sketched_on_long(client: Client) -> None:
+def test_summary_is_exact_while_raw_rows_cover_the_range(client: Client) -> None:
     insert_points(client, [Point("cpu", "a", "", T0 + i, float(i)) for i in range(1000)])
-    short = queries.summary(client, "a", "cpu", None, T0, T0 + 1000)
-    assert (short.min, short.max, short.count, short.resolution) == (0, 999, 1000, "raw")
-    assert short.avg == pytest.approx(499.5)
-    assert short.p95 == pytest.approx(949.05) and short.p99 == pytest.approx(989.01)
-    long = queries.summary(client, "a", "cpu", None, T0 - 10 * 86_400, T0 + 1000)
-    assert (long.min, long.max, long.count, long.resolution) == (0, 999, 1000, "1h")
-    assert long.p95 == pytest.approx(949.05, abs=10)
+    for start in (T0, T0 - 20 * 86_400):  # a longer range is still all in raw
+        got = queries.summary(client, "a", "cpu", None, start, T0 + 1000)
+        assert (got.min, got.max, got.count, got.resolution) == (0, 999, 1000, "raw")
+        assert got.avg == pytest.approx(499.5)
+        assert got.p95 == pytest.approx(949.05) and got.p99 == pytest.approx(989.01)
     empty = queries.summary(client, "zzz", "cpu", None, T0, T0 + 1000)
     assert empty.count == 0 and empty.avg is None
+
+
+def test_summary_past_the_raw_ttl_uses_rollups_and_the_sketch(client: Client) -> None:
+    insert_points(client, [Point("cpu", "a", "", T0 + i, float(i)) for i in range(1000)])
+    insert_points(client, [Point("cpu", "a", "", T0 + 5000, 7.0)])
+    client.command("ALTER TABLE points DELETE WHERE ts < {t:UInt32}",
+                   parameters={"t": T0 + 5000}, settings={"mutations_sync": 2})
+    got = queries.summary(client, "a", "cpu", None, T0, T0 + 6000)
+    assert (got.min, got.max, got.count, got.resolution) == (0, 999, 1001, "1h")
+    assert got.quantiles_from == "sketch" and got.p95 == pytest.approx(949.05, abs=10)
+    client.command("DROP TABLE digest_1h")  # no sketch configured: 5-minute averages
+    got = queries.summary(client, "a", "cpu", None, T0, T0 + 6000)
+    assert got.quantiles_from == "5m_avg" and got.p95 is not None and got.p95 < 949.05
 
 
 def test_top_hosts_orders_by_the_chosen_aggregate(client: Client) -> None:

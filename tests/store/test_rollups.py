@@ -48,7 +48,7 @@ def test_hourly_sketch_quantiles_are_close_to_exact(client: Client) -> None:
     points = make_points(1, 1, 360 * 6)  # six hours of one series
     insert_points(client, points)
     (sketch, exact), = client.query(
-        "SELECT (SELECT quantilesTDigestMerge(0.95, 0.99)(digest) FROM points_1h), "
+        "SELECT (SELECT quantilesTDigestMerge(0.95, 0.99)(digest) FROM digest_1h), "
         "(SELECT quantilesExact(0.95, 0.99)(value) FROM points)"
     ).result_rows
     assert sketch[0] == pytest.approx(exact[0], abs=1.0)

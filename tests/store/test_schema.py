@@ -9,7 +9,8 @@ from store.settings import RetentionSettings, StoreSettings
 
 
 def _cluster() -> StoreSettings:
-    return StoreSettings(cluster="metrics", retention=RetentionSettings(rollup_1d_days=3650))
+    return StoreSettings(cluster="metrics",
+                         retention=RetentionSettings(rollup_1d_days=3650, digest_1h_days=90))
 
 
 def test_cluster_ddl_is_generated_from_the_same_tables() -> None:
@@ -50,10 +51,11 @@ def test_single_node_tables_have_a_dedup_window() -> None:
             assert f"non_replicated_deduplication_window = {schema.DEDUP_WINDOW}" in statement
 
 
-def test_day_tier_exists_only_when_configured() -> None:
+def test_day_tier_and_sketch_exist_only_when_configured() -> None:
     names = {t.name for t in schema.tables_for(StoreSettings())}
-    assert "points_1d" not in names
-    assert "mv_points_1d" not in {v.name for v in schema.views_for(StoreSettings())}
+    assert not names & {"points_1d", "digest_1h"}
+    views = {v.name for v in schema.views_for(StoreSettings())}
+    assert not views & {"mv_points_1d", "mv_digest_1h"}
 
 
 def test_created_columns_carry_explicit_codecs(client: Client) -> None:
