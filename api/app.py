@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api import fleet, tokens
 from api.context import AppContext
 from api.deps import WEB_DIR, AuthState, LoginRequired, templates
+from api.fleetcache import FleetCache, keep_fresh
 from api.middleware import SecurityHeaders
 from api.processes import ProcessLister
 from api.routes import catalog, health, hosts, live, login, pages, prom, series
@@ -32,6 +33,7 @@ SEED_HOURS = 1.0
 
 def create_app(ctx: AppContext) -> FastAPI:
     sparks = Sparks()
+    fleet_cache = FleetCache()
 
     def feed_sparks(host: str, status: PollStatus, points: list[Point]) -> None:
         for p in points:
@@ -39,14 +41,19 @@ def create_app(ctx: AppContext) -> FastAPI:
                 sparks.add(host, p.ts, p.value)
 
     ctx.hub.taps.append(feed_sparks)
+    ctx.hub.taps.append(fleet_cache.apply)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         seeding = asyncio.create_task(_seed_sparks(ctx, sparks))
+        seeding.add_done_callback(_log_failure)
+        keeping = asyncio.create_task(keep_fresh(ctx, fleet_cache))
+        keeping.add_done_callback(_log_failure)
         try:
             yield
         finally:
             seeding.cancel()
+            keeping.cancel()
             ctx.hub.close()
 
     app = FastAPI(
@@ -59,6 +66,7 @@ def create_app(ctx: AppContext) -> FastAPI:
     )
     app.state.ctx = ctx
     app.state.sparks = sparks
+    app.state.fleet = fleet_cache
     app.state.prom_cache = {}
     app.state.processes = ProcessLister(ctx.top_processes) if ctx.top_processes else None
     app.state.auth = _auth_state(ctx)
@@ -90,6 +98,12 @@ def create_app(ctx: AppContext) -> FastAPI:
         return templates.TemplateResponse(request, "message.html", context, exc.status_code)
 
     return app
+
+
+def _log_failure(task: asyncio.Task[None]) -> None:
+    # a background task that dies must say so, not leave empty sparklines behind
+    if not task.cancelled() and task.exception() is not None:
+        log.error("%s failed", task.get_coro(), exc_info=task.exception())
 
 
 def _quote(text: str) -> str:

@@ -33,12 +33,14 @@ class AuthSettings(BaseModel):
 
     enabled: bool = False
     db_url: str | None = Field(
-        None, description="SQLAlchemy URL of the token store; default sqlite:///<data>/auth.db"
+        default=None,
+        description="SQLAlchemy URL of the token store; default sqlite:///<data>/auth.db",
     )
-    session_hours: float = Field(12, gt=0, le=24 * 30)
-    login_attempts_per_minute: int = Field(5, ge=1, le=1000)
+    session_hours: float = Field(default=12, gt=0, le=24 * 30)
+    login_attempts_per_minute: int = Field(default=5, ge=1, le=1000)
     secure_cookies: bool | None = Field(
-        None, description="Secure flag on the session cookie; None: on when base_url is https"
+        default=None,
+        description="Secure flag on the session cookie; None: on when base_url is https",
     )
 
 
@@ -48,14 +50,17 @@ class WebSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     host: str = "127.0.0.1"
-    port: int = Field(8080, ge=1, le=65535)
-    base_url: str | None = Field(None, description="public URL, e.g. https://mon.example.com")
-    session_secret_file: Path | None = Field(
-        None, description="HMAC key for session cookies; default <data>/session.key (created)"
+    port: int = Field(default=8080, ge=1, le=65535)
+    base_url: str | None = Field(
+        default=None, description="public URL, e.g. https://mon.example.com"
     )
-    auth: AuthSettings = AuthSettings()
-    query_threads: int = Field(4, ge=1, le=64)
-    max_points: int = Field(2000, ge=10, le=100_000)
+    session_secret_file: Path | None = Field(
+        default=None,
+        description="HMAC key for session cookies; default <data>/session.key (created)",
+    )
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    query_threads: int = Field(default=4, ge=1, le=64)
+    max_points: int = Field(default=2000, ge=10, le=100_000)
 
     def cookies_secure(self) -> bool:
         if self.auth.secure_cookies is not None:

@@ -99,19 +99,25 @@ def state_of(
     return state, reason
 
 
-def build(
-    hosts: Iterable[Host],
-    latest: Iterable[Any],
-    polls: Mapping[str, Any],
-    alerts: Mapping[str, int],
-    now: float,
-) -> list[Row]:
-    """Rows in inventory order. `latest` rows have host/metric/dev/value; `polls` maps a host
-    to its last poll (state, reason, ts). Hosts no longer in the inventory are left out."""
+def cells_by_host(latest: Iterable[Any]) -> dict[str, dict[str, Any]]:
+    """Latest rows (host, metric, dev, value) → each host's overview cells."""
     per_host: dict[str, list[tuple[str, str, float]]] = {}
     for r in latest:
         if r.metric in OVERVIEW_METRICS:
             per_host.setdefault(r.host, []).append((r.metric, r.dev, r.value))
+    return {host: row_values(points) for host, points in per_host.items()}
+
+
+def build(
+    hosts: Iterable[Host],
+    cells: Mapping[str, Mapping[str, Any]],
+    polls: Mapping[str, Any],
+    alerts: Mapping[str, int],
+    now: float,
+) -> list[Row]:
+    """Rows in inventory order. `cells` from cells_by_host (or kept live by FleetCache);
+    `polls` maps a host to its last poll (state, reason, ts). Hosts no longer in the
+    inventory are left out."""
     rows = []
     for host in hosts:
         row = Row(
@@ -123,6 +129,6 @@ def build(
             row.state, row.reason = state_of(
                 str(poll.state), poll.reason, poll.ts, host.interval, now
             )
-        row.values = dict.fromkeys(CELLS) | row_values(per_host.get(host.name, ()))
+        row.values = dict.fromkeys(CELLS) | dict(cells.get(host.name, {}))
         rows.append(row)
     return rows

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
-from parsers.exposition import Sample, render_prometheus, samples
+from parsers.exposition import Sample, SampleType, render_prometheus, samples
 
 # catalog metric -> (node_exporter name, label for dev, help)
 FALLBACK: Final[Mapping[str, tuple[str, str | None, str]]] = {
@@ -108,7 +108,7 @@ def host_samples(
         labels: tuple[tuple[str, str], ...] = (("instance", row.host),)
         if dev_label:
             labels += ((dev_label, row.dev),)
-        kind = "untyped" if name in _UNTYPED else "gauge"
+        kind: SampleType = "untyped" if name in _UNTYPED else "gauge"
         out.append(Sample(name, labels, row.value, kind, help_))
     return out
 

@@ -15,6 +15,7 @@ from fastapi import HTTPException
 from api import fleet
 from api.charts import CHARTS, Chart
 from api.context import AppContext
+from api.fleetcache import FleetCache, reload
 from api.params import TimeRange
 from poller.inventory import Host
 from store import queries
@@ -31,12 +32,13 @@ def host_or_404(ctx: AppContext, name: str) -> Host:
         raise HTTPException(404, f"no host named {name!r} in the inventory") from None
 
 
-async def overview(ctx: AppContext, now: float) -> list[fleet.Row]:
-    latest, polls = await asyncio.gather(
-        ctx.queries.run(queries.latest_all), ctx.queries.run(queries.last_poll_all)
-    )
+async def overview(ctx: AppContext, cache: FleetCache, now: float) -> list[fleet.Row]:
+    """From memory (see api/fleetcache.py); only the first call after start-up may wait
+    for the store."""
+    if not cache.loaded.is_set():
+        await reload(ctx, cache)
     alerts = ctx.firing_alerts() if ctx.firing_alerts else {}
-    return fleet.build(ctx.inventory.hosts, latest, {p.host: p for p in polls}, alerts, now)
+    return cache.rows(ctx, alerts, now)
 
 
 @dataclass
@@ -122,9 +124,15 @@ def _align(series: list[Series]) -> tuple[list[float], list[list[float | None]]]
     return axis, columns
 
 
-async def host_charts(ctx: AppContext, host: Host, span: TimeRange) -> dict[str, Any]:
+async def host_charts(
+    ctx: AppContext, host: Host, span: TimeRange, only: frozenset[str] | None = None
+) -> dict[str, Any]:
+    """Chart data; `only` limits it to some chart ids (the page asks for the charts on
+    screen first and the rest right after, so the top of the page draws sooner)."""
     latest = await ctx.queries.run(queries.latest_host, host.name)
-    plan = [(chart, _chart_keys(chart, latest)) for chart in CHARTS]
+    plan = [
+        (chart, _chart_keys(chart, latest)) for chart in CHARTS if only is None or chart.id in only
+    ]
     calls = [
         ctx.queries.run(queries.series, host.name, metric, dev, span.start, span.end, CHART_POINTS)
         for _, keys in plan

@@ -21,12 +21,13 @@ router = APIRouter(prefix="/api/v1/hosts", tags=["hosts"], dependencies=[Depends
 
 @router.get("", summary="Every host with its state and latest key metrics")
 async def list_hosts(
+    request: Request,
     ctx: Ctx,
     group: Annotated[str | None, Query(max_length=128)] = None,
     label: Annotated[str | None, Query(max_length=256, description="key=value")] = None,
     state: Annotated[str | None, Query(max_length=32)] = None,
 ) -> list[dict[str, Any]]:
-    rows = await views.overview(ctx, time.time())
+    rows = await views.overview(ctx, request.app.state.fleet, time.time())
     if label is not None and "=" not in label:
         raise HTTPException(400, "label: expected key=value")
     key, _, value = (label or "").partition("=")

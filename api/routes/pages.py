@@ -57,7 +57,7 @@ def _missing_assets(request: Request, who: Principal, *files: str) -> Response |
 async def overview(
     request: Request, ctx: Ctx, who: Annotated[Principal, Depends(principal)]
 ) -> Response:
-    rows = await views.overview(ctx, time.time())
+    rows = await views.overview(ctx, request.app.state.fleet, time.time())
     groups = sorted({g for h in ctx.inventory.hosts for g in h.groups})
     labels = sorted({f"{k}={v}" for h in ctx.inventory.hosts for k, v in h.labels})
     states = Counter(r.state for r in rows)

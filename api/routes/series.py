@@ -17,6 +17,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api import views
+from api.charts import CHARTS
 from api.deps import Ctx, principal
 from api.params import BadParam, TimeRange, time_range
 from poller.catalog import METRICS, MetricSpec
@@ -153,7 +154,19 @@ async def top(ctx: Ctx, q: Annotated[TopQuery, Query()]) -> dict[str, Any]:
     }
 
 
-@router.get("/hosts/{name}/charts", summary="Every chart of the host page over a range")
-async def host_charts(ctx: Ctx, name: str, q: Annotated[RangeQuery, Query()]) -> dict[str, Any]:
+class ChartsQuery(RangeQuery):
+    charts: str | None = Field(
+        default=None, max_length=200, description="comma-separated chart ids; default all"
+    )
+
+
+@router.get("/hosts/{name}/charts", summary="The host page's charts over a range")
+async def host_charts(ctx: Ctx, name: str, q: Annotated[ChartsQuery, Query()]) -> dict[str, Any]:
     host = views.host_or_404(ctx, name)
-    return await views.host_charts(ctx, host, q.resolve())
+    only = None
+    if q.charts:
+        only = frozenset(q.charts.split(","))
+        unknown = only - {c.id for c in CHARTS}
+        if unknown:
+            raise BadParam(f"unknown chart ids {sorted(unknown)}; known: {[c.id for c in CHARTS]}")
+    return await views.host_charts(ctx, host, q.resolve(), only)

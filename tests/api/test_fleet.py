@@ -8,8 +8,10 @@ import pytest
 
 from api import fleet
 from api.charts import CHARTS
+from api.fleetcache import FleetCache
 from poller.catalog import METRICS
 from poller.inventory import Host
+from poller.points import HostState, Point, PollStatus
 
 
 class Latest(NamedTuple):
@@ -28,14 +30,14 @@ class Poll(NamedTuple):
 def test_ok_host_that_went_quiet_is_stale_with_the_age() -> None:
     hosts = [Host(name="a", address="a", interval=10), Host(name="b", address="b", interval=10)]
     polls = {"a": Poll(1000.0, "ok", ""), "b": Poll(1000.0, "timeout", "no answer in 10 s")}
-    rows = {r.name: r for r in fleet.build(hosts, [], polls, {}, now=1100.0)}
+    rows = {r.name: r for r in fleet.build(hosts, {}, polls, {}, now=1100.0)}
     assert rows["a"].state == "stale" and "100 s ago" in rows["a"].reason
     # a failure keeps its own state and reason however old it is
     assert (rows["b"].state, rows["b"].reason) == ("timeout", "no answer in 10 s")
 
 
 def test_never_polled_host_is_pending_with_empty_cells() -> None:
-    (row,) = fleet.build([Host(name="new", address="new")], [], {}, {}, now=0.0)
+    (row,) = fleet.build([Host(name="new", address="new")], {}, {}, {}, now=0.0)
     assert row.state == "pending" and row.values["cpu"] is None and row.last_poll is None
 
 
@@ -49,10 +51,42 @@ def test_cells_from_latest_values() -> None:
         Latest("a", "cpu_busy_percent", "", 12.5),
         Latest("a", "load5", "", 9.0),
     ]
-    (row,) = fleet.build([Host(name="a", address="a")], latest, {}, {"a": 2}, now=0.0)
+    cells = fleet.cells_by_host(latest)
+    (row,) = fleet.build([Host(name="a", address="a")], cells, {}, {"a": 2}, now=0.0)
     assert row.values["fs"] == 91.0 and row.values["fs_mount"] == "/data"
     assert row.values["net_in"] == 150.0 and row.values["net_out"] is None
     assert row.values["cpu"] == 12.5 and row.alerts == 2
+
+
+def test_cache_follows_live_polls_and_keeps_slow_cells() -> None:
+    cache = FleetCache()
+    cache.replace(
+        [Latest("a", "fs_used_percent", "/", 70.0), Latest("a", "cpu_busy_percent", "", 5.0)],
+        [Poll2("a", 100.0, "ok", "")],
+    )
+    # a fast poll carries cpu but not df: the worst filesystem stays what the last df said
+    cache.apply(
+        "a",
+        PollStatus("a", 110.0, HostState.OK, "", 0.1),
+        [Point("cpu_busy_percent", "a", "", 110.0, 55.0)],
+    )
+    (row,) = cache.rows(_Ctx([Host(name="a", address="a")]), {}, now=111.0)  # type: ignore[arg-type]
+    assert (row.values["cpu"], row.values["fs"], row.last_poll) == (55.0, 70.0, 110.0)
+    # a reload that raced with the poll does not put the older poll back
+    cache.replace([], [Poll2("a", 100.0, "timeout", "slow")])
+    assert cache.polls["a"].ts == 110.0 and cache.polls["a"].state == "ok"
+
+
+class Poll2(NamedTuple):
+    host: str
+    ts: float
+    state: str
+    reason: str
+
+
+class _Ctx:
+    def __init__(self, hosts: list[Host]) -> None:
+        self.inventory = type("Inv", (), {"hosts": hosts})()
 
 
 @pytest.mark.parametrize("chart", CHARTS, ids=lambda c: c.id)

@@ -13,7 +13,6 @@ import socket
 import sys
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +21,11 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "api"))  # fleetdata, synth
 
 from fleetdata import Fleet, fleet
+from livesite import LiveServer, Page, local_ps
 
 from api.app import create_app
 from api.context import AppContext, QueryPool, WebSettings
 from api.server import serve
-from parsers import cmd_ps
 from store.db import connect
 
 __all__ = ["fleet"]
@@ -51,34 +50,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-@dataclass
-class LiveServer:
-    ctx: AppContext
-    url: str
-    loop: asyncio.AbstractEventLoop
-    stop: asyncio.Event
-
-    def publish(self, *args: Any) -> None:
-        """Hub.publish on the server's loop, as the poller's sink would call it."""
-        self.loop.call_soon_threadsafe(self.ctx.hub.publish, *args)
-
-
-async def local_ps(host: str) -> str:
-    """The fixed `ps` run on this machine, as the composition runs it over SSH (size-capped)."""
-    proc = await asyncio.create_subprocess_exec(
-        "sh", "-c", cmd_ps.COMMAND, stdout=asyncio.subprocess.PIPE
-    )
-    assert proc.stdout is not None
-    out = b""
-    while len(out) < 256 * 1024:  # read() returns what is there; loop to EOF or the cap
-        chunk = await proc.stdout.read(256 * 1024 - len(out))
-        if not chunk:
-            break
-        out += chunk
-    await proc.wait()
-    return out.decode(errors="replace")
 
 
 @pytest.fixture(scope="session")
@@ -137,19 +108,6 @@ def browser() -> Iterator[Any]:
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield b
         b.close()
-
-
-@dataclass
-class Page:
-    page: Any
-    errors: list[str] = field(default_factory=list)
-
-    def csp(self) -> list[str]:
-        return list(self.page.evaluate("window.__csp || []"))
-
-    def assert_clean(self) -> None:
-        assert self.errors == [], self.errors
-        assert self.csp() == [], self.csp()
 
 
 @pytest.fixture

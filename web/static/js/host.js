@@ -48,25 +48,46 @@
   }
 
   // --- data ---------------------------------------------------------------------------------
+  // Two requests per range: the charts on screen first, then the rest, so the top of the
+  // page draws while the store still answers for the charts below the fold.
   let inflight = null;
-  function load(r) {
-    if (inflight) inflight.abort();
-    inflight = new AbortController();
-    status.textContent = "loading…";
-    return fetch(root.dataset.chartsUrl + "?" + query(r), { signal: inflight.signal, credentials: "same-origin" })
+  function fetchCharts(r, ids, signal) {
+    const q = query(r);
+    q.set("charts", ids.join(","));
+    return fetch(root.dataset.chartsUrl + "?" + q, { signal, credentials: "same-origin" })
       .then((res) => res.json().then((body) => {
         if (!res.ok) throw new Error(body.detail || res.status);
         return body;
-      }))
-      .then((data) => {
-        current = data;
-        current.live = !!r.range;
-        status.textContent = data.resolution + " data, one point per " + fmt.duration(data.step) +
-          " · " + new Date(data.from * 1000).toLocaleString() + " – " + new Date(data.to * 1000).toLocaleString();
-        setInputs(data.from, data.to);
+      }));
+  }
+  function load(r) {
+    if (inflight) inflight.abort();
+    inflight = new AbortController();
+    const signal = inflight.signal;
+    status.textContent = "loading…";
+    const figs = Array.from(root.querySelectorAll("figure[data-chart]"));
+    const onScreen = (f) => f.getBoundingClientRect().top < window.innerHeight;
+    const first = figs.filter(onScreen).map((f) => f.dataset.chart);
+    const rest = figs.filter((f) => !onScreen(f)).map((f) => f.dataset.chart);
+    const batches = [first, rest].filter((ids) => ids.length);
+    let chain = Promise.resolve();
+    batches.forEach((ids, i) => {
+      chain = chain.then(() => fetchCharts(r, ids, signal)).then((data) => {
+        if (i === 0) {
+          current = data;
+          current.live = !!r.range;
+          status.textContent = data.resolution + " data, one point per " + fmt.duration(data.step) +
+            " · " + new Date(data.from * 1000).toLocaleString() + " – " + new Date(data.to * 1000).toLocaleString();
+          setInputs(data.from, data.to);
+        } else {
+          current.charts = current.charts.concat(data.charts);
+        }
         data.charts.forEach(draw);
-      })
-      .catch((e) => { if (e.name !== "AbortError") status.textContent = "could not load charts: " + e.message; });
+      });
+    });
+    return chain.catch((e) => {
+      if (e.name !== "AbortError") status.textContent = "could not load charts: " + e.message;
+    });
   }
 
   function stack(values) {
