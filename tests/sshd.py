@@ -140,7 +140,17 @@ class Sshd:
         """sshd's per-connection children (killing one drops that connection)."""
         if self.process is None:
             return []
-        return list(psutil.Process(self.process.pid).children(recursive=True))
+        with contextlib.suppress(psutil.NoSuchProcess):  # a child that ends mid-walk
+            return list(psutil.Process(self.process.pid).children(recursive=True))
+        return []
+
+    def running(self, name: str) -> bool:
+        """Whether a process called `name` runs under this sshd (sessions come and go)."""
+        for proc in self.sessions():
+            with contextlib.suppress(psutil.NoSuchProcess):
+                if proc.name() == name:
+                    return True
+        return False
 
     def drop_connections(self) -> int:
         """Kill every per-connection sshd: clients see their connection drop."""

@@ -369,9 +369,7 @@ async def test_connection_dropped_mid_poll_fails_that_poll_then_reconnects(
     server.hold.touch()
     try:
         in_flight = asyncio.create_task(poller.poll())
-        await _until(
-            lambda: any(p.name() == "sleep" for p in server.sessions()), "probe held in tail"
-        )
+        await _until(lambda: server.running("sleep"), "probe held in tail")
         server.hold.unlink()
         assert server.drop_connections() >= 1
         cut = await in_flight
