@@ -103,6 +103,7 @@ def main() -> None:
     host = "host-0007"  # within --history-hosts, so the 30 d and 1 y charts have data
     cases: list[tuple[str, float, Callable[[], object]]] = [
         ("latest for all hosts", 50, lambda: queries.latest_all(c)),
+        ("latest for all, columns", 50, lambda: queries.latest_all_columns(c).value),
         ("latest, one host", 50, lambda: queries.latest_host(c, host)),
         ("one host/metric 24 h", 30,
          lambda: queries.series(c, host, "metric_1", None, now - 86_400, now)),

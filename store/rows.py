@@ -21,6 +21,17 @@ class LatestRow(NamedTuple):
     value: float
 
 
+@dataclass(frozen=True)
+class LatestColumns:
+    """latest_all column by column: row i is (host[i], metric[i], dev[i], ts[i], value[i])."""
+
+    host: list[str]
+    metric: list[str]
+    dev: list[str]
+    ts: list[float]
+    value: list[float]
+
+
 class SeriesPoint(NamedTuple):
     ts: float  # start of the bucket
     avg: float

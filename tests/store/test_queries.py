@@ -28,6 +28,9 @@ def test_latest_keeps_the_newest_value_even_when_it_arrives_first(client: Client
         ("b", "cpu", "eth0", T0 + 10, 5.0),
     ]
     assert [r.metric for r in queries.latest_host(client, "a")] == ["cpu", "mem"]
+    cols = queries.latest_all_columns(client)
+    assert list(zip(cols.host, cols.metric, cols.dev, cols.ts, cols.value, strict=True)) == \
+        [tuple(r) for r in rows]
     assert queries.latest_host(client, "nobody") == []
 
 
