@@ -155,7 +155,7 @@ async def test_bad_hosts_do_not_delay_good_ones(fake: FakeServer, tmp_path: Path
         good = results[name]
         assert len(good) >= 5, [o.status for o in good]
         assert all(o.status.state is HostState.OK for o in good)
-        assert max(o.schedule_lag_s for o in good) < 0.2
+        assert max(o.schedule_lag_s for o in good) < 0.3  # never a whole interval late
     assert {o.status.state for o in results["hang-2"]} == {HostState.TIMEOUT}
     assert {o.status.state for o in results["endless-3"]} == {HostState.PROBE_FAILED}
 
