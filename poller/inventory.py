@@ -104,7 +104,7 @@ class Host(BaseModel):
     interval: float = 10.0
     timeout: float = 10.0
     connect_timeout: float = 10.0
-    slow_every: int = 6
+    slow_every: int = 12
     max_output_bytes: int = 8 * 1024 * 1024
     transport: Literal["ssh", "local"] = "ssh"
     labels: tuple[tuple[str, str], ...] = ()

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol
@@ -211,6 +213,32 @@ class SshLink:
         finally:
             process.close()
 
+    async def run_command(self, command: str, *, cap: int, timeout: float) -> bytes:
+        """Run one fixed command on an exec channel of the kept connection (the shell stays
+        the probe's): for on-demand panels such as top processes. Output capped at `cap`."""
+        if not self.connected:
+            raise ProbeFailed(f"{self.host.name} is not connected right now")
+        assert self._conn is not None
+        try:
+            async with asyncio.timeout(timeout):
+                process = await self._conn.create_process(
+                    command, term_type=None, encoding=None, stderr=asyncssh.DEVNULL
+                )
+                try:
+                    with contextlib.suppress(BrokenPipeError):
+                        process.stdin.write_eof()
+                    return await _read_capped(process.stdout, cap)
+                finally:
+                    process.close()
+        except TimeoutError as exc:
+            raise PollTimeout(
+                f"command on {self.host.name} did not finish in {timeout:g} s"
+            ) from exc
+        except PollError:
+            raise
+        except Exception as exc:
+            raise translate(exc, self.host.name) from exc
+
     def _discard_shell(self) -> None:
         if self._shell is not None:
             self._shell.close()
@@ -251,6 +279,31 @@ class LocalLink:
             raise
         return RawPoll(output, self.mode, reconnected)
 
+    async def run_command(self, command: str, *, cap: int, timeout: float) -> bytes:
+        """The local twin of SshLink.run_command: one `sh -c` of a fixed command.
+
+        It runs in a session of its own so a timeout can kill the whole process group: a
+        child left holding stdout (sleep, a hung df) would otherwise keep the pipe open."""
+        process = await asyncio.create_subprocess_exec(
+            *self._argv,
+            "-c",
+            command,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        assert process.stdout is not None
+        try:
+            async with asyncio.timeout(timeout):
+                return await _read_capped(process.stdout, cap)
+        except TimeoutError as exc:
+            raise PollTimeout(f"local command did not finish in {timeout:g} s") from exc
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            await process.wait()
+
     async def _start(self) -> _LocalShell:
         process = await asyncio.create_subprocess_exec(
             *self._argv,
@@ -269,6 +322,19 @@ class LocalLink:
             shell, self._shell = self._shell, None
             shell.close()
             await shell.wait()
+
+
+async def _read_capped(reader: _Reader, cap: int) -> bytes:
+    """Everything up to EOF, or the first `cap` bytes (the rest is not waited for)."""
+    chunks: list[bytes] = []
+    size = 0
+    while size < cap:
+        chunk = await reader.read(min(READ_CHUNK, cap - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def link_for(host: Host, connect: Connect, clock: Callable[[], float]) -> SshLink | LocalLink:

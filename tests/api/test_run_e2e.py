@@ -127,6 +127,12 @@ def test_run_polls_stores_serves_and_flushes_on_sigterm(running: Running) -> Non
     assert 'sshmon_polls_total{host="target",result="ok"}' in metrics
     assert 'node_load1{instance="target"}' in metrics or "node_load1{" in metrics
     assert r.get("/").count("target") >= 1
+    # top processes: a live `ps` over the host's kept connection (sshd runs here, so the
+    # pytest process itself is among them)
+    top = json.loads(r.get("/api/v1/hosts/target/processes"))
+    assert top["count"] > 5 and top["has_cpu"] and top["has_rss"]
+    listed = {p["pid"] for p in top["by_cpu"] + top["by_memory"]}
+    assert listed and all(isinstance(pid, int) for pid in listed)
 
     assert r.stop() == 0, r.output()
     assert "Traceback" not in r.output()
