@@ -92,14 +92,20 @@ def main() -> None:
     p.add_argument("--hours", type=int, default=24)
     p.add_argument("--history-hosts", type=int, default=100)
     p.add_argument("--repeat", type=int, default=15)
+    p.add_argument("--reuse", help="chDB dir of an earlier run: skip loading")
     a = p.parse_args()
-    root = tempfile.mkdtemp(prefix="sshmon-queries-")
+    root = a.reuse or tempfile.mkdtemp(prefix="sshmon-queries-")
     settings = StoreSettings(url=f"chdb://{root}/db")
     t = time.time()
-    now = load(settings, a.hosts, a.series, a.hours, a.history_hosts)
-    print(f"loaded {a.hosts} hosts x {a.series} series x {a.hours} h in {time.time() - t:.0f} s "
-          f"(+1 y hourly for {a.history_hosts} hosts); chDB in {root}")
-    c = connect(settings)
+    if a.reuse:
+        c = connect(settings)
+        now = float(c.command("SELECT toUnixTimestamp(max(ts)) + 10 FROM points"))  # type: ignore[arg-type]
+        print(f"reusing {root}")
+    else:
+        now = load(settings, a.hosts, a.series, a.hours, a.history_hosts)
+        print(f"loaded {a.hosts} hosts x {a.series} series x {a.hours} h in "
+              f"{time.time() - t:.0f} s (+1 y hourly for {a.history_hosts} hosts); chDB in {root}")
+        c = connect(settings)
     host = "host-0007"  # within --history-hosts, so the 30 d and 1 y charts have data
     cases: list[tuple[str, float, Callable[[], object]]] = [
         ("latest for all hosts", 50, lambda: queries.latest_all(c)),
