@@ -149,6 +149,8 @@ def test_a_replayed_batch_that_had_landed_is_not_stored_twice(
     # the views' rows were not doubled either
     assert scalar(client, "SELECT sum(count) FROM points_5m") == 120
     assert scalar(client, "SELECT sum(count) FROM points_1h") == 120
+    assert scalar(client, "SELECT sum(count) FROM points_1d") == 120  # a view of a view
+    assert scalar(client, "SELECT count() FROM latest FINAL") == 4
 
 
 def test_a_new_writer_replays_the_spool_left_on_disk(
