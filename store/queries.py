@@ -1,10 +1,9 @@
 """Every read of stored data. Values always travel as bound parameters (`{name:Type}`);
 the only identifiers in SQL text are table names from the fixed `_TIERS` map below.
 
-Resolution: `series` picks the bucket width from the range so that no series returns more
-than `max_points`, and reads the coarsest table whose resolution divides that width:
-raw below 5-minute buckets (ranges up to ~3.5 days at 1,000 points), then the 5-minute,
-1-hour and (if enabled) 1-day rollups. A 1-year chart therefore reads ~9k hourly rows.
+Resolution: `series` reads the tier `store.resolution.choose_resolution` picks (re-exported
+here): raw below 5-minute buckets (ranges up to ~3.5 days at 1,000 points), then the
+5-minute, 1-hour and (if enabled) 1-day rollups. A 1-year chart reads ~9k hourly rows.
 
 p95/p99 (`summary`): computed exactly from raw rows whenever raw rows still cover the
 range (the raw TTL, 7 days by default). For older ranges they come from the optional hourly
@@ -22,6 +21,7 @@ from clickhouse_connect.driver.client import Client
 
 from store.errors import StoreQueryError, translated
 from store.records import AlertEvent
+from store.resolution import choose_resolution
 from store.rows import (
     CatalogRow,
     HostInfoRow,
@@ -39,8 +39,6 @@ from store.rows import (
 
 TOP_RAW_MAX_S = 6 * 3_600
 TOP_5M_MAX_S = 7 * 86_400
-_NICE_STEPS = (10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200,
-               86400)
 # Tier -> (table, native step, avg/min/max expressions). Raw rows are single values.
 _TIERS: dict[Resolution, tuple[str, int, str, str, str]] = {
     "raw": ("points", 10, "avg(value)", "min(value)", "max(value)"),
@@ -94,23 +92,6 @@ def latest_host(client: Client, host: str) -> list[LatestRow]:
         {"host": host},
     )
     return [LatestRow(*r) for r in rows]
-
-
-def choose_resolution(start: float, end: float, max_points: int,
-                      day_tier: bool = False) -> tuple[Resolution, int]:
-    """(tier, bucket width in seconds) so that [start, end) yields at most max_points."""
-    span = max(1.0, end - start)
-    wanted = span / max(1, max_points - 1)  # -1: an unaligned start adds a partial bucket
-    step = next((s for s in _NICE_STEPS if s >= wanted), 0)
-    if step == 0:
-        step = 86400 * math.ceil(wanted / 86400)
-    if step % 86400 == 0 and day_tier:
-        return "1d", step
-    if step % 3600 == 0:
-        return "1h", step
-    if step % 300 == 0:
-        return "5m", step
-    return "raw", step
 
 
 def series(client: Client, host: str, metric: str, dev: str | None, start: float, end: float,
@@ -314,3 +295,10 @@ def time_range(client: Client, table: str) -> tuple[float | None, float | None]:
     )
     return (oldest, newest) if count else (None, None)
 
+
+
+__all__ = [
+    "alert_events", "choose_resolution", "host_infos", "last_poll_all", "latest_all",
+    "latest_all_columns", "latest_host", "metric_catalog_in_store", "poll_history", "series",
+    "summary", "table_stats", "time_range", "top_hosts",
+]
