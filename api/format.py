@@ -65,7 +65,20 @@ def utc(ts: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(ts))
 
 
+def short(value: float) -> str:
+    """A sort key for data attributes: enough digits to order by, not every bit."""
+    return f"{value:.6g}"
+
+
+def fmt_cell(value: float | None, how: str) -> str:
+    return CELL_FORMATS[how](value)
+
+
+CELL_FORMATS: Final = {"percent": percent, "number": number, "rate": rate, "duration": duration}
+
 FILTERS: Final = {
+    "short": short,
+    "fmt_cell": fmt_cell,
     "size": size,
     "rate": rate,
     "percent": percent,

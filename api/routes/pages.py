@@ -19,6 +19,16 @@ from store.rows import HostInfoRow
 
 router = APIRouter(include_in_schema=False)
 VENDOR = WEB_DIR / "static" / "vendor"
+# overview columns after host and state: (cell, format); the table header names them
+OVERVIEW_CELLS = (
+    ("cpu", "percent"),
+    ("mem", "percent"),
+    ("fs", "percent"),
+    ("load", "number"),
+    ("net_in", "rate"),
+    ("net_out", "rate"),
+    ("uptime", "duration"),
+)
 SETUP = "cd web && npm ci && npm run build    # or: make web-assets"
 
 
@@ -71,6 +81,7 @@ async def overview(
             "labels": labels,
             "states": sorted(states),
             "state_counts": sorted(states.items()),
+            "cells": OVERVIEW_CELLS,
         },
     )
 

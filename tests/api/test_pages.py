@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 from fleetdata import XSS_IFACE, XSS_LABEL, XSS_MOUNT
@@ -17,7 +19,8 @@ async def test_overview_lists_hosts_with_formatted_values(client: httpx.AsyncCli
         assert f'data-host="{name}"' in html
     assert 'href="/hosts/web-1"' in html
     assert "connect: No route to host" in html  # the reason, on hover of the state badge
-    assert " %</td>" in html and "iB/s</td>" in html
+    assert re.search(r'data-k="cpu" data-v="[\d.]+">\d+(\.\d)? %', html)
+    assert re.search(r'data-k="net_in" data-v="[\d.e+]+">[\d.]+ [KMG]iB/s', html)
 
 
 async def test_overview_escapes_inventory_labels(client: httpx.AsyncClient) -> None:

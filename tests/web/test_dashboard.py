@@ -175,13 +175,27 @@ def test_script_payloads_from_targets_never_run(server: LiveServer, page: Page) 
     page.assert_clean()
 
 
-def test_phone_layout_has_no_horizontal_page_scroll(server: LiveServer, browser: Any) -> None:
+def test_dark_theme_follows_the_os(server: LiveServer, browser: Any, artifacts: Path) -> None:
+    ctx = browser.new_context(color_scheme="dark", viewport={"width": 1400, "height": 900})
+    p = ctx.new_page()
+    p.goto(server.url + "/hosts/web-1?range=6h")
+    _wait_charts(p)
+    background = p.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(15, 18, 24)"  # --bg of the dark palette in app.css
+    p.screenshot(path=str(artifacts / "host-dark.png"))
+    ctx.close()
+
+
+def test_phone_layout_has_no_horizontal_page_scroll(
+    server: LiveServer, browser: Any, artifacts: Path
+) -> None:
     ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     p = ctx.new_page()
     p.goto(server.url + "/hosts/web-1")
     _wait_charts(p)
     overflow = p.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 1
+    p.screenshot(path=str(artifacts / "host-phone.png"))
     p.goto(server.url + "/")
     # the wide table scrolls inside its box, the page itself does not
     assert p.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 1

@@ -91,12 +91,14 @@
   }
 
   function stack(values) {
-    // cumulative sums so each band sits on the one below; nulls count as 0 in the stack
+    // cumulative sums so each band sits on the one below; a missing value stays a gap
+    // (drawing it as 0 would show a host that was down as a drop to idle)
     const out = [];
     let acc = null;
     for (const vals of values) {
-      acc = vals.map((v, i) => (v === null ? (acc ? acc[i] : 0) : v + (acc ? acc[i] || 0 : 0)));
-      out.push(acc);
+      const base = acc;
+      out.push(vals.map((v, i) => (v === null ? null : v + (base && base[i] !== null ? base[i] : 0))));
+      acc = vals.map((v, i) => (base && base[i] !== null ? base[i] : 0) + (v === null ? 0 : v));
     }
     return out;
   }
