@@ -17,6 +17,7 @@ from clickhouse_connect.driver.client import Client
 from store.db import connect
 from store.migrations import migrate
 from store.settings import RetentionSettings, StoreSettings
+from store.writer import Writer
 
 
 @pytest.fixture(scope="session")
@@ -43,3 +44,21 @@ def client(settings: StoreSettings) -> Iterator[Client]:
     migrate(c, settings)
     yield c
     c.close()
+
+
+@pytest.fixture(autouse=True)
+def _stop_writers(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Close every Writer a test started, even when the test failed half-way: a worker
+    thread still inside chDB when the interpreter exits crashes it (seen: free(): invalid
+    size in the engine's shutdown)."""
+    started: list[Writer] = []
+    original = Writer.start
+
+    def start(self: Writer) -> None:
+        started.append(self)
+        original(self)
+
+    monkeypatch.setattr(Writer, "start", start)
+    yield
+    for writer in started:
+        writer.close(5)
