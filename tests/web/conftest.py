@@ -8,10 +8,7 @@ that never reaches the console as an error on some versions).
 
 from __future__ import annotations
 
-import asyncio
-import socket
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,11 +18,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "api"))  # fleetdata, synth
 
 from fleetdata import Fleet, fleet
-from livesite import LiveServer, Page, local_ps
+from livesite import LiveServer, Page, free_port, local_ps, start_server
 
-from api.app import create_app
 from api.context import AppContext, QueryPool, WebSettings
-from api.server import serve
 from store.db import connect
 
 __all__ = ["fleet"]
@@ -46,56 +41,24 @@ document.addEventListener('securitypolicyviolation',
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
-def server(fleet: Fleet, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    port = _free_port()
-    settings = WebSettings(port=port)
+def web_ctx(fleet: Fleet, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppContext]:
     ctx = AppContext(
-        settings=settings,
+        settings=WebSettings(port=free_port()),
         queries=QueryPool(lambda: connect(fleet.settings)),
         inventory=fleet.inventory,
         data_dir=tmp_path_factory.mktemp("web"),
         top_processes=local_ps,
     )
-    loop = asyncio.new_event_loop()
-    ready = threading.Event()
-    holder: dict[str, asyncio.Event] = {}
-
-    def run() -> None:
-        asyncio.set_event_loop(loop)
-        holder["stop"] = asyncio.Event()
-        ready.set()
-        loop.run_until_complete(serve(create_app(ctx), settings, holder["stop"]))
-
-    thread = threading.Thread(target=run, name="live-server", daemon=True)
-    thread.start()
-    ready.wait(10)
-    live = LiveServer(ctx, f"http://127.0.0.1:{port}", loop, holder["stop"])
-    _wait_listening(port)
-    yield live
-    loop.call_soon_threadsafe(live.stop.set)
-    thread.join(15)
+    yield ctx
     ctx.queries.close()
-    loop.close()
 
 
-def _wait_listening(port: int) -> None:
-    import time
-
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("server did not start")
+@pytest.fixture(scope="session")
+def server(web_ctx: AppContext) -> Iterator[LiveServer]:
+    live = start_server(web_ctx)
+    yield live
+    live.shutdown()
 
 
 @pytest.fixture(scope="session")

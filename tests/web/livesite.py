@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import socket
+import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from api.app import create_app
 from api.context import AppContext
+from api.server import serve
 from parsers import cmd_ps
 
 
@@ -16,10 +21,15 @@ class LiveServer:
     url: str
     loop: asyncio.AbstractEventLoop
     stop: asyncio.Event
+    thread: threading.Thread
 
     def publish(self, *args: Any) -> None:
         """Hub.publish on the server's loop, as the poller's sink would call it."""
         self.loop.call_soon_threadsafe(self.ctx.hub.publish, *args)
+
+    def shutdown(self) -> None:
+        self.loop.call_soon_threadsafe(self.stop.set)
+        self.thread.join(15)
 
 
 async def local_ps(host: str) -> str:
@@ -49,3 +59,41 @@ class Page:
     def assert_clean(self) -> None:
         assert self.errors == [], self.errors
         assert self.csp() == [], self.csp()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(ctx: AppContext) -> LiveServer:
+    """The app under uvicorn (api.server.serve) on its own loop and thread, listening."""
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+    holder: dict[str, asyncio.Event] = {}
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        holder["stop"] = asyncio.Event()
+        ready.set()
+        loop.run_until_complete(serve(create_app(ctx), ctx.settings, holder["stop"]))
+        loop.close()
+
+    thread = threading.Thread(target=run, name="live-server", daemon=True)
+    thread.start()
+    ready.wait(10)
+    live = LiveServer(ctx, f"http://127.0.0.1:{ctx.settings.port}", loop, holder["stop"], thread)
+    _wait_listening(ctx.settings.port)
+    return live
+
+
+def _wait_listening(port: int) -> None:
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("server did not start")

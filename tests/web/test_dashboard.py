@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fleetdata import XSS_IFACE, XSS_LABEL, XSS_MOUNT
-from livesite import LiveServer, Page
+from livesite import LiveServer, Page, free_port, start_server
 
+from api.context import AppContext
+from api.hub import Hub
 from poller.points import HostState, Point, PollStatus
 
 pytestmark = pytest.mark.browser
@@ -151,6 +154,40 @@ def test_live_updates_arrive_on_overview_and_host_page(
     assert hp.inner_text("#lastpoll") == "just now"
     host_ctx.close()
     page.assert_clean()
+
+
+def test_live_stream_reconnects_after_a_server_restart(
+    server: LiveServer, web_ctx: AppContext, page: Page
+) -> None:
+    # a second server on its own port, so the session's server keeps serving other tests
+    ctx = replace(
+        web_ctx, settings=web_ctx.settings.model_copy(update={"port": free_port()}), hub=Hub()
+    )
+    first = start_server(ctx)
+    p = page.page
+    p.goto(first.url + "/")
+    p.wait_for_function("() => document.getElementById('live').dataset.state === 'on'")
+    first.shutdown()  # ends the stream: the badge says so and EventSource starts retrying
+    p.wait_for_function("() => document.getElementById('live').dataset.state === 'off'")
+    second = start_server(replace(ctx, hub=Hub()))
+    try:
+        p.wait_for_function(
+            "() => document.getElementById('live').dataset.state === 'on'", timeout=20_000
+        )
+        ts = float(int(time.time()) + 3)
+        second.publish(
+            "db-1",
+            PollStatus("db-1", ts, HostState.OK, "", 0.1),
+            [Point("cpu_busy_percent", "db-1", "", ts, 77.0)],
+        )
+        p.wait_for_function(
+            "() => document.querySelector('tr[data-host=\"db-1\"] td[data-k=cpu]')"
+            ".textContent === '77 %'"
+        )
+    finally:
+        second.shutdown()
+    # the page logged the dropped connection (net::ERR_*) while the server was away: expected
+    assert page.csp() == []
 
 
 def test_script_payloads_from_targets_never_run(server: LiveServer, page: Page) -> None:
