@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
@@ -11,6 +12,16 @@ from parsers.errors import ParseError
 SOURCE: Final = "/proc/meminfo"
 # meminfo's "kB" is KiB: fs/proc/meminfo.c prints pages << (PAGE_SHIFT - 10)
 KIB: Final = 1024
+# The fields derivation and host_info read every poll (poller/derive.py), kept parsed;
+# the other ~50 stay text until `sizes_bytes`/`counts` are asked for (exposition).
+HOT_KEYS: Final = (
+    "MemTotal", "MemFree", "MemAvailable", "Buffers", "Cached", "Dirty", "SwapTotal",
+    "SwapFree",
+)  # fmt: skip
+# What fs/proc/meminfo.c prints ("%s:%8lu kB\n", HugePages_* without the unit; some keys
+# have no space after the colon). When the whole text has this shape, one regex pass
+# (~4 us) proves every line valid; anything else takes the line-by-line parse.
+_KERNEL_SHAPE: Final = re.compile(r"(?:[A-Za-z0-9_()]+: *-?[0-9]+(?: kB)?\n)*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,24 +32,62 @@ class Meminfo:
     `counts` holds fields without unit (HugePages_Total/Free/Rsvd/Surp are page counts).
     A field the kernel did not print is absent: MemAvailable appeared in 3.14, and
     psutil's tests show a kernel printing MemAvailable as -1, kept here as written.
+    `text` was validated by `parse`; `hot` holds the HOT_KEYS printed with kB, in bytes.
     """
 
-    sizes_bytes: Mapping[str, int]
-    counts: Mapping[str, int]
+    text: str
+    hot: Mapping[str, int]
+
+    @property
+    def sizes_bytes(self) -> Mapping[str, int]:
+        """Every kB field in bytes (built on each call, so not on the per-poll path)."""
+        return _fields(self.text)[0]
+
+    @property
+    def counts(self) -> Mapping[str, int]:
+        return _fields(self.text)[1]
 
     def get(self, key: str) -> int | None:
+        """A kB field in bytes; None when the kernel did not print it with kB."""
+        if key in HOT_KEYS:
+            return self.hot.get(key)
         return self.sizes_bytes.get(key)
 
     @property
     def total_bytes(self) -> int | None:
-        return self.sizes_bytes.get("MemTotal")
+        return self.hot.get("MemTotal")
 
     @property
     def available_bytes(self) -> int | None:
-        return self.sizes_bytes.get("MemAvailable")
+        return self.hot.get("MemAvailable")
 
 
 def parse(text: str) -> Meminfo:
+    if _KERNEL_SHAPE.fullmatch(text):
+        return Meminfo(text, _hot(text))
+    sized, _ = _fields(text)  # raises ParseError on a bad line
+    return Meminfo(text, {key: sized[key] for key in HOT_KEYS if key in sized})
+
+
+def _hot(text: str) -> dict[str, int]:
+    """HOT_KEYS of kernel-shaped text printed with kB; the last line wins, as in `_fields`."""
+    hot: dict[str, int] = {}
+    for key in HOT_KEYS:
+        at = text.rfind(f"\n{key}:") + 1
+        if not at and not text.startswith(f"{key}:"):
+            continue
+        start = at + len(key) + 1
+        value = text[start : text.index("\n", start)]
+        if value.endswith(" kB"):
+            hot[key] = int(value[:-3]) * KIB
+        else:  # printed without unit last; an earlier line may have had one
+            sized = _fields(text)[0]
+            if key in sized:
+                hot[key] = sized[key]
+    return hot
+
+
+def _fields(text: str) -> tuple[dict[str, int], dict[str, int]]:
     sized: dict[str, int] = {}
     counts: dict[str, int] = {}
     for line in text.split("\n"):
@@ -60,4 +109,4 @@ def parse(text: str) -> Meminfo:
             sized[key] = value * KIB
         else:
             raise ParseError(SOURCE, "expected 'value' or 'value kB'", line)
-    return Meminfo(sized, counts)
+    return sized, counts

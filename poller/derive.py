@@ -192,7 +192,7 @@ def _memory(mem: Meminfo) -> Iterator[Triple]:
     """Memory gauges. Without MemAvailable (before 3.14) mem_available_bytes and
     mem_used_* are left out rather than estimated from MemFree+Cached, which can be
     far off (shmem and unreclaimable slab are in Cached); free/cached still land."""
-    get = mem.sizes_bytes.get
+    get = mem.get  # the hot fields, parsed with the reading
     total, avail = get("MemTotal"), get("MemAvailable")
     for name, key in _MEM_GAUGES:
         value = get(key)
@@ -225,7 +225,7 @@ def _network_gauges(r: Mapping[str, object]) -> Iterator[Triple]:
         if tw is not None:
             yield "tcp_time_wait", "", tw
     snmp = _get(r, "net_snmp", NetSnmp)
-    established = snmp.protocols.get("Tcp", {}).get("CurrEstab") if snmp else None
+    established = snmp.get("Tcp", "CurrEstab") if snmp else None
     if established is not None:
         yield "tcp_established", "", established
 
@@ -408,14 +408,15 @@ def _host_counters(r: Mapping[str, object]) -> dict[str, float]:
     for name, section, proto, field in _TABLE_RATES:
         table = r.get(section)
         if isinstance(table, NetSnmp | NetNetstat):
-            value = table.protocols.get(proto, {}).get(field)
+            value = table.get(proto, field)
             if value is not None:
                 out[name] = value
     vm = _get(r, "vmstat", Vmstat)
     if vm is not None:
         for name, key in _VMSTAT_RATES:
-            if key in vm.values:
-                out[name] = vm.values[key]
+            value = vm.get(key)
+            if value is not None:
+                out[name] = value
     for resource, kind in _PSI:
         psi = _get(r, f"pressure_{resource}", Pressure)
         line = getattr(psi, kind) if psi is not None else None
