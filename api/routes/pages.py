@@ -67,7 +67,10 @@ def _missing_assets(request: Request, who: Principal, *files: str) -> Response |
 async def overview(
     request: Request, ctx: Ctx, who: Annotated[Principal, Depends(principal)]
 ) -> Response:
-    rows = await views.overview(ctx, request.app.state.fleet, time.time())
+    # name order is the table's default sort: the script then has nothing to move at load
+    rows = sorted(
+        await views.overview(ctx, request.app.state.fleet, time.time()), key=lambda r: r.name
+    )
     groups = sorted({g for h in ctx.inventory.hosts for g in h.groups})
     labels = sorted({f"{k}={v}" for h in ctx.inventory.hosts for k, v in h.labels})
     states = Counter(r.state for r in rows)

@@ -61,7 +61,9 @@ def server(web_ctx: AppContext) -> Iterator[LiveServer]:
     live.shutdown()
 
 
-@pytest.fixture(scope="session")
+# module scope: Playwright's sync API keeps an event loop running on this thread while it
+# is open, which would break asyncio tests collected after this module
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")

@@ -83,14 +83,18 @@
       }
       for (const r of sorted) if (!visible(r)) { r.tr.hidden = true; frag.appendChild(r.tr); }
     } else {
+      // moving 2,000 rows costs a full layout: skip it when the order did not change
+      const inPlace = !tbody.querySelector("tr.grouprow") &&
+        sorted.every((r, i) => tbody.rows[i] === r.tr);
       for (const r of sorted) {
         const ok = visible(r);
-        r.tr.hidden = !ok;
+        if (r.tr.hidden === ok) r.tr.hidden = !ok;
         if (ok) shown++;
-        frag.appendChild(r.tr);
+        if (!inPlace) frag.appendChild(r.tr);
       }
+      if (!inPlace) tbody.replaceChildren(frag);
     }
-    tbody.replaceChildren(frag);
+    if (ctl.bygroup.checked) tbody.replaceChildren(frag);
     count.textContent = shown + " of " + rows.length + " hosts";
     for (const th of heads) {
       th.setAttribute("aria-sort", th.dataset.key === sortKey ? (sortDir > 0 ? "ascending" : "descending") : "none");
