@@ -25,8 +25,8 @@
       tr, cells, host: tr.dataset.host, state: tr.dataset.state,
       groups: tr.dataset.groups ? tr.dataset.groups.split(" ") : [],
       labels: tr.dataset.labels.trim() ? tr.dataset.labels.trim().split(" ") : [],
-      text: (tr.dataset.host + " " + tr.dataset.address + " " + tr.dataset.labels + " " +
-             tr.dataset.groups).toLowerCase(),
+      // searchable: name and address (the first cell's text), labels and groups
+      text: (tr.cells[0].textContent + " " + tr.dataset.labels + " " + tr.dataset.groups).toLowerCase(),
       spark: tr.querySelector("canvas"), series: null,
     };
   });
@@ -183,7 +183,6 @@
     badge.className = "badge s-" + ev.state;
     badge.textContent = ev.state.replace(/_/g, " ");
     badge.title = ev.reason || ev.state;
-    r.tr.children[1].dataset.v = ev.state;
     let why = r.tr.children[1].querySelector("small.reason");
     if (ev.state !== "ok") {
       if (!why) { why = document.createElement("small"); why.className = "reason"; r.tr.children[1].append(" ", why); }
