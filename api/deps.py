@@ -89,7 +89,8 @@ async def _token_active(auth: AuthState, token_id: int) -> bool:
     hit = auth.checked.get(token_id)
     if hit and now - hit[1] < SESSION_CHECK_S:
         return hit[0]
-    assert auth.engine is not None
+    if auth.engine is None:  # create_app opens the token store whenever auth is on
+        raise RuntimeError("auth is enabled but no token store is open")
     info = await asyncio.to_thread(tokens.get, auth.engine, token_id)
     active = info is not None and info.active
     auth.checked[token_id] = (active, now)
@@ -101,7 +102,8 @@ async def principal(request: Request) -> Principal:
     if not ctx.settings.auth.enabled:
         return Principal(tokens.Role.admin, "none")
     auth = get_auth(request)
-    assert auth.engine is not None
+    if auth.engine is None:
+        raise RuntimeError("auth is enabled but no token store is open")
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         info = await asyncio.to_thread(tokens.verify, auth.engine, header[7:].strip())
