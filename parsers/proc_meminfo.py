@@ -49,8 +49,9 @@ class Meminfo:
 
     def get(self, key: str) -> int | None:
         """A kB field in bytes; None when the kernel did not print it with kB."""
-        if key in HOT_KEYS:
-            return self.hot.get(key)
+        value = self.hot.get(key)
+        if value is not None or key in HOT_KEYS:
+            return value
         return self.sizes_bytes.get(key)
 
     @property

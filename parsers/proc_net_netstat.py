@@ -31,6 +31,9 @@ class NetNetstat:
         return parse_pairs(self.text, SOURCE)
 
     def get(self, protocol: str, field: str) -> int | None:
+        fields = self.hot.get(protocol)
+        if fields is not None and field in fields:
+            return fields[field]  # derive's path: two dict lookups
         return lookup(self.text, self.hot, HOT_FIELDS, SOURCE, protocol, field)
 
 

@@ -46,6 +46,8 @@ class CpuSeconds(NamedTuple):
 
 
 CPU_MODES: Final = CpuSeconds._fields
+_MISSING: Final[list[float | None]] = [None] * len(CPU_MODES)  # columns older kernels do not print
+_new_cpu: Final = tuple.__new__
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +92,15 @@ def _cpu_seconds(line: str) -> CpuSeconds:
     fields = line.split()
     if len(fields) < 5 or (not fields[0][3:].isdigit() and fields[0] != "cpu"):
         raise ParseError(SOURCE, "malformed cpu line", line)
-    values = [_int(v, line) / USER_HZ for v in fields[1 : 1 + len(CPU_MODES)]]
-    return CpuSeconds(*values)
+    try:
+        ticks = list(map(int, fields[1 : 1 + len(CPU_MODES)]))
+    except ValueError as exc:
+        for token in fields[1 : 1 + len(CPU_MODES)]:
+            _int(token, line)  # raises, naming the first bad token
+        raise ParseError(SOURCE, "malformed cpu line", line) from exc  # not reached
+    # tuple.__new__ skips CpuSeconds' Python-level __new__ (one per cpu per poll)
+    seconds: list[float | None] = [t / USER_HZ for t in ticks]
+    return _new_cpu(CpuSeconds, seconds + _MISSING[len(ticks) :])
 
 
 def _int(token: str, line: str) -> int:
