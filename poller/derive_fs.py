@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Final
 
 from parsers.cmd_df import Df, DfRow
-from parsers.exposition import FSTYPES_EXCLUDED, MOUNTPOINTS_EXCLUDED
+from parsers.exposition_filters import FSTYPES_EXCLUDED, MOUNTPOINTS_EXCLUDED
 from parsers.proc_mounts import Mounts
 
 Triple = tuple[str, str, float]

@@ -12,7 +12,7 @@ from functools import lru_cache
 from operator import attrgetter
 from typing import Final, TypeVar
 
-from parsers.exposition import DISK_EXCLUDED
+from parsers.exposition_filters import DISK_EXCLUDED
 from parsers.proc_diskstats import DiskStats, Diskstats
 from parsers.proc_net_dev import NetDev
 from parsers.proc_net_netstat import NetNetstat
