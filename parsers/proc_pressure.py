@@ -22,6 +22,10 @@ class PsiLine(NamedTuple):
     total_seconds: float
 
 
+# tuple.__new__ skips the NamedTuple's Python-level __new__ (six lines per poll)
+_new_line: Final = tuple.__new__
+
+
 @dataclass(frozen=True, slots=True)
 class Pressure:
     """Parsed /proc/pressure/<resource>.
@@ -45,18 +49,34 @@ def parse(text: str) -> Pressure:
 
 
 def _line(rest: str, line: str) -> PsiLine:
+    p = rest.split()
+    if (
+        len(p) == 4 and p[0][:6] == "avg10=" and p[1][:6] == "avg60="
+        and p[2][:7] == "avg300=" and p[3][:6] == "total="
+    ):  # fmt: skip
+        # the kernel's own order (kernel/sched/psi.c): no dict of pairs to build
+        return _numbers((p[0][6:], p[1][6:], p[2][7:]), p[3][6:], line)
     values: dict[str, str] = {}
-    for pair in rest.split():
+    for pair in p:
         key, eq, value = pair.partition("=")
         if not eq:
             raise ParseError(SOURCE, "expected key=value", line)
         values[key] = value
     try:
-        averages = [float(values[k]) for k in ("avg10", "avg60", "avg300")]
-        total = int(values["total"])
-    except (KeyError, ValueError) as exc:
+        averages = (values["avg10"], values["avg60"], values["avg300"])
+        total = values["total"]
+    except KeyError as exc:
         raise ParseError(SOURCE, "malformed pressure line", line) from exc
-    if not all(math.isfinite(v) for v in averages) or total < 0:
+    return _numbers(averages, total, line)
+
+
+def _numbers(averages: tuple[str, str, str], total: str, line: str) -> PsiLine:
+    try:
+        avg10, avg60, avg300 = float(averages[0]), float(averages[1]), float(averages[2])
+        stalled = int(total)
+    except ValueError as exc:
+        raise ParseError(SOURCE, "malformed pressure line", line) from exc
+    finite = math.isfinite
+    if not (finite(avg10) and finite(avg60) and finite(avg300)) or stalled < 0:
         raise ParseError(SOURCE, "averages must be finite and total non-negative", line)
-    avg10, avg60, avg300 = averages
-    return PsiLine(avg10, avg60, avg300, total / US)
+    return _new_line(PsiLine, (avg10, avg60, avg300, stalled / US))
