@@ -1,9 +1,10 @@
 """Median CPU cost of parse_all and derive for one poll of a real capture.
 
-    .venv/bin/python bench/parse_derive.py [CAPTURE] [--slow|--fast] [--repeat N]
+    .venv/bin/python bench/parse_derive.py [CAPTURE] [--fast] [--repeat N] [--sections]
 
 CAPTURE defaults to tests/fixtures/local/probe-debian12-linux6.18.1.txt (2 cpus, one
 disk, 4 interfaces). `--fast` drops the slow sections (df, mounts, …), as in most polls.
+`--sections` also prints each section's parser alone, to see where parse_all goes.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import statistics
 import time
 from pathlib import Path
 
-from parsers.sections import parse_all
+from parsers.frame import Section
+from parsers.sections import PARSERS, parse_all
 from poller.derive import Snapshot, derive
 from poller.probe import SLOW_COMMANDS, SLOW_FILES
 from poller.replay import sections_from_capture
@@ -37,6 +39,7 @@ def main() -> None:
     args.add_argument("capture", nargs="?", type=Path)
     args.add_argument("--fast", action="store_true", help="fast sections only")
     args.add_argument("--repeat", type=int, default=2000)
+    args.add_argument("--sections", action="store_true", help="time each parser alone")
     opts = args.parse_args()
     paths = [opts.capture] if opts.capture else sorted(DEFAULT.glob("probe-*.txt"))[:2]
     polls = [sections_from_capture(p.read_text()) for p in paths]
@@ -55,6 +58,17 @@ def main() -> None:
     print(f"derive     median {derive_us:7.1f} us   min {derive_min:7.1f} us")
     total, floor = parse_us + derive_us, parse_min + derive_min
     print(f"total      median {total:7.1f} us   min {floor:7.1f} us per poll")
+    if opts.sections:
+        _per_section(last, opts.repeat)
+
+
+def _per_section(sections: dict[str, Section], repeat: int) -> None:
+    for name, section in sections.items():
+        parser = PARSERS.get(name)
+        if parser is not None:
+            text = section.text
+            median, floor = _median_min_us(lambda p=parser, t=text: p(t), repeat)
+            print(f"  {name:16s} median {median:6.1f} us   min {floor:6.1f} us")
 
 
 if __name__ == "__main__":
