@@ -1,5 +1,19 @@
 """Shared test plugins. Kept small: fixtures live beside what they serve."""
 
+from pathlib import Path
+
+import pytest
+
 # The real-sshd fixtures (`sshd`, `sshd_factory`), usable by poller, e2e and CLI tests alike.
 # Imported as `sshd`: pytest puts this directory (no __init__.py) on sys.path for conftest.
 pytest_plugins = ["sshd"]
+
+
+@pytest.fixture(scope="session")
+def chdb_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """THE embedded store directory of this test process, for every suite.
+
+    chDB opens one data directory per process ("EmbeddedServer already initialized with
+    path …" for a second one), so suites share this one and isolate by database name.
+    """
+    return tmp_path_factory.mktemp("chdb") / "data"

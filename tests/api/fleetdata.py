@@ -7,7 +7,6 @@ with any other suite in the same run: see `shared_chdb_dir`.
 
 from __future__ import annotations
 
-import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -20,7 +19,6 @@ import synth
 from poller.inventory import Host, Inventory
 from poller.points import HostState
 from store.db import connect
-from store.errors import StoreError
 from store.settings import RetentionSettings, StoreSettings
 from store.writer import Writer
 
@@ -29,21 +27,6 @@ XSS_MOUNT = '/mnt/"><img src=x onerror="window.__xss=2">'
 XSS_LABEL = "<img src=x onerror=window.__xss=3>"
 HISTORY_S = 2 * 3600
 LONG_DAYS = 35
-
-
-def shared_chdb_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The process's chDB directory: the one already open if another suite opened one first
-    (its error message names it), else a new one."""
-    mine = tmp_path_factory.mktemp("chdb") / "data"
-    probe = StoreSettings(url=f"chdb://{mine}", database="probe_dir")
-    try:
-        connect(probe).close()
-    except StoreError as exc:  # the message of chDB's error carries the path
-        match = re.search(r"initialized with path '?([^',\s]+)", str(exc))
-        if match is None:
-            raise
-        return Path(match.group(1))
-    return mine
 
 
 @dataclass(frozen=True)
@@ -91,9 +74,9 @@ def _hosts() -> tuple[list[synth.HostShape], list[Host]]:
 
 
 @pytest.fixture(scope="session")
-def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
+def fleet(tmp_path_factory: pytest.TempPathFactory, chdb_dir: Path) -> Iterator[Fleet]:
     settings = StoreSettings(
-        url=f"chdb://{shared_chdb_dir(tmp_path_factory)}",
+        url=f"chdb://{chdb_dir}",  # the process's one chDB directory (tests/conftest.py)
         database=f"api_{uuid.uuid4().hex[:10]}",
         spool_dir=tmp_path_factory.mktemp("spool"),
         flush_interval_s=0.05,

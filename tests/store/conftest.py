@@ -20,11 +20,6 @@ from store.settings import RetentionSettings, StoreSettings
 from store.writer import Writer
 
 
-@pytest.fixture(scope="session")
-def chdb_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("chdb") / "data"
-
-
 @pytest.fixture
 def settings(chdb_dir: Path, tmp_path: Path) -> Iterator[StoreSettings]:
     s = StoreSettings(
