@@ -45,6 +45,13 @@ from store.db import connect
 from store.settings import StoreSettings
 from store.writer import Writer
 
+OVERVIEW_PHASES = (
+    "overview first byte",
+    "overview last byte",
+    "overview DOM parsed",
+    "overview scripts done (DOMContentLoaded)",
+    "overview load event",
+)
 GROUPS = ("web", "db", "cache", "batch", "edge")
 CHROMIUM_ARGS = [
     "--headless",
@@ -196,15 +203,20 @@ def browser(ctx: AppContext, host: str, repeat: int) -> None:
             page.goto(f"{base}/")
             page.wait_for_load_state("load")
             ov_fcp = page.evaluate(paint)
-            ov_load = page.evaluate(
-                "() => performance.getEntriesByType('navigation')[0].loadEventEnd"
+            nav = page.evaluate(
+                "() => { const n = performance.getEntriesByType('navigation')[0];"
+                " return [n.responseStart, n.responseEnd, n.domInteractive,"
+                " n.domContentLoadedEventEnd, n.loadEventEnd]; }"
             )
+            ov_load = nav[-1]
             page.context.close()
             if i:  # the first run warms caches on both sides
                 results["host FCP"].append(fcp)
                 results["host all charts"].append(charts)
                 results["overview FCP"].append(ov_fcp)
                 results["overview load"].append(ov_load)
+                for key, value in zip(OVERVIEW_PHASES, nav, strict=True):
+                    results.setdefault(key, []).append(value)
         b.close()
     print("\n| Chromium, loopback | median ms | target ms |\n|---|---|---|")
     targets = {"host FCP": 1000, "overview load": 1000}

@@ -145,7 +145,8 @@
       legend: { live: true },
       scales: { x: { time: true }, y: chart.unit === "percent" && chart.stacked ? { range: [0, 100] } : { auto: true } },
       axes: [
-        { stroke: t.fg, grid: { stroke: t.grid }, ticks: { stroke: t.grid } },
+        // x: room for "12:30pm" so neighbouring time labels never touch
+        { stroke: t.fg, grid: { stroke: t.grid }, ticks: { stroke: t.grid }, space: 80 },
         { stroke: t.fg, grid: { stroke: t.grid }, ticks: { stroke: t.grid }, size: 72,
           incrs: BINARY_UNITS.has(chart.unit) ? BINARY_INCRS : undefined,
           values: (u, splits) => splits.map((v) => f(v)) },

@@ -27,7 +27,7 @@
       labels: tr.dataset.labels.trim() ? tr.dataset.labels.trim().split(" ") : [],
       // searchable: name and address (the first cell's text), labels and groups
       text: (tr.cells[0].textContent + " " + tr.dataset.labels + " " + tr.dataset.groups).toLowerCase(),
-      spark: tr.querySelector("canvas"), series: null,
+      spark: tr.querySelector("td.spark"), series: null,
     };
   });
   const byHost = new Map(rows.map((r) => [r.host, r]));
@@ -138,9 +138,18 @@
     for (const r of rows) if (!r.tr.hidden) io.observe(r.spark);
   }
   const canvasRow = new Map(rows.map((r) => [r.spark, r]));
-  function draw(canvas) {
-    const r = canvasRow.get(canvas);
+  function draw(cell) {
+    const r = canvasRow.get(cell);
     const vals = r && r.series;
+    // canvases are made on first sight: 2,000 of them up front slowed the first paint
+    let canvas = cell.firstElementChild;
+    if (!canvas) {
+      canvas = document.createElement("canvas");
+      canvas.width = 120;
+      canvas.height = 24;
+      canvas.setAttribute("aria-hidden", "true");
+      cell.appendChild(canvas);
+    }
     const ctx = canvas.getContext("2d");
     const w = canvas.width, h = canvas.height;
     ctx.clearRect(0, 0, w, h);
@@ -197,7 +206,7 @@
     if (ev.cells.fs_mount !== undefined && r.cells.fs) r.cells.fs.title = ev.cells.fs_mount;
     if (r.series && ev.cells.cpu !== undefined && ev.cells.cpu !== null) {
       r.series[r.series.length - 1] = ev.cells.cpu; // the current bucket follows the newest poll
-      if (!r.tr.hidden) draw(r.spark);
+      if (r.spark.firstElementChild) draw(r.spark); // drawn before = seen before
     }
   }
   window.sshmonLive.connect(root.dataset.liveUrl, apply);
