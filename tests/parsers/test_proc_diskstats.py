@@ -111,3 +111,22 @@ def test_64bit_counters() -> None:
     big = 2**64 - 1
     disk = proc_diskstats.parse(f"8 0 sda {big} 0 {big} 0 0 0 0 0 0 0 0\n").devices["sda"]
     assert disk.reads_completed_total == big and disk.read_bytes_total == big * 512
+
+
+@pytest.mark.parametrize("columns", [14, 18, 20])
+def test_idle_device_reads_zeros_and_none_like_a_busy_one(columns: int) -> None:
+    # all-zero lines (idle loop devices) take a shortcut; it must give what the full
+    # parse of the same columns gives: 0 counters, 0.0 seconds, None for absent columns
+    zeros = " ".join(["0"] * (columns - 3))
+    idle = proc_diskstats.parse(f"7 3 loop3 {zeros}\n").devices["loop3"]
+    busy = proc_diskstats.parse(f"7 3 loop3 1 {zeros[2:]}\n").devices["loop3"]
+    assert (idle.major, idle.minor, idle.reads_completed_total) == (7, 3, 0)
+    assert idle._replace(reads_completed_total=1) == busy
+    assert [type(v) for v in idle[3:]] == [type(v) for v in busy[3:]]
+    assert (idle.flush_requests_total is None) is (columns < 20)
+    assert (idle.discards_completed_total is None) is (columns < 18)
+
+
+def test_idle_line_with_a_negative_major_still_raises() -> None:
+    with pytest.raises(ParseError, match="diskstats"):
+        proc_diskstats.parse("-7 0 loop0 " + " ".join(["0"] * 17) + "\n")

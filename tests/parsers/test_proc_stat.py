@@ -77,6 +77,7 @@ def test_64bit_counters_survive() -> None:
     "text",
     [
         pytest.param("cpu 1 2 x 4 5\n", id="not-a-number"),
+        pytest.param("cpu0 1 2 3 4 5 6 7 8 9 ٣x\n", id="bad-tenth-column"),
         pytest.param("cpu 1 2 3\n", id="too-few-columns"),
         pytest.param("cpuX 1 2 3 4 5\n", id="bad-cpu-name"),
         pytest.param("ctxt\n", id="no-value"),
