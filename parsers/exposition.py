@@ -184,7 +184,8 @@ def _simple(reading: object) -> Iterable[Sample]:
 
 def _meminfo(mem: Meminfo) -> Iterator[Sample]:
     # node_exporter: Active(anon) -> Active_anon; kB fields get _bytes, counts do not
-    for source, suffix in ((mem.sizes_bytes, "_bytes"), (mem.counts, "")):
+    sizes, counts = mem.by_unit()  # one pass over the text, not one per mapping
+    for source, suffix in ((sizes, "_bytes"), (counts, "")):
         for key, value in source.items():
             field = key.replace("(", "_").replace(")", "") + suffix
             if _METRIC_NAME.fullmatch(field):

@@ -47,6 +47,10 @@ class Meminfo:
     def counts(self) -> Mapping[str, int]:
         return _fields(self.text)[1]
 
+    def by_unit(self) -> tuple[Mapping[str, int], Mapping[str, int]]:
+        """(sizes_bytes, counts) from one pass over the text."""
+        return _fields(self.text)
+
     def get(self, key: str) -> int | None:
         """A kB field in bytes; None when the kernel did not print it with kB."""
         value = self.hot.get(key)
