@@ -84,8 +84,10 @@
       for (const r of sorted) if (!visible(r)) { r.tr.hidden = true; frag.appendChild(r.tr); }
     } else {
       // moving 2,000 rows costs a full layout: skip it when the order did not change
+      // (a copy: indexing the live tbody.rows collection 2,000 times is quadratic)
+      const order = Array.from(tbody.rows);
       const inPlace = !tbody.querySelector("tr.grouprow") &&
-        sorted.every((r, i) => tbody.rows[i] === r.tr);
+        sorted.every((r, i) => order[i] === r.tr);
       for (const r of sorted) {
         const ok = visible(r);
         if (r.tr.hidden === ok) r.tr.hidden = !ok;
@@ -138,6 +140,8 @@
     for (const r of rows) if (!r.tr.hidden) io.observe(r.spark);
   }
   const canvasRow = new Map(rows.map((r) => [r.spark, r]));
+  let sparkColor = null;
+  window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => { sparkColor = null; });
   function draw(cell) {
     const r = canvasRow.get(cell);
     const vals = r && r.series;
@@ -154,8 +158,9 @@
     const w = canvas.width, h = canvas.height;
     ctx.clearRect(0, 0, w, h);
     if (!vals || !vals.length) return;
-    const css = getComputedStyle(canvas);
-    ctx.strokeStyle = css.color;
+    // one style lookup for all sparklines: per canvas it forced a style recalculation each
+    if (!sparkColor) sparkColor = getComputedStyle(root).getPropertyValue("--spark").trim() || "#2563eb";
+    ctx.strokeStyle = sparkColor;
     ctx.lineWidth = 1.5;
     ctx.beginPath();
     let started = false;
