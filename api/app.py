@@ -20,7 +20,7 @@ from api.deps import WEB_DIR, AuthState, LoginRequired, templates
 from api.fleetcache import FleetCache, keep_fresh
 from api.middleware import SecurityHeaders
 from api.processes import ProcessLister
-from api.routes import catalog, health, hosts, live, login, pages, prom, series
+from api.routes import alerts, alerts_page, catalog, health, hosts, live, login, pages, prom, series
 from api.security import RateLimiter, load_secret
 from api.sparks import Sparks
 from poller.points import Point, PollStatus
@@ -74,7 +74,7 @@ def create_app(ctx: AppContext) -> FastAPI:
     hsts = (ctx.settings.base_url or "").startswith("https://")
     app.add_middleware(SecurityHeaders, hsts=hsts)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
-    for module in (health, catalog, hosts, series, live, prom, login, pages):
+    for module in (health, catalog, hosts, series, live, prom, login, pages, alerts, alerts_page):
         app.include_router(module.router)
 
     @app.exception_handler(LoginRequired)

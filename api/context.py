@@ -127,6 +127,9 @@ class AppContext:
     top_processes: Callable[[str], Awaitable[str]] | None = None
     # host -> number of firing alerts; None until the alert engine is wired
     firing_alerts: Callable[[], Mapping[str, int]] | None = None
+    # this process's alerts.runtime.AlertsRuntime (.engine, .notifier, .db); None in
+    # `sshmon serve`, where only the alert history (from the store) is available
+    alerts: Any | None = None
     # where auth.db and session.key go when the settings do not name them
     data_dir: Path = Path("data")
     # True once the store is reachable and the schema applied; /readyz reports it

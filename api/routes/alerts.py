@@ -1,0 +1,297 @@
+"""Alerts over HTTP: what fires now, the stored history, silences, maintenance windows,
+acknowledgements and test notifications. Thin: alerts.service does the work.
+
+Everything but the history needs this process's alert engine (`ctx.alerts`, set by
+`sshmon run`); without it those endpoints answer 503 and say why. State-changing calls need
+the admin role and, from a browser, the CSRF token the page carries (see `csrf_guard`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from alerts import service
+from alerts.config import parse_duration
+from alerts.errors import AlertsError, InvalidRequestError, NotFoundError, UnknownRouteError
+from alerts.silences import Matcher, Schedule
+from api.deps import Ctx, Principal, principal, require_admin
+from api.params import time_range
+from api.security import CSRF_COOKIE, csrf_ok
+
+router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"], dependencies=[Depends(principal)])
+CSRF_HEADER = "x-csrf-token"
+T = TypeVar("T")
+NO_ENGINE = (
+    "the alert engine does not run in this process (start it with `sshmon run`; "
+    "`sshmon serve` only shows the alert history)"
+)
+
+
+async def csrf_guard(request: Request, who: Annotated[Principal, Depends(principal)]) -> None:
+    """A bearer token is never sent by a browser on its own, so it needs no CSRF token. A
+    session cookie is: those requests must echo the CSRF cookie in X-CSRF-Token. With auth off,
+    scripts (no Origin, no Sec-Fetch-Site) pass; a browser must send the token too, so a page
+    on another site cannot post to a monitor on localhost."""
+    if who.via == "token":
+        return
+    if csrf_ok(request.cookies.get(CSRF_COOKIE), request.headers.get(CSRF_HEADER)):
+        return
+    from_browser = "origin" in request.headers or "sec-fetch-site" in request.headers
+    if who.via == "none" and not from_browser:
+        return
+    raise HTTPException(403, "CSRF check failed: send the X-CSRF-Token header the page carries")
+
+
+Change = [Depends(require_admin), Depends(csrf_guard)]
+
+
+def _runtime(ctx: Any) -> Any:
+    if ctx.alerts is None:
+        raise HTTPException(503, NO_ENGINE)
+    return ctx.alerts
+
+
+def _mutes(ctx: Any) -> Any:
+    mutes = _runtime(ctx).engine.mutes
+    if mutes is None:
+        raise HTTPException(503, "the alert engine runs without a database: no silences")
+    return mutes
+
+
+async def _call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run a service call (database I/O) off the event loop; alerts errors become HTTP errors."""
+    try:
+        return await asyncio.to_thread(fn, *args, **kwargs)
+    except AlertsError as exc:
+        raise _http(exc) from exc
+
+
+def _http(exc: AlertsError) -> HTTPException:
+    if isinstance(exc, NotFoundError | UnknownRouteError):
+        return HTTPException(404, str(exc))
+    if isinstance(exc, InvalidRequestError):
+        return HTTPException(422, str(exc))
+    return HTTPException(500, str(exc))
+
+
+# request bodies --------------------------------------------------------------------------
+
+
+class SilenceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    matcher: Matcher
+    ends_at: float | None = Field(default=None, description="epoch seconds")
+    duration: str | None = Field(
+        default=None, description="instead of ends_at: 30m, 2h, 1d", max_length=16
+    )
+    starts_at: float | None = Field(default=None, description="epoch seconds; default now")
+    comment: str = Field(default="", max_length=1000)
+    author: str = Field(default="", max_length=100)
+
+    @model_validator(mode="after")
+    def _one_end(self) -> SilenceIn:
+        if (self.ends_at is None) == (self.duration is None):
+            raise ValueError("give either ends_at or duration")
+        return self
+
+    def end(self, now: float) -> float:
+        if self.ends_at is not None:
+            return self.ends_at
+        try:
+            seconds = float(parse_duration(self.duration))
+        except ValueError as exc:
+            raise HTTPException(422, f"duration: {exc}") from exc
+        return (self.starts_at or now) + seconds
+
+
+class MaintenanceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=100)
+    matcher: Matcher
+    schedule: Schedule
+    comment: str = Field(default="", max_length=1000)
+    author: str = Field(default="", max_length=100)
+
+
+class AckIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rule: str = Field(min_length=1, max_length=100)
+    host: str = Field(min_length=1, max_length=255)
+    dev: str = Field(default="", max_length=255)
+    comment: str = Field(default="", max_length=1000)
+    author: str = Field(default="", max_length=100)
+
+
+class TestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    route: str | None = Field(default=None, description="one route; default every route")
+
+
+# reading ---------------------------------------------------------------------------------
+
+
+@router.get("", name="alerts_active", summary="Firing and pending alerts now")
+async def active(
+    ctx: Ctx, host: Annotated[str | None, Query(max_length=255)] = None
+) -> list[dict[str, Any]]:
+    engine = _runtime(ctx).engine
+    return [dataclasses.asdict(v) for v in service.active_alerts(engine, host)]
+
+
+@router.get("/counts", summary="How many alerts fire (by severity) and how many are pending")
+async def counts(ctx: Ctx) -> dict[str, int]:
+    return service.counts(_runtime(ctx).engine)
+
+
+@router.get(
+    "/history",
+    name="alerts_history",
+    summary="Stored alert transitions, newest first (default: the last 7 days)",
+)
+async def history(
+    ctx: Ctx,
+    host: Annotated[str | None, Query(max_length=255)] = None,
+    rule: Annotated[str | None, Query(max_length=100)] = None,
+    start: Annotated[str | None, Query(alias="from", max_length=40)] = None,
+    end: Annotated[str | None, Query(alias="to", max_length=40)] = None,
+    span: Annotated[str | None, Query(alias="range", max_length=10)] = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 500,
+) -> list[dict[str, Any]]:
+    r = time_range(start, end, span, time.time(), default="7d")
+    events = await ctx.queries.run(
+        service.history,
+        host=host or None,
+        rule=rule or None,
+        start=r.start,
+        end=r.end,
+        limit=limit,
+    )
+    return [dataclasses.asdict(e) for e in events]
+
+
+@router.get("/silences", name="alerts_silences", summary="Silences (active and future)")
+async def silences(ctx: Ctx, include_expired: bool = False) -> list[dict[str, Any]]:
+    found = await _call(service.list_silences, _mutes(ctx), time.time(), include_expired)
+    return [s.model_dump() for s in found]
+
+
+@router.get("/maintenance", name="alerts_maintenance", summary="Maintenance windows")
+async def maintenance(ctx: Ctx, include_expired: bool = False) -> list[dict[str, Any]]:
+    found = await _call(service.list_maintenance, _mutes(ctx), time.time(), include_expired)
+    return [m.model_dump() for m in found]
+
+
+# changing --------------------------------------------------------------------------------
+
+
+@router.post(
+    "/silences",
+    name="alerts_silence_create",
+    status_code=201,
+    dependencies=Change,
+    summary="Silence what a matcher covers until a time (admin)",
+)
+async def create_silence(ctx: Ctx, body: SilenceIn) -> dict[str, Any]:
+    now = time.time()
+    created = await _call(
+        service.create_silence,
+        _mutes(ctx),
+        body.matcher,
+        body.end(now),
+        now,
+        starts_at=body.starts_at,
+        comment=body.comment,
+        author=body.author,
+    )
+    return created.model_dump()
+
+
+@router.post(
+    "/silences/{silence_id}/expire",
+    name="alerts_silence_expire",
+    dependencies=Change,
+    summary="End a silence now (admin)",
+)
+async def expire_silence(ctx: Ctx, silence_id: int) -> dict[str, Any]:
+    await _call(service.expire_silence, _mutes(ctx), silence_id, time.time())
+    return {"expired": silence_id}
+
+
+@router.post(
+    "/maintenance",
+    name="alerts_maintenance_create",
+    status_code=201,
+    dependencies=Change,
+    summary="Add a one-off or recurring maintenance window (admin)",
+)
+async def create_maintenance(ctx: Ctx, body: MaintenanceIn) -> dict[str, Any]:
+    created = await _call(
+        service.create_maintenance,
+        _mutes(ctx),
+        body.name,
+        body.matcher,
+        body.schedule,
+        time.time(),
+        comment=body.comment,
+        author=body.author,
+    )
+    return created.model_dump()
+
+
+@router.post(
+    "/maintenance/{window_id}/expire",
+    name="alerts_maintenance_expire",
+    dependencies=Change,
+    summary="End a maintenance window now (admin)",
+)
+async def expire_maintenance(ctx: Ctx, window_id: int) -> dict[str, Any]:
+    await _call(service.expire_maintenance, _mutes(ctx), window_id, time.time())
+    return {"expired": window_id}
+
+
+@router.post(
+    "/ack",
+    name="alerts_ack",
+    dependencies=Change,
+    summary="Acknowledge a firing alert: no more reminders for this episode (admin)",
+)
+async def acknowledge(ctx: Ctx, body: AckIn) -> dict[str, Any]:
+    engine = _runtime(ctx).engine
+    try:
+        # on the loop, not a thread: the engine's state belongs to the loop's thread
+        service.acknowledge(
+            engine,
+            body.rule,
+            body.host,
+            body.dev,
+            time.time(),
+            author=body.author,
+            comment=body.comment,
+        )
+    except AlertsError as exc:
+        raise _http(exc) from exc
+    return {"acknowledged": {"rule": body.rule, "host": body.host, "dev": body.dev}}
+
+
+@router.post(
+    "/test",
+    name="alerts_test",
+    dependencies=Change,
+    summary="Send a test notification to one route or every route (admin)",
+)
+async def send_test(ctx: Ctx, body: TestIn) -> dict[str, Any]:
+    notifier = _runtime(ctx).notifier
+    if not notifier.routes:
+        raise HTTPException(422, "no notification routes are configured (alerts.routes)")
+    try:
+        results = await service.send_test(notifier, body.route, time.time())
+    except AlertsError as exc:
+        raise _http(exc) from exc
+    return {route: [dataclasses.asdict(a) for a in attempts] for route, attempts in results.items()}

@@ -1,0 +1,87 @@
+// Alerts page: each form.api becomes a JSON call to the API it names in `action` (built by
+// url_for on the server), with the page's CSRF token in X-CSRF-Token; on success the page
+// reloads so the server renders the new state (and escapes every string in it).
+"use strict";
+(function () {
+  const root = document.getElementById("alerts");
+  if (!root) return;
+  const status = document.getElementById("alerts-status");
+
+  function field(form, name) {
+    const el = form.elements.namedItem(name);
+    return el ? el.value.trim() : "";
+  }
+  function epoch(local) {
+    // datetime-local is the viewer's local time; the API takes epoch seconds
+    return local ? new Date(local).getTime() / 1000 : null;
+  }
+  function matcher(form) {
+    const m = {};
+    if (field(form, "host")) m.hosts = [field(form, "host")];
+    if (field(form, "group")) m.groups = [field(form, "group")];
+    if (field(form, "rule")) m.rules = [field(form, "rule")];
+    return m;
+  }
+  function schedule(form) {
+    const kind = field(form, "kind");
+    if (kind === "once") return { kind, start: epoch(field(form, "start")), end: epoch(field(form, "end")) };
+    const s = { kind, at: field(form, "at") || null, duration: Number(field(form, "minutes")) * 60,
+      timezone: field(form, "timezone") || "UTC" };
+    if (kind === "weekly") s.days = field(form, "days").split(/[\s,]+/).filter(Boolean);
+    return s;
+  }
+  const BODIES = {
+    ack: (f) => ({ rule: field(f, "rule"), host: field(f, "host"), dev: field(f, "dev") }),
+    test: (f) => ({ route: field(f, "route") || null }),
+    expire: () => null,
+    silence: (f) => ({ matcher: matcher(f), duration: field(f, "duration"),
+      comment: field(f, "comment"), author: field(f, "author") }),
+    maintenance: (f) => ({ name: field(f, "name"), matcher: matcher(f), schedule: schedule(f),
+      comment: field(f, "comment"), author: field(f, "author") }),
+  };
+
+  function explain(body, code) {
+    // FastAPI's 422 lists each problem; show what a person can act on
+    const d = body && body.detail;
+    if (Array.isArray(d)) return d.map((e) => (e.loc || []).slice(1).join(".") + ": " + e.msg).join("; ");
+    return d || "HTTP " + code;
+  }
+  function testResult(body) {
+    return Object.entries(body).map(([route, attempts]) => {
+      const last = attempts[attempts.length - 1];
+      return route + ": " + (last.ok ? "sent" : "failed (" + last.reason + ")");
+    }).join(" · ");
+  }
+
+  async function submit(form) {
+    const kind = form.dataset.kind;
+    const payload = BODIES[kind](form);
+    const headers = { "X-CSRF-Token": root.dataset.csrf };
+    if (payload !== null) headers["Content-Type"] = "application/json";
+    const button = form.querySelector("button[type=submit]");
+    if (button) button.disabled = true;
+    status.classList.remove("error");
+    status.textContent = kind === "test" ? "sending…" : "saving…";
+    try {
+      const res = await fetch(form.action, { method: "POST", headers, credentials: "same-origin",
+        body: payload === null ? undefined : JSON.stringify(payload) });
+      const body = await res.json().catch(() => null);
+      if (!res.ok) throw new Error(explain(body, res.status));
+      if (kind === "test") { status.textContent = "test notification: " + testResult(body); return; }
+      status.textContent = "done";
+      location.reload();
+    } catch (e) {
+      status.classList.add("error");
+      status.textContent = "failed: " + e.message;
+    } finally {
+      if (button) button.disabled = false;
+    }
+  }
+
+  root.addEventListener("submit", (e) => {
+    const form = e.target.closest("form.api");
+    if (!form) return;
+    e.preventDefault();
+    submit(form);
+  });
+})();
