@@ -32,6 +32,7 @@ _BUSY_MODES: Final = ("user", "nice", "system", "irq", "softirq", "steal")
 _ALL_MODES: Final = (*_BUSY_MODES, "idle", "iowait", "guest")
 _TOTAL_MODES: Final = len(_BUSY_MODES) + 2
 _MODE_VALUES: Final = attrgetter(*_ALL_MODES)
+_COUNTED_VALUES: Final = attrgetter(*_ALL_MODES[:_TOTAL_MODES])
 _CPU_POINTS: Final = tuple((f"cpu_{m}_percent", i) for i, m in enumerate(_ALL_MODES))
 
 # fmt: off
@@ -168,9 +169,9 @@ def _cpu(s0: ProcStat, s1: ProcStat, out: list[Triple]) -> None:
     before = s0.cpus
     for cpu, t1 in s1.cpus.items():
         t0 = before.get(cpu)
-        shares = _cpu_shares(t0, t1) if t0 is not None else None
-        if shares is not None and shares[1] > busiest:
-            busiest = shares[1]
+        core = _busy_percent(t0, t1) if t0 is not None else None
+        if core is not None and core > busiest:
+            busiest = core
     if busiest >= 0:
         out.append(("cpu_core_busy_max_percent", "", busiest))
 
@@ -191,6 +192,19 @@ def _cpu_shares(t0: CpuSeconds, t1: CpuSeconds) -> tuple[list[float | None], flo
     scale = 100.0 / total
     busy = sum(counted[: len(_BUSY_MODES)]) * scale
     return [None if d is None else d * scale for d in deltas], busy
+
+
+def _busy_percent(t0: CpuSeconds, t1: CpuSeconds) -> float | None:
+    """_cpu_shares(t0, t1)[1], the same sums in the same order, without the per-mode
+    shares: per core only the busy share is used, and hosts have dozens of cores."""
+    counted = [
+        0.0 if a is None or b is None or b < a else b - a
+        for a, b in zip(_COUNTED_VALUES(t0), _COUNTED_VALUES(t1), strict=True)
+    ]
+    total = sum(counted)
+    if total <= 0:
+        return None
+    return sum(counted[: len(_BUSY_MODES)]) * (100.0 / total)
 
 
 def _host_counters(r: Mapping[str, object]) -> dict[str, float]:

@@ -266,3 +266,14 @@ def test_any_two_polls_give_finite_non_negative_points(
         assert math.isfinite(point.value) and point.value >= 0, point
         if METRICS[point.metric].unit == "percent":
             assert point.value <= 100 + 1e-9, point
+
+
+def test_busiest_core_is_the_largest_per_core_busy_share() -> None:
+    # core 1 went 90% busy (steal counts as busy); core 0's iowait went down (no share of
+    # its own, adds 0 to its total); core 2 only appears in the second poll
+    before = "cpu 0 0 0 0 0\ncpu0 100 0 0 900 50 0 0 0\ncpu1 100 0 0 900 0 0 0 0\n"
+    after = "cpu 0 0 0 0 0\ncpu0 150 0 0 1850 40 0 0 0\ncpu1 500 0 0 940 0 0 0 500\n"
+    after += "cpu2 9 9 9 9 9\n"
+    snaps = [Snapshot(t, {"stat": proc_stat.parse(text)}) for t, text in ((0, before), (10, after))]
+    by = _by(derive("h", *snaps))
+    assert by["cpu_core_busy_max_percent", ""] == pytest.approx(900 * 100 / 940)
