@@ -48,6 +48,7 @@ class CpuSeconds(NamedTuple):
 CPU_MODES: Final = CpuSeconds._fields
 _MISSING: Final[list[float | None]] = [None] * len(CPU_MODES)  # columns older kernels do not print
 _new_cpu: Final = tuple.__new__
+_ticks_to_seconds: Final = USER_HZ.__rtruediv__  # t -> t / USER_HZ
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,15 +93,16 @@ def _cpu_seconds(line: str) -> CpuSeconds:
     fields = line.split()
     if len(fields) < 5 or (not fields[0][3:].isdigit() and fields[0] != "cpu"):
         raise ParseError(SOURCE, "malformed cpu line", line)
+    columns = fields[1 : 1 + len(CPU_MODES)]
     try:
-        ticks = list(map(int, fields[1 : 1 + len(CPU_MODES)]))
+        # one C-level pipeline (int, then / USER_HZ) per line: hosts have dozens of cpus
+        seconds: list[float | None] = list(map(_ticks_to_seconds, map(int, columns)))
     except ValueError as exc:
-        for token in fields[1 : 1 + len(CPU_MODES)]:
+        for token in columns:
             _int(token, line)  # raises, naming the first bad token
         raise ParseError(SOURCE, "malformed cpu line", line) from exc  # not reached
     # tuple.__new__ skips CpuSeconds' Python-level __new__ (one per cpu per poll)
-    seconds: list[float | None] = [t / USER_HZ for t in ticks]
-    return _new_cpu(CpuSeconds, seconds + _MISSING[len(ticks) :])
+    return _new_cpu(CpuSeconds, seconds + _MISSING[len(seconds) :])
 
 
 def _int(token: str, line: str) -> int:
