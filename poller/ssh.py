@@ -94,6 +94,7 @@ class Connector:
         self.settings = settings
         self._known = KnownHostsCache()
         self._throttles: dict[tuple[str, int], asyncio.Semaphore] = {}
+        self._watchers: set[asyncio.Future[None]] = set()
 
     def update_peers(self, hosts: Iterable[Host]) -> None:
         """After an inventory reload: `jump: NAME` resolves against the new host set."""
@@ -146,13 +147,16 @@ class Connector:
         tunnel = await self._open_jumps(jump, depth) if jump else None
         try:
             async with self._throttle(options.host, options.port):
-                return await asyncio.wait_for(
+                conn = await asyncio.wait_for(
                     asyncssh.connect(
                         host.address, options=options, config=None, tunnel=tunnel or ()
                     ),
                     # connect_timeout in asyncssh covers TCP only; this covers auth too
                     timeout=host.connect_timeout,
                 )
+            if tunnel is not None:
+                self._close_with(conn, tunnel)
+            return conn
         except BaseException:
             if tunnel is not None:
                 tunnel.close()
@@ -189,10 +193,31 @@ class Connector:
         options = await asyncssh.SSHClientConnectionOptions.construct(
             None, host=host.address, tunnel=via, **self._options(host, check)
         )
-        return await asyncio.wait_for(
+        conn = await asyncio.wait_for(
             asyncssh.connect(host.address, options=options, config=None, tunnel=via),
             timeout=host.connect_timeout,
         )
+        self._close_with(conn, via)
+        return conn
+
+    def _close_with(
+        self, conn: asyncssh.SSHClientConnection, tunnel: asyncssh.SSHClientConnection
+    ) -> None:
+        """Close the jump connection when the one through it closes.
+
+        asyncssh closes tunnels it opened from a string, but not a connection object handed
+        to it, so without this every reconnect of a host behind a jump host leaked one
+        connection to the jump host."""
+
+        async def watch() -> None:
+            try:
+                await conn.wait_closed()
+            finally:
+                tunnel.close()
+
+        task = asyncio.ensure_future(watch())
+        self._watchers.add(task)
+        task.add_done_callback(self._watchers.discard)
 
     def _jump_host(self, hop: str) -> Host:
         peer = self.settings.peers.get(hop)
