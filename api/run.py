@@ -117,7 +117,12 @@ async def _run(state: Running) -> None:
             tasks.append(asyncio.create_task(_watch(state), name="inventory watcher"))
         if state.roles.web:
             tasks.append(asyncio.create_task(_serve(state), name="web"))
-        log.info("sshmon running: %d hosts", len(hosts_for(config, state.roles)))
+        where = ""
+        if state.roles.web:
+            web = config.web
+            host, port = state.roles.listen or (web.host, web.port)
+            where = f"; dashboard on http://{host}:{port}/"
+        log.info("sshmon running: %d hosts%s", len(hosts_for(config, state.roles)), where)
         stopper = asyncio.create_task(state.stop.wait())
         done, _ = await asyncio.wait([stopper, *tasks], return_when=asyncio.FIRST_COMPLETED)
         state.stop.set()
