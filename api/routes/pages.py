@@ -29,6 +29,9 @@ OVERVIEW_CELLS = (
     ("net_out", "rate"),
     ("uptime", "duration"),
 )
+# rows laid out at first; the rest are revealed as the table is scrolled (2,000 laid-out
+# rows took 1 to 2 s of browser time on a small machine, see bench/README.md)
+OVERVIEW_PAGE = 300
 SETUP = "cd web && npm ci && npm run build    # or: make web-assets"
 
 
@@ -85,6 +88,7 @@ async def overview(
             "states": sorted(states),
             "state_counts": sorted(states.items()),
             "cells": OVERVIEW_CELLS,
+            "page_size": OVERVIEW_PAGE,
         },
     )
 

@@ -15,6 +15,7 @@ from livesite import LiveServer, Page, free_port, start_server
 
 from api.context import AppContext
 from api.hub import Hub
+from api.routes import pages
 from poller.points import HostState, Point, PollStatus
 
 pytestmark = pytest.mark.browser
@@ -58,6 +59,24 @@ def test_overview_renders_sorts_and_filters(
         return c.getContext('2d').getImageData(0, 0, c.width, c.height).data.some((v) => v > 0); }""")
     assert drawn
     p.screenshot(path=str(artifacts / "overview.png"), full_page=True)
+    page.assert_clean()
+
+
+def test_big_fleets_reveal_rows_as_the_table_is_scrolled(
+    server: LiveServer, page: Page, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pages, "OVERVIEW_PAGE", 2)  # the server runs in this process
+    p = page.page
+    html = p.request.get(server.url + "/").text()
+    assert html.count("<tr hidden data-host=") == 3  # sent, but not laid out
+    p.goto(server.url + "/")
+    shown = "#hosts tbody tr[data-host]:not([hidden])"
+    # the end of a 2-row table is on screen: the next pages come by themselves
+    p.wait_for_function(
+        "() => document.querySelectorAll('#hosts tbody tr[data-host]:not([hidden])').length === 5"
+    )
+    assert p.is_hidden("#more")
+    assert p.locator(shown).first.get_attribute("data-host") == "db-1"  # name order
     page.assert_clean()
 
 

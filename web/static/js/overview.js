@@ -32,6 +32,10 @@
   });
   const byHost = new Map(rows.map((r) => [r.host, r]));
   let sortKey = "name", sortDir = 1;
+  // how many matching rows are shown; grows by a page as the table is scrolled to its end
+  const pageSize = Number(root.dataset.pageSize) || 300;
+  let limit = pageSize;
+  const more = document.getElementById("more");
 
   function value(r, key) {
     if (key === "name") return r.host;
@@ -90,14 +94,17 @@
         sorted.every((r, i) => order[i] === r.tr);
       for (const r of sorted) {
         const ok = visible(r);
-        if (r.tr.hidden === ok) r.tr.hidden = !ok;
         if (ok) shown++;
+        const show = ok && shown <= limit;
+        if (r.tr.hidden === show) r.tr.hidden = !show;
         if (!inPlace) frag.appendChild(r.tr);
       }
       if (!inPlace) tbody.replaceChildren(frag);
     }
     if (ctl.bygroup.checked) tbody.replaceChildren(frag);
     count.textContent = shown + " of " + rows.length + " hosts";
+    more.hidden = ctl.bygroup.checked || shown <= limit;
+    if (!more.hidden) more.textContent = "Show more hosts (" + Math.min(limit, shown) + " of " + shown + " shown)";
     for (const th of heads) {
       th.setAttribute("aria-sort", th.dataset.key === sortKey ? (sortDir > 0 ? "ascending" : "descending") : "none");
     }
@@ -122,13 +129,27 @@
 
   heads.forEach((th) => th.querySelector("button").addEventListener("click", () => {
     const key = th.dataset.key;
+    limit = pageSize;
     if (key === sortKey) sortDir = -sortDir;
     else { sortKey = key; sortDir = th.dataset.type === "text" ? 1 : -1; } // numbers: worst first
     render();
   }));
+  function showMore() { limit += pageSize; render(); }
+  more.addEventListener("click", showMore);
+  // scrolling near the end of the table reveals the next page by itself
+  if ("IntersectionObserver" in window) {
+    const near = new IntersectionObserver((entries) => {
+      if (!entries.some((e) => e.isIntersecting) || more.hidden) return;
+      showMore();
+      // observing again reports afresh: still near the end after this page, reveal another
+      near.unobserve(more);
+      near.observe(more);
+    }, { rootMargin: "600px" });
+    near.observe(more);
+  }
   let typing = null;
-  ctl.q.addEventListener("input", () => { clearTimeout(typing); typing = setTimeout(render, 120); });
-  for (const k of ["group", "label", "state", "bygroup"]) ctl[k].addEventListener("change", render);
+  ctl.q.addEventListener("input", () => { clearTimeout(typing); typing = setTimeout(() => { limit = pageSize; render(); }, 120); });
+  for (const k of ["group", "label", "state", "bygroup"]) ctl[k].addEventListener("change", () => { limit = pageSize; render(); });
 
   // --- sparklines: drawn only when a row scrolls into view -------------------------------
   let sparkData = null;
