@@ -5,6 +5,10 @@
 (function () {
   const root = document.getElementById("host");
   if (!root || !window.uPlot) return;
+  // alert markers (markers.js) load beside this file; charts draw without them until then
+  const markers = document.createElement("script");
+  markers.src = document.currentScript.src.replace(/host\.js([?#].*)?$/, "markers.js");
+  document.head.appendChild(markers);
   const status = document.getElementById("chart-status");
   const PALETTE = ["#3b82f6", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#06b6d4",
     "#ec4899", "#84cc16", "#f97316", "#6366f1", "#14b8a6", "#a855f7"];
@@ -76,6 +80,7 @@
         if (i === 0) {
           current = data;
           current.live = !!r.range;
+          root.dispatchEvent(new CustomEvent("sshmon:range", { detail: { from: data.from, to: data.to } }));
           status.textContent = data.resolution + " data, one point per " + fmt.duration(data.step) +
             " · " + new Date(data.from * 1000).toLocaleString() + " – " + new Date(data.to * 1000).toLocaleString();
           setInputs(data.from, data.to);
@@ -152,7 +157,7 @@
           values: (u, splits) => splits.map((v) => f(v)) },
       ],
       series, bands,
-      hooks: { setSelect: [onSelect] },
+      hooks: { setSelect: [onSelect], draw: [(u) => window.sshmonMarkers && window.sshmonMarkers.draw(u)] },
     };
     const u = new uPlot(opts, [chart.ts, ...values], box);
     plots.set(chart.id, { u, chart });

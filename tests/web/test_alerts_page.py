@@ -1,0 +1,168 @@
+"""The alerts page and the host charts' alert markers in headless Chromium, on the live
+server with a real alerts runtime (SQLite, Apprise to a local receiver) and alert events
+written into the real store through the real writer."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+from fleetdata import Fleet
+from livesite import LiveServer, Page
+
+from alerts.runtime import AlertsRuntime
+from store.writer import Writer
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "api"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "alerts"))
+import alertsdata
+from alerts_helpers import Receiver
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.filterwarnings("ignore:'imghdr' is deprecated:DeprecationWarning"),
+]
+T = TypeVar("T")
+
+
+def on_loop(server: LiveServer, fn: Callable[[], T]) -> T:
+    """Run `fn` on the server's event loop thread: the engine's state belongs to it."""
+
+    async def call() -> T:
+        return fn()
+
+    return asyncio.run_coroutine_threadsafe(call(), server.loop).result(10)
+
+
+@pytest.fixture(scope="module")
+def alerting(
+    server: LiveServer, fleet: Fleet, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[AlertsRuntime, Receiver, float]]:
+    """web-1 fires now (memory, critical); web-2 fired and resolved half an hour ago."""
+    now = time.time()
+    writer = Writer(fleet.settings)
+    writer.start()
+    with Receiver() as receiver:
+        rt = alertsdata.build(
+            fleet.inventory,
+            tmp_path_factory.mktemp("alerts"),
+            receiver.url("ops"),
+            store_events=writer.submit_alert_event,
+        )
+        asyncio.run_coroutine_threadsafe(rt.start(), server.loop).result(10)
+        on_loop(server, lambda: alertsdata.fire(rt, "web-2", now - 1800))
+        on_loop(server, lambda: alertsdata.fire(rt, "web-2", now - 1200, mem=40.0, cpu=5.0))
+        on_loop(server, lambda: alertsdata.fire(rt, "web-1", now))
+        assert writer.close(60), "writer did not flush"
+        server.ctx.alerts = rt
+        try:
+            yield rt, receiver, now
+        finally:
+            server.ctx.alerts = None
+            asyncio.run_coroutine_threadsafe(rt.stop(), server.loop).result(15)
+
+
+def test_alerts_page_shows_firing_silences_acks_and_sends_a_test(
+    server: LiveServer, page: Page, alerting: tuple[AlertsRuntime, Receiver, float], artifacts: Path
+) -> None:
+    rt, receiver, _ = alerting
+    p = page.page
+    p.goto(server.url + "/")
+    p.click("header.top nav >> text=Alerts")
+    p.wait_for_url("**/alerts")
+    firing = p.locator('#active tr[data-host="web-1"][data-state="firing"]')
+    assert firing.count() == 1
+    assert "critical" in firing.inner_text() and "97.0%" in firing.inner_text()
+    assert p.locator('#active tr[data-host="web-1"][data-state="pending"]').count() == 1
+    assert p.locator("#firing-count").inner_text() == "1 firing"
+    # history from the store: web-2's firing and resolved transitions
+    history = p.locator('#history tr[data-host="web-2"][data-rule="mem"]').all_inner_texts()
+    assert any("firing" in row for row in history) and any("resolved" in row for row in history)
+
+    # a silence through the form; the comment comes back as text, not markup
+    form = p.locator("#silence-form")
+    form.locator("input[name=host]").fill("web-1")
+    form.locator("select[name=duration]").select_option("1h")
+    form.locator("input[name=comment]").fill("<img src=x onerror=window.__xss=9>")
+    form.locator("input[name=author]").fill("ana")
+    with p.expect_navigation():
+        form.locator("button[type=submit]").click()
+    row = p.locator("#silences tbody tr[data-id]")
+    assert row.count() == 1
+    assert "<img src=x onerror=window.__xss=9>" in row.inner_text()
+    assert "host=web-1" in row.inner_text()
+    [silence] = on_loop(server, lambda: rt.engine.mutes.silences(time.time()))
+    assert (silence.matcher.hosts, silence.author) == (["web-1"], "ana")
+
+    # acknowledge the firing alert
+    with p.expect_navigation():
+        firing.locator("button", has_text="Acknowledge").click()
+    assert (
+        "acknowledged"
+        in p.locator('#active tr[data-host="web-1"][data-state="firing"]').inner_text()
+    )
+
+    # a bad maintenance window says why, and nothing is stored
+    mform = p.locator("#maintenance-form")
+    mform.locator("input[name=name]").fill("backup")
+    mform.locator("input[name=group]").fill("db")
+    mform.locator("select[name=kind]").select_option("weekly")
+    mform.locator("input[name=at]").fill("02:00")
+    mform.locator("button[type=submit]").click()
+    p.wait_for_function(
+        "() => document.getElementById('alerts-status').textContent.startsWith('failed')"
+    )
+    assert "a weekly window needs `days`" in p.locator("#alerts-status").inner_text()
+    # Chromium logs every 4xx response as a console error: this one, and only this one, is ours
+    assert page.errors == [
+        "Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)"
+    ]
+    page.errors.clear()
+    assert on_loop(server, lambda: rt.engine.mutes.maintenance(time.time())) == []
+
+    p.click("#send-test")
+    p.wait_for_function(
+        "() => document.getElementById('alerts-status').textContent.startsWith('test notification')"
+    )
+    assert p.locator("#alerts-status").inner_text() == "test notification: ops: sent"
+    # delivered before the API answered (alert notifications of the setup arrive there too)
+    assert "sshmon test notification" in [m["title"] for m in receiver.received]
+
+    p.screenshot(path=str(artifacts / "alerts.png"), full_page=True)
+    assert p.evaluate("window.__xss") is None
+    assert page.csp() == []
+    page.assert_clean()
+
+
+def test_host_charts_mark_the_hosts_alert_events(
+    server: LiveServer, page: Page, alerting: tuple[AlertsRuntime, Receiver, float], artifacts: Path
+) -> None:
+    p = page.page
+    p.goto(server.url + "/hosts/web-2?range=1h")
+    p.wait_for_function("() => document.getElementById('host').dataset.alertMarkers !== undefined")
+    assert p.locator("#host").get_attribute("data-alert-markers") == "2"
+    assert p.evaluate("window.sshmonMarkers.spans().length") == 1
+    assert "2 alert events in this range" in p.locator("#alert-markers").inner_text()
+    # the marker is drawn: the pixel column at the firing time carries the critical red
+    red = p.evaluate(
+        """() => { const { u } = window.sshmonHost.plots.get('memory');
+        const x = Math.round(u.valToPos(window.sshmonMarkers.lines()[0].ts, 'x', true));
+        const { top, height } = u.bbox;
+        const d = u.ctx.getImageData(x, top, 1, height).data;
+        for (let i = 0; i < d.length; i += 4) if (d[i] > 200 && d[i + 1] < 100 && d[i + 2] < 100) return true;
+        return false; }"""
+    )
+    assert red
+    p.locator('figure[data-chart="memory"]').screenshot(
+        path=str(artifacts / "host-alert-markers.png")
+    )
+    p.goto(server.url + "/hosts/web-1?range=15m")  # firing now: shaded to the range end
+    p.wait_for_function("() => document.getElementById('host').dataset.alertMarkers !== undefined")
+    assert p.evaluate("window.sshmonMarkers.spans().length") == 1
+    assert page.csp() == []
+    page.assert_clean()
