@@ -52,6 +52,16 @@ async def csrf_guard(request: Request, who: Annotated[Principal, Depends(princip
 Change = [Depends(require_admin), Depends(csrf_guard)]
 
 
+def firing_by_host(engine: Any) -> dict[str, int]:
+    """host -> firing alerts, what `AppContext.firing_alerts` gives the overview (the engine's
+    keys are plain (rule, host, dev) tuples)."""
+    counts: dict[str, int] = {}
+    for (_, host, _), status in engine.alerts():
+        if status.state.value == "firing":
+            counts[host] = counts.get(host, 0) + 1
+    return counts
+
+
 def _runtime(ctx: Any) -> Any:
     if ctx.alerts is None:
         raise HTTPException(503, NO_ENGINE)

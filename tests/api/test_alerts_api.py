@@ -17,6 +17,7 @@ from alerts.runtime import AlertsRuntime
 from api import tokens
 from api.app import create_app
 from api.context import AppContext
+from api.routes.alerts import firing_by_host
 from store.writer import Writer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "alerts"))
@@ -255,3 +256,15 @@ async def test_viewer_token_reads_but_cannot_silence_admin_can(
         assert (await c.get(f"{API}/silences", headers=as_viewer)).json() == []
         r = await c.post(f"{API}/silences", json=body, headers={"Authorization": f"Bearer {admin}"})
         assert r.status_code == 201, r.text
+
+
+async def test_overview_shows_firing_counts_per_host(ctx: AppContext, rt: AlertsRuntime) -> None:
+    # wired as `sshmon run` should: AppContext.firing_alerts from this process's engine
+    ctx.alerts = rt
+    ctx.firing_alerts = lambda: firing_by_host(rt.engine)
+    alertsdata.fire(rt, "web-2", time.time())  # mem fires, cpu only pends
+    async for c in _client(ctx):
+        rows = {r["name"]: r["firing_alerts"] for r in (await c.get("/api/v1/hosts")).json()}
+        assert rows == {"web-1": 0, "web-2": 1, "db-1": 0, "down-1": 0, "evil": 0}
+        page = (await c.get("/")).text
+        assert '<td data-k="alerts" data-v="1"><span class="badge s-alert">1</span>' in page
