@@ -15,12 +15,10 @@ from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from alerts import service
-from alerts.config import parse_duration
 from alerts.errors import AlertsError, InvalidRequestError, NotFoundError, UnknownRouteError
-from alerts.silences import Matcher, Schedule
+from api.alerts_bodies import AckIn, MaintenanceIn, SilenceIn, TestIn
 from api.deps import Ctx, Principal, principal, require_admin
 from api.params import time_range
 from api.security import CSRF_COOKIE, csrf_ok
@@ -89,59 +87,6 @@ def _http(exc: AlertsError) -> HTTPException:
     if isinstance(exc, InvalidRequestError):
         return HTTPException(422, str(exc))
     return HTTPException(500, str(exc))
-
-
-# request bodies --------------------------------------------------------------------------
-
-
-class SilenceIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    matcher: Matcher
-    ends_at: float | None = Field(default=None, description="epoch seconds")
-    duration: str | None = Field(
-        default=None, description="instead of ends_at: 30m, 2h, 1d", max_length=16
-    )
-    starts_at: float | None = Field(default=None, description="epoch seconds; default now")
-    comment: str = Field(default="", max_length=1000)
-    author: str = Field(default="", max_length=100)
-
-    @model_validator(mode="after")
-    def _one_end(self) -> SilenceIn:
-        if (self.ends_at is None) == (self.duration is None):
-            raise ValueError("give either ends_at or duration")
-        return self
-
-    def end(self, now: float) -> float:
-        if self.ends_at is not None:
-            return self.ends_at
-        try:
-            seconds = float(parse_duration(self.duration))
-        except ValueError as exc:
-            raise HTTPException(422, f"duration: {exc}") from exc
-        return (self.starts_at or now) + seconds
-
-
-class MaintenanceIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=100)
-    matcher: Matcher
-    schedule: Schedule
-    comment: str = Field(default="", max_length=1000)
-    author: str = Field(default="", max_length=100)
-
-
-class AckIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    rule: str = Field(min_length=1, max_length=100)
-    host: str = Field(min_length=1, max_length=255)
-    dev: str = Field(default="", max_length=255)
-    comment: str = Field(default="", max_length=1000)
-    author: str = Field(default="", max_length=100)
-
-
-class TestIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    route: str | None = Field(default=None, description="one route; default every route")
 
 
 # reading ---------------------------------------------------------------------------------

@@ -268,3 +268,22 @@ async def test_overview_shows_firing_counts_per_host(ctx: AppContext, rt: Alerts
         assert rows == {"web-1": 0, "web-2": 1, "db-1": 0, "down-1": 0, "evil": 0}
         page = (await c.get("/")).text
         assert '<td data-k="alerts" data-v="1"><span class="badge s-alert">1</span>' in page
+
+
+async def test_every_alerts_endpoint_is_in_the_openapi_document(api: httpx.AsyncClient) -> None:
+    paths = (await api.get("/openapi.json")).json()["paths"]
+    documented = {(p, m) for p, ops in paths.items() if p.startswith(API) for m in ops}
+    assert documented == {
+        (API, "get"),
+        (f"{API}/counts", "get"),
+        (f"{API}/history", "get"),
+        (f"{API}/silences", "get"),
+        (f"{API}/silences", "post"),
+        (f"{API}/silences/{{silence_id}}/expire", "post"),
+        (f"{API}/maintenance", "get"),
+        (f"{API}/maintenance", "post"),
+        (f"{API}/maintenance/{{window_id}}/expire", "post"),
+        (f"{API}/ack", "post"),
+        (f"{API}/test", "post"),
+    }
+    assert "/alerts" not in paths  # the page is not API
