@@ -287,3 +287,15 @@ async def test_every_alerts_endpoint_is_in_the_openapi_document(api: httpx.Async
         (f"{API}/test", "post"),
     }
     assert "/alerts" not in paths  # the page is not API
+
+
+async def test_page_without_the_engine_says_why_and_still_has_history(
+    client: httpx.AsyncClient,
+) -> None:
+    r = await client.get("/alerts")
+    assert r.status_code == 200
+    assert "the alert engine does not run in this process" in r.text
+    assert 'id="silence-form"' not in r.text  # nothing to create silences in
+    r = await client.get("/alerts", params={"from": "last tuesday"})
+    assert r.status_code == 200
+    assert "from: &#39;last tuesday&#39; is not epoch seconds" in r.text

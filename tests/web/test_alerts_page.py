@@ -111,7 +111,11 @@ def test_alerts_page_shows_firing_silences_acks_and_sends_a_test(
     mform = p.locator("#maintenance-form")
     mform.locator("input[name=name]").fill("backup")
     mform.locator("input[name=group]").fill("db")
+    assert mform.locator("input[name=start]").is_visible()
+    assert not mform.locator("input[name=days]").is_visible()
     mform.locator("select[name=kind]").select_option("weekly")
+    assert mform.locator("input[name=days]").is_visible()
+    assert not mform.locator("input[name=start]").is_visible()
     mform.locator("input[name=at]").fill("02:00")
     mform.locator("button[type=submit]").click()
     p.wait_for_function(

@@ -78,6 +78,15 @@
     }
   }
 
+  // the maintenance form shows only the fields of the chosen schedule kind
+  const kind = document.querySelector("#maintenance-form select[name=kind]");
+  function showKind() {
+    document.querySelectorAll("#maintenance-form [data-kinds]").forEach((el) => {
+      el.hidden = !el.dataset.kinds.split(" ").includes(kind.value);
+    });
+  }
+  if (kind) { kind.addEventListener("change", showKind); showKind(); }
+
   root.addEventListener("submit", (e) => {
     const form = e.target.closest("form.api");
     if (!form) return;
