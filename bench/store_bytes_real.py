@@ -84,8 +84,7 @@ def main() -> None:
     settings = StoreSettings(url=f"chdb://{root}", database="real", flush_interval_s=0.5)
     store(settings, polls, args.hosts)
     m = measure(settings)
-    print(f"rows {int(m['rows']):,}  parts {int(m['parts'])}  "
-          f"B/sample {m['bytes_per_sample']:.3f}")
+    print(f"rows {int(m['rows']):,}  parts {int(m['parts'])}  B/sample {m['bytes_per_sample']:.3f}")
 
 
 if __name__ == "__main__":

@@ -79,9 +79,9 @@ SLOW_FUNCTION: Final = "_sm_slow"
 
 def _section(name: str, body: str) -> str:
     return (
-        f'printf \'%s\\n\' "{MARK} $1 begin {name}"; '
+        f"printf '%s\\n' \"{MARK} $1 begin {name}\"; "
         f"{body}; "
-        f'printf \'\\n%s\\n\' "{MARK} $1 end {name} $?"'
+        f"printf '\\n%s\\n' \"{MARK} $1 end {name} $?\""
     )
 
 

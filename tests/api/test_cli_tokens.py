@@ -46,7 +46,10 @@ def test_public_bind_without_auth_is_refused(tmp_path: Path) -> None:
     inv = inventory(tmp_path, auth=False)
     result = subprocess.run(
         [str(SSHMON), "run", "-i", str(inv), "--listen", f"0.0.0.0:{free_port()}"],
-        capture_output=True, text=True, timeout=120, env=env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env(),
     )
     assert result.returncode == 2, result.stderr
     assert "auth" in result.stderr and "Traceback" not in result.stderr
@@ -55,7 +58,11 @@ def test_public_bind_without_auth_is_refused(tmp_path: Path) -> None:
 def token(inv: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(SSHMON), "token", *args, "-i", str(inv)],
-        capture_output=True, text=True, timeout=60, env=env(), check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env(),
+        check=True,
     )
 
 
@@ -65,7 +72,9 @@ def test_token_from_the_cli_opens_the_api_until_revoked(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{port}/api/v1/hosts"
     proc = subprocess.Popen(
         [str(SSHMON), "run", "-i", str(inv), "--listen", f"127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env(),
     )
     try:
         deadline = time.monotonic() + 60

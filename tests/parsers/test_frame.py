@@ -36,12 +36,17 @@ def test_section_text_comes_back_exactly(text: str) -> None:
 
 
 def test_banner_and_a_late_answer_to_an_older_poll_are_ignored() -> None:
-    output = "Welcome to host\n" + framed("uname", "old", nonce="ffff") + framed("uname", "new") + done()
+    output = (
+        "Welcome to host\n" + framed("uname", "old", nonce="ffff") + framed("uname", "new") + done()
+    )
     assert frame.split(output, NONCE, PATHS).sections["uname"].text == "new"
 
 
 def test_truncated_section_is_dropped_not_shortened() -> None:
-    output = framed("uname", "Linux\n") + "@@sshmon 0123456789abcdef begin df\nFilesystem 1024-blocks\n/dev/sda 10"
+    output = (
+        framed("uname", "Linux\n")
+        + "@@sshmon 0123456789abcdef begin df\nFilesystem 1024-blocks\n/dev/sda 10"
+    )
     frames = frame.split(output, NONCE, PATHS)
     assert set(frames.sections) == {"uname"} and not frames.complete
 
@@ -76,7 +81,11 @@ def test_real_probe_output_from_dash_round_trips() -> None:
     with open("/proc/version") as f:
         assert f.read().split()[2] in frames.sections["uname"].text
     assert frames.sections["meminfo"].text.startswith("MemTotal:")
-    assert set(probe.FAST_FILES) - set(frames.sections) <= {"pressure_cpu", "pressure_memory", "pressure_io"}
+    assert set(probe.FAST_FILES) - set(frames.sections) <= {
+        "pressure_cpu",
+        "pressure_memory",
+        "pressure_io",
+    }
 
 
 def test_no_frames_at_all_is_a_parse_error() -> None:

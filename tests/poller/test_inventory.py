@@ -42,7 +42,10 @@ def test_smallest_file_from_the_issue_loads(tmp_path: Path) -> None:
     inv = inventory.load(path)
     web, db = inv.hosts
     assert (web.name, web.address, web.user, web.identity_files) == (
-        "web-1", "web-1.lan", "monitor", (key,),
+        "web-1",
+        "web-1.lan",
+        "monitor",
+        (key,),
     )
     assert (db.address, db.port, db.user) == ("db-1.lan", 2222, None)
     assert db.interval == 10.0 and db.transport == "ssh" and not db.trust_on_first_use
@@ -78,7 +81,12 @@ hosts:
     web, db = inventory.load(path).hosts
     assert (web.interval, web.user, web.groups) == (5.0, "monitor", ("web",))
     assert dict(web.labels) == {"dc": "ams", "role": "frontend"}
-    assert (db.interval, db.user, db.groups, dict(db.labels)) == (60.0, "dbmon", ("db",), {"dc": "ams"})
+    assert (db.interval, db.user, db.groups, dict(db.labels)) == (
+        60.0,
+        "dbmon",
+        ("db",),
+        {"dc": "ams"},
+    )
     assert web.address == "web-1"
 
 
@@ -86,17 +94,49 @@ hosts:
     ("text", "expected"),
     [
         pytest.param("hosts:\n  a:\n    prot: 22\n", ":3: hosts.a.prot: unknown key", id="typo"),
-        pytest.param("hosts:\n  a:\n    port: ssh\n", ":3: hosts.a.port: Input should be a valid integer", id="bad-type"),
+        pytest.param(
+            "hosts:\n  a:\n    port: ssh\n",
+            ":3: hosts.a.port: Input should be a valid integer",
+            id="bad-type",
+        ),
         pytest.param("hosts:\n  a:\n    port: 70000\n", ":3: hosts.a.port:", id="port-range"),
-        pytest.param("hosts:\n  a: {}\n  a: {}\n", ":3: hosts.a: duplicate key (first at line 2)", id="duplicate-host"),
-        pytest.param("hosts:\n  a:\n    interval: soon\n", ":3: hosts.a.interval: Value error, expected a duration", id="bad-duration"),
-        pytest.param("hosts:\n  a:\n    groups: [nope]\n", ":3: hosts.a.groups: no group named 'nope'", id="unknown-group"),
-        pytest.param("groups:\n  g:\n    hosts: [b]\nhosts:\n  a: {}\n", ":3: groups.g.hosts: no host named 'b'", id="unknown-member"),
-        pytest.param("hostz:\n  a: {}\n", ":1: hostz: unknown top-level key", id="unknown-top-level"),
+        pytest.param(
+            "hosts:\n  a: {}\n  a: {}\n",
+            ":3: hosts.a: duplicate key (first at line 2)",
+            id="duplicate-host",
+        ),
+        pytest.param(
+            "hosts:\n  a:\n    interval: soon\n",
+            ":3: hosts.a.interval: Value error, expected a duration",
+            id="bad-duration",
+        ),
+        pytest.param(
+            "hosts:\n  a:\n    groups: [nope]\n",
+            ":3: hosts.a.groups: no group named 'nope'",
+            id="unknown-group",
+        ),
+        pytest.param(
+            "groups:\n  g:\n    hosts: [b]\nhosts:\n  a: {}\n",
+            ":3: groups.g.hosts: no host named 'b'",
+            id="unknown-member",
+        ),
+        pytest.param(
+            "hostz:\n  a: {}\n", ":1: hostz: unknown top-level key", id="unknown-top-level"
+        ),
         pytest.param("hosts:\n  a:\n    address: [x\n", ": not valid YAML", id="broken-yaml"),
-        pytest.param("hosts:\n  'bad name':\n    port: 22\n", ":2: hosts.bad name: names may use", id="bad-name"),
-        pytest.param("hosts:\n  a:\n    password_env: 'X-Y'\n", ":3: hosts.a.password_env: String should match", id="env-name"),
-        pytest.param("hosts:\n  a:\n    transport: telnet\n", ":3: hosts.a.transport:", id="transport"),
+        pytest.param(
+            "hosts:\n  'bad name':\n    port: 22\n",
+            ":2: hosts.bad name: names may use",
+            id="bad-name",
+        ),
+        pytest.param(
+            "hosts:\n  a:\n    password_env: 'X-Y'\n",
+            ":3: hosts.a.password_env: String should match",
+            id="env-name",
+        ),
+        pytest.param(
+            "hosts:\n  a:\n    transport: telnet\n", ":3: hosts.a.transport:", id="transport"
+        ),
     ],
 )
 def test_invalid_file_names_line_and_key(tmp_path: Path, text: str, expected: str) -> None:
@@ -131,5 +171,6 @@ def test_missing_file_is_one_clear_line(tmp_path: Path) -> None:
 def test_host_with_no_settings_uses_its_name_as_address(tmp_path: Path) -> None:
     path = write(tmp_path, "hosts:\n  web-1:\n  db-1: {}\n")
     assert [(h.name, h.address) for h in inventory.load(path).hosts] == [
-        ("web-1", "web-1"), ("db-1", "db-1"),
+        ("web-1", "web-1"),
+        ("db-1", "db-1"),
     ]

@@ -33,7 +33,9 @@ async def test_local_command_that_hangs_times_out() -> None:
 @pytest.mark.sshd
 async def test_ssh_command_runs_beside_the_kept_shell(sshd: Sshd, tmp_path: Path) -> None:
     known = sshd.trust_into(tmp_path / "known_hosts")
-    link = SshLink(sshd.host(), Connector(isolated_settings(known)).connect, SystemClock().monotonic)
+    link = SshLink(
+        sshd.host(), Connector(isolated_settings(known)).connect, SystemClock().monotonic
+    )
     with pytest.raises(ProbeFailed, match="not connected"):
         await link.run_command("true", cap=10, timeout=5)
     try:
