@@ -71,6 +71,8 @@ def test_alerts_page_shows_firing_silences_acks_and_sends_a_test(
     server: LiveServer, page: Page, alerting: tuple[AlertsRuntime, Receiver, float], artifacts: Path
 ) -> None:
     rt, receiver, _ = alerting
+    mutes = rt.engine.mutes
+    assert mutes is not None  # built with a database
     p = page.page
     p.goto(server.url + "/")
     p.click("header.top nav >> text=Alerts")
@@ -96,7 +98,7 @@ def test_alerts_page_shows_firing_silences_acks_and_sends_a_test(
     assert row.count() == 1
     assert "<img src=x onerror=window.__xss=9>" in row.inner_text()
     assert "host=web-1" in row.inner_text()
-    [silence] = on_loop(server, lambda: rt.engine.mutes.silences(time.time()))
+    [silence] = on_loop(server, lambda: mutes.silences(time.time()))
     assert (silence.matcher.hosts, silence.author) == (["web-1"], "ana")
 
     # acknowledge the firing alert
@@ -127,7 +129,7 @@ def test_alerts_page_shows_firing_silences_acks_and_sends_a_test(
         "Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)"
     ]
     page.errors.clear()
-    assert on_loop(server, lambda: rt.engine.mutes.maintenance(time.time())) == []
+    assert on_loop(server, lambda: mutes.maintenance(time.time())) == []
 
     p.click("#send-test")
     p.wait_for_function(
@@ -138,6 +140,8 @@ def test_alerts_page_shows_firing_silences_acks_and_sends_a_test(
     assert "sshmon test notification" in [m["title"] for m in receiver.received]
 
     p.screenshot(path=str(artifacts / "alerts.png"), full_page=True)
+    p.emulate_media(color_scheme="dark")
+    p.screenshot(path=str(artifacts / "alerts-dark.png"), full_page=True)
     assert p.evaluate("window.__xss") is None
     assert page.csp() == []
     page.assert_clean()
