@@ -253,6 +253,7 @@ def build_context(state: Running) -> Any:
         self_metrics=lambda: state.health.render(_writer_gauges(writer)),
         top_processes=_top_processes(state),
         firing_alerts=_firing(state),
+        alerts=state.parts.get("alerts"),
         data_dir=config.poller.data_path(),
     )
 
@@ -293,18 +294,12 @@ def _top_processes(state: Running) -> Callable[[str], Any] | None:
 
 
 def _firing(state: Running) -> Callable[[], dict[str, int]] | None:
+    from api.routes.alerts import firing_by_host
+
     alerts = state.parts.get("alerts")
     if alerts is None:
         return None
-
-    def firing() -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for key, status in alerts.engine.alerts():
-            if status.state.value == "firing":
-                counts[key.host] = counts.get(key.host, 0) + 1
-        return counts
-
-    return firing
+    return lambda: firing_by_host(alerts.engine)
 
 
 async def reload(state: Running) -> bool:
