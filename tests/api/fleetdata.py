@@ -1,8 +1,8 @@
 """The test fleet: five hosts written once through the real writer into the real embedded
 store. Shared by tests/api and tests/web (imported by both conftests).
 
-chDB allows one data directory per process (store/db.py), so the directory is shared
-with any other suite in the same run: see `shared_chdb_dir`.
+chDB allows one data directory per process (store/db.py): the fleet is a database of its
+own in the run's shared directory (`chdb_dir`, tests/conftest.py).
 """
 
 from __future__ import annotations
