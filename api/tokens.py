@@ -5,19 +5,16 @@ protects guessable secrets; these are not guessable) and lets us look a token up
 hash in one indexed query. The first characters (`prefix`) are kept in clear so `list`
 can tell tokens apart without revealing them.
 
-`token_app` is the `sshmon token` command group; the CLI mounts it.
+The `sshmon token` commands (api/cli_tokens.py) are a thin layer over these functions.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-import time
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated
 
-import typer
 from sqlalchemy import (
     Column,
     Engine,
@@ -137,45 +134,3 @@ def revoke(engine: Engine, token_id: int, now: float) -> bool:
             .values(revoked_at=now)
         )
     return result.rowcount > 0
-
-
-# --- `sshmon token` -------------------------------------------------------------------------
-
-token_app = typer.Typer(help="API and login tokens (stored hashed).", no_args_is_help=True)
-DbOpt = Annotated[
-    str,
-    typer.Option("--db", envvar="SSHMON_AUTH_DB", help="SQLAlchemy URL of the token store"),
-]
-DEFAULT_DB = "sqlite:///data/auth.db"
-
-
-@token_app.command("create")
-def create_cmd(
-    name: Annotated[str, typer.Option("--name", help="what the token is for")] = "token",
-    role: Annotated[Role, typer.Option("--role")] = Role.viewer,
-    db: DbOpt = DEFAULT_DB,
-) -> None:
-    """Create a token and print it once; it cannot be shown again."""
-    info, token = create(open_db(db), name, role, time.time())
-    typer.echo(token)
-    typer.echo(f"id {info.id}, role {info.role}: store it now, it is not kept in clear", err=True)
-
-
-@token_app.command("list")
-def list_cmd(db: DbOpt = DEFAULT_DB) -> None:
-    """List tokens (id, role, prefix, name, state)."""
-    for t in list_tokens(open_db(db)):
-        state = "active" if t.active else "revoked"
-        created = time.strftime("%Y-%m-%d %H:%M", time.gmtime(t.created_at))
-        typer.echo(f"{t.id}\t{t.role}\t{t.prefix}…\t{state}\t{created}Z\t{t.name}")
-
-
-@token_app.command("revoke")
-def revoke_cmd(
-    token_id: Annotated[int, typer.Argument(help="id from `list`")], db: DbOpt = DEFAULT_DB
-) -> None:
-    """Revoke a token; API calls and browser sessions made with it stop working at once."""
-    if not revoke(open_db(db), token_id, time.time()):
-        typer.echo(f"no active token with id {token_id}", err=True)
-        raise typer.Exit(2)
-    typer.echo(f"revoked {token_id}")
