@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from clickhouse_connect.driver.client import Client
 
 from store import schema
-from store.db import database_name
+from store.db import database_name, quote_identifier
 from store.errors import translated
 from store.settings import StoreSettings
 
@@ -34,9 +34,30 @@ def _initial(settings: StoreSettings, database: str) -> list[str]:
     return schema.create_all_sql(settings, database)
 
 
+def _latest_replacing(settings: StoreSettings, database: str) -> list[str]:
+    """`latest` from an argMax state to ReplacingMergeTree(ts) read with FINAL (schema.py says
+    why); refilled from the last day of raw points so current values survive the change."""
+    view = next(v for v in schema.VIEWS if v.name == "mv_latest")
+    cluster = schema.on_cluster(settings)
+    names = ["latest", schema.storage_name("latest", settings)]
+    drops = [
+        f"DROP TABLE IF EXISTS {quote_identifier(n)}{cluster} SYNC" for n in dict.fromkeys(names)
+    ]
+    return [
+        schema.drop_view_sql(view, settings),
+        *drops,
+        *schema.create_table_sql(schema.LATEST, settings, database),
+        schema.create_view_sql(view, settings),
+        # through the Distributed fronts in a cluster, so every shard gets its hosts
+        "INSERT INTO latest SELECT metric, host, dev, max(p.ts) AS ts, argMax(p.value, p.ts) "
+        "FROM points AS p WHERE p.ts > now() - INTERVAL 1 DAY GROUP BY metric, host, dev",
+    ]
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "raw points, 5m/1h(/1d) rollups, latest, poll status, host info, alerts",
               _initial),
+    Migration(2, "latest as ReplacingMergeTree(ts), read with FINAL", _latest_replacing),
 )
 
 

@@ -71,8 +71,8 @@ def latest_all_columns(client: Client) -> LatestColumns:
     """
     with translated():
         columns = client.query(
-            "SELECT host, metric, dev, toFloat64(toUnixTimestamp(max(ts))), argMaxMerge(value) "
-            "FROM latest GROUP BY host, metric, dev ORDER BY host, metric, dev"
+            "SELECT host, metric, dev, toFloat64(toUnixTimestamp(ts)), value FROM latest FINAL "
+            "ORDER BY host, metric, dev"
         ).result_columns
     if not columns:
         return LatestColumns([], [], [], [], [])
@@ -88,9 +88,8 @@ def latest_all(client: Client) -> list[LatestRow]:
 def latest_host(client: Client, host: str) -> list[LatestRow]:
     rows = _rows(
         client,
-        "SELECT host, metric, dev, toFloat64(toUnixTimestamp(max(ts))), argMaxMerge(value) "
-        "FROM latest WHERE host = {host:String} GROUP BY host, metric, dev "
-        "ORDER BY metric, dev",
+        "SELECT host, metric, dev, toFloat64(toUnixTimestamp(ts)), value FROM latest FINAL "
+        "WHERE host = {host:String} ORDER BY metric, dev",
         {"host": host},
     )
     return [LatestRow(*r) for r in rows]

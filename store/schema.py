@@ -106,12 +106,16 @@ POINTS = Table(
     "MergeTree", "(metric, host, dev, ts)", ttl_column="ts", retention_key="raw_days",
     partition_by="toDate(ts)", settings=TIER_SETTINGS,
 )
+# ReplacingMergeTree(ts) read with FINAL rather than an argMax state: measured in chDB 26.9
+# on 124k series in 6 unmerged parts, `SELECT … FROM latest FINAL` took 20 ms against
+# 65 ms for `argMaxMerge … GROUP BY` (131 ms with ORDER BY). The row with the greatest ts
+# wins, so a replayed older batch never overwrites a newer value, as with argMax.
 LATEST = Table(
     "latest",
     (*(Column(n, t) for n, t, _ in DIMENSIONS),
-     Column("ts", "SimpleAggregateFunction(max, DateTime('UTC'))"),
-     Column("value", "AggregateFunction(argMax, Float64, DateTime('UTC'))")),
-    "AggregatingMergeTree", "(host, metric, dev)", ttl_column="ts", retention_key="raw_days",
+     Column("ts", "DateTime('UTC')"), Column("value", "Float64")),
+    "ReplacingMergeTree", "(host, metric, dev)", ttl_column="ts", retention_key="raw_days",
+    engine_args="ts",
 )
 _POLL_COLUMNS = (
     Column("host", "LowCardinality(String)"),
@@ -176,10 +180,10 @@ VIEWS = (
          "quantileTDigestState(value) AS digest FROM {points} GROUP BY metric, host, dev, ts",
          retention_key="digest_1h_days"),
     View("mv_points_1d", "points_1h", "points_1d", _DAY_SELECT, retention_key="rollup_1d_days"),
-    # Aliasing max(ts) AS ts would capture the ts inside argMaxState (ILLEGAL_AGGREGATION),
+    # Aliasing max(ts) AS ts would capture the ts inside argMax (ILLEGAL_AGGREGATION),
     # hence the qualified names.
     View("mv_latest", "points", "latest",
-         "SELECT metric, host, dev, max(p.ts) AS ts, argMaxState(p.value, p.ts) AS value "
+         "SELECT metric, host, dev, max(p.ts) AS ts, argMax(p.value, p.ts) AS value "
          "FROM {points} AS p GROUP BY metric, host, dev"),
     View("mv_poll_latest", "poll_status", "poll_latest", "SELECT * FROM {poll_status}"),
 )

@@ -63,3 +63,16 @@ def test_ttl_in_seconds_expires_rows_of_every_tier(client: Client, settings: Sto
     for table in ("points", "points_5m", "points_1h", "points_1d", "latest"):
         client.command(f"OPTIMIZE TABLE {table} FINAL")
         assert scalar(client, f"SELECT count() FROM {table}") == 0, table
+
+
+def test_latest_rebuild_keeps_current_values_from_raw(
+    client: Client, settings: StoreSettings
+) -> None:
+    from store import queries
+    from store.migrations import _latest_replacing
+
+    insert_points(client, make_points(2, 3, 4, start=int(time.time()) - 60))
+    before = sorted(queries.latest_all(client))
+    for statement in _latest_replacing(settings, settings.database):
+        client.command(statement)
+    assert sorted(queries.latest_all(client)) == before and len(before) == 6
