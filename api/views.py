@@ -133,12 +133,13 @@ async def host_charts(
     plan = [
         (chart, _chart_keys(chart, latest)) for chart in CHARTS if only is None or chart.id in only
     ]
-    calls = [
-        ctx.queries.run(queries.series, host.name, metric, dev, span.start, span.end, CHART_POINTS)
-        for _, keys in plan
-        for metric, dev, _ in keys
-    ]
-    results = iter(await asyncio.gather(*calls))
+    wanted = [(metric, dev) for _, keys in plan for metric, dev, _ in keys]
+    # one query for every series of the page: ~40 separate ones cost 6-7 ms each
+    results = iter(
+        await ctx.queries.run(
+            queries.series_many, host.name, wanted, span.start, span.end, CHART_POINTS
+        )
+    )
     charts = []
     resolution, step = queries.choose_resolution(span.start, span.end, CHART_POINTS)
     for chart, keys in plan:

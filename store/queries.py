@@ -15,6 +15,7 @@ about 2 points low on noisy series (measured); `Summary.quantiles_from` says whi
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from clickhouse_connect.driver.client import Client
@@ -115,6 +116,35 @@ def series(client: Client, host: str, metric: str, dev: str | None, start: float
         params,
     )
     return Series(host, metric, dev or "", resolution, step, [SeriesPoint(*r) for r in rows])
+
+
+def series_many(client: Client, host: str, keys: Sequence[tuple[str, str]], start: float,
+                end: float, max_points: int = 1000, *, day_tier: bool = False) -> list[Series]:
+    """`series` for several (metric, dev) of one host in ONE query, in the order of `keys`.
+
+    The host page draws ~40 series; one query each cost ~6-7 ms of per-query overhead
+    (139-735 ms for the page under load), one query for all of them about 50 ms.
+    """
+    if not keys:
+        return []
+    resolution, step = choose_resolution(start, end, max_points, day_tier)
+    table, _, avg, low, high = _TIERS[resolution]
+    params: dict[str, Any] = {**_bounds(start, end), "host": host, "step": step,
+                              "metrics": sorted({metric for metric, _ in keys})}
+    params["start"] -= params["start"] % step
+    rows = _rows(
+        client,
+        "SELECT metric, dev, toFloat64(toUnixTimestamp("
+        "toStartOfInterval(ts, toIntervalSecond({step:UInt32})))) AS bucket,"
+        f"  {avg}, {low}, {high} FROM {table} "
+        "WHERE metric IN {metrics:Array(String)} AND host = {host:String} AND "
+        f"{_RANGE} GROUP BY metric, dev, bucket ORDER BY metric, dev, bucket",
+        params,
+    )
+    found: dict[tuple[str, str], list[SeriesPoint]] = {}
+    for metric, dev, *point in rows:
+        found.setdefault((metric, dev), []).append(SeriesPoint(*point))
+    return [Series(host, m, d, resolution, step, found.get((m, d), [])) for m, d in keys]
 
 
 def summary(client: Client, host: str, metric: str, dev: str | None, start: float,
@@ -301,5 +331,6 @@ def time_range(client: Client, table: str) -> tuple[float | None, float | None]:
 __all__ = [
     "alert_events", "choose_resolution", "host_infos", "last_poll_all", "latest_all",
     "latest_all_columns", "latest_host", "metric_catalog_in_store", "poll_history", "series",
+    "series_many",
     "summary", "table_stats", "time_range", "top_hosts",
 ]

@@ -164,3 +164,20 @@ def test_user_text_never_becomes_sql(client: Client) -> None:
     insert_points(client, [Point("cpu", nasty, "", T0, 1.0), Point("cpu", "b", "", T0, 2.0)])
     assert [r.host for r in queries.latest_host(client, nasty)] == [nasty]
     assert queries.series(client, nasty, "cpu", None, T0, T0 + 10).points[0].avg == 1.0
+
+
+@pytest.mark.parametrize("span", [86_400, 30 * 86_400], ids=["raw", "rollup"])
+def test_series_many_equals_one_series_per_key(client: Client, span: int) -> None:
+    points = _cpu("a", 50.0, n=2_000) + [
+        Point("net", "a", dev, T0 + 10 * i, float(i % 7) * (k + 1))
+        for k, dev in enumerate(("eth0", "lo")) for i in range(2_000)
+    ] + _cpu("b", 1.0)
+    insert_points(client, points)
+    keys = [("net", "lo"), ("cpu", ""), ("net", "eth0"), ("missing", "")]
+    start, end = T0 + 86_400 - span, T0 + 86_400
+    many = queries.series_many(client, "a", keys, start, end, 500)
+    assert [(s.metric, s.dev) for s in many] == keys
+    for got, (metric, dev) in zip(many, keys, strict=True):
+        assert got == queries.series(client, "a", metric, dev, start, end, 500)
+    assert many[0].points and not many[3].points
+    assert queries.series_many(client, "a", [], start, end) == []
