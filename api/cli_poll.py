@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -110,6 +111,13 @@ def _plain(text: str | None) -> str:
     return escape(text) if text else fmt.NONE
 
 
+def _target(inventory: Path | None, name: str) -> tuple[Host, SshSettings]:
+    """The inventory host `name` and the SSH settings to reach it (user errors exit 2)."""
+    with user_errors():
+        config = load_config(inventory)
+        return find_host(config, name), ssh_settings(config)
+
+
 def trust(
     host: Annotated[str, typer.Argument(help="Host name from the inventory")],
     inventory: InventoryOpt = None,
@@ -123,10 +131,7 @@ def trust(
     from poller.ssh import fetch_host_key
     from poller.ssh import trust as record_key
 
-    with user_errors():
-        config = load_config(inventory)
-        target = find_host(config, host)
-    settings = ssh_settings(config)
+    target, settings = _target(inventory, host)
     try:
         offer = asyncio.run(fetch_host_key(target, settings.known_hosts, settings=settings))
     except PollError as exc:
@@ -169,10 +174,7 @@ def probe(
     """Poll HOST twice and print its readings and derived points (or, with --raw, a capture)."""
     from poller.check import probe_once, probe_twice
 
-    with user_errors():
-        config = load_config(inventory)
-        target = find_host(config, host)
-    settings = ssh_settings(config)
+    target, settings = _target(inventory, host)
     if raw:
         outcome = asyncio.run(probe_once(target, settings.known_hosts, settings=settings))
         _exit_unless_ok(outcome)
