@@ -326,7 +326,11 @@ async def reload(state: Running) -> bool:
         for name in gone:
             state.parts["links"].pop(name, None)
     if rules is not None:
-        state.parts["alerts"].engine.reconfigure(rules.config, config.inventory.hosts)
+        engine = state.parts["alerts"].engine
+        if engine.config.routes != rules.config.routes:
+            # delivery workers are built per route at start; say so rather than half-apply
+            log.warning("alert routes changed: they take effect when sshmon restarts")
+        engine.reconfigure(rules.config, config.inventory.hosts)
     if "ctx" in state.parts:
         state.parts["ctx"].inventory = config.inventory
     log.info("inventory reloaded: %d hosts", len(hosts))
