@@ -44,8 +44,9 @@ def load(path: Path) -> Config:
     return Config(inventory=inv, poller=poller_settings, database=database.with_env(), web=web)
 
 
-def _database(extra: dict[str, object], poller_settings: PollerSettings) -> dict[str, object]:
+def _database(extra: dict[str, object], poller_settings: PollerSettings) -> object:
     """The embedded store lives in the data dir unless the file says otherwise."""
-    section = dict(extra.get("database") or {})  # type: ignore[call-overload]
-    section.setdefault("url", f"chdb://{poller_settings.data_path() / 'db'}")
-    return section
+    raw = extra.get("database") or {}
+    if not isinstance(raw, dict):
+        return raw  # not a mapping: validation reports it with its line
+    return {"url": f"chdb://{poller_settings.data_path() / 'db'}", **raw}

@@ -18,8 +18,8 @@ T = TypeVar("T")
 
 
 class Shard(NamedTuple):
-    index: int  # 1-based, as the user writes it
-    count: int
+    k: int  # 1-based, as the user writes it (K/N)
+    n: int
 
 
 def parse(spec: str) -> Shard:
@@ -38,7 +38,7 @@ def owner(host: str, count: int) -> int:
 
 
 def select(names: Iterable[str], shard: Shard) -> list[str]:
-    return [name for name in names if owner(name, shard.count) == shard.index]
+    return [name for name in names if owner(name, shard.n) == shard.k]
 
 
 def _weight(shard: int, host: str) -> int:
