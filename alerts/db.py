@@ -22,6 +22,8 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    inspect,
+    text,
 )
 
 metadata = MetaData()
@@ -36,6 +38,9 @@ silences = Table(
     Column("comment", Text, nullable=False, default=""),
     Column("author", String(200), nullable=False, default=""),
     Column("created_at", Float, nullable=False),
+    # edits change the row in place (see MuteStore.update_silence); who and when last
+    Column("updated_at", Float, nullable=True),
+    Column("updated_by", String(200), nullable=True),
 )
 
 maintenance = Table(
@@ -49,6 +54,8 @@ maintenance = Table(
     Column("author", String(200), nullable=False, default=""),
     Column("created_at", Float, nullable=False),
     Column("expired_at", Float, nullable=True),
+    Column("updated_at", Float, nullable=True),
+    Column("updated_by", String(200), nullable=True),
 )
 
 acks = Table(
@@ -101,6 +108,7 @@ class AlertsDB:
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
         metadata.create_all(self.engine)
+        _add_new_columns(self.engine)
 
     @classmethod
     def in_dir(cls, data_dir: Path) -> AlertsDB:
@@ -109,6 +117,26 @@ class AlertsDB:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+# Columns added after the first release. create_all never alters an existing table, so a
+# database made by an older sshmon gets them here; each is nullable, so old rows stay valid.
+ADDED_COLUMNS: tuple[tuple[Table, str], ...] = (
+    (silences, "updated_at"),
+    (silences, "updated_by"),
+    (maintenance, "updated_at"),
+    (maintenance, "updated_by"),
+)
+
+
+def _add_new_columns(engine: Engine) -> None:
+    found = inspect(engine)
+    have = {t.name: {c["name"] for c in found.get_columns(t.name)} for t, _ in ADDED_COLUMNS}
+    with engine.begin() as conn:
+        for table, name in ADDED_COLUMNS:
+            if name not in have[table.name]:
+                kind = table.c[name].type.compile(engine.dialect)
+                conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {name} {kind}"))
 
 
 def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:

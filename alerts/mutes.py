@@ -104,6 +104,101 @@ class MuteStore:
             raise NotFoundError(f"no active silence #{silence_id}")
         self.reload(now)
 
+    # Edits update the row in place and stamp `updated_at`/`updated_by` rather than expiring
+    # it and adding a replacement: the id people know (from the page, the CLI and the
+    # "muted by silence #N" reasons already stored with alert events) keeps naming the same
+    # mute, and `created_at`/`author` still say who first made it.
+
+    def update_silence(
+        self,
+        silence_id: int,
+        now: float,
+        *,
+        matcher: Matcher | None = None,
+        ends_at: float | None = None,
+        comment: str | None = None,
+        author: str = "",
+    ) -> Silence:
+        """Change an active or future silence; an expired one is not found."""
+        table = tables.silences
+        with self.db.engine.begin() as conn:
+            row = conn.execute(
+                select(table).where(table.c.id == silence_id, table.c.ends_at > now)
+            ).first()
+            if row is None:
+                raise NotFoundError(f"no active silence #{silence_id}")
+            old = Silence.model_validate(dict(row._mapping))
+            new = old.model_copy(
+                update={
+                    "matcher": matcher or old.matcher,
+                    "ends_at": old.ends_at if ends_at is None else ends_at,
+                    "comment": old.comment if comment is None else comment,
+                    "updated_at": now,
+                    "updated_by": author,
+                }
+            )
+            if new.ends_at <= max(new.starts_at, now):
+                raise InvalidRequestError(
+                    "a silence must end in the future and after it starts (to end it now, "
+                    "expire it)"
+                )
+            conn.execute(
+                update(table)
+                .where(table.c.id == silence_id)
+                .values(
+                    matcher=new.matcher.model_dump(),
+                    ends_at=new.ends_at,
+                    comment=new.comment,
+                    updated_at=now,
+                    updated_by=author,
+                )
+            )
+        self.reload(now)
+        return new
+
+    def update_maintenance(
+        self,
+        window_id: int,
+        now: float,
+        *,
+        name: str | None = None,
+        matcher: Matcher | None = None,
+        schedule: Schedule | None = None,
+        comment: str | None = None,
+        author: str = "",
+    ) -> Maintenance:
+        """Change a window that is not over (expired, or a one-off whose end has passed)."""
+        table = tables.maintenance
+        with self.db.engine.begin() as conn:
+            row = conn.execute(select(table).where(table.c.id == window_id)).first()
+            old = Maintenance.model_validate(dict(row._mapping)) if row is not None else None
+            if old is None or _over(old, now):
+                raise NotFoundError(f"no active maintenance window #{window_id}")
+            new = old.model_copy(
+                update={
+                    "name": old.name if name is None else name,
+                    "matcher": matcher or old.matcher,
+                    "schedule": schedule or old.schedule,
+                    "comment": old.comment if comment is None else comment,
+                    "updated_at": now,
+                    "updated_by": author,
+                }
+            )
+            conn.execute(
+                update(table)
+                .where(table.c.id == window_id)
+                .values(
+                    name=new.name,
+                    matcher=new.matcher.model_dump(),
+                    schedule=new.schedule.model_dump(),
+                    comment=new.comment,
+                    updated_at=now,
+                    updated_by=author,
+                )
+            )
+        self.reload(now)
+        return new
+
     def add_maintenance(
         self,
         name: str,

@@ -13,7 +13,7 @@ from alerts.config import AlertsConfig
 from alerts.db import AlertsDB
 from alerts.deliveries import DeliveryLog
 from alerts.engine import AlertEngine
-from alerts.errors import NotFoundError, UnknownRouteError
+from alerts.errors import InvalidRequestError, NotFoundError, UnknownRouteError
 from alerts.messages import Message, clock, format_value
 from alerts.mutes import MuteStore
 from alerts.notify import Attempt, Notifier
@@ -148,6 +148,25 @@ def expire_silence(mutes: MuteStore, silence_id: int, now: float) -> None:
     mutes.expire_silence(silence_id, now)
 
 
+def update_silence(
+    mutes: MuteStore,
+    silence_id: int,
+    now: float,
+    *,
+    matcher: Matcher | None = None,
+    ends_at: float | None = None,
+    comment: str | None = None,
+    author: str = "",
+) -> Silence:
+    """Change an active silence's matcher, end or comment (None keeps it); the engine sees the
+    change at once through the store's in-memory set."""
+    if matcher is None and ends_at is None and comment is None:
+        raise InvalidRequestError("nothing to change: give a matcher, an end or a comment")
+    return mutes.update_silence(
+        silence_id, now, matcher=matcher, ends_at=ends_at, comment=comment, author=author
+    )
+
+
 def list_maintenance(
     mutes: MuteStore, now: float, include_expired: bool = False
 ) -> list[Maintenance]:
@@ -169,6 +188,35 @@ def create_maintenance(
 
 def expire_maintenance(mutes: MuteStore, window_id: int, now: float) -> None:
     mutes.expire_maintenance(window_id, now)
+
+
+def update_maintenance(
+    mutes: MuteStore,
+    window_id: int,
+    now: float,
+    *,
+    name: str | None = None,
+    matcher: Matcher | None = None,
+    schedule: Schedule | None = None,
+    comment: str | None = None,
+    author: str = "",
+) -> Maintenance:
+    """Change a window's name, matcher, schedule or comment (None keeps it)."""
+    if name is None and matcher is None and schedule is None and comment is None:
+        raise InvalidRequestError(
+            "nothing to change: give a name, a matcher, a schedule or a comment"
+        )
+    if name is not None and not name.strip():
+        raise InvalidRequestError("a maintenance window needs a name")
+    return mutes.update_maintenance(
+        window_id,
+        now,
+        name=name,
+        matcher=matcher,
+        schedule=schedule,
+        comment=comment,
+        author=author,
+    )
 
 
 def acknowledge(

@@ -132,6 +132,8 @@ class Silence(BaseModel):
     comment: str
     author: str
     created_at: float
+    updated_at: float | None = None
+    updated_by: str | None = None
 
     def active(self, now: float) -> bool:
         return self.starts_at <= now < self.ends_at
@@ -149,6 +151,8 @@ class Maintenance(BaseModel):
     author: str
     created_at: float
     expired_at: float | None = None
+    updated_at: float | None = None
+    updated_by: str | None = None
 
     def active(self, now: float) -> bool:
         return (self.expired_at is None or now < self.expired_at) and self.schedule.active(now)

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from pathlib import Path
+from typing import Any
 
 import pytest
 from alerts_helpers import Receiver, host, ok, pt
+from sqlalchemy import create_engine, text
 
 from alerts import service
 from alerts.config import AlertsConfig
 from alerts.db import AlertsDB
 from alerts.engine import AlertEngine
 from alerts.errors import InvalidRequestError, NotFoundError, UnknownRouteError
+from alerts.messages import clock
 from alerts.mutes import MuteStore
 from alerts.notify import Notifier
 from alerts.output import to_event
-from alerts.silences import Matcher, Schedule
+from alerts.silences import Matcher, Schedule, Target
 from store.records import alert_row
 
 
@@ -102,6 +106,111 @@ def test_silences_and_maintenance_through_the_service(receiver: Receiver, db: Al
     assert service.list_maintenance(mutes, now=2000) == []  # a one-off window that is over
     service.expire_maintenance(mutes, m.id, now=1500)
     assert service.list_maintenance(mutes, now=1500) == []
+
+
+def test_editing_a_silence_changes_it_in_place_and_mutes_accordingly(db: AlertsDB) -> None:
+    mutes = MuteStore(db)
+    s = service.create_silence(mutes, Matcher(hosts=["a"]), ends_at=500, now=100, author="ann")
+    on_a = Target("a", (), "fs", {})
+    on_b = Target("b", (), "fs", {})
+    assert mutes.muted_by(on_a, 200) and mutes.muted_by(on_b, 200) is None
+
+    edited = service.update_silence(
+        mutes, s.id, now=200, matcher=Matcher(hosts=["b"]), ends_at=900, author="bob"
+    )
+    # same id, creator kept, the edit stamped; the store's memory sees it with no reload
+    assert (edited.id, edited.author, edited.comment) == (s.id, "ann", "")
+    assert (edited.updated_at, edited.updated_by, edited.ends_at) == (200, "bob", 900)
+    assert mutes.muted_by(on_a, 600) is None
+    assert mutes.muted_by(on_b, 600) == f"silence #{s.id} (host=b) until {clock(900)}"
+    [stored] = MuteStore(db).silences(now=600)
+    assert stored == edited
+
+    service.update_silence(mutes, s.id, now=300, comment="longer job")
+    [kept] = service.list_silences(mutes, now=300)
+    assert (kept.comment, kept.ends_at, kept.matcher.hosts) == ("longer job", 900, ["b"])
+
+
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        pytest.param({}, InvalidRequestError, id="nothing-to-change"),
+        pytest.param({"ends_at": 150}, InvalidRequestError, id="end-in-the-past"),
+        pytest.param({"ends_at": 50}, InvalidRequestError, id="end-before-start"),
+        pytest.param({"comment": "x", "silence_id": 999}, NotFoundError, id="unknown-id"),
+        pytest.param({"comment": "x", "now": 600}, NotFoundError, id="already-over"),
+    ],
+)
+def test_bad_silence_edits_are_refused(
+    db: AlertsDB, change: dict[str, Any], error: type[Exception]
+) -> None:
+    mutes = MuteStore(db)
+    s = service.create_silence(mutes, Matcher(hosts=["a"]), ends_at=500, now=100)
+    args = {"silence_id": s.id, "now": 200, **change}
+    with pytest.raises(error):
+        service.update_silence(mutes, **args)
+    assert service.list_silences(mutes, now=200) == [s]  # untouched
+
+
+def test_editing_a_maintenance_window_changes_name_matcher_and_schedule(db: AlertsDB) -> None:
+    mutes = MuteStore(db)
+    m = service.create_maintenance(
+        mutes, "patching", Matcher(hosts=["a"]), Schedule(kind="once", start=1000, end=2000), 100
+    )
+    target = Target("a", (), "fs", {})
+    assert mutes.muted_by(target, 1500) and mutes.muted_by(target, 2500) is None
+    later = Schedule(kind="once", start=2000, end=3000)
+    edited = service.update_maintenance(
+        mutes, m.id, now=200, name="kernel", schedule=later, comment="moved", author="bob"
+    )
+    assert (edited.id, edited.name, edited.comment, edited.updated_by) == (
+        m.id,
+        "kernel",
+        "moved",
+        "bob",
+    )
+    assert mutes.muted_by(target, 1500) is None
+    assert mutes.muted_by(target, 2500) == f"maintenance #{m.id} 'kernel'"
+    assert service.list_maintenance(MuteStore(db), now=200) == [edited]
+
+    with pytest.raises(InvalidRequestError):
+        service.update_maintenance(mutes, m.id, now=200)
+    with pytest.raises(InvalidRequestError):
+        service.update_maintenance(mutes, m.id, now=200, name="  ")
+    with pytest.raises(NotFoundError):
+        service.update_maintenance(mutes, 999, now=200, comment="x")
+    with pytest.raises(NotFoundError):  # the one-off window is over
+        service.update_maintenance(mutes, m.id, now=3000, comment="x")
+    service.expire_maintenance(mutes, m.id, now=300)
+    with pytest.raises(NotFoundError):
+        service.update_maintenance(mutes, m.id, now=400, comment="x")
+
+
+def test_an_older_database_gains_the_edit_columns(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    old = create_engine(url)
+    with old.begin() as conn:  # the silences table as sshmon created it before edits
+        conn.execute(
+            text(
+                "CREATE TABLE alert_silences (id INTEGER PRIMARY KEY, matcher JSON NOT NULL,"
+                " starts_at FLOAT NOT NULL, ends_at FLOAT NOT NULL, comment TEXT NOT NULL,"
+                " author VARCHAR(200) NOT NULL, created_at FLOAT NOT NULL)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO alert_silences VALUES (1, '{\"hosts\": [\"a\"]}', 0, 500, '', 'ann', 0)"
+            )
+        )
+    old.dispose()
+    database = AlertsDB(url)
+    try:
+        mutes = MuteStore(database)
+        [before] = mutes.silences(now=100)
+        assert before.updated_at is None
+        assert service.update_silence(mutes, 1, now=100, comment="hi").updated_at == 100
+    finally:
+        database.close()
 
 
 def test_acknowledge_in_process_and_from_another_process(receiver: Receiver, db: AlertsDB) -> None:
