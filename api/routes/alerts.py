@@ -18,7 +18,14 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from alerts import service
 from alerts.errors import AlertsError, InvalidRequestError, NotFoundError, UnknownRouteError
-from api.alerts_bodies import AckIn, MaintenanceIn, SilenceIn, TestIn
+from api.alerts_bodies import (
+    AckIn,
+    MaintenanceIn,
+    MaintenancePatch,
+    SilenceIn,
+    SilencePatch,
+    TestIn,
+)
 from api.deps import Ctx, Principal, principal, require_admin
 from api.params import time_range
 from api.security import CSRF_COOKIE, csrf_ok
@@ -168,6 +175,30 @@ async def create_silence(ctx: Ctx, body: SilenceIn) -> dict[str, Any]:
     return created.model_dump()
 
 
+@router.patch(
+    "/silences/{silence_id}",
+    name="alerts_silence_update",
+    dependencies=Change,
+    summary="Change an active silence's matcher, end or comment (admin)",
+    description="Only the fields given change; the silence keeps its id and records who "
+    "edited it and when (updated_by, updated_at). 404 for an unknown or expired silence.",
+    responses={404: {"description": "no active silence with this id"}},
+)
+async def update_silence(ctx: Ctx, silence_id: int, body: SilencePatch) -> dict[str, Any]:
+    now = time.time()
+    updated = await _call(
+        service.update_silence,
+        _mutes(ctx),
+        silence_id,
+        now,
+        matcher=body.matcher,
+        ends_at=body.end(now),
+        comment=body.comment,
+        author=body.author,
+    )
+    return updated.model_dump()
+
+
 @router.post(
     "/silences/{silence_id}/expire",
     name="alerts_silence_expire",
@@ -198,6 +229,30 @@ async def create_maintenance(ctx: Ctx, body: MaintenanceIn) -> dict[str, Any]:
         author=body.author,
     )
     return created.model_dump()
+
+
+@router.patch(
+    "/maintenance/{window_id}",
+    name="alerts_maintenance_update",
+    dependencies=Change,
+    summary="Change a maintenance window's name, matcher, schedule or comment (admin)",
+    description="Only the fields given change; the window keeps its id and records who "
+    "edited it and when (updated_by, updated_at). 404 for an unknown or finished window.",
+    responses={404: {"description": "no active maintenance window with this id"}},
+)
+async def update_maintenance(ctx: Ctx, window_id: int, body: MaintenancePatch) -> dict[str, Any]:
+    updated = await _call(
+        service.update_maintenance,
+        _mutes(ctx),
+        window_id,
+        time.time(),
+        name=body.name,
+        matcher=body.matcher,
+        schedule=body.schedule,
+        comment=body.comment,
+        author=body.author,
+    )
+    return updated.model_dump()
 
 
 @router.post(

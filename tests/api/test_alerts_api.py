@@ -103,6 +103,120 @@ async def test_silence_is_created_listed_muting_and_expired(
     assert again.json()["detail"] == f"no active silence #{created['id']}"
 
 
+async def test_editing_a_silence_moves_what_the_engine_mutes_and_when_it_ends(
+    api: httpx.AsyncClient, rt: AlertsRuntime
+) -> None:
+    body = {"matcher": {"hosts": ["web-1"]}, "duration": "2h", "comment": "disk swap"}
+    created = (await api.post(f"{API}/silences", json=body)).json()
+    url = f"{API}/silences/{created['id']}"
+
+    r = await api.patch(url, json={"matcher": {"hosts": ["web-2"]}, "author": "ann"})
+    assert r.status_code == 200, r.text
+    edited = r.json()
+    assert (edited["id"], edited["comment"], edited["updated_by"]) == (
+        created["id"],
+        "disk swap",
+        "ann",
+    )
+    assert edited["ends_at"] == created["ends_at"] and edited["updated_at"] is not None
+    # the engine sees the new matcher at once: web-2 is muted now, web-1 is not
+    now = time.time()
+    [muted] = [t for t in alertsdata.fire(rt, "web-2", now) if t.rule == "mem"]
+    [loud] = [t for t in alertsdata.fire(rt, "web-1", now) if t.rule == "mem"]
+    assert not muted.send and f"silence #{created['id']}" in muted.reason
+    assert loud.send
+
+    # shortened to a minute: still quiet at +30 s, and web-2 is told once it has ended
+    r = await api.patch(url, json={"duration": "1m"})
+    assert r.status_code == 200, r.text
+    assert r.json()["ends_at"] == pytest.approx(time.time() + 60, abs=5)
+    assert [t for t in rt.engine.tick(now + 30) if t.host == "web-2"] == []
+    [told] = [t for t in rt.engine.tick(now + 120) if t.host == "web-2"]
+    assert told.send and told.rule == "mem" and "quiet has ended" in told.reason
+    assert [s["matcher"]["hosts"] for s in (await api.get(f"{API}/silences")).json()] == [["web-2"]]
+
+
+async def test_editing_a_maintenance_window_changes_its_schedule(api: httpx.AsyncClient) -> None:
+    body = {
+        "name": "nightly backup",
+        "matcher": {"groups": ["db"]},
+        "schedule": {"kind": "daily", "at": "02:00", "duration": 3600},
+    }
+    window = (await api.post(f"{API}/maintenance", json=body)).json()
+    weekly = {"kind": "weekly", "at": "03:30", "duration": 7200, "days": ["sun"]}
+    r = await api.patch(
+        f"{API}/maintenance/{window['id']}", json={"schedule": weekly, "comment": "moved"}
+    )
+    assert r.status_code == 200, r.text
+    [listed] = (await api.get(f"{API}/maintenance")).json()
+    assert listed["id"] == window["id"] and listed["name"] == "nightly backup"
+    sc = listed["schedule"]
+    assert (sc["kind"], sc["at"], sc["duration"], sc["days"]) == ("weekly", "03:30", 7200, ["sun"])
+    assert listed["comment"] == "moved" and listed["updated_at"] is not None
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        pytest.param("silences/999", {"comment": "x"}, id="silence"),
+        pytest.param("maintenance/999", {"comment": "x"}, id="maintenance"),
+    ],
+)
+async def test_editing_an_unknown_id_is_a_404(
+    api: httpx.AsyncClient, path: str, body: dict[str, object]
+) -> None:
+    r = await api.patch(f"{API}/{path}", json=body)
+    assert r.status_code == 404 and "#999" in r.json()["detail"]
+
+
+async def test_editing_an_expired_silence_is_a_404(api: httpx.AsyncClient) -> None:
+    body = {"matcher": {"hosts": ["web-1"]}, "duration": "1h"}
+    created = (await api.post(f"{API}/silences", json=body)).json()
+    await api.post(f"{API}/silences/{created['id']}/expire")
+    r = await api.patch(f"{API}/silences/{created['id']}", json={"comment": "x"})
+    assert r.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("kind", "body", "message"),
+    [
+        ("silences", {}, "nothing to change"),
+        ("silences", {"ends_at": 1.0, "duration": "1h"}, "not both"),
+        ("silences", {"ends_at": 1.0}, "must end in the future"),
+        ("silences", {"duration": "soon"}, "duration"),
+        ("silences", {"matcher": {}}, "would mute everything"),
+        ("silences", {"starts_at": 1.0}, "Extra inputs"),
+        ("maintenance", {}, "nothing to change"),
+        ("maintenance", {"name": ""}, "at least 1 character"),
+        ("maintenance", {"schedule": {"kind": "weekly", "at": "02:00", "duration": 60}}, "days"),
+    ],
+    ids=[
+        "silence-empty",
+        "silence-two-ends",
+        "silence-end-past",
+        "silence-bad-duration",
+        "silence-empty-matcher",
+        "silence-unknown-field",
+        "window-empty",
+        "window-empty-name",
+        "window-weekly-no-days",
+    ],
+)
+async def test_a_bad_edit_is_a_422_that_says_what_is_wrong(
+    api: httpx.AsyncClient, kind: str, body: dict[str, object], message: str
+) -> None:
+    silence = {"matcher": {"hosts": ["web-1"]}, "duration": "1h"}
+    window = {
+        "name": "w",
+        "matcher": {"hosts": ["web-1"]},
+        "schedule": {"kind": "daily", "at": "02:00", "duration": 60},
+    }
+    created = await api.post(f"{API}/{kind}", json=silence if kind == "silences" else window)
+    r = await api.patch(f"{API}/{kind}/{created.json()['id']}", json=body)
+    assert r.status_code == 422, r.text
+    assert message in r.text
+
+
 async def test_maintenance_window_is_created_listed_and_expired(api: httpx.AsyncClient) -> None:
     body = {
         "name": "nightly backup",
@@ -237,6 +351,9 @@ async def test_a_browser_post_without_the_csrf_token_is_refused(api: httpx.Async
         f"{API}/silences", json=body, headers={"Origin": "http://testserver", "X-CSRF-Token": token}
     )
     assert r.status_code == 201, r.text
+    edit = {"comment": "from another site"}
+    r = await api.patch(f"{API}/silences/{r.json()['id']}", json=edit, headers=foreign)
+    assert r.status_code == 403 and "CSRF" in r.json()["detail"]
 
 
 async def test_viewer_token_reads_but_cannot_silence_admin_can(
@@ -254,8 +371,22 @@ async def test_viewer_token_reads_but_cannot_silence_admin_can(
         r = await c.post(f"{API}/silences", json=body, headers=as_viewer)
         assert r.status_code == 403 and r.json()["detail"] == "this needs an admin token"
         assert (await c.get(f"{API}/silences", headers=as_viewer)).json() == []
-        r = await c.post(f"{API}/silences", json=body, headers={"Authorization": f"Bearer {admin}"})
+        as_admin = {"Authorization": f"Bearer {admin}"}
+        r = await c.post(f"{API}/silences", json=body, headers=as_admin)
         assert r.status_code == 201, r.text
+        edit = {"comment": "mine now"}
+        url = f"{API}/silences/{r.json()['id']}"
+        r = await c.patch(url, json=edit, headers=as_viewer)
+        assert r.status_code == 403 and r.json()["detail"] == "this needs an admin token"
+        window = {
+            "name": "w",
+            "matcher": {"hosts": ["web-1"]},
+            "schedule": {"kind": "daily", "at": "02:00", "duration": 60},
+        }
+        w = (await c.post(f"{API}/maintenance", json=window, headers=as_admin)).json()
+        r = await c.patch(f"{API}/maintenance/{w['id']}", json=edit, headers=as_viewer)
+        assert r.status_code == 403
+        assert (await c.patch(url, json=edit, headers=as_admin)).status_code == 200
 
 
 async def test_overview_shows_firing_counts_per_host(ctx: AppContext, rt: AlertsRuntime) -> None:
@@ -279,14 +410,21 @@ async def test_every_alerts_endpoint_is_in_the_openapi_document(api: httpx.Async
         (f"{API}/history", "get"),
         (f"{API}/silences", "get"),
         (f"{API}/silences", "post"),
+        (f"{API}/silences/{{silence_id}}", "patch"),
         (f"{API}/silences/{{silence_id}}/expire", "post"),
         (f"{API}/maintenance", "get"),
         (f"{API}/maintenance", "post"),
+        (f"{API}/maintenance/{{window_id}}", "patch"),
         (f"{API}/maintenance/{{window_id}}/expire", "post"),
         (f"{API}/ack", "post"),
         (f"{API}/test", "post"),
     }
     assert "/alerts" not in paths  # the page is not API
+    edit = paths[f"{API}/silences/{{silence_id}}"]["patch"]
+    assert "404" in edit["responses"] and "422" in edit["responses"]
+    assert edit["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "SilencePatch"
+    )
 
 
 async def test_page_without_the_engine_says_why_and_still_has_history(
