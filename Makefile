@@ -14,7 +14,10 @@ SYSTEM_PACKAGES := openssh-server openssh-client busybox chromium
 run: setup
 	$(BIN)/sshmon run --inventory $(INVENTORY)
 
+# The strict gates (ruff, mypy) run first: they are part of the test, not an afterthought.
 test: setup system-deps
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 setup: $(VENV)/.installed web-assets
