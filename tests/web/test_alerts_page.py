@@ -16,6 +16,7 @@ from fleetdata import Fleet
 from livesite import LiveServer, Page
 
 from alerts.runtime import AlertsRuntime
+from alerts.silences import Matcher, Schedule, Target
 from store.writer import Writer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "api"))
@@ -101,6 +102,36 @@ def test_alerts_page_shows_firing_silences_acks_and_sends_a_test(
     [silence] = on_loop(server, lambda: mutes.silences(time.time()))
     assert (silence.matcher.hosts, silence.author) == (["web-1"], "ana")
 
+    # edit it: another host, a new comment (escaped as well) and a longer end
+    edit = p.locator(f"#silence-edit-{silence.id}")
+    assert not edit.is_visible()
+    row.locator("button", has_text="Edit").click()
+    assert edit.is_visible()
+    assert edit.locator("input[name=hosts]").input_value() == "web-1"
+    edit.locator("input[name=hosts]").fill("web-2, web-3")
+    edit.locator("input[name=comment]").fill("<b>longer</b>")
+    edit.locator("select[name=duration]").select_option("4h")
+    edit.locator("input[name=author]").fill("bo")
+    with p.expect_navigation():
+        edit.locator("button[type=submit]").click()
+    row = p.locator("#silences tbody tr[data-id]")
+    assert "host=web-2,web-3" in row.inner_text() and "<b>longer</b>" in row.inner_text()
+    assert "edited by bo" in row.inner_text()
+    [edited] = on_loop(server, lambda: mutes.silences(time.time()))
+    assert (edited.id, edited.author, edited.updated_by) == (silence.id, "ana", "bo")
+    assert edited.ends_at == pytest.approx(time.time() + 4 * 3600, abs=60)
+    # the engine's own store: web-1 is no longer muted by it, web-2 is
+    target = Target("web-2", (), "mem", {})
+    assert on_loop(server, lambda: mutes.muted_by(target, time.time())) is not None
+    web1 = Target("web-1", (), "mem", {})
+    assert on_loop(server, lambda: mutes.muted_by(web1, time.time())) is None
+    # put it back on web-1 so the rest of the page reads as before
+    on_loop(
+        server,
+        lambda: mutes.update_silence(silence.id, time.time(), matcher=Matcher(hosts=["web-1"])),
+    )
+    p.reload()
+
     # acknowledge the firing alert
     with p.expect_navigation():
         firing.locator("button", has_text="Acknowledge").click()
@@ -130,6 +161,38 @@ def test_alerts_page_shows_firing_silences_acks_and_sends_a_test(
     ]
     page.errors.clear()
     assert on_loop(server, lambda: mutes.maintenance(time.time())) == []
+
+    # edit a window: a rename keeps its one-off times exactly, a new schedule replaces them
+    start = time.time() + 3600.5
+    once = Schedule(kind="once", start=start, end=start + 1800)
+    window = on_loop(
+        server, lambda: mutes.add_maintenance("disks", Matcher(groups=["db"]), once, time.time())
+    )
+    p.reload()
+    wedit = p.locator(f"#window-edit-{window.id}")
+    p.locator(f'#windows tr[data-id="{window.id}"] button', has_text="Edit").click()
+    assert wedit.locator("input[name=start]").input_value() != ""
+    assert not wedit.locator("input[name=at]").is_visible()
+    wedit.locator("input[name=name]").fill("disks & <raid>")
+    with p.expect_navigation():
+        wedit.locator("button[type=submit]").click()
+    [renamed] = on_loop(server, lambda: mutes.maintenance(time.time()))
+    assert (renamed.name, renamed.schedule) == ("disks & <raid>", once)
+    assert "disks & <raid>" in p.locator(f'#windows tr[data-id="{window.id}"]').inner_text()
+    p.locator(f'#windows tr[data-id="{window.id}"] button', has_text="Edit").click()
+    wedit.locator("select[name=kind]").select_option("daily")
+    wedit.locator("input[name=at]").fill("02:30")
+    wedit.locator("input[name=minutes]").fill("90")
+    with p.expect_navigation():
+        wedit.locator("button[type=submit]").click()
+    [daily] = on_loop(server, lambda: mutes.maintenance(time.time()))
+    assert (daily.schedule.kind, daily.schedule.at, daily.schedule.duration) == (
+        "daily",
+        "02:30",
+        5400,
+    )
+    on_loop(server, lambda: mutes.expire_maintenance(window.id, time.time()))
+    p.reload()
 
     p.click("#send-test")
     p.wait_for_function(

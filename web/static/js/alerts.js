@@ -1,5 +1,6 @@
 // Alerts page: each form.api becomes a JSON call to the API it names in `action` (built by
-// url_for on the server), with the page's CSRF token in X-CSRF-Token; on success the page
+// url_for on the server; the method is POST unless the form says data-method, as the edit
+// forms say PATCH), with the page's CSRF token in X-CSRF-Token; on success the page
 // reloads so the server renders the new state (and escapes every string in it).
 "use strict";
 (function () {
@@ -22,6 +23,24 @@
     if (field(form, "rule")) m.rules = [field(form, "rule")];
     return m;
   }
+  function list(form, name) {
+    return field(form, name).split(",").map((x) => x.trim()).filter(Boolean);
+  }
+  function fullMatcher(form) {
+    // the edit forms carry every field of the matcher, lists comma-separated
+    const labels = {};
+    list(form, "labels").forEach((kv) => {
+      const at = kv.indexOf("=");
+      labels[at < 0 ? kv : kv.slice(0, at).trim()] = at < 0 ? "" : kv.slice(at + 1).trim();
+    });
+    return { hosts: list(form, "hosts"), groups: list(form, "groups"), rules: list(form, "rules"), labels };
+  }
+  function localInput(epochSeconds) {
+    // what a datetime-local input shows for an instant, in the viewer's time zone
+    const d = new Date(epochSeconds * 1000);
+    d.setMinutes(d.getMinutes() - d.getTimezoneOffset());
+    return d.toISOString().slice(0, 16);
+  }
   function schedule(form) {
     const kind = field(form, "kind");
     if (kind === "once") return { kind, start: epoch(field(form, "start")), end: epoch(field(form, "end")) };
@@ -38,6 +57,18 @@
       comment: field(f, "comment"), author: field(f, "author") }),
     maintenance: (f) => ({ name: field(f, "name"), matcher: matcher(f), schedule: schedule(f),
       comment: field(f, "comment"), author: field(f, "author") }),
+    "silence-edit": (f) => {
+      const b = { matcher: fullMatcher(f), comment: field(f, "comment"), author: field(f, "author") };
+      if (field(f, "until")) b.ends_at = epoch(field(f, "until"));
+      else if (field(f, "duration")) b.duration = field(f, "duration");
+      return b;
+    },
+    "maintenance-edit": (f) => {
+      const b = { name: field(f, "name"), matcher: fullMatcher(f), comment: field(f, "comment"),
+        author: field(f, "author") };
+      if (f.dataset.scheduleChanged) b.schedule = schedule(f);
+      return b;
+    },
   };
 
   function explain(body, code) {
@@ -63,7 +94,7 @@
     status.classList.remove("error");
     status.textContent = kind === "test" ? "sending…" : "saving…";
     try {
-      const res = await fetch(form.action, { method: "POST", headers, credentials: "same-origin",
+      const res = await fetch(form.action, { method: form.dataset.method || "POST", headers, credentials: "same-origin",
         body: payload === null ? undefined : JSON.stringify(payload) });
       const body = await res.json().catch(() => null);
       if (!res.ok) throw new Error(explain(body, res.status));
@@ -78,14 +109,31 @@
     }
   }
 
-  // the maintenance form shows only the fields of the chosen schedule kind
-  const kind = document.querySelector("#maintenance-form select[name=kind]");
-  function showKind() {
-    document.querySelectorAll("#maintenance-form [data-kinds]").forEach((el) => {
+  // a maintenance form (new or edit) shows only the fields of the chosen schedule kind
+  root.querySelectorAll("form").forEach((form) => {
+    const kind = form.querySelector("select[name=kind]");
+    if (!kind) return;
+    const showKind = () => form.querySelectorAll("[data-kinds]").forEach((el) => {
       el.hidden = !el.dataset.kinds.split(" ").includes(kind.value);
     });
-  }
-  if (kind) { kind.addEventListener("change", showKind); showKind(); }
+    kind.addEventListener("change", showKind);
+    showKind();
+  });
+  root.querySelectorAll("input[data-epoch]").forEach((el) => {
+    el.value = localInput(Number(el.dataset.epoch));
+  });
+  root.addEventListener("change", (e) => {
+    if (!e.target.matches("[data-sched]")) return;
+    e.target.form.dataset.scheduleChanged = "1";
+  });
+  // Edit opens (or closes) the row holding that silence's or window's edit form
+  root.addEventListener("click", (e) => {
+    const button = e.target.closest("button.edit-toggle");
+    if (!button) return;
+    const row = document.getElementById(button.getAttribute("aria-controls"));
+    row.hidden = !row.hidden;
+    button.setAttribute("aria-expanded", String(!row.hidden));
+  });
 
   root.addEventListener("submit", (e) => {
     const form = e.target.closest("form.api");
