@@ -57,6 +57,14 @@ RuleOpt = Annotated[list[str] | None, typer.Option("--rule", help="Rule name (re
 LabelOpt = Annotated[list[str] | None, typer.Option("--label", help="KEY=VALUE (repeatable)")]
 CommentOpt = Annotated[str, typer.Option("--comment", "-c", help="Why")]
 AuthorOpt = Annotated[str | None, typer.Option("--author", help="Who [default: $USER]")]
+NewCommentOpt = Annotated[
+    str | None, typer.Option("--comment", "-c", help="New comment", show_default=False)
+]
+AtOpt = Annotated[str | None, typer.Option(help="Daily/weekly start, HH:MM")]
+DurationOpt = Annotated[str | None, typer.Option(help="Length of each window, e.g. 1h")]
+DaysOpt = Annotated[str | None, typer.Option(help="Weekly on these days: mon,thu")]
+StartOpt = Annotated[str | None, typer.Option(help="One-off start (ISO)")]
+EndOpt = Annotated[str | None, typer.Option(help="One-off end (ISO)")]
 
 
 def _fail(message: str) -> NoReturn:
@@ -103,6 +111,36 @@ def _matcher(
             _fail(f"--label {item!r}: expected KEY=VALUE")
         labels[key] = value
     return Matcher(hosts=host or [], groups=group or [], rules=rule or [], labels=labels)
+
+
+def _new_matcher(
+    host: list[str] | None, group: list[str] | None, rule: list[str] | None, label: list[str] | None
+) -> Matcher | None:
+    """For `edit`: any matcher option replaces the whole matcher; none keeps it."""
+    if not (host or group or rule or label):
+        return None
+    return _matcher(host, group, rule, label)
+
+
+def _schedule(
+    at: str | None,
+    duration: str | None,
+    days: str | None,
+    start: str | None,
+    end: str | None,
+    timezone: str,
+) -> Schedule:
+    if start or end:
+        return Schedule(kind="once", start=_when(start or ""), end=_when(end or ""))
+    return Schedule.model_validate(
+        {
+            "kind": "weekly" if days else "daily",
+            "at": at,
+            "timezone": timezone,
+            "duration": parse_duration(duration) if duration else None,
+            "days": [d.strip().lower() for d in (days or "").split(",") if d.strip()],
+        }
+    )
 
 
 def _when(text: str) -> float:
@@ -208,6 +246,40 @@ def silence_add(
     )
 
 
+@silence_app.command("edit")
+def silence_edit(
+    silence_id: int,
+    host: HostOpt = None,
+    group: GroupOpt = None,
+    rule: RuleOpt = None,
+    label: LabelOpt = None,
+    for_: Annotated[str | None, typer.Option("--for", help="New end: this long from now")] = None,
+    until: Annotated[str | None, typer.Option(help="New end: a date-time (ISO)")] = None,
+    comment: NewCommentOpt = None,
+    author: AuthorOpt = None,
+    inventory: InventoryOpt = None,
+) -> None:
+    """Change an active silence: any of --host/--group/--rule/--label replaces its matcher,
+    --for/--until its end, --comment its comment; what is not given stays."""
+    now = time.time()
+    if for_ is not None and until is not None:
+        _fail("give at most one of --for DURATION or --until DATE-TIME")
+    with _opened(inventory) as (_, db), _user_errors():
+        ends = now + float(parse_duration(for_)) if for_ is not None else None
+        silence = service.update_silence(
+            MuteStore(db),
+            silence_id,
+            now,
+            matcher=_new_matcher(host, group, rule, label),
+            ends_at=_when(until) if until is not None else ends,
+            comment=comment,
+            author=_author(author),
+        )
+    typer.echo(
+        f"silence #{silence.id}: {silence.matcher.describe()} until {clock(silence.ends_at)}"
+    )
+
+
 @silence_app.command("list")
 def silence_list(
     all_: Annotated[bool, typer.Option("--all", help="Include expired")] = False,
@@ -240,11 +312,11 @@ def maintenance_add(
     group: GroupOpt = None,
     rule: RuleOpt = None,
     label: LabelOpt = None,
-    at: Annotated[str | None, typer.Option(help="Daily/weekly start, HH:MM")] = None,
-    duration: Annotated[str | None, typer.Option(help="Length of each window, e.g. 1h")] = None,
-    days: Annotated[str | None, typer.Option(help="Weekly on these days: mon,thu")] = None,
-    start: Annotated[str | None, typer.Option(help="One-off start (ISO)")] = None,
-    end: Annotated[str | None, typer.Option(help="One-off end (ISO)")] = None,
+    at: AtOpt = None,
+    duration: DurationOpt = None,
+    days: DaysOpt = None,
+    start: StartOpt = None,
+    end: EndOpt = None,
     timezone: Annotated[str, typer.Option(help="Time zone of --at")] = "UTC",
     comment: CommentOpt = "",
     author: AuthorOpt = None,
@@ -252,24 +324,52 @@ def maintenance_add(
 ) -> None:
     """A maintenance window: one-off (--start/--end) or recurring (--at/--duration [--days])."""
     with _opened(inventory) as (_, db), _user_errors():
-        if start or end:
-            schedule = Schedule(kind="once", start=_when(start or ""), end=_when(end or ""))
-        else:
-            schedule = Schedule.model_validate(
-                {
-                    "kind": "weekly" if days else "daily",
-                    "at": at,
-                    "timezone": timezone,
-                    "duration": parse_duration(duration) if duration else None,
-                    "days": [d.strip().lower() for d in (days or "").split(",") if d.strip()],
-                }
-            )
+        schedule = _schedule(at, duration, days, start, end, timezone)
         window = service.create_maintenance(
             MuteStore(db),
             name,
             _matcher(host, group, rule, label),
             schedule,
             time.time(),
+            comment=comment,
+            author=_author(author),
+        )
+    typer.echo(f"maintenance #{window.id} {window.name!r}: {window.matcher.describe()}")
+
+
+@maintenance_app.command("edit")
+def maintenance_edit(
+    window_id: int,
+    name: Annotated[str | None, typer.Option(help="New name")] = None,
+    host: HostOpt = None,
+    group: GroupOpt = None,
+    rule: RuleOpt = None,
+    label: LabelOpt = None,
+    at: AtOpt = None,
+    duration: DurationOpt = None,
+    days: DaysOpt = None,
+    start: StartOpt = None,
+    end: EndOpt = None,
+    timezone: Annotated[str, typer.Option(help="Time zone of --at")] = "UTC",
+    comment: NewCommentOpt = None,
+    author: AuthorOpt = None,
+    inventory: InventoryOpt = None,
+) -> None:
+    """Change a maintenance window: any matcher option replaces its matcher, any schedule
+    option (--at/--duration/--days or --start/--end) its whole schedule; the rest stays."""
+    with _opened(inventory) as (_, db), _user_errors():
+        schedule = (
+            _schedule(at, duration, days, start, end, timezone)
+            if at or duration or days or start or end
+            else None
+        )
+        window = service.update_maintenance(
+            MuteStore(db),
+            window_id,
+            time.time(),
+            name=name,
+            matcher=_new_matcher(host, group, rule, label),
+            schedule=schedule,
             comment=comment,
             author=_author(author),
         )

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from alerts import runtime
 from alerts.cli import alerts_app
+from alerts.messages import clock
 
 runner = CliRunner()
 
@@ -101,6 +102,52 @@ def test_silence_add_list_expire(tmp_path: Path, receiver: Receiver) -> None:
     assert run(path, "silence", "list") == (0, "no silences\n")
     code, out = run(path, "silence", "expire", "1")
     assert (code, out) == (2, "error: no active silence #1\n")
+
+
+def test_silence_edit_changes_matcher_end_and_comment(tmp_path: Path, receiver: Receiver) -> None:
+    path = write_inventory(tmp_path, receiver)
+    run(path, "silence", "add", "--host", "web-1", "--for", "2h", "-c", "disk swap")
+    code, out = run(path, "silence", "edit", "1", "--group", "db", "--until", "2099-01-01T00:00Z")
+    assert (code, out) == (0, f"silence #1: group=db until {clock(4070908800)}\n")
+    code, out = run(path, "silence", "edit", "1", "-c", "bigger disk", "--author", "bo")
+    assert code == 0, out
+    code, out = run(path, "silence", "list")
+    assert "group=db" in out and "bigger disk" in out and "web-1" not in out
+    assert run(path, "silence", "edit", "1") == (
+        2,
+        "error: nothing to change: give a matcher, an end or a comment\n",
+    )
+    assert run(path, "silence", "edit", "9", "-c", "x") == (2, "error: no active silence #9\n")
+    code, out = run(path, "silence", "edit", "1", "--for", "1h", "--until", "2099-01-01")
+    assert code == 2 and "at most one of --for" in out
+
+
+def test_maintenance_edit_changes_name_and_schedule(tmp_path: Path, receiver: Receiver) -> None:
+    path = write_inventory(tmp_path, receiver)
+    run(
+        path,
+        "maintenance",
+        "add",
+        "backups",
+        "--host",
+        "web-1",
+        "--at",
+        "02:00",
+        "--duration",
+        "1h",
+    )
+    code, out = run(path, "maintenance", "edit", "1", "--name", "nightly")
+    assert (code, out) == (0, "maintenance #1 'nightly': host=web-1\n")
+    code, out = run(
+        path, "maintenance", "edit", "1", "--at", "03:00", "--duration", "2h", "--days", "sun"
+    )
+    assert code == 0, out
+    _, out = run(path, "maintenance", "list")
+    assert "nightly" in out and "weekly sun 03:00 UTC for 2h" in out
+    code, out = run(path, "maintenance", "edit", "1", "--at", "03:00")
+    assert code == 2 and "needs `at` (HH:MM) and `duration`" in out
+    code, out = run(path, "maintenance", "edit", "7", "-c", "x")
+    assert (code, out) == (2, "error: no active maintenance window #7\n")
 
 
 @pytest.mark.parametrize(
