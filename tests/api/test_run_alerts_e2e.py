@@ -57,7 +57,9 @@ def get(port: int, path: str) -> Any:
         return json.loads(r.read())
 
 
-def test_a_crossed_threshold_fires_is_delivered_and_shows(tmp_path: Path, receiver: Receiver) -> None:
+def test_a_crossed_threshold_fires_is_delivered_and_shows(
+    tmp_path: Path, receiver: Receiver
+) -> None:
     inventory = tmp_path / "inventory.yaml"
     # uptime is always above 1 second: the rule fires on the first poll, for real
     inventory.write_text(
@@ -85,7 +87,9 @@ alerts:
     log = (tmp_path / "run.log").open("w+")
     proc = subprocess.Popen(
         [str(SSHMON), "run", "-i", str(inventory), "--listen", f"127.0.0.1:{port}"],
-        stdout=log, stderr=subprocess.STDOUT, env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
     )
     try:
         deadline = time.monotonic() + 90
