@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Final
+from typing import ClassVar, Final
 
 from parsers.errors import ParseError
 
@@ -27,26 +27,37 @@ Hot = Mapping[str, Mapping[str, int]]
 
 
 @dataclass(frozen=True, slots=True)
-class NetSnmp:
-    """Parsed /proc/net/snmp: protocol -> field -> value (Tcp -> CurrEstab -> 3).
+class ProtocolCounters:
+    """`Proto: names` / `Proto: values` text (/proc/net/snmp, /proc/net/netstat) with its
+    hot fields parsed. Subclasses name their SOURCE and HOT_FIELDS; `text` was validated by
+    `parse`, `hot` holds the HOT_FIELDS the text has."""
 
-    Values can be negative: Tcp MaxConn is -1 (RFC 2012: dynamic limit). `text` was
-    validated by `parse`; `hot` holds the HOT_FIELDS the text has.
-    """
-
+    SOURCE: ClassVar[str]
+    HOT_FIELDS: ClassVar[Mapping[str, tuple[str, ...]]]
     text: str
     hot: Hot
 
     @property
     def protocols(self) -> Mapping[str, Mapping[str, int]]:
         """Every counter (built on each call, so not on the per-poll path)."""
-        return parse_pairs(self.text, SOURCE)
+        return parse_pairs(self.text, self.SOURCE)
 
     def get(self, protocol: str, field: str) -> int | None:
         fields = self.hot.get(protocol)
         if fields is not None and field in fields:
             return fields[field]  # derive's path: two dict lookups
-        return lookup(self.text, self.hot, HOT_FIELDS, SOURCE, protocol, field)
+        return lookup(self.text, self.hot, self.HOT_FIELDS, self.SOURCE, protocol, field)
+
+
+@dataclass(frozen=True, slots=True)
+class NetSnmp(ProtocolCounters):
+    """Parsed /proc/net/snmp: protocol -> field -> value (Tcp -> CurrEstab -> 3).
+
+    Values can be negative: Tcp MaxConn is -1 (RFC 2012: dynamic limit).
+    """
+
+    SOURCE: ClassVar[str] = SOURCE
+    HOT_FIELDS: ClassVar[Mapping[str, tuple[str, ...]]] = HOT_FIELDS
 
 
 def parse(text: str) -> NetSnmp:
