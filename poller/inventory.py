@@ -126,11 +126,7 @@ class Inventory(BaseModel):
 
 
 # Top-level sections this module does not own but accepts, validated by store/api/alerts.
-KNOWN_SECTIONS = frozenset({"database", "web", "alerts", "notify", "poller"})
-
-
-def default_path() -> Path:
-    return Path(os.environ.get("SSHMON_INVENTORY", "inventory.yaml"))
+KNOWN_SECTIONS = frozenset({"database", "web", "alerts", "poller"})
 
 
 def load(path: Path, doc: Document | None = None) -> Inventory:
