@@ -73,7 +73,10 @@ def test_overrides_naming_unknown_hosts_are_caught(tmp_path: Path) -> None:
         "      hosts: {db-9: {warning: 99}}\n"
     )
     [problem] = problems(tmp_path, text, hosts=["db-1"])
-    assert ":6: alerts.rules.0.hosts: no host named 'db-9'" in problem
+    assert problem == (
+        f"{tmp_path / 'inventory.yaml'}:6: alerts.rules.0.hosts.db-9: rule 'busy': "
+        "no host named 'db-9' in the inventory (did you mean db-1?)"
+    )
 
 
 def test_defaults_can_be_patched_disabled_or_dropped(tmp_path: Path) -> None:
