@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import typer
 
-from api.cli_common import InventoryOpt, load_config, out, user_errors
+from api.cli_common import DEFAULT_INVENTORY, InventoryOpt, err, load_config, out
+from poller.yamlfile import ConfigError
 
 config_app = typer.Typer(help="Check the config file.", no_args_is_help=True)
 
@@ -20,6 +21,13 @@ def check(inventory: InventoryOpt = None) -> None:
 
     Exits 2 listing every mistake with its file and line, 0 when the file is fine.
     """
-    with user_errors():
+    try:
         config = load_config(inventory)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            err.print(problem, markup=False, soft_wrap=True)
+        n = len(exc.problems)
+        path = inventory or DEFAULT_INVENTORY
+        err.print(f"{path}: {n} problem{'' if n == 1 else 's'}", markup=False, soft_wrap=True)
+        raise typer.Exit(2) from None
     out.print(f"{config.summary()}: ok", markup=False, soft_wrap=True)
