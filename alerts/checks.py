@@ -154,11 +154,11 @@ def matcher_problems(
     mute nothing while its author believes the pager is quiet."""
     problems = []
     for option, names, known, what in (
-        ("--host", matcher.hosts, hosts, "no host named {!r} in the inventory"),
-        ("--group", matcher.groups, groups, "no host in the inventory is in group {!r}"),
-        ("--rule", matcher.rules, rules, "no rule named {!r} is enabled"),
+        ("--host", matcher.hosts, hosts, "not a host in the inventory"),
+        ("--group", matcher.groups, groups, "not a group in the inventory"),
+        ("--rule", matcher.rules, rules, "no enabled rule by that name"),
     ):
         for name in names:
             if name not in known:
-                problems.append(f"{option} {name}: {what.format(name)}{_hint(name, known)}")
+                problems.append(f"{option} {name!r}: {what}{_hint(name, known)}")
     return problems

@@ -39,7 +39,6 @@ class Config:
     database: StoreSettings
     web: WebSettings
     alerts: AlertsConfig
-    groups: tuple[str, ...] = ()
 
     @property
     def path(self) -> Path:
@@ -47,11 +46,13 @@ class Config:
 
     def summary(self) -> str:
         """One line for `sshmon config check`: what the file defines."""
-        return (
-            f"{self.path}: {_count(len(self.inventory.hosts), 'host')}, "
-            f"{_count(len(self.groups), 'group')}, {_count(len(self.alerts.rules), 'rule')}, "
-            f"{_count(len(self.alerts.routes), 'route')}"
+        counts = (
+            (self.inventory.hosts, "host"),
+            (self.inventory.groups, "group"),
+            (self.alerts.rules, "rule"),
+            (self.alerts.routes, "route"),
         )
+        return f"{self.path}: " + ", ".join(_count(len(items), noun) for items, noun in counts)
 
 
 def load(path: Path, env: Mapping[str, str] | None = None) -> Config:
@@ -85,7 +86,6 @@ def load(path: Path, env: Mapping[str, str] | None = None) -> Config:
         database=database.with_env(),
         web=web,
         alerts=alerts,
-        groups=tuple(sorted(groups)),
     )
 
 
