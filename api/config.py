@@ -26,7 +26,7 @@ from poller import inventory, yamlfile
 from poller.inventory import Inventory
 from poller.settings import PollerSettings
 from poller.yamlfile import ConfigError, Document
-from store.settings import StoreSettings
+from store.settings import ENV_DATABASE_URL, StoreSettings, url_problem
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
@@ -58,9 +58,11 @@ class Config:
 def load(path: Path, env: Mapping[str, str] | None = None) -> Config:
     """Read and validate everything; raises ConfigError listing every problem found.
 
-    `env` is where `env:` route URLs are looked up (default: the process environment).
+    `env` is where `env:` route URLs and SSHMON_DATABASE_URL are read (default: the
+    process environment).
     """
     doc = yamlfile.load(path)  # unreadable or not YAML: nothing more can be checked
+    environ = os.environ if env is None else env
     problems: list[str] = []
     inv = _checked(problems, lambda: inventory.load(path, doc))
     if not isinstance(doc.data, dict):
@@ -70,13 +72,14 @@ def load(path: Path, env: Mapping[str, str] | None = None) -> Config:
     database = _checked(
         problems, lambda: _section(doc, StoreSettings, "database", {"url": f"chdb://{data_dir}/db"})
     )
+    if database is not None:
+        problems += _database_url(doc, database, environ)
     web = _checked(problems, lambda: _section(doc, WebSettings, "web"))
     hosts, groups = _names(doc, "hosts"), _names(doc, "groups")
     alerts = _checked(problems, lambda: alerts_config.load(doc, hosts, groups))
     # routes are checked even when a rule is wrong, from the section's schema alone
     routes = alerts or _checked([], lambda: _section(doc, AlertsConfig, "alerts"))
     if routes is not None:
-        environ = os.environ if env is None else env
         problems += checks.route_problems(doc, routes, groups, environ)
     if problems or not (inv and poller and database and web and alerts):
         raise ConfigError(problems)  # a section that failed always left a problem
@@ -104,6 +107,16 @@ def _section(doc: Document, model: type[M], key: str, defaults: dict[str, Any] |
         raw = {**defaults, **raw}
     # not a mapping: validation reports it with its line
     return yamlfile.validate(doc, model, raw, loc=(key,))
+
+
+def _database_url(doc: Document, database: StoreSettings, env: Mapping[str, str]) -> list[str]:
+    problems = []
+    if (what := url_problem(database.url)) is not None:
+        problems.append(f"{doc.where(('database', 'url'))}: database.url: {what}")
+    from_env = env.get(ENV_DATABASE_URL, "")
+    if from_env and (what := url_problem(from_env)) is not None:
+        problems.append(f"environment variable {ENV_DATABASE_URL}: {what}")
+    return problems
 
 
 def _names(doc: Document, section: str) -> frozenset[str]:

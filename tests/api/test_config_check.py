@@ -264,3 +264,25 @@ def test_a_taken_web_port_is_one_line_and_nothing_is_announced(tmp_path: Path) -
         f"error: cannot listen on 127.0.0.1:{port}: address already in use; "
         "choose another with --listen HOST:PORT or web.host/web.port\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("url", "what"),
+    [
+        (
+            "chdv:///srv/sshmon",
+            "expected chdb:///DIR or http(s)://[USER:PASSWORD@]HOST[:PORT][/DB] (got chdv://)",
+        ),
+        ("chdb://srv/sshmon", "chdb:// needs an absolute directory: chdb:///DIR"),
+        ("https://u:SECRET@ch:81x/db", "https:// URL: the port is not a number from 1 to 65535"),
+    ],
+    ids=["unknown-scheme", "relative-chdb", "bad-port"],
+)
+def test_a_bad_database_url_is_reported_without_its_password(
+    inventory: Path, url: str, what: str
+) -> None:
+    code, errors, _ = config_check(inventory, HOSTS + f"database:\n  url: {url}\n")
+    assert (code, errors) == (
+        2,
+        [f"inventory.yaml:8: database.url: {what}", "inventory.yaml: 1 problem"],
+    )
