@@ -27,6 +27,7 @@ from alerts.messages import clock, format_duration
 from alerts.mutes import MuteStore
 from alerts.notify import Notifier
 from alerts.silences import Matcher, Schedule
+from poller import yamlfile
 from poller.yamlfile import ConfigError
 
 alerts_app = typer.Typer(
@@ -96,6 +97,16 @@ def _opened(inventory: Path | None) -> Iterator[tuple[runtime.Loaded, AlertsDB]]
             yield loaded, db
         finally:
             db.close()
+
+
+def _check_routes(inventory: Path | None, loaded: runtime.Loaded) -> None:
+    """A route Apprise cannot use is reported with its file and line, as `config check` does
+    (the Notifier alone could only name the route)."""
+    doc = yamlfile.load(inventory or Path("inventory.yaml"))
+    groups = frozenset(loaded.inventory.groups)
+    problems = checks.route_problems(doc, loaded.config, groups, os.environ)
+    if problems:
+        raise ConfigError(problems)
 
 
 def _author(author: str | None) -> str:
@@ -182,6 +193,7 @@ def test_route(
     with _opened(inventory) as (loaded, db):
         if not loaded.config.routes:
             _fail("no routes: add `alerts: routes:` with Apprise URLs to the config file")
+        _check_routes(inventory, loaded)
         notifier = Notifier(loaded.config, db=db, base_dir=loaded.base_dir)
         results = asyncio.run(service.send_test(notifier, route, time.time()))
     failed = False

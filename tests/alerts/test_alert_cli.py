@@ -233,3 +233,16 @@ async def test_the_runtime_sshmon_run_composes_delivers_and_persists(
     assert [e.state for e in events] == ["pending", "firing"]
     code, out = run(path, "list")
     assert code == 0 and out.startswith("firing   critical memory_used")
+
+
+def test_alerts_test_names_the_file_and_line_of_a_url_apprise_refuses(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    extra = "    - name: pager\n      urls: ['slack://SECRET-TOKEN']\n"
+    code, out = run(write_inventory(tmp_path, receiver, extra), "test", "pager")
+    assert code == 2
+    assert out == (
+        f"{tmp_path / 'inventory.yaml'}:13: alerts.routes.2.urls.0: route 'pager': "
+        "Apprise cannot parse this slack:// URL (see its docs)\n"
+    )
+    assert receiver.received == []
