@@ -93,7 +93,12 @@ async def run(config: Config, roles: Roles) -> None:
     sock = _listen(config, roles)
     # Open the store before taking the signals: chDB's engine installs its own SIGTERM and
     # SIGINT handlers when it starts, which would otherwise replace ours silently.
-    await asyncio.to_thread(_migrate, config)
+    try:
+        await asyncio.to_thread(_migrate, config)
+    except BaseException:
+        if sock is not None:
+            sock.close()
+        raise
     state = Running(config, roles)
     state.parts["socket"] = sock
     loop = asyncio.get_running_loop()
