@@ -1,7 +1,8 @@
 """The `alerts:` section of the config file: rules, routes and the knobs around them.
 
 Validated through poller.yamlfile, so a bad rule says `inventory.yaml:42: alerts.rules.3.metric:
-unknown metric 'cpu_bsy_percent' in rule 'cpu' (did you mean cpu_busy_percent?)`.
+rule 'cpu': unknown metric 'cpu_bsy_percent' (did you mean cpu_busy_percent?)`; what needs
+the inventory or the catalog is checked in alerts/checks.py.
 Shipped rules (alerts.defaults) are merged in first: `defaults: {cpu_busy: false}` turns one
 off, `defaults: {cpu_busy: {warning: 95}}` changes it, `defaults: false` drops them all, and a
 rule of your own with a shipped rule's name replaces it.
