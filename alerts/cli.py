@@ -14,12 +14,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, NoReturn, TypeVar
 
 import typer
 from pydantic import ValidationError
 
-from alerts import runtime, service
+from alerts import checks, runtime, service
 from alerts.config import parse_duration
 from alerts.db import AlertsDB
 from alerts.errors import AlertsError
@@ -27,6 +27,7 @@ from alerts.messages import clock, format_duration
 from alerts.mutes import MuteStore
 from alerts.notify import Notifier
 from alerts.silences import Matcher, Schedule
+from poller import yamlfile
 from poller.yamlfile import ConfigError
 
 alerts_app = typer.Typer(
@@ -51,6 +52,7 @@ InventoryOpt = Annotated[
         help="Inventory file [default: ./inventory.yaml]",
     ),
 ]
+_M = TypeVar("_M", Matcher, Matcher | None)  # `add` always has a matcher, `edit` maybe not
 HostOpt = Annotated[list[str] | None, typer.Option("--host", help="Host name (repeatable)")]
 GroupOpt = Annotated[list[str] | None, typer.Option("--group", help="Group (repeatable)")]
 RuleOpt = Annotated[list[str] | None, typer.Option("--rule", help="Rule name (repeatable)")]
@@ -97,6 +99,16 @@ def _opened(inventory: Path | None) -> Iterator[tuple[runtime.Loaded, AlertsDB]]
             db.close()
 
 
+def _check_routes(inventory: Path | None, loaded: runtime.Loaded) -> None:
+    """A route Apprise cannot use is reported with its file and line, as `config check` does
+    (the Notifier alone could only name the route)."""
+    doc = yamlfile.load(inventory or Path("inventory.yaml"))
+    groups = frozenset(loaded.inventory.groups)
+    problems = checks.route_problems(doc, loaded.config, groups, os.environ)
+    if problems:
+        raise ConfigError(problems)
+
+
 def _author(author: str | None) -> str:
     return author or os.environ.get("USER", "")
 
@@ -120,6 +132,24 @@ def _new_matcher(
     if not (host or group or rule or label):
         return None
     return _matcher(host, group, rule, label)
+
+
+def _known(loaded: runtime.Loaded, matcher: _M) -> _M:
+    """Refuse hosts, groups and rules the config does not have: a misspelt name would mute
+    nothing while the author believes it mutes something."""
+    if matcher is None:
+        return None
+    problems = checks.matcher_problems(
+        matcher,
+        hosts={h.name for h in loaded.inventory.hosts},
+        groups=set(loaded.inventory.groups),
+        rules={r.name for r in loaded.config.rules},
+    )
+    for problem in problems[:-1]:
+        typer.echo(f"error: {problem}", err=True)
+    if problems:
+        _fail(problems[-1])
+    return matcher
 
 
 def _schedule(
@@ -163,6 +193,7 @@ def test_route(
     with _opened(inventory) as (loaded, db):
         if not loaded.config.routes:
             _fail("no routes: add `alerts: routes:` with Apprise URLs to the config file")
+        _check_routes(inventory, loaded)
         notifier = Notifier(loaded.config, db=db, base_dir=loaded.base_dir)
         results = asyncio.run(service.send_test(notifier, route, time.time()))
     failed = False
@@ -231,11 +262,11 @@ def silence_add(
     now = time.time()
     if (for_ is None) == (until is None):
         _fail("give exactly one of --for DURATION or --until DATE-TIME")
-    with _opened(inventory) as (_, db), _user_errors():
+    with _opened(inventory) as (loaded, db), _user_errors():
         ends = now + float(parse_duration(for_)) if for_ is not None else _when(until or "")
         silence = service.create_silence(
             MuteStore(db),
-            _matcher(host, group, rule, label),
+            _known(loaded, _matcher(host, group, rule, label)),
             ends,
             now,
             comment=comment,
@@ -264,13 +295,13 @@ def silence_edit(
     now = time.time()
     if for_ is not None and until is not None:
         _fail("give at most one of --for DURATION or --until DATE-TIME")
-    with _opened(inventory) as (_, db), _user_errors():
+    with _opened(inventory) as (loaded, db), _user_errors():
         ends = now + float(parse_duration(for_)) if for_ is not None else None
         silence = service.update_silence(
             MuteStore(db),
             silence_id,
             now,
-            matcher=_new_matcher(host, group, rule, label),
+            matcher=_known(loaded, _new_matcher(host, group, rule, label)),
             ends_at=_when(until) if until is not None else ends,
             comment=comment,
             author=_author(author),
@@ -323,12 +354,12 @@ def maintenance_add(
     inventory: InventoryOpt = None,
 ) -> None:
     """A maintenance window: one-off (--start/--end) or recurring (--at/--duration [--days])."""
-    with _opened(inventory) as (_, db), _user_errors():
+    with _opened(inventory) as (loaded, db), _user_errors():
         schedule = _schedule(at, duration, days, start, end, timezone)
         window = service.create_maintenance(
             MuteStore(db),
             name,
-            _matcher(host, group, rule, label),
+            _known(loaded, _matcher(host, group, rule, label)),
             schedule,
             time.time(),
             comment=comment,
@@ -357,7 +388,7 @@ def maintenance_edit(
 ) -> None:
     """Change a maintenance window: any matcher option replaces its matcher, any schedule
     option (--at/--duration/--days or --start/--end) its whole schedule; the rest stays."""
-    with _opened(inventory) as (_, db), _user_errors():
+    with _opened(inventory) as (loaded, db), _user_errors():
         schedule = (
             _schedule(at, duration, days, start, end, timezone)
             if at or duration or days or start or end
@@ -368,7 +399,7 @@ def maintenance_edit(
             window_id,
             time.time(),
             name=name,
-            matcher=_new_matcher(host, group, rule, label),
+            matcher=_known(loaded, _new_matcher(host, group, rule, label)),
             schedule=schedule,
             comment=comment,
             author=_author(author),

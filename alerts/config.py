@@ -1,7 +1,8 @@
 """The `alerts:` section of the config file: rules, routes and the knobs around them.
 
 Validated through poller.yamlfile, so a bad rule says `inventory.yaml:42: alerts.rules.3.metric:
-unknown metric 'cpu_bsy_percent' in rule 'cpu' (did you mean cpu_busy_percent?)`.
+rule 'cpu': unknown metric 'cpu_bsy_percent' (did you mean cpu_busy_percent?)`; what needs
+the inventory or the catalog is checked in alerts/checks.py.
 Shipped rules (alerts.defaults) are merged in first: `defaults: {cpu_busy: false}` turns one
 off, `defaults: {cpu_busy: {warning: 95}}` changes it, `defaults: false` drops them all, and a
 rule of your own with a shipped rule's name replaces it.
@@ -9,7 +10,6 @@ rule of your own with a shipped rule's name replaces it.
 
 from __future__ import annotations
 
-import difflib
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -18,7 +18,6 @@ import jinja2
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from alerts.state import Op, Severity
-from poller.catalog import METRICS
 from poller.yamlfile import ConfigError, Document, validate
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
@@ -169,6 +168,7 @@ def load(
     data: Any = None,
 ) -> AlertsConfig:
     """Validate `alerts:` of a loaded file, shipped rules merged in; ConfigError on problems."""
+    from alerts.checks import rule_problems
     from alerts.defaults import merged_rules
 
     section = data if data is not None else (doc.data or {}).get("alerts") or {}
@@ -176,7 +176,7 @@ def load(
         raise ConfigError([f"{doc.where(('alerts',))}: alerts: expected a mapping"])
     config = validate(doc, AlertsConfig, section, loc=("alerts",))
     rules = merged_rules(doc, config)
-    problems = [p for i, r in rules for p in _check_rule(doc, i, r, hosts, groups)]
+    problems = [p for loc, r in rules for p in rule_problems(doc, loc, r, hosts, groups)]
     names = [r.name for _, r in rules]
     problems += [
         f"{doc.where(('alerts', 'rules'))}: alerts.rules: rule {n!r} is defined twice"
@@ -185,36 +185,6 @@ def load(
     if problems:
         raise ConfigError(problems)
     return config.model_copy(update={"rules": [r for _, r in rules if r.enabled]})
-
-
-def _check_rule(
-    doc: Document,
-    loc: tuple[str | int, ...],
-    rule: Rule,
-    hosts: frozenset[str],
-    groups: frozenset[str],
-) -> list[str]:
-    problems: list[str] = []
-
-    def say(key: str, what: str) -> None:
-        where = (*loc, key)
-        problems.append(
-            f"{doc.where(where)}: {'.'.join(map(str, where))}: {what} in rule {rule.name!r}"
-        )
-
-    if rule.metric is not None and rule.metric not in METRICS:
-        close = difflib.get_close_matches(rule.metric, list(METRICS), n=1)
-        hint = f" (did you mean {close[0]}?)" if close else ""
-        say("metric", f"unknown metric {rule.metric!r}{hint}")
-    if hosts:
-        for name in [*rule.hosts, *rule.scope.hosts]:
-            if name not in hosts:
-                say("hosts", f"no host named {name!r} in the inventory")
-    if groups:
-        for name in [*rule.groups, *rule.scope.groups]:
-            if name not in groups:
-                say("groups", f"no group named {name!r} in the inventory")
-    return problems
 
 
 def apprise_config_path(config: AlertsConfig, base: Path) -> Path | None:

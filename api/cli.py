@@ -11,6 +11,7 @@ import typer
 
 from alerts.cli import alerts_app
 from api import cli_poll, cli_replay, cli_run
+from api.cli_config import config_app
 from api.cli_tokens import token_app
 
 app = typer.Typer(
@@ -31,6 +32,7 @@ app.command()(cli_run.serve)
 db_app = typer.Typer(help="Inspect the ClickHouse store.", no_args_is_help=True)
 db_app.command("status")(cli_run.db_status)
 app.add_typer(db_app, name="db")
+app.add_typer(config_app, name="config")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(token_app, name="token")
 

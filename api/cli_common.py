@@ -17,6 +17,7 @@ from poller.yamlfile import ConfigError
 if TYPE_CHECKING:
     from api.config import Config
 
+DEFAULT_INVENTORY = Path("inventory.yaml")
 err = Console(stderr=True, highlight=False)
 # Piped output (scripts, `| less`) gets wide rows instead of rich's default of 80 columns.
 out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
@@ -57,4 +58,4 @@ def user_errors() -> Iterator[None]:
 def load_config(path: Path | None) -> Config:
     from api import config
 
-    return config.load(path if path is not None else Path("inventory.yaml"))
+    return config.load(path if path is not None else DEFAULT_INVENTORY)

@@ -58,6 +58,7 @@ def _start(
 ) -> None:
     from api import run as runner
     from api.security import InsecureBindError
+    from api.server import ListenError
     from poller import shard as sharding
     from store.errors import StoreError
 
@@ -72,7 +73,7 @@ def _start(
                 raise UsageError(str(exc)) from None
         try:
             asyncio.run(runner.run(config, roles))
-        except (runner.StoreInUse, InsecureBindError) as exc:
+        except (runner.StoreInUse, InsecureBindError, ListenError) as exc:
             raise UsageError(str(exc)) from None
         except StoreError as exc:
             raise UsageError(f"store {config.database.url.split('@')[-1]}: {exc}") from None

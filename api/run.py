@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ from typing import Any
 
 from api.config import Config
 from api.config import load as load_config
+from api.context import WebSettings
 from poller import shard as sharding
 from poller.health import PollHealth
 from poller.poll import PollOutcome
@@ -86,10 +88,19 @@ def hosts_for(config: Config, roles: Roles) -> list[Any]:
 async def run(config: Config, roles: Roles) -> None:
     """Run until SIGTERM/SIGINT (or `stop` is set by a test)."""
     check_store_free(config)
+    # Bind the web port before anything else starts: a taken port is then one clear error,
+    # and "dashboard on …" is only ever logged for an address that is really ours.
+    sock = _listen(config, roles)
     # Open the store before taking the signals: chDB's engine installs its own SIGTERM and
     # SIGINT handlers when it starts, which would otherwise replace ours silently.
-    await asyncio.to_thread(_migrate, config)
+    try:
+        await asyncio.to_thread(_migrate, config)
+    except BaseException:
+        if sock is not None:
+            sock.close()
+        raise
     state = Running(config, roles)
+    state.parts["socket"] = sock
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, state.stop.set)
@@ -99,6 +110,23 @@ async def run(config: Config, roles: Roles) -> None:
     finally:
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             loop.remove_signal_handler(sig)
+        if sock is not None:
+            sock.close()  # uvicorn closes it when it served; this covers a failed start
+
+
+def _listen(config: Config, roles: Roles) -> socket.socket | None:
+    from api import server
+
+    return server.listen(web_settings(config, roles)) if roles.web else None
+
+
+def web_settings(config: Config, roles: Roles) -> WebSettings:
+    """`web:` with --listen applied."""
+    web = config.web
+    if roles.listen is not None:
+        host, port = roles.listen
+        web = web.model_copy(update={"host": host, "port": port})
+    return web
 
 
 async def _run(state: Running) -> None:
@@ -228,7 +256,7 @@ async def _serve(state: Running) -> None:
     ctx = build_context(state)
     state.parts["ctx"] = ctx
     try:
-        await server.serve(create_app(ctx), ctx.settings, state.stop)
+        await server.serve(create_app(ctx), ctx.settings, state.stop, state.parts.get("socket"))
     finally:
         ctx.queries.close()
 
@@ -239,10 +267,7 @@ def build_context(state: Running) -> Any:
     from store import db
 
     config, writer = state.config, state.parts["writer"]
-    web = config.web
-    if state.roles.listen is not None:
-        host, port = state.roles.listen
-        web = web.model_copy(update={"host": host, "port": port})
+    web = web_settings(config, state.roles)
     hub = Hub()
     state.parts["hub"] = hub
     return AppContext(

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
+import os
+import socket
 from collections.abc import Iterator
 
 import uvicorn
@@ -12,6 +15,49 @@ from fastapi import FastAPI
 
 from api.context import WebSettings
 from api.security import check_bind
+
+# Why a bind fails, in words a user acts on; other errors use the system's own text.
+_REASONS = {
+    errno.EADDRINUSE: "address already in use",
+    errno.EACCES: "permission denied (ports below 1024 need privileges)",
+    errno.EADDRNOTAVAIL: "no such address on this machine",
+}
+
+
+class ListenError(Exception):
+    """The web address cannot be bound: taken, not this machine's, or not allowed."""
+
+    def __init__(self, host: str, port: int, reason: str) -> None:
+        shown = f"[{host}]" if ":" in host else host
+        super().__init__(
+            f"cannot listen on {shown}:{port}: {reason}; "
+            "choose another with --listen HOST:PORT or web.host/web.port"
+        )
+
+
+def listen(settings: WebSettings) -> socket.socket:
+    """Bind and listen on the web address now, so a taken port is a one-line error before
+    anything starts or announces the dashboard (uvicorn, left to bind itself, logs the error
+    and calls sys.exit inside its task). Raises InsecureBindError or ListenError."""
+    check_bind(settings)
+    host, port = settings.host, settings.port
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise ListenError(host, port, f"unknown address ({exc.strerror})") from None
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        # as uvicorn does: a restart must not wait out TIME_WAIT; a live listener still
+        # makes bind fail with EADDRINUSE on Linux
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        reason = _REASONS.get(exc.errno or 0) or os.strerror(exc.errno or 0).lower()
+        raise ListenError(host, port, reason) from None
+    return sock
 
 
 class _Server(uvicorn.Server):
@@ -21,15 +67,18 @@ class _Server(uvicorn.Server):
         yield
 
 
-async def serve(app: FastAPI, settings: WebSettings, stop: asyncio.Event) -> None:
-    """Run uvicorn until `stop` is set, then shut it down gracefully.
+async def serve(
+    app: FastAPI, settings: WebSettings, stop: asyncio.Event, sock: socket.socket | None = None
+) -> None:
+    """Run uvicorn on `sock` (bound by `listen`; bound here when None) until `stop` is set,
+    then shut it down gracefully.
 
     uvicorn's own signal handlers are left out: the caller owns SIGTERM/SIGINT and sets
     `stop`, so one signal stops the poller and the web server in the right order. Live
     streams are ended first (hub.close), or shutdown would wait on every open dashboard.
     Raises InsecureBindError before binding when the address is public and auth is off.
     """
-    check_bind(settings)
+    sock = sock or listen(settings)
     config = uvicorn.Config(
         app,
         host=settings.host,
@@ -40,7 +89,7 @@ async def serve(app: FastAPI, settings: WebSettings, stop: asyncio.Event) -> Non
         timeout_graceful_shutdown=5,  # SSE streams never end by themselves
     )
     server = _Server(config)
-    task = asyncio.create_task(server.serve())
+    task = asyncio.create_task(server.serve(sockets=[sock]))
     stopper = asyncio.create_task(stop.wait())
     done, _ = await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
     if stopper in done:

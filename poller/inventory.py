@@ -116,6 +116,8 @@ class Inventory(BaseModel):
 
     path: Path
     hosts: tuple[Host, ...]
+    # every group defined under groups:, members or not (silences and rules may name them)
+    groups: tuple[str, ...] = ()
     extra: dict[str, Any] = Field(default_factory=dict)
 
     def host(self, name: str) -> Host:
@@ -148,7 +150,9 @@ def load(path: Path, doc: Document | None = None) -> Inventory:
     problems = list(dict.fromkeys(problems))  # a bad default is reported once, not per host
     if problems:
         raise ConfigError(problems)
-    return Inventory(path=path, hosts=hosts, extra=dict(raw.model_extra or {}))
+    return Inventory(
+        path=path, hosts=hosts, groups=tuple(raw.groups), extra=dict(raw.model_extra or {})
+    )
 
 
 def _check_names(doc: Document, raw: InventoryFile) -> list[str]:

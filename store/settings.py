@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -77,3 +78,22 @@ class StoreSettings(BaseModel):
         if self.url.startswith("chdb://"):
             return Path(self.url.removeprefix("chdb://")).parent / "spool"
         return Path("spool")
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` cannot be a store URL, without quoting it (it may hold a password); None if
+    it can. Checked before start-up so a typo is a config error, not a failed connect."""
+    expected = "expected chdb:///DIR or http(s)://[USER:PASSWORD@]HOST[:PORT][/DB]"
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return expected
+    if scheme == "chdb":
+        return None if rest.startswith("/") else "chdb:// needs an absolute directory: chdb:///DIR"
+    if scheme not in ("http", "https"):
+        return f"{expected} (got {scheme}://)"
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018  # urlsplit checks the port only when asked
+    except ValueError:
+        return f"{scheme}:// URL: the port is not a number from 1 to 65535"
+    return None if parts.hostname else f"{scheme}:// URL without a host name"

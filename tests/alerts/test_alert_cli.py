@@ -19,6 +19,7 @@ def write_inventory(tmp_path: Path, receiver: Receiver, extra: str = "") -> Path
     path = tmp_path / "inventory.yaml"
     path.write_text(
         f"poller:\n  data_dir: {tmp_path / 'data'}\n"
+        "groups:\n  db: {}\n"
         "hosts:\n  web-1: {address: 127.0.0.1}\n"
         "alerts:\n"
         "  retry: {attempts: 1}\n"
@@ -75,7 +76,9 @@ def test_a_bad_rule_in_the_file_is_reported_with_its_line(
     extra = "  rules:\n    - {name: x, metric: no_such_metric, warning: 1}\n"
     code, out = run(write_inventory(tmp_path, receiver, extra), "list")
     assert code == 2
-    assert f"{tmp_path / 'inventory.yaml'}:11: alerts.rules.0.metric: unknown metric" in out
+    assert (
+        f"{tmp_path / 'inventory.yaml'}:13: alerts.rules.0.metric: rule 'x': unknown metric" in out
+    )
 
 
 def test_silence_add_list_expire(tmp_path: Path, receiver: Receiver) -> None:
@@ -230,3 +233,16 @@ async def test_the_runtime_sshmon_run_composes_delivers_and_persists(
     assert [e.state for e in events] == ["pending", "firing"]
     code, out = run(path, "list")
     assert code == 0 and out.startswith("firing   critical memory_used")
+
+
+def test_alerts_test_names_the_file_and_line_of_a_url_apprise_refuses(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    extra = "    - name: pager\n      urls: ['slack://SECRET-TOKEN']\n"
+    code, out = run(write_inventory(tmp_path, receiver, extra), "test", "pager")
+    assert code == 2
+    assert out == (
+        f"{tmp_path / 'inventory.yaml'}:13: alerts.routes.2.urls.0: route 'pager': "
+        "Apprise cannot parse this slack:// URL (see its docs)\n"
+    )
+    assert receiver.received == []

@@ -73,7 +73,10 @@ def test_overrides_naming_unknown_hosts_are_caught(tmp_path: Path) -> None:
         "      hosts: {db-9: {warning: 99}}\n"
     )
     [problem] = problems(tmp_path, text, hosts=["db-1"])
-    assert ":6: alerts.rules.0.hosts: no host named 'db-9'" in problem
+    assert problem == (
+        f"{tmp_path / 'inventory.yaml'}:6: alerts.rules.0.hosts.db-9: rule 'busy': "
+        "no host named 'db-9' in the inventory (did you mean db-1?)"
+    )
 
 
 def test_defaults_can_be_patched_disabled_or_dropped(tmp_path: Path) -> None:
@@ -157,3 +160,51 @@ def test_a_broken_message_template_is_a_config_error(tmp_path: Path) -> None:
     )
     [problem] = problems(tmp_path, text)
     assert "alerts.rules.0" in problem and "message template" in problem
+
+
+SCOPED = (
+    "alerts:\n"
+    "  rules:\n"
+    "    - name: busy\n"
+    "      metric: cpu_busy_percent\n"
+    "      warning: 90\n"
+    "      scope:\n"
+    "        hosts: [db-1, db-9]\n"
+    "        groups:\n"
+    "          - web\n"
+    "          - dbs\n"
+    "        exclude: [db-7]\n"
+)
+
+
+def test_unknown_scope_hosts_and_groups_point_at_the_entry_not_the_rule(tmp_path: Path) -> None:
+    found = problems(tmp_path, SCOPED, hosts=["db-1"], groups=["web", "db"])
+    path = tmp_path / "inventory.yaml"
+    assert found == [
+        f"{path}:7: alerts.rules.0.scope.hosts.1: rule 'busy': no host named 'db-9' in the "
+        "inventory (did you mean db-1?)",
+        f"{path}:11: alerts.rules.0.scope.exclude.0: rule 'busy': no host named 'db-7' in the "
+        "inventory (did you mean db-1?)",
+        f"{path}:10: alerts.rules.0.scope.groups.1: rule 'busy': no group named 'dbs' in the "
+        "inventory (did you mean db?)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("rule", "key"),
+    [
+        ("{name: x, metric: mem_used_percent, warning: 90, devices: [sda]}", "devices"),
+        ("{name: x, poll: down, exclude_devices: [lo]}", "exclude_devices"),
+    ],
+    ids=["host-wide-metric", "poll-rule"],
+)
+def test_devices_on_a_rule_without_devices_is_an_error(tmp_path: Path, rule: str, key: str) -> None:
+    [problem] = problems(tmp_path, f"alerts:\n  rules:\n    - {rule}\n")
+    assert problem.startswith(f"{tmp_path / 'inventory.yaml'}:3: alerts.rules.0.{key}: rule 'x': ")
+    assert "has no devices, it is one value per host" in problem
+
+
+def test_devices_on_a_per_device_metric_are_fine(tmp_path: Path) -> None:
+    text = "alerts:\n  rules:\n    - {name: x, metric: fs_used_percent, warning: 9, devices: [/]}\n"
+    config = config_from_yaml(tmp_path, text)
+    assert config.rules[-1].devices == ["/"]

@@ -174,3 +174,8 @@ def test_host_with_no_settings_uses_its_name_as_address(tmp_path: Path) -> None:
         ("web-1", "web-1"),
         ("db-1", "db-1"),
     ]
+
+
+def test_every_defined_group_is_kept_even_without_members(tmp_path: Path) -> None:
+    path = write(tmp_path, "groups:\n  web: {hosts: [a]}\n  spare: {}\nhosts:\n  a: {}\n")
+    assert inventory.load(path).groups == ("web", "spare")

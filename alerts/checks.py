@@ -1,0 +1,164 @@
+"""Checks of the `alerts:` section that need more than its schema: the inventory's host and
+group names, the metric catalog, Apprise's list of services, and names given on the CLI.
+
+The schema (alerts/config.py) says whether a rule is well formed; these say whether it means
+anything here. Each check returns problems (`file:line: key: what`, pointing at the entry
+that is wrong, not at the rule) and never raises, so one run reports every mistake.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+from collections.abc import Collection, Mapping
+from pathlib import Path
+
+from alerts.config import AlertsConfig, Rule
+from alerts.silences import Matcher
+from poller.catalog import METRICS
+from poller.yamlfile import Document
+
+Loc = tuple[str | int, ...]
+
+
+def _dotted(loc: Loc) -> str:
+    return ".".join(map(str, loc))
+
+
+def _hint(name: str, known: Collection[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+def rule_problems(
+    doc: Document,
+    loc: Loc,
+    rule: Rule,
+    hosts: frozenset[str],
+    groups: frozenset[str],
+) -> list[str]:
+    """What is wrong with one rule found at `loc`; empty `hosts`/`groups` skip those checks."""
+    problems: list[str] = []
+
+    def say(where: Loc, what: str) -> None:
+        problems.append(f"{doc.where(where)}: {_dotted(where)}: rule {rule.name!r}: {what}")
+
+    if rule.metric is not None and rule.metric not in METRICS:
+        say((*loc, "metric"), f"unknown metric {rule.metric!r}{_hint(rule.metric, METRICS)}")
+    elif rule.devices or rule.exclude_devices:
+        # a host-wide metric is stored with dev '' only, so a device filter would silently
+        # match nothing (devices:) or nothing at all would be excluded (exclude_devices:)
+        spec = METRICS.get(rule.metric) if rule.metric else None
+        if spec is None or spec.dev is None:
+            what = f"metric {rule.metric!r}" if rule.metric else "a `poll:` rule"
+            for key in ("devices", "exclude_devices"):
+                if getattr(rule, key):
+                    say(
+                        (*loc, key),
+                        f"{what} has no devices, it is one value per host ({key}: fits "
+                        "metrics per device, interface or mount point)",
+                    )
+    if hosts:
+        named = [((*loc, "hosts", name), name) for name in rule.hosts]
+        named += [((*loc, "scope", "hosts", i), n) for i, n in enumerate(rule.scope.hosts)]
+        named += [((*loc, "scope", "exclude", i), n) for i, n in enumerate(rule.scope.exclude)]
+        for where, name in named:
+            if name not in hosts:
+                say(where, f"no host named {name!r} in the inventory{_hint(name, hosts)}")
+    if groups:
+        named = [((*loc, "groups", name), name) for name in rule.groups]
+        named += [((*loc, "scope", "groups", i), n) for i, n in enumerate(rule.scope.groups)]
+        for where, name in named:
+            if name not in groups:
+                say(where, f"no group named {name!r} in the inventory{_hint(name, groups)}")
+    return problems
+
+
+def route_problems(
+    doc: Document,
+    config: AlertsConfig,
+    groups: frozenset[str],
+    env: Mapping[str, str],
+) -> list[str]:
+    """Routes that could not deliver: unset `env:` variables, URLs Apprise refuses, tags
+    without an Apprise file, unknown groups. A URL is never echoed: it usually holds a token."""
+    problems: list[str] = []
+    for i, route in enumerate(config.routes):
+        loc: Loc = ("alerts", "routes", i)
+
+        def say(where: Loc, what: str, route_name: str = route.name) -> None:
+            problems.append(f"{doc.where(where)}: {_dotted(where)}: route {route_name!r}: {what}")
+
+        for j, url in enumerate(route.urls):
+            for what in _url_problems(url, env):
+                say((*loc, "urls", j), what)
+        if route.tags and config.apprise_config is None:
+            say((*loc, "tags"), "tags pick entries of `alerts.apprise_config`, which is not set")
+        for j, name in enumerate(route.groups):
+            if groups and name not in groups:
+                say(
+                    (*loc, "groups", j),
+                    f"no group named {name!r} in the inventory{_hint(name, groups)}",
+                )
+    if config.apprise_config is not None:
+        path = Path(config.apprise_config).expanduser()
+        path = path if path.is_absolute() else doc.path.parent / path
+        if not path.is_file():
+            where: Loc = ("alerts", "apprise_config")
+            problems.append(f"{doc.where(where)}: {_dotted(where)}: file {path} does not exist")
+    return problems
+
+
+def _url_problems(url: str, env: Mapping[str, str]) -> list[str]:
+    if url.startswith("env:"):
+        name = url.removeprefix("env:")
+        if not env.get(name):
+            return [f"environment variable {name} is not set"]
+        urls = env[name].replace(",", " ").split()
+        where = f" (from environment variable {name})"
+    else:
+        urls, where = [url], ""
+    return [f"{what}{where}" for what in map(apprise_refusal, urls) if what]
+
+
+def apprise_refusal(url: str) -> str | None:
+    """Why Apprise would not send to `url`, without quoting it; None when it accepts it."""
+    # imported only when there are URLs to check: Apprise loads ~190 plugins
+    import apprise
+    from apprise.manager_plugins import NotificationManager
+
+    scheme, sep, _ = url.partition("://")
+    if not sep or not scheme:
+        return "not an Apprise URL (expected SERVICE://…, e.g. ntfy://topic)"
+    services = NotificationManager()  # type: ignore[no-untyped-call]  # a shared singleton
+    if scheme.lower() not in services:
+        known = services.schemas()  # type: ignore[no-untyped-call]
+        return f"no Apprise service called {scheme!r}{_hint(scheme.lower(), known)}"
+    # Apprise logs the whole refused URL at ERROR, token and password included
+    apprise_log = logging.getLogger("apprise")
+    was, apprise_log.disabled = apprise_log.disabled, True
+    try:
+        accepted = apprise.Apprise.instantiate(url) is not None
+    finally:
+        apprise_log.disabled = was
+    return None if accepted else f"Apprise cannot parse this {scheme}:// URL (see its docs)"
+
+
+def matcher_problems(
+    matcher: Matcher,
+    hosts: Collection[str],
+    groups: Collection[str],
+    rules: Collection[str],
+) -> list[str]:
+    """Names in a silence or maintenance matcher that match nothing: a typo would otherwise
+    mute nothing while its author believes the pager is quiet."""
+    problems = []
+    for option, names, known, what in (
+        ("--host", matcher.hosts, hosts, "not a host in the inventory"),
+        ("--group", matcher.groups, groups, "not a group in the inventory"),
+        ("--rule", matcher.rules, rules, "no enabled rule by that name"),
+    ):
+        for name in names:
+            if name not in known:
+                problems.append(f"{option} {name!r}: {what}{_hint(name, known)}")
+    return problems
