@@ -217,6 +217,8 @@ def _probe_json(outcome: PollOutcome) -> str:
 
 
 def _print_probe(outcome: PollOutcome) -> None:
+    from prometheus_client.utils import floatToGoString
+
     from parsers import exposition
     from poller.catalog import METRICS
 
@@ -226,7 +228,7 @@ def _print_probe(outcome: PollOutcome) -> None:
     for s in exposition.samples(outcome.readings):
         labels = ",".join(f'{k}="{v}"' for k, v in s.labels)
         readings.add_row(
-            _plain(f"{s.name}{{{labels}}}" if labels else s.name), exposition.go_float(s.value)
+            _plain(f"{s.name}{{{labels}}}" if labels else s.name), floatToGoString(s.value)
         )
     points = Table(title="derived points", box=None, title_justify="left")
     for column in ("metric", "dev", "value", "meaning"):

@@ -37,7 +37,7 @@ from parsers.exposition_names import (
     STAT_FIELDS,
     SampleType,
 )
-from parsers.exposition_render import go_float, render_json, render_prometheus
+from parsers.exposition_render import families, render, render_json, render_prometheus
 from parsers.proc_diskstats import SECTOR_BYTES, Diskstats
 from parsers.proc_loadavg import LoadAvg
 from parsers.proc_meminfo import Meminfo
@@ -57,7 +57,7 @@ _CPU_MODES: Final = ("user", "nice", "system", "idle", "iowait", "irq", "softirq
 
 __all__ = [
     "DISK_EXCLUDED", "FSTYPES_EXCLUDED", "MOUNTPOINTS_EXCLUDED", "NETSTAT_FIELDS",
-    "VMSTAT_FIELDS", "Labels", "Sample", "SampleType", "go_float", "render_json",
+    "VMSTAT_FIELDS", "Labels", "Sample", "SampleType", "families", "render", "render_json",
     "render_prometheus", "samples",
 ]  # fmt: skip
 
