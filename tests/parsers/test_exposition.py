@@ -131,10 +131,16 @@ def test_extra_labels_override() -> None:
 
 
 def test_help_is_escaped_and_written_once_per_family() -> None:
-    a = Sample("node_y", (("d", "1"),), 1, "counter", "line\\one\ntwo")
-    b = Sample("node_y", (("d", "2"),), 2, "counter", "ignored")
+    a = Sample("node_y_total", (("d", "1"),), 1, "counter", "line\\one\ntwo")
+    b = Sample("node_y_total", (("d", "2"),), 2, "counter", "ignored")
     text = render_prometheus([a, b])
-    assert text.count("# HELP node_y line\\\\one\\ntwo\n") == 1 and text.count("# TYPE") == 1
+    assert text.count("# HELP node_y_total line\\\\one\\ntwo\n") == 1
+    assert text.count("# TYPE node_y_total counter") == 1
+
+
+def test_a_counter_without_total_is_a_programming_error() -> None:
+    with pytest.raises(ValueError, match="_total"):
+        render_prometheus([Sample("node_y", (), 1, "counter", "h")])
 
 
 def test_json_rendering_round_trips() -> None:
