@@ -247,7 +247,9 @@ def _os_release(osr: OsRelease) -> Iterator[Sample]:
     labels = tuple((k, osr.fields.get(k.upper(), "")) for k in OS_LABELS)
     help_ = "A metric with a constant '1' value labeled by " + ", ".join(OS_LABELS) + "."
     yield _s("os_info", 1, "gauge", help_, labels)
-    version = re.match(r"\d+(\.\d+)?", osr.fields.get("VERSION_ID", ""))
+    # bounded like every number from a target (parsers/numbers.py): float() of 400 digits
+    # is inf, which JSON output refuses
+    version = re.match(r"\d{1,9}(\.\d{1,9})?", osr.fields.get("VERSION_ID", ""))
     if version:
         labels = tuple((k, osr.fields.get(k.upper(), "")) for k in ("id", "id_like", "name"))
         help_ = "Metric containing the major.minor part of the OS version."
