@@ -51,10 +51,15 @@ def families(samples: Iterable[Sample], extra_labels: Labels = ()) -> list[Metri
     out: dict[str, Metric] = {}
     seen: set[tuple[str, Labels]] = set()
     for s in samples:
-        labels = extra_labels + tuple(kv for kv in s.labels if kv[0] not in overridden)
-        if (s.name, labels) in seen:
+        labels = (
+            extra_labels + tuple(kv for kv in s.labels if kv[0] not in overridden)
+            if extra_labels
+            else s.labels
+        )
+        key = (s.name, labels)
+        if key in seen:
             continue
-        seen.add((s.name, labels))
+        seen.add(key)
         family = out.get(s.name)
         if family is None:
             family = out[s.name] = _family(s)
