@@ -86,8 +86,8 @@ class PollHealth(Collector):
         yield state
         dropped = CounterMetricFamily(
             "sshmon_series_dropped",
-            "Devices (interfaces, disks, filesystems) left out of a poll over the per-host "
-            "cap (max_devices), summed over polls.",
+            "Devices (interfaces, block devices, filesystems, mounts, cpus) left out of a poll "
+            "over the per-host cap (max_devices), summed over polls.",
             labels=("host", "family"),
         )
         for (host, family), n in sorted(self.dropped.items()):
