@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -217,17 +217,19 @@ def _probe_json(outcome: PollOutcome) -> str:
 
 
 def _print_probe(outcome: PollOutcome) -> None:
+    from prometheus_client import utils
+
     from parsers import exposition
     from poller.catalog import METRICS
 
     readings = Table(title="readings (node_exporter names)", box=None, title_justify="left")
     readings.add_column("metric", overflow="fold")
     readings.add_column("value", justify="right")
+    # the client's own number format, as /metrics prints it (the library ships it untyped)
+    go_float = cast(Callable[[float], str], utils.floatToGoString)
     for s in exposition.samples(outcome.readings):
         labels = ",".join(f'{k}="{v}"' for k, v in s.labels)
-        readings.add_row(
-            _plain(f"{s.name}{{{labels}}}" if labels else s.name), exposition.go_float(s.value)
-        )
+        readings.add_row(_plain(f"{s.name}{{{labels}}}" if labels else s.name), go_float(s.value))
     points = Table(title="derived points", box=None, title_justify="left")
     for column in ("metric", "dev", "value", "meaning"):
         points.add_column(column, overflow="fold")

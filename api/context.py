@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Awaitable, Callable, Mapping
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,8 +110,8 @@ class QueryPool:
             self._clients.clear()
 
 
-def _no_self_metrics() -> str:
-    return ""
+def _no_self_metrics() -> Iterable[Any]:
+    return ()
 
 
 @dataclass
@@ -121,8 +122,10 @@ class AppContext:
     queries: QueryPool
     inventory: Inventory
     hub: Hub = field(default_factory=Hub)
-    # poller/writer health lines for /metrics, already in Prometheus text format
-    self_metrics: Callable[[], str] = _no_self_metrics
+    # poller/writer health for /metrics: prometheus_client Metric families
+    self_metrics: Callable[[], Iterable[Any]] = _no_self_metrics
+    # wall clock (seconds since the epoch), read only at the edge; tests pass a fixed one
+    clock: Callable[[], float] = time.time
     # runs the fixed `ps` (parsers.cmd_ps.COMMAND) on a host's kept session, returns stdout
     top_processes: Callable[[str], Awaitable[str]] | None = None
     # host -> number of firing alerts; None until the alert engine is wired

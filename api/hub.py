@@ -12,12 +12,19 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from poller.points import Point, PollStatus
 
 QUEUE_SIZE = 256  # polls a subscriber may lag behind before it is dropped
 Tap = Callable[[str, PollStatus, list[Point]], None]
+
+
+class Published(NamedTuple):
+    """A host's newest good poll as the hub keeps it for /metrics: when, and its readings."""
+
+    ts: float
+    readings: Mapping[str, object]
 
 
 @dataclass(eq=False)
@@ -40,8 +47,9 @@ class Hub:
         self._subs: set[Subscription] = set()
         # synchronous listeners that keep in-memory views current (sparklines)
         self.taps: list[Tap] = []
-        # host -> the newest parsed readings, for /metrics under node_exporter names
-        self.readings: dict[str, Mapping[str, object]] = {}
+        # host -> the newest parsed readings and their time, for /metrics under
+        # node_exporter names (api/metrics.py leaves out hosts whose readings went stale)
+        self.readings: dict[str, Published] = {}
         self.published = 0
         self.dropped = 0
 
@@ -69,12 +77,12 @@ class Hub:
         """Fan one poll out to every interested subscriber without ever awaiting.
 
         `readings` (PollOutcome.readings) is optional: when given, /metrics exports this
-        host's raw readings exactly as node_exporter would (parsers.exposition).
+        host's raw readings exactly as node_exporter would (api/metrics.py).
         """
         self.published += 1
         points = list(points)
         if readings:
-            self.readings[host] = readings
+            self.readings[host] = Published(status.ts, readings)
         for tap in self.taps:
             tap(host, status, points)
         for sub in list(self._subs):

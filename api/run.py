@@ -238,7 +238,7 @@ def _sink(state: Running) -> Callable[[PollOutcome], None]:
         writer.submit_status(status)
         if outcome.host_info is not None:
             writer.submit_host_info(outcome.host_info)
-        health.observe(status)
+        health.observe(status, outcome.dropped)
         alerts = state.parts.get("alerts")
         if alerts is not None:
             alerts.engine.observe(status, outcome.points, status.ts)
@@ -264,6 +264,7 @@ async def _serve(state: Running) -> None:
 def build_context(state: Running) -> Any:
     from api.context import AppContext, QueryPool
     from api.hub import Hub
+    from api.metrics import writer_families
     from store import db
 
     config, writer = state.config, state.parts["writer"]
@@ -275,27 +276,12 @@ def build_context(state: Running) -> Any:
         queries=QueryPool(lambda: db.connect(config.database), web.query_threads),
         inventory=config.inventory,
         hub=hub,
-        self_metrics=lambda: state.health.render(_writer_gauges(writer)),
+        self_metrics=lambda: [*state.health.collect(), *writer_families(writer.stats())],
         top_processes=_top_processes(state),
         firing_alerts=_firing(state),
         alerts=state.parts.get("alerts"),
         data_dir=config.poller.data_path(),
     )
-
-
-def _writer_gauges(writer: Any) -> dict[str, float]:
-    s = writer.stats()
-    return {
-        "sshmon_writer_queued_rows": s.queued_rows,
-        "sshmon_writer_rows_written_total": s.rows_written,
-        "sshmon_writer_batches_written_total": s.batches_written,
-        "sshmon_writer_last_insert_seconds": s.last_insert_latency_s or 0.0,
-        "sshmon_writer_last_batch_rows": s.last_batch_rows,
-        "sshmon_writer_failed_inserts_total": s.failed_inserts,
-        "sshmon_spool_batches": s.spooled_batches,
-        "sshmon_spool_bytes": s.spooled_bytes,
-        "sshmon_dropped_rows_total": s.dropped_rows,
-    }
 
 
 def _top_processes(state: Running) -> Callable[[str], Any] | None:

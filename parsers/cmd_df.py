@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Final, Literal, NamedTuple
 
 from parsers.errors import ParseError
+from parsers.numbers import bounded_int
 
 SOURCE: Final = "df"
 # `df -k` counts 1024-byte blocks (POSIX: -k sets the unit to 1024 bytes)
@@ -53,8 +54,8 @@ def _row(line: str, scale: int) -> DfRow:
     fields = line.split(None, 5)
     if len(fields) != 6 or (not fields[4].endswith("%") and fields[4] != "-"):
         raise ParseError(SOURCE, "expected 6 columns ending in a mount point", line)
-    try:
-        total, used, avail = (None if f == "-" else int(f) * scale for f in fields[1:4])
-    except ValueError as exc:
-        raise ParseError(SOURCE, "count is not an integer", line) from exc
+    total, used, avail = (
+        None if f == "-" else bounded_int(f, SOURCE, line, "count is not an integer") * scale
+        for f in fields[1:4]
+    )
     return DfRow(fields[0], fields[5], total, used, avail)

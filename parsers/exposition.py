@@ -37,7 +37,7 @@ from parsers.exposition_names import (
     STAT_FIELDS,
     SampleType,
 )
-from parsers.exposition_render import go_float, render_json, render_prometheus
+from parsers.exposition_render import families, render, render_json, render_prometheus
 from parsers.proc_diskstats import SECTOR_BYTES, Diskstats
 from parsers.proc_loadavg import LoadAvg
 from parsers.proc_meminfo import Meminfo
@@ -57,7 +57,7 @@ _CPU_MODES: Final = ("user", "nice", "system", "idle", "iowait", "irq", "softirq
 
 __all__ = [
     "DISK_EXCLUDED", "FSTYPES_EXCLUDED", "MOUNTPOINTS_EXCLUDED", "NETSTAT_FIELDS",
-    "VMSTAT_FIELDS", "Labels", "Sample", "SampleType", "go_float", "render_json",
+    "VMSTAT_FIELDS", "Labels", "Sample", "SampleType", "families", "render", "render_json",
     "render_prometheus", "samples",
 ]  # fmt: skip
 
@@ -247,7 +247,9 @@ def _os_release(osr: OsRelease) -> Iterator[Sample]:
     labels = tuple((k, osr.fields.get(k.upper(), "")) for k in OS_LABELS)
     help_ = "A metric with a constant '1' value labeled by " + ", ".join(OS_LABELS) + "."
     yield _s("os_info", 1, "gauge", help_, labels)
-    version = re.match(r"\d+(\.\d+)?", osr.fields.get("VERSION_ID", ""))
+    # bounded like every number from a target (parsers/numbers.py): float() of 400 digits
+    # is inf, which JSON output refuses
+    version = re.match(r"\d{1,9}(\.\d{1,9})?", osr.fields.get("VERSION_ID", ""))
     if version:
         labels = tuple((k, osr.fields.get(k.upper(), "")) for k in ("id", "id_like", "name"))
         help_ = "Metric containing the major.minor part of the OS version."

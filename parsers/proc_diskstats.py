@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Final, NamedTuple
 
 from parsers.errors import ParseError
+from parsers.numbers import SAFE_DIGITS, check_ints
 
 SOURCE: Final = "/proc/diskstats"
 # diskstats always counts 512-byte sectors, whatever the device's block size
@@ -66,6 +67,8 @@ def parse(text: str) -> Diskstats:
             continue
         try:
             name, stats = _device(fields, line)
+        except ParseError:
+            raise  # already says what is wrong (a ParseError is a ValueError too)
         except ValueError as exc:
             raise ParseError(SOURCE, "counter is not an integer", line) from exc
         devices[name] = stats
@@ -76,7 +79,10 @@ def _device(fields: list[str], line: str) -> tuple[str, DiskStats]:
     n = len(fields)
     if n == 7:
         # 2.6.0-2.6.24 partition line: reads, sectors read, writes, sectors written
-        major, minor, reads, rsect, writes, wsect = map(int, fields[:2] + fields[3:])
+        major, minor, reads, rsect, writes, wsect = numbers = list(
+            map(int, fields[:2] + fields[3:])
+        )
+        check_ints(numbers, SOURCE, line)
         stats = DiskStats(
             major,
             minor,
@@ -99,7 +105,12 @@ def _device(fields: list[str], line: str) -> tuple[str, DiskStats]:
         return fields[3], _full([fields[0], fields[1], fields[2], *fields[4:14]], line)
     if n in (14, 18, 20):
         head = fields[0], fields[1]  # major, minor
-        if fields[3:].count("0") == n - 3 and head[0].isdecimal() and head[1].isdecimal():
+        if (
+            fields[3:].count("0") == n - 3
+            and head[0].isdecimal()
+            and head[1].isdecimal()
+            and len(head[0]) + len(head[1]) <= 2 * SAFE_DIGITS
+        ):
             # an idle device (loop devices by the dozen on snap hosts, unused
             # partitions): 17 int() calls skipped, the line was 2 us of parse's 25
             return fields[2], _new_stats(DiskStats, (int(head[0]), int(head[1]), *_IDLE[n]))
@@ -109,6 +120,7 @@ def _device(fields: list[str], line: str) -> tuple[str, DiskStats]:
 
 def _full(fields: list[str], line: str) -> DiskStats:
     v = list(map(int, fields))
+    check_ints(v, SOURCE, line)
     if min(v) < 0:  # the kernel prints these unsigned
         raise ParseError(SOURCE, "negative counter", line)
     n = len(v)

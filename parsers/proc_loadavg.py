@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Final
 
 from parsers.errors import ParseError
+from parsers.numbers import bounded_float, bounded_int
 
 SOURCE: Final = "/proc/loadavg"
 
@@ -27,15 +27,13 @@ def parse(text: str) -> LoadAvg:
     fields = line.split()
     if len(fields) < 3:
         raise ParseError(SOURCE, "expected at least 3 fields", line)
-    try:
-        load1, load5, load15 = (float(f) for f in fields[:3])
-        runnable = entities = None
-        if len(fields) > 3:
-            # 4th field is runnable/total; total counts threads, not processes
-            running, _, total = fields[3].partition("/")
-            runnable, entities = int(running), int(total)
-    except ValueError as exc:
-        raise ParseError(SOURCE, "malformed load line", line) from exc
-    if not all(math.isfinite(v) for v in (load1, load5, load15)):
-        raise ParseError(SOURCE, "load average is not a finite number", line)
+    load1, load5, load15 = (
+        bounded_float(f, SOURCE, line, "malformed load line") for f in fields[:3]
+    )
+    runnable = entities = None
+    if len(fields) > 3:
+        # 4th field is runnable/total; total counts threads, not processes
+        running, _, total = fields[3].partition("/")
+        runnable = bounded_int(running, SOURCE, line, "malformed load line")
+        entities = bounded_int(total, SOURCE, line, "malformed load line")
     return LoadAvg(load1, load5, load15, runnable, entities)

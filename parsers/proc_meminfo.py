@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from parsers.errors import ParseError
+from parsers.numbers import SAFE_DIGITS, bounded_int
 
 SOURCE: Final = "/proc/meminfo"
 # meminfo's "kB" is KiB: fs/proc/meminfo.c prints pages << (PAGE_SHIFT - 10)
@@ -20,8 +21,10 @@ HOT_KEYS: Final = (
 )  # fmt: skip
 # What fs/proc/meminfo.c prints ("%s:%8lu kB\n", HugePages_* without the unit; some keys
 # have no space after the colon). When the whole text has this shape, one regex pass
-# (~4 us) proves every line valid; anything else takes the line-by-line parse.
-_KERNEL_SHAPE: Final = re.compile(r"(?:[A-Za-z0-9_()]+: *-?[0-9]+(?: kB)?\n)*")
+# (~4 us) proves every line valid; anything else takes the line-by-line parse. Numbers of
+# up to SAFE_DIGITS digits are within parsers.numbers' bound; longer ones take the slow
+# parse, which checks each.
+_KERNEL_SHAPE: Final = re.compile(rf"(?:[A-Za-z0-9_()]+: *-?[0-9]{{1,{SAFE_DIGITS}}}(?: kB)?\n)*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,10 +106,9 @@ def _fields(text: str) -> tuple[dict[str, int], dict[str, int]]:
                 raise ParseError(SOURCE, "no ':' in line", line)
             continue
         fields = rest.split()
-        try:
-            value = int(fields[0])
-        except (ValueError, IndexError) as exc:
-            raise ParseError(SOURCE, "value is not an integer", line) from exc
+        if not fields:
+            raise ParseError(SOURCE, "value is not an integer", line)
+        value = bounded_int(fields[0], SOURCE, line, "value is not an integer")
         key = key.strip()
         if len(fields) == 1:
             counts[key] = value

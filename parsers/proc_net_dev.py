@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Final, NamedTuple
 
 from parsers.errors import ParseError
+from parsers.numbers import check_ints
 
 SOURCE: Final = "/proc/net/dev"
 
@@ -59,5 +60,6 @@ def parse(text: str) -> NetDev:
             counters = NetDevCounters._make(map(int, fields))
         except ValueError as exc:
             raise ParseError(SOURCE, "counter is not an integer", line) from exc
+        check_ints(counters, SOURCE, line)
         interfaces[name.strip()] = counters
     return NetDev(interfaces)

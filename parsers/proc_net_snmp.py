@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import ClassVar, Final
 
 from parsers.errors import ParseError
+from parsers.numbers import SAFE_DIGITS, check_ints
 
 SOURCE: Final = "/proc/net/snmp"
 # The counters derivation reads every poll (poller/derive.py), kept parsed; the other
@@ -23,6 +25,8 @@ HOT_FIELDS: Final = {
 # ~35 us converting ~300 values; text of any other shape takes the full parse.
 # Names lines longer than this are not cached (a hostile target must not fill memory).
 _LAYOUT_CACHE_MAX_CHARS: Final = 16_384
+# a value longer than SAFE_DIGITS takes the full parse, which bounds each (parsers.numbers)
+_LONG_NUMBER: Final = re.compile(f"[0-9]{{{SAFE_DIGITS + 1}}}")
 Hot = Mapping[str, Mapping[str, int]]
 
 
@@ -103,6 +107,8 @@ def _kernel_pair(names: tuple[str, str, str], values: tuple[str, str, str]) -> b
         return False  # not one space before each value
     if digits and not digits.replace(" ", "").isdecimal():
         return False
+    if _LONG_NUMBER.search(digits):
+        return False
     return digits.count(" ") == _layout(keys)[0]
 
 
@@ -148,7 +154,9 @@ def parse_pairs(text: str, source: str) -> dict[str, dict[str, int]]:
                 source, f"header and values do not match for {proto[:40]!r}", values_line
             )
         try:
-            protocols[proto.strip()] = dict(zip(keys, map(int, numbers), strict=True))
+            counts = list(map(int, numbers))
         except ValueError as exc:
             raise ParseError(source, "value is not an integer", values_line) from exc
+        check_ints(counts, source, values_line)
+        protocols[proto.strip()] = dict(zip(keys, counts, strict=True))
     return protocols

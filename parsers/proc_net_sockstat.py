@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from parsers.errors import ParseError
+from parsers.numbers import check_ints
 
 SOURCE: Final = "/proc/net/sockstat"
 
@@ -40,6 +41,7 @@ def parse(text: str) -> Sockstat:
             pairs = {k: int(v) for k, v in zip(fields[::2], fields[1::2], strict=True)}
         except ValueError as exc:
             raise ParseError(SOURCE, "value is not an integer", line) from exc
+        check_ints(pairs.values(), SOURCE, line)
         if proto == "sockets":
             used = pairs.get("used")
         else:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Final, NamedTuple
 
 from parsers.errors import ParseError
+from parsers.numbers import bounded_float, bounded_int
 
 SOURCE: Final = "/proc/pressure"
 # `total=` is in microseconds (Documentation/accounting/psi.rst)
@@ -71,12 +71,9 @@ def _line(rest: str, line: str) -> PsiLine:
 
 
 def _numbers(averages: tuple[str, str, str], total: str, line: str) -> PsiLine:
-    try:
-        avg10, avg60, avg300 = float(averages[0]), float(averages[1]), float(averages[2])
-        stalled = int(total)
-    except ValueError as exc:
-        raise ParseError(SOURCE, "malformed pressure line", line) from exc
-    finite = math.isfinite
-    if not (finite(avg10) and finite(avg60) and finite(avg300)) or stalled < 0:
+    bad = "malformed pressure line"
+    avg10, avg60, avg300 = (bounded_float(a, SOURCE, line, bad) for a in averages)
+    stalled = bounded_int(total, SOURCE, line, bad)
+    if stalled < 0:
         raise ParseError(SOURCE, "averages must be finite and total non-negative", line)
     return _new_line(PsiLine, (avg10, avg60, avg300, stalled / US))

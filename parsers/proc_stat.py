@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Final, NamedTuple
 
 from parsers.errors import ParseError
+from parsers.numbers import bounded_int, check_ints
 
 SOURCE: Final = "/proc/stat"
 # /proc/stat counts cpu time in USER_HZ ticks, which the kernel fixes at 100 for userspace
@@ -96,17 +97,16 @@ def _cpu_seconds(line: str) -> CpuSeconds:
     columns = fields[1 : 1 + len(CPU_MODES)]
     try:
         # one C-level pipeline (int, then / USER_HZ) per line: hosts have dozens of cpus
-        seconds: list[float | None] = list(map(_ticks_to_seconds, map(int, columns)))
+        ticks = list(map(int, columns))
     except ValueError as exc:
         for token in columns:
             _int(token, line)  # raises, naming the first bad token
         raise ParseError(SOURCE, "malformed cpu line", line) from exc  # not reached
+    check_ints(ticks, SOURCE, line)
+    seconds: list[float | None] = list(map(_ticks_to_seconds, ticks))
     # tuple.__new__ skips CpuSeconds' Python-level __new__ (one per cpu per poll)
     return _new_cpu(CpuSeconds, seconds + _MISSING[len(seconds) :])
 
 
 def _int(token: str, line: str) -> int:
-    try:
-        return int(token)
-    except ValueError as exc:
-        raise ParseError(SOURCE, f"not an integer: {token[:40]!r}", line) from exc
+    return bounded_int(token, SOURCE, line)

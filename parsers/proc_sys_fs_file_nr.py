@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from parsers.errors import ParseError
+from parsers.numbers import bounded_int
 
 SOURCE: Final = "/proc/sys/fs/file-nr"
 
@@ -28,7 +29,4 @@ def parse(text: str) -> FileNr:
     fields = line.split()
     if len(fields) != 3:
         raise ParseError(SOURCE, "expected 3 fields", line)
-    try:
-        return FileNr(*(int(f) for f in fields))
-    except ValueError as exc:
-        raise ParseError(SOURCE, "not an integer", line) from exc
+    return FileNr(*(bounded_int(f, SOURCE, line) for f in fields))

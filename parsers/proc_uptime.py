@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Final
 
 from parsers.errors import ParseError
+from parsers.numbers import bounded_float
 
 SOURCE: Final = "/proc/uptime"
 
@@ -24,10 +24,7 @@ def parse(text: str) -> Uptime:
     fields = line.split()
     if not fields or len(fields) > 2:
         raise ParseError(SOURCE, "expected 1 or 2 fields", line)
-    try:
-        values = [float(f) for f in fields]
-    except ValueError as exc:
-        raise ParseError(SOURCE, "not a number", line) from exc
-    if not all(math.isfinite(v) and v >= 0 for v in values):
+    values = [bounded_float(f, SOURCE, line) for f in fields]
+    if not all(v >= 0 for v in values):
         raise ParseError(SOURCE, "expected non-negative finite seconds", line)
     return Uptime(*values)

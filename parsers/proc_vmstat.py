@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from parsers.errors import ParseError
+from parsers.numbers import SAFE_DIGITS, bounded_int
 
 SOURCE: Final = "/proc/vmstat"
 # The counters derivation reads every poll (poller/derive.py), kept parsed; the other
@@ -17,7 +17,8 @@ HOT_KEYS: Final = ("pswpin", "pswpout", "pgmajfault", "oom_kill")
 # What the kernel prints (mm/vmstat.c: "%s %lu\n"): when the whole text has this shape,
 # one regex pass (9 us for 190 lines) proves every line valid, and `values` then gives
 # exactly what the line-by-line parse would. Anything else takes that parse.
-_KERNEL_SHAPE: Final = re.compile(r"(?:[a-z0-9_]+ [0-9]+\n)*")
+# numbers longer than SAFE_DIGITS take the slow parse, which bounds each (parsers.numbers)
+_KERNEL_SHAPE: Final = re.compile(rf"(?:[a-z0-9_]+ [0-9]{{1,{SAFE_DIGITS}}}\n)*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +70,6 @@ def _values(text: str) -> dict[str, int]:
         name, _, value = line.strip().partition(" ")
         if not name:
             continue
-        try:
-            values[name] = int(value)  # int() rejects "", "1 2" and words
-        except ValueError as exc:
-            raise ParseError(SOURCE, "expected 'name value'", line) from exc
+        # int() rejects "", "1 2" and words
+        values[name] = bounded_int(value, SOURCE, line, "expected 'name value'")
     return values

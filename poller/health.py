@@ -1,16 +1,26 @@
-"""sshmon's own health as Prometheus text: polls by host and result, poll durations, SSH state.
+"""sshmon's own health as prometheus_client families: polls, durations, host state, drops.
 
-Fed once per poll by the `sshmon run` sink, read by `GET /metrics`. Plain dicts and a fixed
-bucket list: the per-poll cost is a few dict updates, which matters at thousands of polls a
-second. Names are an interface other tools rely on (DESIGN.md): `sshmon_polls_total{host,result}`,
-`sshmon_poll_duration_seconds`.
+Fed once per poll by the `sshmon run` sink, collected by `GET /metrics`. Plain dicts and a
+fixed bucket list: the per-poll cost is a few dict updates, which matters at thousands of
+polls a second; the families are only built when someone scrapes. Names are an interface
+other tools rely on (DESIGN.md): `sshmon_polls_total{host,result}`,
+`sshmon_poll_duration_seconds`, `sshmon_host_up{host}`, `sshmon_host_state{host,state}`,
+`sshmon_series_dropped_total{host,family}`.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+
+from prometheus_client.metrics_core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
+from prometheus_client.registry import Collector
 
 from poller.points import HostState, PollStatus
 
@@ -20,15 +30,17 @@ BUCKETS: tuple[float, ...] = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5
 
 
 @dataclass
-class PollHealth:
+class PollHealth(Collector):
     polls: dict[tuple[str, str], int] = field(default_factory=dict)
     bucket_counts: list[int] = field(default_factory=lambda: [0] * (len(BUCKETS) + 1))
     duration_sum: float = 0.0
     duration_count: int = 0
     state: dict[str, HostState] = field(default_factory=dict)
     last_poll: dict[str, float] = field(default_factory=dict)
+    # (host, family) -> devices left out over the per-host cap (poller/derive_cap.py)
+    dropped: dict[tuple[str, str], int] = field(default_factory=dict)
 
-    def observe(self, status: PollStatus) -> None:
+    def observe(self, status: PollStatus, dropped: Mapping[str, int] | None = None) -> None:
         key = (status.host, status.state.value)
         self.polls[key] = self.polls.get(key, 0) + 1
         self.bucket_counts[bisect_left(BUCKETS, status.duration_s)] += 1
@@ -36,49 +48,61 @@ class PollHealth:
         self.duration_count += 1
         self.state[status.host] = status.state
         self.last_poll[status.host] = status.ts
+        for family, n in (dropped or {}).items():
+            self.dropped[status.host, family] = self.dropped.get((status.host, family), 0) + n
 
     def forget(self, hosts: Iterable[str]) -> None:
         """Drop hosts removed from the inventory so their series stop being exported."""
         gone = set(hosts)
         self.polls = {k: v for k, v in self.polls.items() if k[0] not in gone}
+        self.dropped = {k: v for k, v in self.dropped.items() if k[0] not in gone}
         for host in gone:
             self.state.pop(host, None)
             self.last_poll.pop(host, None)
 
-    def render(self, gauges: Mapping[str, float] | None = None) -> str:
-        """Prometheus text exposition (0.0.4); `gauges` adds process-wide values (spool, queue)."""
-        out = [
-            "# HELP sshmon_polls_total Polls by host and result.",
-            "# TYPE sshmon_polls_total counter",
-        ]
-        out += [
-            f'sshmon_polls_total{{host="{_esc(h)}",result="{r}"}} {n}'
-            for (h, r), n in sorted(self.polls.items())
-        ]
-        out += [
-            "# HELP sshmon_poll_duration_seconds Wall time of one poll, connect included.",
-            "# TYPE sshmon_poll_duration_seconds histogram",
-        ]
+    def collect(self) -> Iterator[Metric]:
+        polls = CounterMetricFamily(
+            "sshmon_polls", "Polls by host and result.", labels=("host", "result")
+        )
+        for (host, result), n in sorted(self.polls.items()):
+            polls.add_metric((host, result), n)
+        yield polls
+        yield self._durations()
+        up = GaugeMetricFamily(
+            "sshmon_host_up", "1 when the host's last poll succeeded.", labels=("host",)
+        )
+        # one series per state, 0 or 1 (node_exporter's systemd unit_state style): the
+        # state is a label of its own metric so that `up` keeps one series per host
+        state = GaugeMetricFamily(
+            "sshmon_host_state",
+            "1 for the state the host's last poll ended in, 0 for the others.",
+            labels=("host", "state"),
+        )
+        for host, current in sorted(self.state.items()):
+            up.add_metric((host,), int(current is HostState.OK))
+            for each in HostState:
+                state.add_metric((host, each.value), int(each is current))
+        yield up
+        yield state
+        dropped = CounterMetricFamily(
+            "sshmon_series_dropped",
+            "Devices (interfaces, block devices, filesystems, mounts, cpus) left out of a poll "
+            "over the per-host cap (max_devices), summed over polls.",
+            labels=("host", "family"),
+        )
+        for (host, family), n in sorted(self.dropped.items()):
+            dropped.add_metric((host, family), n)
+        yield dropped
+
+    def _durations(self) -> Metric:
+        buckets: list[tuple[str, float]] = []
         running = 0
         for bound, count in zip((*BUCKETS, float("inf")), self.bucket_counts, strict=True):
             running += count
-            le = "+Inf" if bound == float("inf") else repr(bound)
-            out.append(f'sshmon_poll_duration_seconds_bucket{{le="{le}"}} {running}')
-        out.append(f"sshmon_poll_duration_seconds_sum {self.duration_sum:.6f}")
-        out.append(f"sshmon_poll_duration_seconds_count {self.duration_count}")
-        out += [
-            "# HELP sshmon_host_up 1 when the host's last poll succeeded.",
-            "# TYPE sshmon_host_up gauge",
-        ]
-        out += [
-            f'sshmon_host_up{{host="{_esc(h)}",state="{s.value}"}} {int(s is HostState.OK)}'
-            for h, s in sorted(self.state.items())
-        ]
-        for name, value in sorted((gauges or {}).items()):
-            out += [f"# TYPE {name} gauge", f"{name} {value:g}"]
-        return "\n".join(out) + "\n"
-
-
-def _esc(value: str) -> str:
-    # Label values per the exposition format: backslash, quote and newline escaped.
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+            buckets.append(("+Inf" if bound == float("inf") else str(bound), running))
+        return HistogramMetricFamily(
+            "sshmon_poll_duration_seconds",
+            "Wall time of one poll, connect included.",
+            buckets=buckets,
+            sum_value=self.duration_sum,
+        )

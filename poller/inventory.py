@@ -63,6 +63,7 @@ class HostSettings(BaseModel):
     connect_timeout: Seconds | None = None
     slow_every: int | None = Field(default=None, ge=1, le=10_000)
     max_output_bytes: int | None = Field(default=None, ge=4096, le=256 * 1024 * 1024)
+    max_devices: int | None = Field(default=None, ge=1, le=100_000)
     transport: Literal["ssh", "local"] | None = None
     labels: dict[str, str] | None = None
 
@@ -106,6 +107,8 @@ class Host(BaseModel):
     connect_timeout: float = 10.0
     slow_every: int = 12
     max_output_bytes: int = 8 * 1024 * 1024
+    # interfaces, disks, mounts, cpus kept per family per poll (poller/derive_cap.py)
+    max_devices: int = 256
     transport: Literal["ssh", "local"] = "ssh"
     labels: tuple[tuple[str, str], ...] = ()
     groups: tuple[str, ...] = ()

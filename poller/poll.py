@@ -17,6 +17,7 @@ from parsers.frame import split
 from parsers.sections import parse_all
 from poller import probe
 from poller.derive import Snapshot, derive, host_info
+from poller.derive_cap import Capped, cap_devices
 from poller.errors import PollError, ProbeFailed
 from poller.inventory import Host
 from poller.points import HostInfo, HostState, Point, PollStatus
@@ -56,6 +57,8 @@ class PollOutcome:
     raw: bytes | None = None  # only when asked for (`sshmon probe --raw`)
     connect_s: float | None = None  # set when this poll (re)connected
     schedule_lag_s: float = 0.0  # how late after its tick the poll started (scheduler)
+    # section -> devices left out over the host's max_devices (poller/derive_cap.py)
+    dropped: Mapping[str, int] = field(default_factory=dict)
 
 
 def backoff_s(failures: int, rng: random.Random) -> float:
@@ -127,7 +130,7 @@ class HostPoller:
     ) -> PollOutcome:
         """Output to readings and points; the poll's duration includes this work."""
         try:
-            readings, failures = self._readings(raw.output, nonce, slow)
+            readings, failures, capped = self._readings(raw.output, nonce, slow)
             current = Snapshot(ts=ts, readings=readings)
             points = derive(self.host.name, self._previous, current)
             info = host_info(self.host.name, ts, readings) if slow else None
@@ -144,16 +147,18 @@ class HostPoller:
             self.host.name,
             ts,
             HostState.OK,
-            _failure_words(failures),
+            _status_words(failures, capped.reasons),
             duration,
             tuple(sorted(failures)),
         )
         connect_s = raw.connect_s if raw.reconnected else None
-        return PollOutcome(status, points, info, readings, failures, None, connect_s)
+        return PollOutcome(
+            status, points, info, readings, failures, None, connect_s, dropped=capped.dropped
+        )
 
     def _readings(
         self, output: bytes, nonce: str, slow: bool
-    ) -> tuple[dict[str, object], dict[str, str]]:
+    ) -> tuple[dict[str, object], dict[str, str], Capped]:
         # target output is untrusted: undecodable bytes become U+FFFD, never an exception
         frames = split(output.decode("utf-8", errors="replace"), nonce, FAST_PATHS)
         if not frames.sections:
@@ -161,10 +166,12 @@ class HostPoller:
                 f"no framed probe sections in {len(output)} bytes of output (not a POSIX sh?)"
             )
         parsed = parse_all(frames.sections)
+        # capped as read, before the slow ones are kept: a drop is counted once per read
+        capped = cap_devices(parsed.readings, self.host.max_devices)
         if slow:
-            self._slow = {k: v for k, v in parsed.readings.items() if k in SLOW_SECTIONS}
-        readings = {**self._slow, **parsed.readings}
-        return readings, parsed.failures
+            self._slow = {k: v for k, v in capped.readings.items() if k in SLOW_SECTIONS}
+        readings = {**self._slow, **capped.readings}
+        return readings, parsed.failures, capped
 
     def _since(self, started: float) -> float:
         return self._clock.monotonic() - started
@@ -176,10 +183,15 @@ class HostPoller:
         await self.link.close()
 
 
-def _failure_words(failures: Mapping[str, str]) -> str:
-    if not failures:
-        return ""
-    return "sections skipped: " + "; ".join(f"{k}: {v}" for k, v in sorted(failures.items()))
+def _status_words(failures: Mapping[str, str], capped: Mapping[str, str]) -> str:
+    words = []
+    if failures:
+        words.append(
+            "sections skipped: " + "; ".join(f"{k}: {v}" for k, v in sorted(failures.items()))
+        )
+    if capped:
+        words.append("devices capped: " + "; ".join(f"{k}: {v}" for k, v in sorted(capped.items())))
+    return "; ".join(words)
 
 
 def _with_raw(outcome: PollOutcome, raw: RawPoll) -> PollOutcome:
@@ -191,4 +203,6 @@ def _with_raw(outcome: PollOutcome, raw: RawPoll) -> PollOutcome:
         outcome.failures,
         raw.output,
         outcome.connect_s,
+        outcome.schedule_lag_s,
+        outcome.dropped,
     )

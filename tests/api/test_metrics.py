@@ -1,16 +1,32 @@
-"""GET /metrics: sshmon's own health lines plus every host under node_exporter names."""
+"""GET /metrics: sshmon's own health plus every fresh host under node_exporter names."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import httpx
 import pytest
 from fleetdata import Fleet
+from prometheus_client.metrics_core import GaugeMetricFamily, Metric
+from prometheus_client.parser import text_string_to_metric_families
 
 from api.context import AppContext
-from parsers import proc_loadavg
+from parsers.frame import Section
+from parsers.sections import parse_all
+from poller.health import PollHealth
 from poller.points import HostState, PollStatus
 
-SELF = "# HELP sshmon_up_hosts Hosts up.\n# TYPE sshmon_up_hosts gauge\nsshmon_up_hosts 4\n"
+HUGE = "9" * 400
+
+
+def _own() -> Iterator[Metric]:
+    yield GaugeMetricFamily("sshmon_up_hosts", "Hosts up.", value=4)
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock(ctx: AppContext, fleet: Fleet) -> None:
+    # the fleet's newest rows were written at fleet.now; "now" is then, whatever the wall says
+    ctx.clock = lambda: fleet.now
 
 
 def _samples(body: str, name: str) -> dict[str, float]:
@@ -22,16 +38,22 @@ def _samples(body: str, name: str) -> dict[str, float]:
     return out
 
 
+def _publish(ctx: AppContext, host: str, ts: float, sections: dict[str, str]) -> None:
+    parsed = parse_all({k: Section(k, v) for k, v in sections.items()})
+    status = PollStatus(host, ts, HostState.OK, "", 0.1, tuple(parsed.failures))
+    ctx.hub.publish(host, status, [], parsed.readings)
+
+
 async def test_self_metrics_then_host_gauges_from_the_store(
     ctx: AppContext, client: httpx.AsyncClient, fleet: Fleet
 ) -> None:
-    ctx.self_metrics = lambda: SELF
+    ctx.self_metrics = _own
     r = await client.get("/metrics")
     assert r.status_code == 200 and r.headers["content-type"].startswith(
         "text/plain; version=0.0.4"
     )
     body = r.text
-    assert body.startswith(SELF)
+    assert body.startswith("# HELP sshmon_up_hosts Hosts up.\n# TYPE sshmon_up_hosts gauge\n")
     load1 = _samples(body, "node_load1")
     assert set(load1) == {f'{{instance="{h.name}"}}' for h in fleet.inventory.hosts}
     fs = _samples(body, "node_filesystem_size_bytes")
@@ -40,18 +62,66 @@ async def test_self_metrics_then_host_gauges_from_the_store(
         100 * 1024**3, rel=1e-5
     )
     assert body.count("# TYPE node_load1 gauge") == 1  # one family across hosts
+    # every family has HELP, and the official parser reads the whole body
+    families = list(text_string_to_metric_families(body))
+    assert families and all(f.documentation for f in families)
 
 
 async def test_published_readings_win_over_the_store(
-    ctx: AppContext, client: httpx.AsyncClient
+    ctx: AppContext, client: httpx.AsyncClient, fleet: Fleet
 ) -> None:
-    readings = {"loadavg": proc_loadavg.parse("7.25 3.50 1.75 2/300 4242\n")}
-    ctx.hub.publish("web-1", PollStatus("web-1", 1.0, HostState.OK, "", 0.1), [], readings)
+    _publish(ctx, "web-1", fleet.now, {"loadavg": "7.25 3.50 1.75 2/300 4242\n"})
     body = (await client.get("/metrics")).text
     assert _samples(body, "node_load1")['{instance="web-1"}'] == 7.25
     assert _samples(body, "node_load15")['{instance="web-1"}'] == 1.75
     # other hosts still come from the store
     assert '{instance="web-2"}' in _samples(body, "node_load1")
+
+
+async def test_a_stale_host_exports_no_readings_but_still_its_up(
+    ctx: AppContext, client: httpx.AsyncClient, fleet: Fleet
+) -> None:
+    interval = fleet.inventory.host("web-1").interval
+    last_good = fleet.now - 2 * interval - 1  # just past two intervals
+    _publish(ctx, "web-1", last_good, {"loadavg": "7.25 3.50 1.75 2/300 4242\n"})
+    health = PollHealth()
+    health.observe(PollStatus("web-1", fleet.now, HostState.TIMEOUT, "timed out", 10.0))
+    ctx.self_metrics = health.collect
+    body = (await client.get("/metrics")).text
+    assert not any('instance="web-1"' in ln for ln in body.splitlines() if ln.startswith("node_"))
+    assert 'sshmon_host_up{host="web-1"} 0.0' in body
+    assert 'sshmon_host_state{host="web-1",state="timeout"} 1.0' in body
+    assert '{instance="web-2"}' in _samples(body, "node_load1")  # the others are fresh
+
+
+async def test_a_host_within_two_intervals_is_still_exported(
+    ctx: AppContext, client: httpx.AsyncClient, fleet: Fleet
+) -> None:
+    interval = fleet.inventory.host("web-1").interval
+    _publish(ctx, "web-1", fleet.now - 2 * interval, {"loadavg": "7.25 3.50 1.75 2/300 42\n"})
+    body = (await client.get("/metrics")).text
+    assert _samples(body, "node_load1")['{instance="web-1"}'] == 7.25
+
+
+async def test_a_400_digit_meminfo_value_breaks_neither_metrics_nor_other_hosts(
+    ctx: AppContext, client: httpx.AsyncClient, fleet: Fleet
+) -> None:
+    _publish(
+        ctx,
+        "web-1",
+        fleet.now,
+        {
+            "meminfo": f"MemTotal: {HUGE} kB\nMemFree: 1024 kB\n",
+            "loadavg": "7.25 3.50 1.75 2/300 4242\n",
+        },
+    )
+    r = await client.get("/metrics")
+    assert r.status_code == 200
+    assert _samples(r.text, "node_load1")['{instance="web-1"}'] == 7.25
+    assert not any(
+        ln.startswith("node_memory_") and 'instance="web-1"' in ln for ln in r.text.splitlines()
+    )
+    assert '{instance="web-2"}' in _samples(r.text, "node_load1")
 
 
 async def test_label_values_from_targets_are_escaped(client: httpx.AsyncClient) -> None:

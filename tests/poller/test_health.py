@@ -1,6 +1,8 @@
-"""sshmon's own health metrics."""
+"""sshmon's own health metrics, as prometheus_client families."""
 
 from __future__ import annotations
+
+from prometheus_client.exposition import generate_latest
 
 from poller.health import PollHealth
 from poller.points import HostState, PollStatus
@@ -10,27 +12,52 @@ def status(host: str, state: HostState, duration: float, ts: float = 100.0) -> P
     return PollStatus(host, ts, state, "" if state is HostState.OK else "why", duration)
 
 
+def text(health: PollHealth) -> str:
+    return generate_latest(health).decode()
+
+
 def test_counts_results_and_fills_histogram_cumulatively() -> None:
     health = PollHealth()
     health.observe(status("a", HostState.OK, 0.004))
     health.observe(status("a", HostState.OK, 0.3))
     health.observe(status("b", HostState.TIMEOUT, 10.0))
-    text = health.render({"sshmon_spool_bytes": 0})
-    assert 'sshmon_polls_total{host="a",result="ok"} 2' in text
-    assert 'sshmon_polls_total{host="b",result="timeout"} 1' in text
-    assert 'sshmon_poll_duration_seconds_bucket{le="0.005"} 1' in text
-    assert 'sshmon_poll_duration_seconds_bucket{le="0.5"} 2' in text
-    assert 'sshmon_poll_duration_seconds_bucket{le="10.0"} 3' in text
-    assert 'sshmon_poll_duration_seconds_bucket{le="+Inf"} 3' in text
-    assert "sshmon_poll_duration_seconds_count 3" in text
-    assert 'sshmon_host_up{host="b",state="timeout"} 0' in text
-    assert "sshmon_spool_bytes 0" in text
+    out = text(health)
+    assert "# TYPE sshmon_polls_total counter" in out
+    assert 'sshmon_polls_total{host="a",result="ok"} 2.0' in out
+    assert 'sshmon_polls_total{host="b",result="timeout"} 1.0' in out
+    assert 'sshmon_poll_duration_seconds_bucket{le="0.005"} 1.0' in out
+    assert 'sshmon_poll_duration_seconds_bucket{le="0.5"} 2.0' in out
+    assert 'sshmon_poll_duration_seconds_bucket{le="10.0"} 3.0' in out
+    assert 'sshmon_poll_duration_seconds_bucket{le="+Inf"} 3.0' in out
+    assert "sshmon_poll_duration_seconds_count 3.0" in out
+
+
+def test_host_up_has_one_series_per_host_and_the_state_is_its_own_metric() -> None:
+    health = PollHealth()
+    health.observe(status("b", HostState.OK, 0.1))
+    health.observe(status("b", HostState.TIMEOUT, 10.0))
+    out = text(health)
+    assert [ln for ln in out.splitlines() if ln.startswith("sshmon_host_up{")] == [
+        'sshmon_host_up{host="b"} 0.0'
+    ]
+    states = [ln for ln in out.splitlines() if ln.startswith("sshmon_host_state{")]
+    assert len(states) == len(HostState)  # every state present, 0 or 1: no series churn
+    assert 'sshmon_host_state{host="b",state="timeout"} 1.0' in states
+    assert 'sshmon_host_state{host="b",state="ok"} 0.0' in states
+
+
+def test_dropped_devices_are_counted_per_host_and_family() -> None:
+    health = PollHealth()
+    health.observe(status("a", HostState.OK, 0.1), {"net_dev": 2744})
+    health.observe(status("a", HostState.OK, 0.1), {"net_dev": 2744})
+    out = text(health)
+    assert "# TYPE sshmon_series_dropped_total counter" in out
+    assert 'sshmon_series_dropped_total{family="net_dev",host="a"} 5488.0' in out
 
 
 def test_hostile_host_names_are_escaped_and_removed_hosts_forgotten() -> None:
     health = PollHealth()
-    health.observe(status('x"} evil 1\n', HostState.OK, 0.01))
-    text = health.render()
-    assert 'host="x\\"} evil 1\\n"' in text
+    health.observe(status('x"} evil 1\n', HostState.OK, 0.01), {"df": 1})
+    assert 'host="x\\"} evil 1\\n"' in text(health)
     health.forget(['x"} evil 1\n'])
-    assert "evil" not in health.render()
+    assert "evil" not in text(health)

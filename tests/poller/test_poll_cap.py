@@ -1,0 +1,125 @@
+"""Hostile targets through a real HostPoller: too many devices, numbers too large.
+
+The target is this machine's real probe output (a local `sh`), edited on its way back the
+way a hostile or broken host could print it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fake_clock import FakeClock
+
+from parsers.cmd_df import Df, DfRow
+from parsers.proc_net_dev import NetDev, NetDevCounters
+from poller.derive_cap import cap_devices
+from poller.health import PollHealth
+from poller.inventory import Host
+from poller.points import HostState
+from poller.poll import HostPoller, PollOutcome
+from poller.transport import LocalLink, RawPoll
+
+HEADER = " face |bytes"
+HUGE = "9" * 400
+
+
+class _EditingLink:
+    """A real local link whose output passes through `edit` on its way back."""
+
+    def __init__(self, host: Host, edit: Callable[[str], str]) -> None:
+        self.inner = LocalLink(host)
+        self.edit = edit
+        self.mode = self.inner.mode
+
+    @property
+    def connected(self) -> bool:
+        return self.inner.connected
+
+    async def poll(self, nonce: str, *, slow: bool) -> RawPoll:
+        raw = await self.inner.poll(nonce, slow=slow)
+        edited = self.edit(raw.output.decode()).encode()
+        return RawPoll(edited, raw.mode, raw.reconnected, raw.connect_s)
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+
+def _many_interfaces(n: int) -> Callable[[str], str]:
+    lines = "".join(f"  veth{i}: {' '.join(['1'] * 16)}\n" for i in range(n))
+
+    def edit(text: str) -> str:
+        at = text.index("\n", text.index(HEADER)) + 1  # after net/dev's second header line
+        return text[:at] + lines + text[at:]
+
+    return edit
+
+
+def _huge_memtotal(text: str) -> str:
+    start = text.index("MemTotal:")
+    end = text.index("\n", start)
+    return text[:start] + f"MemTotal: {HUGE} kB" + text[end:]
+
+
+async def _poll(edit: Callable[[str], str], **settings: object) -> PollOutcome:
+    host = Host.model_validate(
+        {"name": "hostile", "address": "localhost", "transport": "local", **settings}
+    )
+    poller = HostPoller(host, _EditingLink(host, edit), FakeClock())
+    try:
+        return await poller.poll()
+    finally:
+        await poller.close()
+
+
+async def test_3000_interfaces_are_capped_at_256_and_the_drop_is_reported() -> None:
+    outcome = await _poll(_many_interfaces(3000))
+    net = outcome.readings["net_dev"]
+    assert isinstance(net, NetDev)
+    assert len(net.interfaces) == 256
+    assert outcome.status.state is HostState.OK
+    dropped = outcome.dropped["net_dev"]
+    assert dropped >= 3000 - 256  # printed first, so the machine's own are dropped too
+    assert f"net_dev: {dropped} of {dropped + 256} interfaces dropped" in outcome.status.reason
+    # and counted for /metrics
+    health = PollHealth()
+    health.observe(outcome.status, outcome.dropped)
+    assert health.dropped == {("hostile", "net_dev"): dropped}
+    # points follow the capped readings: rx/tx per interface for at most 256 devices
+    devs = {p.dev for p in outcome.points if p.metric.startswith("net_")}
+    assert len(devs) <= 256
+
+
+async def test_the_cap_is_a_host_setting() -> None:
+    outcome = await _poll(_many_interfaces(40), max_devices=10)
+    net = outcome.readings["net_dev"]
+    assert isinstance(net, NetDev) and len(net.interfaces) == 10
+    assert outcome.dropped["net_dev"] >= 30
+
+
+async def test_a_huge_meminfo_value_fails_that_section_and_the_poll_lands() -> None:
+    outcome = await _poll(_huge_memtotal)
+    assert outcome.status.state is HostState.OK
+    assert "meminfo" in outcome.status.failed_sections
+    assert "out of range" in outcome.failures["meminfo"]
+    assert "meminfo" not in outcome.readings
+    assert "loadavg" in outcome.readings and "net_dev" in outcome.readings
+
+
+def test_cap_keeps_the_first_devices_in_the_targets_order() -> None:
+    counters = NetDevCounters._make([0] * 16)
+    net = NetDev({f"if{i}": counters for i in range(5)})
+    rows = tuple(DfRow(f"/dev/x{i}", f"/m{i}", 1, 1, 0) for i in range(3))
+    capped = cap_devices({"net_dev": net, "df": Df("bytes", rows), "loadavg": 1}, 2)
+    kept = capped.readings["net_dev"]
+    assert isinstance(kept, NetDev) and list(kept.interfaces) == ["if0", "if1"]
+    df = capped.readings["df"]
+    assert isinstance(df, Df) and [r.mountpoint for r in df.rows] == ["/m0", "/m1"]
+    assert capped.dropped == {"net_dev": 3, "df": 1}
+    assert capped.readings["loadavg"] == 1  # not a device family: untouched
+
+
+def test_nothing_over_the_cap_changes_nothing() -> None:
+    counters = NetDevCounters._make([0] * 16)
+    readings = {"net_dev": NetDev({"lo": counters})}
+    capped = cap_devices(readings, 256)
+    assert capped.readings == readings and capped.dropped == {} and capped.reasons == {}
