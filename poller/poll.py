@@ -127,8 +127,10 @@ class HostPoller:
     ) -> PollOutcome:
         """Output to readings and points; the poll's duration includes this work."""
         try:
-            readings, failures = self._readings(raw.output, nonce, slow)
-            current = Snapshot(ts=ts, readings=readings)
+            measured, readings, failures = self._readings(raw.output, nonce, slow)
+            # derive sees only what this poll measured: a df reading becomes points once,
+            # stamped with the poll that ran df, not again at every fast poll after it
+            current = Snapshot(ts=ts, readings=measured)
             points = derive(self.host.name, self._previous, current)
             info = host_info(self.host.name, ts, readings) if slow else None
         except ProbeFailed as exc:
@@ -153,7 +155,10 @@ class HostPoller:
 
     def _readings(
         self, output: bytes, nonce: str, slow: bool
-    ) -> tuple[dict[str, object], dict[str, str]]:
+    ) -> tuple[dict[str, object], dict[str, object], dict[str, str]]:
+        """(what this poll measured, that plus the last slow readings, failures).
+
+        The second is for /metrics and `probe`, which show a host's latest readings."""
         # target output is untrusted: undecodable bytes become U+FFFD, never an exception
         frames = split(output.decode("utf-8", errors="replace"), nonce, FAST_PATHS)
         if not frames.sections:
@@ -164,7 +169,7 @@ class HostPoller:
         if slow:
             self._slow = {k: v for k, v in parsed.readings.items() if k in SLOW_SECTIONS}
         readings = {**self._slow, **parsed.readings}
-        return readings, parsed.failures
+        return parsed.readings, readings, parsed.failures
 
     def _since(self, started: float) -> float:
         return self._clock.monotonic() - started
