@@ -11,7 +11,7 @@ from store.settings import StoreSettings
 
 
 def test_the_removed_global_precision_settings_are_refused_by_name() -> None:
-    with pytest.raises(ValidationError, match="value_digits no longer exist.*poller/catalog.py"):
+    with pytest.raises(ValidationError, match=r"value_digits no longer exist.*poller/catalog\.py"):
         StoreSettings.model_validate({"value_digits": 4})
 
 
