@@ -37,6 +37,7 @@ from alerts.state import (
     vanish,
 )
 from alerts.windows import Average, Trend
+from poller.catalog import METRICS
 from poller.inventory import Host
 from poller.points import HostState, Point, PollStatus
 from store.records import AlertEvent
@@ -246,7 +247,7 @@ class AlertEngine:
             c.rule.metric is not None
             and host_up
             and st.active
-            and now - st.seen >= self.config.series_gone_after
+            and now - st.seen >= self._gone_after(c)
             and key[1] in self._last_poll
         ):
             nxt, change = vanish(st, now)
@@ -259,6 +260,16 @@ class AlertEngine:
             nxt, change = remind(st, now, c.params[st.severity or Severity.WARNING])
             if change is not None:
                 self._commit(c, key, st, nxt, change, now, out)
+
+    def _gone_after(self, c: Compiled) -> float:
+        """Seconds without a sample before an alert's series counts as gone. A slow-round
+        metric (df) is sampled only every interval x slow_every polls (stored only when
+        measured), so it gets at least two of those periods before it is called gone."""
+        gone = self.config.series_gone_after
+        spec = METRICS.get(c.rule.metric) if c.rule.metric is not None else None
+        if spec is not None and spec.slow:
+            gone = max(gone, 2 * c.host.interval * c.host.slow_every)
+        return gone
 
     def _elapse(self, c: Compiled, key: Key, st: Status, now: float, out: list[Transition]) -> None:
         """`for:` can run out between two samples of a slow series (df comes once a minute);

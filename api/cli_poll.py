@@ -244,14 +244,20 @@ def _print_probe(outcome: PollOutcome) -> None:
 
 
 def _human(value: float, unit: str) -> str:
+    """One derived point for people, in the unit the catalog gives it; a small value keeps
+    its significant digits rather than printing as 0 (a 3.6 ms await, 0.01 errors/s)."""
     if unit == "bytes":
         return fmt.size(value)
     if unit == "bytes_per_second":
         return fmt.rate(value)
     if unit == "percent":
-        return fmt.percent(value)
+        return fmt.percent(value) if value == 0 or abs(value) >= 1 else f"{value:.2g} %"
     if unit == "seconds":
-        return fmt.duration(value)
+        return fmt.seconds(value)
+    if unit == "timestamp":
+        return fmt.utc(value)
     if unit == "per_second":
-        return f"{fmt.number(value)}/s"
-    return fmt.number(value)
+        return f"{fmt.significant(value)}/s"
+    if unit == "count" and value == int(value):
+        return f"{value:.0f}"
+    return fmt.significant(value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Final
 
@@ -51,6 +52,35 @@ def duration(seconds: float | None) -> str:
     if minutes:
         return f"{minutes} m {s} s"
     return f"{s} s"
+
+
+def significant(value: float | None, digits: int = 3) -> str:
+    """`digits` significant digits in plain decimal: 0.00046 -> '0.00046', 12.345 -> '12.3',
+    1234567 -> '1234567'. A value that is not 0 never prints as 0 (2 decimals printed a
+    3.6 ms await and a 0.001/s error rate as 0)."""
+    if value is None:
+        return NONE
+    if value == 0 or not math.isfinite(value):
+        return f"{value:g}"
+    places = max(0, digits - 1 - math.floor(math.log10(abs(value))))
+    text = f"{value:.{places}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def seconds(value: float | None) -> str:
+    """A duration that may be short: '460 µs', '3.6 ms', '12.3 s', '5 m 3 s', '12 d 4 h'."""
+    if value is None:
+        return NONE
+    if value == 0:
+        return "0 s"
+    size = abs(value)
+    if size < 1e-3:
+        return f"{significant(value * 1e6)} µs"
+    if size < 1:
+        return f"{significant(value * 1e3)} ms"
+    if size < 60:
+        return f"{significant(value)} s"
+    return duration(value)
 
 
 def ago(ts: float | None, now: float | None = None) -> str:

@@ -7,6 +7,7 @@ HTML page and the JSON for the same thing are built once and cannot drift apart.
 from __future__ import annotations
 
 import asyncio
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -106,8 +107,12 @@ def _chart_keys(chart: Chart, latest: list[LatestRow]) -> list[tuple[str, str, s
 
 def _align(series: list[Series]) -> tuple[list[float], list[list[float | None]]]:
     """Put series on one time axis; a gap longer than two steps gets a null, so a host that
-    was down draws as a break rather than a straight line across the outage."""
-    step = max((s.step_s for s in series), default=0)
+    was down draws as a break rather than a straight line across the outage.
+
+    A step is the bucket width or the series' own cadence, whichever is longer: df runs
+    every `slow_every` polls (2 min by default), so in 10 s buckets its points are 12
+    buckets apart without any outage, and a host polled every minute is the same."""
+    step = max((max(s.step_s, _cadence(s)) for s in series), default=0)
     stamps = sorted({p.ts for s in series for p in s.points})
     axis: list[float] = []
     for ts in stamps:
@@ -122,6 +127,13 @@ def _align(series: list[Series]) -> tuple[list[float], list[list[float | None]]]
             col[index[p.ts]] = round(p.avg, 4)
         columns.append(col)
     return axis, columns
+
+
+def _cadence(s: Series) -> float:
+    """The usual time between a series' points (median gap; 0 with fewer than 2 points):
+    the median, so one outage in the range does not pass for the cadence."""
+    gaps = sorted(b.ts - a.ts for a, b in itertools.pairwise(s.points))
+    return gaps[len(gaps) // 2] if gaps else 0.0
 
 
 async def host_charts(

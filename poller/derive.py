@@ -4,6 +4,8 @@ Pure: time comes in with the snapshots (the target's uptime, else `Snapshot.ts`)
 need only the current snapshot; rates use the real time between the two reads and are
 left out, never negative, when a counter went down, the host rebooted in between (uptime
 went down or the boot time moved), or an input is missing on either side.
+A snapshot holds what one poll measured: slow-round readings (df) are in it only at
+the polls that ran them, so their points are stored once, with the time they were taken.
 Every metric name emitted is declared in poller/catalog.py. Rates live in
 poller/derive_rates.py, filesystem selection in poller/derive_fs.py.
 """

@@ -130,8 +130,10 @@ class HostPoller:
     ) -> PollOutcome:
         """Output to readings and points; the poll's duration includes this work."""
         try:
-            readings, failures, capped = self._readings(raw.output, nonce, slow)
-            current = Snapshot(ts=ts, readings=readings)
+            measured, readings, failures, capped = self._readings(raw.output, nonce, slow)
+            # derive sees only what this poll measured: a df reading becomes points once,
+            # stamped with the poll that ran df, not again at every fast poll after it
+            current = Snapshot(ts=ts, readings=measured)
             points = derive(self.host.name, self._previous, current)
             info = host_info(self.host.name, ts, readings) if slow else None
         except ProbeFailed as exc:
@@ -158,7 +160,10 @@ class HostPoller:
 
     def _readings(
         self, output: bytes, nonce: str, slow: bool
-    ) -> tuple[dict[str, object], dict[str, str], Capped]:
+    ) -> tuple[dict[str, object], dict[str, object], dict[str, str], Capped]:
+        """(what this poll measured, that plus the last slow readings, failures, drops).
+
+        The second is for /metrics and `probe`, which show a host's latest readings."""
         # target output is untrusted: undecodable bytes become U+FFFD, never an exception
         frames = split(output.decode("utf-8", errors="replace"), nonce, FAST_PATHS)
         if not frames.sections:
@@ -171,7 +176,7 @@ class HostPoller:
         if slow:
             self._slow = {k: v for k, v in capped.readings.items() if k in SLOW_SECTIONS}
         readings = {**self._slow, **capped.readings}
-        return readings, parsed.failures, capped
+        return dict(capped.readings), readings, parsed.failures, capped
 
     def _since(self, started: float) -> float:
         return self._clock.monotonic() - started

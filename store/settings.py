@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 ENV_DATABASE_URL = "SSHMON_DATABASE_URL"
 DAY_S = 86_400
+_REMOVED_KEYS = ("value_digits", "value_decimals")  # gone in issue 8
 
 
 class RetentionSettings(BaseModel):
@@ -58,12 +60,21 @@ class StoreSettings(BaseModel):
     max_queue_rows: int = Field(default=1_000_000, ge=1, description="beyond this, submit() drops")
     spool_dir: Path | None = Field(default=None, description="default: beside a chdb dir")
     spool_max_bytes: int = Field(default=512 * 1024 * 1024, ge=1)
-    # Precision kept per stored value: 4 significant digits and at most 2 decimals
-    # (percentages to 0.01 points, rates and bytes to 0.1 %). Measured on realistic
-    # /proc-derived series (bench/store_bytes.py): all bits 3.8 B/sample, 6 digits 2.6,
-    # 4 digits + 2 decimals 1.59, 3 digits 1.33. None keeps every bit.
-    value_digits: int | None = Field(default=4, ge=1, le=17)
-    value_decimals: int | None = Field(default=2, ge=0, le=15)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _removed_keys(cls, data: Any) -> Any:
+        """value_digits/value_decimals were one rounding rule for every metric; precision
+        is now declared per metric in the catalog. Refused rather than ignored: a setting
+        that silently does nothing would let people believe they chose a precision."""
+        if isinstance(data, Mapping):
+            removed = sorted(k for k in _REMOVED_KEYS if k in data)
+            if removed:
+                raise ValueError(
+                    f"{' and '.join(removed)} no longer exist: each metric's precision is "
+                    "declared in the metric catalog (poller/catalog.py); delete these keys"
+                )
+        return data
 
     def with_env(self, environ: Mapping[str, str] | None = None) -> StoreSettings:
         """Copy with SSHMON_DATABASE_URL applied when it is set and non-empty."""

@@ -19,12 +19,13 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from clickhouse_connect.driver.client import Client
 
+from poller.catalog import METRICS, MetricSpec
 from poller.points import HostInfo, Point, PollStatus
 from store import records
 from store.db import connect
@@ -98,10 +99,12 @@ class _Queue:
 
 
 class Writer:
-    """See the module docstring. `connector` exists for tests that make the client fail."""
+    """See the module docstring. `connector` exists for tests that make the client fail;
+    `catalog` declares each metric's precision (an empty one stores every bit)."""
 
     def __init__(self, settings: StoreSettings, *, clock: Callable[[], float] = time.time,
-                 connector: Connector = connect) -> None:
+                 connector: Connector = connect,
+                 catalog: Mapping[str, MetricSpec] = METRICS) -> None:
         self.settings = settings
         self._clock = clock
         self._connector = connector
@@ -111,6 +114,8 @@ class Writer:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._client: Client | None = None
+        # each metric's values are rounded as the catalog declares (poller/precision.py)
+        self._rounders = records.rounders(catalog)
 
     # -- called from the event loop or any thread; none of these block on the database --
     def start(self) -> None:
@@ -184,8 +189,7 @@ class Writer:
         tables: dict[str, tuple[tuple[str, ...], list[list[Any]]]] = {}
         if points:
             tables["points"] = (records.POINT_COLUMNS,
-                                records.point_columns(points, self.settings.value_digits,
-                                                      self.settings.value_decimals))
+                                records.point_columns(points, self._rounders))
         for table, rows in other.items():
             tables[table] = (_COLUMNS[table], [list(c) for c in zip(*rows, strict=True)])
         batch = Batch(uuid.uuid4().hex, tables) if tables else None

@@ -237,6 +237,22 @@ def test_a_series_that_disappears_from_a_live_host_resolves() -> None:
     assert [(t.dev, t.change) for t in changes] == [("/mnt/usb", Change.RESOLVED)]
 
 
+def test_a_df_series_sampled_every_slow_round_fires_and_is_not_called_gone() -> None:
+    """fs points come only at the polls that run df (every 12th poll at 10 s: 2 min), so
+    a full disk must fire and stay firing even when series_gone_after is shorter."""
+    rig = Rig(series_gone_after="1m")
+    changes = []
+    for t in range(0, 1200, 10):
+        changes += rig.poll(t, fs={"/": 99} if t % 120 == 0 else None)
+        changes += [(c.rule, c.change) for c in rig.engine.tick(t + 5)]
+    assert changes == [("fs", Change.FIRING)]
+    # gone for real (no df for two slow rounds): then it resolves
+    for t in range(1200, 1500, 10):
+        changes += rig.poll(t)
+        changes += [(c.rule, c.change) for c in rig.engine.tick(t + 5)]
+    assert changes == [("fs", Change.FIRING), ("fs", Change.RESOLVED)]
+
+
 def test_for_can_elapse_between_two_samples_and_fires_from_tick() -> None:
     rig = Rig()
     assert rig.poll(0, mem=85) == [("mem", Change.PENDING)]

@@ -80,13 +80,12 @@ def fleet(tmp_path_factory: pytest.TempPathFactory, chdb_dir: Path) -> Iterator[
         database=f"api_{uuid.uuid4().hex[:10]}",
         spool_dir=tmp_path_factory.mktemp("spool"),
         flush_interval_s=0.05,
-        value_digits=None,  # keep every bit so assertions compare exactly what was written
-        value_decimals=None,
         retention=RetentionSettings(raw_days=60),  # keep the long history's raw rows too
     )
     shapes, hosts = _hosts()
     now = time.time()
-    writer = Writer(settings)
+    # an empty catalog keeps every bit, so assertions compare exactly what was written
+    writer = Writer(settings, catalog={})
     writer.start()
     for shape in shapes:
         for points in synth.history(shape, now - HISTORY_S, now, 10):

@@ -57,10 +57,8 @@ async def test_self_metrics_then_host_gauges_from_the_store(
     load1 = _samples(body, "node_load1")
     assert set(load1) == {f'{{instance="{h.name}"}}' for h in fleet.inventory.hosts}
     fs = _samples(body, "node_filesystem_size_bytes")
-    # the writer keeps 6 significant digits (store.settings.value_digits)
-    assert fs['{instance="db-1",mountpoint="/var/lib/postgresql"}'] == pytest.approx(
-        100 * 1024**3, rel=1e-5
-    )
+    # byte sizes are stored exactly (poller/catalog.py precision), never rounded
+    assert fs['{instance="db-1",mountpoint="/var/lib/postgresql"}'] == 100 * 1024**3
     assert body.count("# TYPE node_load1 gauge") == 1  # one family across hosts
     # every family has HELP, and the official parser reads the whole body
     families = list(text_string_to_metric_families(body))

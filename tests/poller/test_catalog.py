@@ -9,6 +9,7 @@ import pytest
 from parsers.sections import parse_all
 from poller.catalog import METRICS, DevLabel, Kind, MetricSpec, Unit, per_dev_metrics
 from poller.derive import Snapshot, derive
+from poller.precision import Precision, exact
 from poller.replay import sections_from_capture
 
 CAPTURES = sorted((Path(__file__).resolve().parents[1] / "fixtures/local").glob("probe-*.txt"))
@@ -36,8 +37,39 @@ def test_names_are_stable_snake_case_and_keyed_by_themselves() -> None:
     ],
 )
 def test_the_name_says_the_unit(suffix: str, unit: str) -> None:
-    named = [s for s in METRICS.values() if s.name.endswith(suffix)]
+    named = [s for s in METRICS.values() if s.name.endswith(suffix) and s.unit != "timestamp"]
     assert named and all(s.unit == unit for s in named), named
+
+
+def test_timestamps_are_named_like_node_exporter_and_kept_exact() -> None:
+    stamps = [s for s in METRICS.values() if s.unit == "timestamp"]
+    assert [s.name for s in stamps] == ["boot_time_seconds"]  # node_boot_time_seconds
+    assert all(s.precision.exact for s in stamps)
+
+
+def test_every_metric_declares_its_precision() -> None:
+    for spec in METRICS.values():
+        assert isinstance(spec.precision, Precision), spec.name
+
+
+def test_precision_follows_the_rules_of_issue_8() -> None:
+    """Counts, byte sizes and timestamps exact; rates and derived gauges by significant
+    digits; a fixed number of decimals only on the bounded percent scale, so no small
+    rate, latency or ratio can round to 0."""
+    for spec in METRICS.values():
+        p = spec.precision
+        if spec.unit in ("count", "bytes", "timestamp"):
+            assert p.exact, spec.name
+        if spec.kind == "rate" or spec.unit in ("seconds", "ratio"):
+            assert p.exact or (p.digits is not None and p.digits >= 4), spec.name
+        if p.decimals is not None:
+            assert spec.unit == "percent" and p.decimals >= 2, spec.name
+
+
+def test_slow_metrics_are_the_ones_from_df() -> None:
+    assert {s.name for s in METRICS.values() if s.slow} == {
+        s.name for s in METRICS.values() if s.name.startswith("fs_")
+    }
 
 
 def test_kinds_agree_with_units() -> None:
@@ -59,7 +91,7 @@ def test_per_dev_metrics() -> None:
 
 def test_catalog_is_read_only() -> None:
     with pytest.raises(TypeError):
-        METRICS["x"] = MetricSpec("x", "count", "gauge", None, "x")  # type: ignore[index]
+        METRICS["x"] = MetricSpec("x", "count", "gauge", None, "x", exact())  # type: ignore[index]
 
 
 def test_every_catalog_metric_is_derived_from_real_captures() -> None:

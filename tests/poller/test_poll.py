@@ -11,6 +11,7 @@ import pytest
 from fake_clock import FakeClock
 from fake_servers import isolated_settings
 
+from poller.catalog import METRICS
 from poller.check import check
 from poller.errors import PollError, PollTimeout, ProbeFailed
 from poller.inventory import Host
@@ -88,8 +89,32 @@ async def test_slow_sections_on_first_poll_then_every_slow_every_and_after_recon
         await poller.close()
     assert link.slow == [True, False, False, True, False, True]
     assert [o.host_info is not None for o in outcomes] == link.slow
-    # slow readings carry over to fast polls, so derive always has them
+    # the last slow readings stay in every outcome's readings (for /metrics and probe)
     assert all("df" in o.readings for o in outcomes)
+
+
+async def test_fs_points_appear_only_at_the_polls_that_ran_df_with_their_own_time() -> None:
+    host = _local(slow_every=3)
+    link = _CountingLink(host)
+    clock = FakeClock()
+    poller = HostPoller(host, link, clock)
+    outcomes = []
+    try:
+        for _ in range(7):
+            outcomes.append(await poller.poll())
+            await clock.advance(10)
+    finally:
+        await poller.close()
+    assert link.slow == [True, False, False, True, False, False, True]
+    slow_metrics = {name for name, spec in METRICS.items() if spec.slow}
+    for outcome, slow in zip(outcomes, link.slow, strict=True):
+        fs = [p for p in outcome.points if p.metric in slow_metrics]
+        if slow:  # this machine has a real root filesystem, so df always gives some
+            assert fs and {p.ts for p in fs} == {outcome.status.ts}
+        else:
+            assert fs == [], f"fs points re-stamped at a poll without df: {fs[:3]}"
+    # fast metrics still come at every poll
+    assert all(any(p.metric == "load1" for p in o.points) for o in outcomes)
 
 
 def test_backoff_grows_exponentially_with_jitter_up_to_the_cap() -> None:

@@ -24,7 +24,7 @@ from store.writer import Writer
 def settings(chdb_dir: Path, tmp_path: Path) -> Iterator[StoreSettings]:
     s = StoreSettings(
         url=f"chdb://{chdb_dir}", database=f"t_{uuid.uuid4().hex[:12]}",
-        spool_dir=tmp_path / "spool", flush_interval_s=0.05, value_digits=None,
+        spool_dir=tmp_path / "spool", flush_interval_s=0.05,
         retention=RetentionSettings(rollup_1d_days=3650, digest_1h_days=730),
     )
     yield s

@@ -48,7 +48,12 @@
     bytes: (v) => size(v),
     bytes_per_second: (v) => size(v, "/s"),
     per_second: (v) => (v === null || v === undefined ? "–" : si(v) + "/s"),
-    seconds: (v) => (v === null || v === undefined ? "–" : v < 1 ? (v * 1000).toFixed(1) + " ms" : duration(v)),
+    // short durations keep 3 significant digits (a 40 µs await must not print as 0.0 ms)
+    seconds: (v) => (v === null || v === undefined ? "–" : v === 0 ? "0 s"
+      : v < 1e-3 ? Number((v * 1e6).toPrecision(3)) + " µs"
+      : v < 1 ? Number((v * 1e3).toPrecision(3)) + " ms" : duration(v)),
+    timestamp: (v) => (v === null || v === undefined ? "–"
+      : new Date(v * 1000).toISOString().slice(0, 19).replace("T", " ") + " UTC"),
     count: si,
     ratio: (v) => number(v, 2),
     load: (v) => number(v, 2),
