@@ -92,7 +92,8 @@ class StoreSettings(BaseModel):
         try:
             handler({k: v for k, v in data.items() if k not in removed})
         except ValidationError as exc:
-            # re-raised under our title; a custom error keeps its type, message and place
+            # carried over as custom errors of the same type, message and place:
+            # from_exception_data would need each built-in type's own ctx
             errors += [
                 {
                     "type": PydanticCustomError(e["type"], e["msg"]),
