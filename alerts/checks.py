@@ -1,5 +1,6 @@
 """Checks of the `alerts:` section that need more than its schema: the inventory's host and
-group names, the metric catalog, Apprise's list of services, and names given on the CLI.
+group names, the metric catalog, Apprise's list of services, and names given to silences and
+maintenance windows on the CLI or through the API.
 
 The schema (alerts/config.py) says whether a rule is well formed; these say whether it means
 anything here. Each check returns problems (`file:line: key: what`, pointing at the entry
@@ -11,7 +12,9 @@ from __future__ import annotations
 import difflib
 import logging
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 from alerts.config import AlertsConfig, Rule
 from alerts.silences import Matcher
@@ -144,21 +147,55 @@ def apprise_refusal(url: str) -> str | None:
     return None if accepted else f"Apprise cannot parse this {scheme}:// URL (see its docs)"
 
 
+@dataclass(frozen=True, slots=True)
+class UnknownName:
+    """A name in a silence or maintenance matcher that matches nothing here: a typo would
+    otherwise mute nothing while its author believes the pager is quiet."""
+
+    field: str  # the Matcher field: hosts, groups or rules
+    index: int  # position in that list
+    name: str
+    hint: str  # " (did you mean db-1?)" or ""
+
+    def api_message(self) -> str:
+        """Worded for the API, whose error points at the entry (`matcher.hosts[0]`)."""
+        return f"{_MATCHER_FIELDS[self.field][1].format(name=repr(self.name))}{self.hint}"
+
+    def cli_message(self) -> str:
+        """Worded for the CLI, which names the option that was given."""
+        option, _, what = _MATCHER_FIELDS[self.field]
+        return f"{option} {self.name!r}: {what}{self.hint}"
+
+
+# Matcher field -> (CLI option, API wording, CLI wording)
+_MATCHER_FIELDS: Final = {
+    "hosts": ("--host", "no host named {name} in the inventory", "not a host in the inventory"),
+    "groups": ("--group", "no group named {name} in the inventory", "not a group in the inventory"),
+    "rules": ("--rule", "no enabled rule named {name}", "no enabled rule by that name"),
+}
+
+
+def unknown_names(
+    matcher: Matcher,
+    hosts: Collection[str],
+    groups: Collection[str],
+    rules: Collection[str],
+) -> list[UnknownName]:
+    """Every host, group and rule of `matcher` missing from the known ones, in field order."""
+    known = {"hosts": hosts, "groups": groups, "rules": rules}
+    return [
+        UnknownName(field, i, name, _hint(name, known[field]))
+        for field in _MATCHER_FIELDS
+        for i, name in enumerate(getattr(matcher, field))
+        if name not in known[field]
+    ]
+
+
 def matcher_problems(
     matcher: Matcher,
     hosts: Collection[str],
     groups: Collection[str],
     rules: Collection[str],
 ) -> list[str]:
-    """Names in a silence or maintenance matcher that match nothing: a typo would otherwise
-    mute nothing while its author believes the pager is quiet."""
-    problems = []
-    for option, names, known, what in (
-        ("--host", matcher.hosts, hosts, "not a host in the inventory"),
-        ("--group", matcher.groups, groups, "not a group in the inventory"),
-        ("--rule", matcher.rules, rules, "no enabled rule by that name"),
-    ):
-        for name in names:
-            if name not in known:
-                problems.append(f"{option} {name!r}: {what}{_hint(name, known)}")
-    return problems
+    """unknown_names in the CLI's words."""
+    return [u.cli_message() for u in unknown_names(matcher, hosts, groups, rules)]

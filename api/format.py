@@ -28,9 +28,18 @@ def rate(value: float | None) -> str:
 
 
 def percent(value: float | None) -> str:
+    """42.4 -> '42 %', 3.14 -> '3.1 %', 0.046 -> '0.046 %', 0 -> '0 %'. Under 0.1 % by
+    significant digits: one decimal printed a real 0.04 % (steal, iowait) as '0.0 %', which
+    reads as none at all."""
     if value is None:
         return NONE
-    return f"{value:.0f} %" if value >= 10 else f"{value:.1f} %"
+    if value == 0:
+        return "0 %"
+    if abs(value) >= 10:
+        return f"{value:.0f} %"
+    if abs(value) >= 0.1:
+        return f"{value:.1f} %"
+    return f"{significant(value, 2)} %"
 
 
 def number(value: float | None, digits: int = 2) -> str:

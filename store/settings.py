@@ -8,11 +8,24 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 ENV_DATABASE_URL = "SSHMON_DATABASE_URL"
 DAY_S = 86_400
 _REMOVED_KEYS = ("value_digits", "value_decimals")  # gone in issue 8
+_REMOVED = PydanticCustomError(
+    "removed_key",
+    "no longer exists: each metric's precision is declared in the metric catalog "
+    "(poller/catalog.py); delete this key",
+)
 
 
 class RetentionSettings(BaseModel):
@@ -61,20 +74,35 @@ class StoreSettings(BaseModel):
     spool_dir: Path | None = Field(default=None, description="default: beside a chdb dir")
     spool_max_bytes: int = Field(default=512 * 1024 * 1024, ge=1)
 
-    @model_validator(mode="before")
+    @model_validator(mode="wrap")
     @classmethod
-    def _removed_keys(cls, data: Any) -> Any:
+    def _removed_keys(cls, data: Any, handler: ModelWrapValidatorHandler[StoreSettings]) -> Any:
         """value_digits/value_decimals were one rounding rule for every metric; precision
         is now declared per metric in the catalog. Refused rather than ignored: a setting
-        that silently does nothing would let people believe they chose a precision."""
-        if isinstance(data, Mapping):
-            removed = sorted(k for k in _REMOVED_KEYS if k in data)
-            if removed:
-                raise ValueError(
-                    f"{' and '.join(removed)} no longer exist: each metric's precision is "
-                    "declared in the metric catalog (poller/catalog.py); delete these keys"
-                )
-        return data
+        that silently does nothing would let people believe they chose a precision.
+
+        Each is reported at its own key (so a config error names its line, not the
+        `database:` line), together with whatever else is wrong in the section."""
+        removed = [k for k in data if k in _REMOVED_KEYS] if isinstance(data, Mapping) else []
+        if not removed:
+            return handler(data)
+        errors: list[InitErrorDetails] = [
+            {"type": _REMOVED, "loc": (key,), "input": data[key]} for key in removed
+        ]
+        try:
+            handler({k: v for k, v in data.items() if k not in removed})
+        except ValidationError as exc:
+            # carried over as custom errors of the same type, message and place:
+            # from_exception_data would need each built-in type's own ctx
+            errors += [
+                {
+                    "type": PydanticCustomError(e["type"], e["msg"]),
+                    "loc": e["loc"],
+                    "input": e["input"],
+                }
+                for e in exc.errors()
+            ]
+        raise ValidationError.from_exception_data(cls.__name__, errors)
 
     def with_env(self, environ: Mapping[str, str] | None = None) -> StoreSettings:
         """Copy with SSHMON_DATABASE_URL applied when it is set and non-empty."""

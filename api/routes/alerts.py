@@ -15,9 +15,11 @@ from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
 
-from alerts import service
+from alerts import checks, service
 from alerts.errors import AlertsError, InvalidRequestError, NotFoundError, UnknownRouteError
+from alerts.silences import Matcher
 from api.alerts_bodies import (
     AckIn,
     MaintenanceIn,
@@ -86,6 +88,38 @@ async def _call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await asyncio.to_thread(fn, *args, **kwargs)
     except AlertsError as exc:
         raise _http(exc) from exc
+
+
+def _known(ctx: Any, matcher: Matcher | None) -> Matcher | None:
+    """Refuse hosts, groups and rules this config does not have, as `sshmon alerts silence
+    add` does: a misspelt name would mute nothing while its author believes it mutes
+    something. The 422 has FastAPI's own shape (one entry per name, `loc` pointing at it), so
+    a client reads it like any other invalid body."""
+    if matcher is None:
+        return None
+    inventory = ctx.inventory
+    # a host's groups are defined under groups: in a loaded file; the union keeps an
+    # inventory built in code (tests, embedding) from refusing the groups its hosts name
+    groups = set(inventory.groups).union(*(h.groups for h in inventory.hosts))
+    unknown = checks.unknown_names(
+        matcher,
+        hosts={h.name for h in inventory.hosts},
+        groups=groups,
+        rules={r.name for r in _runtime(ctx).engine.config.rules},
+    )
+    if unknown:
+        raise RequestValidationError(
+            [
+                {
+                    "type": "unknown_name",
+                    "loc": ("body", "matcher", u.field, u.index),
+                    "msg": u.api_message(),
+                    "input": u.name,
+                }
+                for u in unknown
+            ]
+        )
+    return matcher
 
 
 def _http(exc: AlertsError) -> HTTPException:
@@ -165,7 +199,7 @@ async def create_silence(ctx: Ctx, body: SilenceIn) -> dict[str, Any]:
     created = await _call(
         service.create_silence,
         _mutes(ctx),
-        body.matcher,
+        _known(ctx, body.matcher),
         body.end(now),
         now,
         starts_at=body.starts_at,
@@ -191,7 +225,7 @@ async def update_silence(ctx: Ctx, silence_id: int, body: SilencePatch) -> dict[
         _mutes(ctx),
         silence_id,
         now,
-        matcher=body.matcher,
+        matcher=_known(ctx, body.matcher),
         ends_at=body.end(now),
         comment=body.comment,
         author=body.author,
@@ -222,7 +256,7 @@ async def create_maintenance(ctx: Ctx, body: MaintenanceIn) -> dict[str, Any]:
         service.create_maintenance,
         _mutes(ctx),
         body.name,
-        body.matcher,
+        _known(ctx, body.matcher),
         body.schedule,
         time.time(),
         comment=body.comment,
@@ -247,7 +281,7 @@ async def update_maintenance(ctx: Ctx, window_id: int, body: MaintenancePatch) -
         window_id,
         time.time(),
         name=body.name,
-        matcher=body.matcher,
+        matcher=_known(ctx, body.matcher),
         schedule=body.schedule,
         comment=body.comment,
         author=body.author,

@@ -112,10 +112,23 @@ def test_alerts_page_shows_firing_silences_acks_and_sends_a_test(
     edit.locator("input[name=comment]").fill("<b>longer</b>")
     edit.locator("select[name=duration]").select_option("4h")
     edit.locator("input[name=author]").fill("bo")
+    # a host the inventory does not have is refused, and the page says which one
+    edit.locator("button[type=submit]").click()
+    p.wait_for_function(
+        "() => document.getElementById('alerts-status').textContent.startsWith('failed')"
+    )
+    assert p.locator("#alerts-status").inner_text() == (
+        "failed: matcher.hosts[1]: no host named 'web-3' in the inventory (did you mean web-2?)"
+    )
+    assert page.errors == [
+        "Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)"
+    ]
+    page.errors.clear()
+    edit.locator("input[name=hosts]").fill("web-2, db-1")
     with p.expect_navigation():
         edit.locator("button[type=submit]").click()
     row = p.locator("#silences tbody tr[data-id]")
-    assert "host=web-2,web-3" in row.inner_text() and "<b>longer</b>" in row.inner_text()
+    assert "host=web-2,db-1" in row.inner_text() and "<b>longer</b>" in row.inner_text()
     assert "edited by bo" in row.inner_text()
     [edited] = on_loop(server, lambda: mutes.silences(time.time()))
     assert (edited.id, edited.author, edited.updated_by) == (silence.id, "ana", "bo")

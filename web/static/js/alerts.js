@@ -71,10 +71,21 @@
     },
   };
 
+  function where(loc) {
+    // ["body", "matcher", "hosts", 1] -> "matcher.hosts[1]": the entry of the body that is wrong
+    return (loc || []).slice(1).reduce((path, part) => (typeof part === "number"
+      ? path + "[" + part + "]" : (path ? path + "." : "") + part), "");
+  }
   function explain(body, code) {
-    // FastAPI's 422 lists each problem; show what a person can act on
+    // FastAPI's 422 lists each problem; show what a person can act on (pydantic prefixes
+    // its validators' messages with "Value error, ", which says nothing to the reader)
     const d = body && body.detail;
-    if (Array.isArray(d)) return d.map((e) => (e.loc || []).slice(1).join(".") + ": " + e.msg).join("; ");
+    if (Array.isArray(d)) {
+      return d.map((e) => {
+        const msg = String(e.msg).replace(/^Value error, /, "");
+        return where(e.loc) ? where(e.loc) + ": " + msg : msg;
+      }).join("; ");
+    }
     return d || "HTTP " + code;
   }
   function testResult(body) {

@@ -14,9 +14,22 @@
     }
     return "–";
   }
+  function significant(v, digits) {
+    // `digits` significant digits in plain decimals, never 0 for a value that is not 0
+    // (api/format.py significant; toPrecision would switch to 1e-7 notation)
+    if (v === 0 || !Number.isFinite(v)) return String(v);
+    const places = Math.max(0, (digits || 3) - 1 - Math.floor(Math.log10(Math.abs(v))));
+    const text = v.toFixed(Math.min(places, 100));
+    return text.includes(".") ? text.replace(/0+$/, "").replace(/\.$/, "") : text;
+  }
   function percent(v) {
+    // under 0.1 % by significant digits: one decimal showed a real 0.04 % as "0.0 %"
     if (v === null || v === undefined || Number.isNaN(v)) return "–";
-    return v >= 10 ? v.toFixed(0) + " %" : v.toFixed(1) + " %";
+    if (v === 0) return "0 %";
+    const a = Math.abs(v);
+    if (a >= 10) return v.toFixed(0) + " %";
+    if (a >= 0.1) return v.toFixed(1) + " %";
+    return significant(v, 2) + " %";
   }
   function number(v, digits) {
     if (v === null || v === undefined || Number.isNaN(v)) return "–";
@@ -58,6 +71,6 @@
     ratio: (v) => number(v, 2),
     load: (v) => number(v, 2),
   };
-  window.fmt = { size, percent, number, si, duration, byUnit,
+  window.fmt = { size, percent, significant, number, si, duration, byUnit,
     rate: (v) => size(v, "/s"), unit: (u) => byUnit[u] || si };
 })();
