@@ -135,7 +135,9 @@ class Scheduler:
 
     async def stop(self) -> None:
         """Cancel every host task; each closes its own connection on the way out."""
+        started, count = time.monotonic(), len(self._tasks)
         await self._stop(list(self._tasks))
+        log.info("stopped %d host tasks in %.1f s", count, time.monotonic() - started)
 
     async def _stop(self, names: list[str]) -> None:
         """Cancel and wait, but not forever: a task still running after the deadline is

@@ -4,6 +4,7 @@ a connect in flight included, the host's task ends and leaves no connection behi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -79,10 +80,8 @@ class SwallowingPoller:
         task = asyncio.current_task()
         assert task is not None
         task.cancel()
-        try:
+        with contextlib.suppress(asyncio.CancelledError):  # cancelling() stays raised
             await asyncio.sleep(0)
-        except asyncio.CancelledError:
-            pass  # swallowed: the task's cancelling() count stays raised
         return PollOutcome(PollStatus(self.host.name, self.clock.time(), HostState.OK, "", 0.0))
 
     async def close(self) -> None:
