@@ -17,7 +17,7 @@ from parsers.frame import split
 from parsers.sections import parse_all
 from poller import probe
 from poller.derive import Snapshot, derive, host_info
-from poller.errors import PollError, ProbeFailed
+from poller.errors import PollError, PollTimeout, ProbeFailed
 from poller.inventory import Host
 from poller.points import HostInfo, HostState, Point, PollStatus
 from poller.transport import Mode, RawPoll
@@ -104,9 +104,10 @@ class HostPoller:
         except PollError as exc:
             return self._link_failed(exc, ts, started)
         if raw.reconnected:
-            self._polls_on_link, self._failures = 0, 0
+            self._polls_on_link = 0
             slow = True  # a reconnect always carries the slow sections (see above)
         self._polls_on_link += 1
+        self._failures = 0
         self._last_error = None
         outcome = self._process(raw, nonce, ts, started, slow)
         if keep_raw:
@@ -115,8 +116,10 @@ class HostPoller:
 
     def _link_failed(self, exc: PollError, ts: float, started: float) -> PollOutcome:
         now = self._clock.monotonic()
-        if not self.link.connected:
-            # the connection is gone (or never came): back off before the next connect
+        if not self.link.connected or isinstance(exc, PollTimeout):
+            # the connection is gone (or never came): back off before the next connect;
+            # a target that timed out is hung or overloaded, and a new session every tick
+            # only adds to its load
             self._failures += 1
             self._retry_at = now + backoff_s(self._failures, self._rng)
             self._last_error = exc
