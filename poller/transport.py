@@ -222,7 +222,7 @@ class SshLink:
         try:
             if self._shell is None:
                 self._shell = await self._open_shell()
-                self._shell.write(probe.definitions().encode())
+                self._shell.write(probe.definitions(_budget(self.host)).encode())
             return await _run_shell(self._shell, nonce, slow, self.host)
         except (asyncssh.ChannelOpenError, ChannelClosed) as exc:
             # a refused session, or a forced command that ends it before printing
@@ -245,7 +245,10 @@ class SshLink:
     async def _exec(self, nonce: str, slow: bool) -> bytes:
         assert self._conn is not None  # poll() connects first
         process = await self._conn.create_process(
-            probe.script(nonce, slow=slow), term_type=None, encoding=None, stderr=asyncssh.DEVNULL
+            probe.script(nonce, slow=slow, command_timeout=_budget(self.host)),
+            term_type=None,
+            encoding=None,
+            stderr=asyncssh.DEVNULL,
         )
         try:
             # our side has nothing to send; a channel the server already closed is
@@ -340,7 +343,7 @@ class LocalLink:
             async with asyncio.timeout(self.host.timeout):
                 if self._shell is None:
                     self._shell = await self._start()
-                    self._shell.write(probe.definitions().encode())
+                    self._shell.write(probe.definitions(_budget(self.host)).encode())
                 output = await _run_shell(self._shell, nonce, slow, self.host)
         except BaseException as exc:
             await self.close()
@@ -395,6 +398,10 @@ class LocalLink:
             shell, self._shell = self._shell, None
             shell.close()
             await shell.wait()
+
+
+def _budget(host: Host) -> int:
+    return probe.command_timeout_s(host.timeout)
 
 
 async def _read_capped(reader: _Reader, cap: int) -> bytes:
