@@ -46,7 +46,7 @@ READ_CHUNK = 65536
 # poll's fork of `tail` is cheaper: measured 1.7 instead of 2.3 ms of target CPU per poll
 # against OpenSSH 9.2 with bash as the login shell. It does not skip rc files: bash started
 # by sshd sources ~/.bashrc (and $BASH_ENV) before running the command, so an rc file that
-# prints, prompts or hangs is seen by every session (README, "The monitoring user's shell").
+# prints, prompts or hangs is seen by every session (README: "The monitoring user's shell")
 SESSION_COMMAND = "exec sh"
 # How long a killed session's channel may take to close before the connection is dropped
 # instead (sshd answers a close at once unless it or the link is stuck).
