@@ -186,6 +186,7 @@ class SshLink:
         self._clock = clock
         self._conn: asyncssh.SSHClientConnection | None = None
         self._shell: _SshShell | None = None
+        self._reap_on_close = False
         self.mode: Mode = "shell"
 
     @property
@@ -209,6 +210,8 @@ class SshLink:
                 f"probe on {self.host.name} did not finish in {self.host.timeout:g} s"
             ) from exc
         except BaseException as exc:
+            if not isinstance(exc, Exception) and self._shell is not None:
+                self._reap_on_close = True  # cancelled mid-poll: close() makes sure of it
             self._discard_shell()
             if isinstance(exc, Exception):
                 raise translate(exc, self.host.name) from exc
@@ -300,11 +303,7 @@ class SshLink:
         if shell is None:
             return
         shell.close()
-        try:
-            await self.run_command(REAPER_COMMAND, cap=1024, timeout=CLOSE_GRACE_S)
-        except PollError as exc:
-            # every new session hangs too (an rc file?): nothing more can be done from here
-            log.warning("%s: could not end the timed-out session: %s", self.host.name, exc)
+        if not await self._reap():
             await self.close()
             return
         if not await shell.closed(CLOSE_GRACE_S):
@@ -315,8 +314,23 @@ class SshLink:
             )
             await self.close()
 
+    async def _reap(self) -> bool:
+        """Kill what runs in this connection's other sessions; False if that failed."""
+        try:
+            await self.run_command(REAPER_COMMAND, cap=1024, timeout=CLOSE_GRACE_S)
+        except PollError as exc:
+            # every new session hangs too (an rc file?): nothing more can be done from here
+            log.warning("%s: could not end a stuck session: %s", self.host.name, exc)
+            return False
+        return True
+
     async def close(self) -> None:
         self._discard_shell()
+        if self._reap_on_close and self.connected:
+            # a poll was cancelled mid-way (stop, reload): its processes may still run, and
+            # the KILL signal sent with the close is refused for root logins
+            self._reap_on_close = False
+            await self._reap()
         if self._conn is not None:
             conn, self._conn = self._conn, None
             conn.close()

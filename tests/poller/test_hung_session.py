@@ -10,6 +10,7 @@ timeouts back off.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from collections.abc import Callable
@@ -101,3 +102,29 @@ async def test_timed_out_session_is_killed_before_the_next_one_opens(
         leftover = len(_hung_processes())
         _kill_leftovers()
     assert (before, leftover) == (0, 0)
+
+
+async def test_stopping_mid_poll_leaves_nothing_running_on_the_target(
+    hanging: tuple[Sshd, Path], tmp_path: Path
+) -> None:
+    """SIGTERM or a reload cancels a poll that hangs: its processes end with the link."""
+    server, key = hanging
+    host = server.host(identity_files=(key,), timeout=60.0)
+    known = server.trust_into(tmp_path / "known_hosts")
+    clock = FakeClock()
+    link = SshLink(host, Connector(isolated_settings(known)).connect, clock.monotonic)
+    poller = HostPoller(host, link, clock)
+    task = asyncio.create_task(poller.poll())
+    try:
+        for _ in range(200):  # the hang shows up within seconds; never sleep without a bound
+            if _hung_processes():
+                break
+            await asyncio.sleep(0.05)
+        assert _hung_processes(), "the probe never reached the hanging tail"
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await poller.close()
+        _wait_until("the cancelled session's processes to end", lambda: not _hung_processes())
+    finally:
+        _kill_leftovers()
