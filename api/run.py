@@ -190,8 +190,8 @@ async def _run(state: Running) -> None:
 
 
 async def _end_tasks(tasks: list[asyncio.Task[Any]], state: Running) -> None:
-    """The web server ends on `stop` within its graceful-shutdown bound (cancelled, uvicorn
-    and the app's start-up tasks log tracebacks); the rest loop until cancelled."""
+    """The rest loop until cancelled; the web server is not cancelled but ends on `stop`
+    within its graceful-shutdown bound (cancelled, uvicorn would log tracebacks)."""
     state.stop.set()
     for task in tasks:
         if task.get_name() != "web":

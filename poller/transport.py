@@ -10,10 +10,12 @@ Throwing a session away means killing it, not only closing its channel: sshd doe
 a session's processes when the channel closes (nor when the connection drops, without a
 pty), so each timed-out poll of a hung `sh` used to leave one more stuck process tree and
 one more session on the target, until MaxSessions (10 by default) refused every new one.
-The link sends a KILL `signal` request first (OpenSSH 7.9+ signals the session's process
-group; older servers and forced commands ignore it), and after a timeout waits for the
-channel to close before the next poll may open one; a channel that will not close costs
-the connection. So at most one session per host exists at any time.
+The link sends a KILL `signal` request with the close (OpenSSH 7.9+ signals the session's
+process group, except for root logins and forced commands). After a timeout, or at close
+after a cancelled poll, a short exec of REAPER_COMMAND on the same connection kills what
+is left of the connection's other sessions, and the link waits for the old channel to
+close before the next poll may open one; a channel that will not close, or a reaper that
+hangs too, costs the connection. So at most one session per host exists at any time.
 
 Where a long-lived `sh` is refused (the server rejects the request, or a forced command in
 authorized_keys allows only the probe and ends the session at once) the link falls back to
