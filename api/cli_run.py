@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Annotated
 
@@ -72,7 +71,7 @@ def _start(
             except ValueError as exc:
                 raise UsageError(str(exc)) from None
         try:
-            asyncio.run(runner.run(config, roles))
+            runner.main(config, roles)
         except (runner.StoreInUse, InsecureBindError, ListenError) as exc:
             raise UsageError(str(exc)) from None
         except StoreError as exc:

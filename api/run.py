@@ -6,9 +6,11 @@ uvicorn serves the app inside the same loop. chDB lets one process own a data pa
 the embedded store all of it must live here; with a ClickHouse server, `poll --shard K/N`
 and `serve` can run apart.
 
-Signals: SIGTERM/SIGINT stop (the writer flushes); SIGHUP, or a change to the file seen by
-the watcher, reloads the inventory: an invalid file keeps the old one running and logs
-exactly what is wrong, with the line.
+Signals: SIGTERM/SIGINT stop (host tasks are cancelled, each closing its connection, then the
+alert engine and the writer flush); a second SIGTERM/SIGINT during that cuts the wait short:
+whatever is still being awaited is cancelled and the process exits after flushing what it
+can. SIGHUP, or a change to the file seen by the watcher, reloads the inventory: an invalid
+file keeps the old one running and logs exactly what is wrong, with the line.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import contextlib
 import logging
 import signal
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +38,9 @@ log = logging.getLogger("sshmon")
 
 RELOAD_CHECK_S = 5.0  # how often the watcher looks at the inventory file's mtime
 ALERT_TICK_S = 5.0
+WRITER_FLUSH_S = 15.0  # the writer's last flush on a normal stop
+HURRIED_FLUSH_S = 3.0  # the same after a second signal: the operator wants out now
+LEFTOVER_TASKS_S = 2.0  # at exit, how long tasks still running get to end after a cancel
 # `ps` of a big box is ~100 bytes a process: 1 MiB is 10,000 processes, plenty for a top-15
 TOP_OUTPUT_CAP = 1024 * 1024
 TOP_TIMEOUT_S = 10.0
@@ -59,6 +65,7 @@ class Running:
     config: Config
     roles: Roles
     stop: asyncio.Event = field(default_factory=asyncio.Event)
+    hurried: bool = False  # a second stop signal came: skip the remaining waits
     health: PollHealth = field(default_factory=PollHealth)
     parts: dict[str, Any] = field(default_factory=dict)
 
@@ -102,11 +109,28 @@ async def run(config: Config, roles: Roles) -> None:
     state = Running(config, roles)
     state.parts["socket"] = sock
     loop = asyncio.get_running_loop()
+    main = asyncio.current_task()
+    assert main is not None  # run() is always awaited inside a task
+
+    def on_stop_signal(sig: signal.Signals) -> None:
+        if not state.stop.is_set():
+            log.info("%s: stopping (send it again to exit at once)", sig.name)
+            state.stop.set()
+            return
+        # the first signal's orderly stop is waiting on something: cancel that wait; the
+        # flushes still run, with a short deadline
+        log.warning("%s again: exiting now, flushing what can be flushed", sig.name)
+        state.hurried = True
+        main.cancel()
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, state.stop.set)
+        loop.add_signal_handler(sig, on_stop_signal, sig)
     loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(reload(state)))
     try:
         await _run(state)
+    except asyncio.CancelledError:
+        if not state.hurried:
+            raise
     finally:
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             loop.remove_signal_handler(sig)
@@ -129,6 +153,37 @@ def web_settings(config: Config, roles: Roles) -> WebSettings:
     return web
 
 
+def main(config: Config, roles: Roles) -> None:
+    """`asyncio.run(run(config, roles))`, except that tasks still running at the end get
+    LEFTOVER_TASKS_S after a cancel rather than forever: asyncio.run waits for every task
+    it cancels, so one stuck task would keep a stopped sshmon alive until SIGKILL."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(run(config, roles))
+    finally:
+        try:
+            _end_leftovers(loop)
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
+
+
+def _end_leftovers(loop: asyncio.AbstractEventLoop) -> None:
+    leftovers = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    if not leftovers:
+        return
+    for task in leftovers:
+        task.cancel()
+    _, stuck = loop.run_until_complete(asyncio.wait(leftovers, timeout=LEFTOVER_TASKS_S))
+    for task in stuck:
+        log.warning("%s still running at exit; abandoned", task.get_name())
+    for task in leftovers:
+        if task.done() and not task.cancelled() and task.exception() is not None:
+            log.error("%s failed at exit: %r", task.get_name(), task.exception())
+
+
 async def _run(state: Running) -> None:
     from store.writer import Writer
 
@@ -137,7 +192,7 @@ async def _run(state: Running) -> None:
     writer.start()
     state.parts["writer"] = writer
     async with contextlib.AsyncExitStack() as stack:
-        stack.callback(_close_writer, writer)
+        stack.callback(_close_writer, writer, state)
         tasks: list[asyncio.Task[Any]] = []
         if state.roles.poll:
             await _start_alerts(state, stack, tasks)
@@ -145,6 +200,8 @@ async def _run(state: Running) -> None:
             tasks.append(asyncio.create_task(_watch(state), name="inventory watcher"))
         if state.roles.web:
             tasks.append(asyncio.create_task(_serve(state), name="web"))
+        # pushed last so it runs first: the tasks end before the poller and the alerts stop
+        stack.push_async_callback(_end_tasks, tasks, state)
         where = ""
         if state.roles.web:
             web = config.web
@@ -152,16 +209,28 @@ async def _run(state: Running) -> None:
             where = f"; dashboard on http://{host}:{port}/"
         log.info("sshmon running: %d hosts%s", len(hosts_for(config, state.roles)), where)
         stopper = asyncio.create_task(state.stop.wait())
-        done, _ = await asyncio.wait([stopper, *tasks], return_when=asyncio.FIRST_COMPLETED)
+        tasks.append(stopper)
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         state.stop.set()
         failed = [t for t in done if t is not stopper and t.exception() is not None]
-        # the web server and the watcher end on `stop`; the alert ticker loops until cancelled
-        for task in tasks:
-            if task.get_name() != "web":
-                task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
         if failed:
             raise failed[0].exception()  # type: ignore[misc]
+
+
+async def _end_tasks(tasks: list[asyncio.Task[Any]], state: Running) -> None:
+    """The rest loop until cancelled; the web server is not cancelled but ends on `stop`
+    within its graceful-shutdown bound (cancelled, uvicorn would log tracebacks)."""
+    state.stop.set()
+    for task in tasks:
+        if task.get_name() != "web":
+            task.cancel()
+    if tasks:
+        # not gather: a second signal cancels this wait and must not cascade into the web
+        # server; the loop's end cancels whatever still runs then
+        await asyncio.wait(tasks)
+    for task in tasks:
+        if task.done() and not task.cancelled():
+            task.exception()  # retrieved here; a failure was raised by _run already
 
 
 def _migrate(config: Config) -> None:
@@ -180,9 +249,13 @@ async def _cancel(task: asyncio.Task[Any]) -> None:
         await task
 
 
-def _close_writer(writer: Any) -> None:
-    if not writer.close(timeout=15.0):
-        log.warning("writer did not flush everything in 15 s; the rest stays in the spool")
+def _close_writer(writer: Any, state: Running) -> None:
+    seconds = HURRIED_FLUSH_S if state.hurried else WRITER_FLUSH_S
+    started = time.monotonic()
+    flushed = writer.close(timeout=seconds)
+    log.info("writer closed in %.1f s", time.monotonic() - started)
+    if not flushed:
+        log.warning("writer did not flush everything in %g s; the rest stays in the spool", seconds)
 
 
 async def _start_alerts(state: Running, stack: contextlib.AsyncExitStack, tasks: list[Any]) -> None:

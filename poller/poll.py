@@ -18,7 +18,7 @@ from parsers.sections import parse_all
 from poller import probe
 from poller.derive import Snapshot, derive, host_info
 from poller.derive_cap import Capped, cap_devices
-from poller.errors import PollError, ProbeFailed
+from poller.errors import PollError, PollTimeout, ProbeFailed
 from poller.inventory import Host
 from poller.points import HostInfo, HostState, Point, PollStatus
 from poller.transport import Mode, RawPoll
@@ -86,7 +86,9 @@ class HostPoller:
         self._nonce = nonce
         self._previous: Snapshot | None = None
         self._slow: dict[str, object] = {}
-        self._polls_on_link = 0
+        # polls tried since the last slow round; None: a slow round is due at once (a new
+        # connection, or the first poll)
+        self._since_slow: int | None = None
         self._failures = 0
         self._retry_at = float("-inf")
         self._last_error: PollError | None = None
@@ -97,29 +99,44 @@ class HostPoller:
             wait = self._retry_at - started
             reason = f"{self._last_error.reason} (next attempt in {wait:.0f} s)"
             return self._failed(ts, 0.0, self._last_error.state, reason)
-        # first poll of a connection, then every slow_every-th, includes the slow sections
-        slow = (
-            force_slow or not self.link.connected or self._polls_on_link % self.host.slow_every == 0
-        )
+        slow = force_slow or self._slow_due()
         nonce = self._nonce()
         try:
             raw = await self.link.poll(nonce, slow=slow)
         except PollError as exc:
+            self._count_round(slow)
             return self._link_failed(exc, ts, started)
-        if raw.reconnected:
-            self._polls_on_link, self._failures = 0, 0
-            slow = True  # a reconnect always carries the slow sections (see above)
-        self._polls_on_link += 1
+        self._count_round(slow)
+        self._failures = 0
         self._last_error = None
         outcome = self._process(raw, nonce, ts, started, slow)
         if keep_raw:
             outcome = _with_raw(outcome, raw)
         return outcome
 
+    def _slow_due(self) -> bool:
+        """The first poll of a connection, then every slow_every-th, carries the slow
+        sections. A slow round that timed out is tried again on that schedule, not on the
+        next poll: before, a hung df made every poll a slow one that timed out in turn."""
+        if self._since_slow is None:
+            return True
+        if not self.link.connected and not isinstance(self._last_error, PollTimeout):
+            return True  # a new connection (a reboot, maybe): fresh host info
+        return self._since_slow + 1 >= self.host.slow_every
+
+    def _count_round(self, slow: bool) -> None:
+        """Count every round tried, failed ones too, towards the slow schedule."""
+        if slow or self._since_slow is None:
+            self._since_slow = 0
+        else:
+            self._since_slow += 1
+
     def _link_failed(self, exc: PollError, ts: float, started: float) -> PollOutcome:
         now = self._clock.monotonic()
-        if not self.link.connected:
-            # the connection is gone (or never came): back off before the next connect
+        if not self.link.connected or isinstance(exc, PollTimeout):
+            # the connection is gone (or never came): back off before the next connect;
+            # a target that timed out is hung or overloaded, and a new session every tick
+            # only adds to its load
             self._failures += 1
             self._retry_at = now + backoff_s(self._failures, self._rng)
             self._last_error = exc
@@ -171,12 +188,20 @@ class HostPoller:
                 f"no framed probe sections in {len(output)} bytes of output (not a POSIX sh?)"
             )
         parsed = parse_all(frames.sections)
+        fresh, failures = dict(parsed.readings), dict(parsed.failures)
+        budget = probe.command_timeout_s(self.host.timeout)
+        for name in probe.SLOW_COMMANDS:
+            section = frames.sections.get(name)
+            if section is not None and section.rc in probe.TIMED_OUT_RCS:
+                # `timeout` stopped it: a failure with its reason, not "unavailable"
+                failures[name] = probe.timed_out_reason(name, budget)
+                fresh.pop(name, None)
         # capped as read, before the slow ones are kept: a drop is counted once per read
-        capped = cap_devices(parsed.readings, self.host.max_devices)
+        capped = cap_devices(fresh, self.host.max_devices)
         if slow:
             self._slow = {k: v for k, v in capped.readings.items() if k in SLOW_SECTIONS}
         readings = {**self._slow, **capped.readings}
-        return dict(capped.readings), readings, parsed.failures, capped
+        return dict(capped.readings), readings, failures, capped
 
     def _since(self, started: float) -> float:
         return self._clock.monotonic() - started

@@ -60,7 +60,9 @@ FALLBACK_FILES: Final[dict[str, str]] = {"os_release": "/usr/lib/os-release"}
 # the lines kept are the ones the cpuinfo parser reads, in the same `key : value` format.
 SLOW_COMMANDS: Final[dict[str, str]] = {
     "df": "$_sm_t df -kP",
-    "df_inodes": "$_sm_t df -iP",
+    # A df that timed out hangs on a mount (stale NFS); the inode df would hang on the same
+    # one, so it is not tried and reports df's status: both fit in one command budget.
+    "df_inodes": 'case "$_sm_rc" in 124|143) (exit "$_sm_rc") ;; *) $_sm_t df -iP ;; esac',
     "uname": "uname -snrm; uname -v",
     "cpuinfo": (
         "grep -E '^(processor|model name|Model|Hardware|physical id|core id|cpu cores)"
@@ -70,18 +72,40 @@ SLOW_COMMANDS: Final[dict[str, str]] = {
 
 ALL_SECTIONS: Final = (*FAST_FILES, *SLOW_FILES, *SLOW_COMMANDS)
 
-# Seconds a slow command may run before `timeout` stops it (df on a dead NFS mount hangs).
+# Seconds a slow command may run before `timeout` stops it (df on a dead NFS mount hangs),
+# when the caller gives no poll timeout to fit it into.
 COMMAND_TIMEOUT_S: Final = 10
+# Exit status of a command `timeout` stopped: GNU coreutils says 124; busybox passes on the
+# status of the child it killed with TERM (128 + 15).
+TIMED_OUT_RCS: Final = frozenset({124, 143})
 
 FAST_FUNCTION: Final = "_sm_fast"
 SLOW_FUNCTION: Final = "_sm_slow"
 
 
+def command_timeout_s(poll_timeout_s: float) -> int:
+    """Seconds each slow command may run: a quarter of the poll timeout, at least 1.
+
+    The two df calls are the slow commands that can hang; together (and the second is
+    skipped after the first timed out) they stay within half the poll timeout, so a hung
+    mount never takes the fast readings down with it. Whole seconds: busybox `timeout`
+    takes no fractions."""
+    return max(1, int(poll_timeout_s / 4))
+
+
+def timed_out_reason(section: str, budget_s: int) -> str:
+    """Why a slow section that `timeout` stopped has no reading (a section failure)."""
+    if section == "df_inodes":
+        return f"df -iP timed out after {budget_s} s, or was skipped after df did: a hung mount?"
+    return f"{section} timed out after {budget_s} s: a hung mount?"
+
+
 def _section(name: str, body: str) -> str:
+    # the status is kept in _sm_rc too, for a later section that depends on this one
     return (
         f"printf '%s\\n' \"{MARK} $1 begin {name}\"; "
-        f"{body}; "
-        f"printf '\\n%s\\n' \"{MARK} $1 end {name} $?\""
+        f"{body}; _sm_rc=$?; "
+        f"printf '\\n%s\\n' \"{MARK} $1 end {name} $_sm_rc\""
     )
 
 
@@ -91,11 +115,12 @@ def _cat(name: str, path: str) -> str:
     return f"{{ {read} || cat {fallback} 2>/dev/null; }}" if fallback else read
 
 
-def definitions() -> str:
+def definitions(command_timeout: int = COMMAND_TIMEOUT_S) -> str:
     """Shell functions sent once when a session opens; each poll then sends one short line.
 
     `/dev/null` is always the last tail argument so tail prints headers even if only one
     of the files exists (GNU and busybox tail omit headers for a single file).
+    `command_timeout`: seconds each slow command may run (`command_timeout_s`).
     """
     files = " ".join(FAST_FILES.values())
     fast = _section("fast", f"tail -n +1 {files} /dev/null 2>/dev/null")
@@ -106,7 +131,7 @@ def definitions() -> str:
     slow = "; ".join(slow_parts)
     return (
         "unset HISTFILE; export LC_ALL=C; "
-        f"if command -v timeout >/dev/null 2>&1; then _sm_t='timeout {COMMAND_TIMEOUT_S}'; "
+        f"if command -v timeout >/dev/null 2>&1; then _sm_t='timeout {int(command_timeout)}'; "
         "else _sm_t=''; fi\n"
         f"{FAST_FUNCTION}() {{ {fast}; }}\n"
         f"{SLOW_FUNCTION}() {{ {slow}; }}\n"
@@ -122,9 +147,9 @@ def invocation(nonce: str, *, slow: bool) -> str:
     return f"{calls}; printf '%s\\n' \"{MARK} {nonce} done\"\n"
 
 
-def script(nonce: str, *, slow: bool) -> str:
+def script(nonce: str, *, slow: bool, command_timeout: int = COMMAND_TIMEOUT_S) -> str:
     """The whole probe as one script, for exec-per-poll (a forced command refuses a shell)."""
-    return definitions() + invocation(nonce, slow=slow)
+    return definitions(command_timeout) + invocation(nonce, slow=slow)
 
 
 def new_nonce() -> str:

@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 
 Sink = Callable[[PollOutcome], None]
 LAG_WINDOW = 10_000  # recent ticks kept for the lag percentiles
+# How long stop/reload waits for cancelled host tasks. Closing a connection takes
+# milliseconds; a task still running after this is stuck and is abandoned, not waited for.
+STOP_DEADLINE_S = 5.0
 
 
 class Clock(Protocol):
@@ -101,11 +104,16 @@ class Scheduler:
         *,
         make_poller: Callable[[Host], Poller],
         clock: Clock | None = None,
+        stop_deadline_s: float = STOP_DEADLINE_S,
     ) -> None:
         self._sink = sink
         self._make_poller = make_poller
         self._clock = clock or SystemClock()
+        self._stop_deadline_s = stop_deadline_s
         self._tasks: dict[str, tuple[Host, asyncio.Task[None]]] = {}
+        # tasks that outlived their stop deadline: kept referenced (a task only weakly
+        # held by the loop can vanish mid-await) and cancelled again on every later stop
+        self._abandoned: set[asyncio.Task[None]] = set()
         self.lag = LagStats(deque(maxlen=LAG_WINDOW))
 
     @property
@@ -127,13 +135,28 @@ class Scheduler:
 
     async def stop(self) -> None:
         """Cancel every host task; each closes its own connection on the way out."""
+        started, count = time.monotonic(), len(self._tasks)
         await self._stop(list(self._tasks))
+        log.info("stopped %d host tasks in %.1f s", count, time.monotonic() - started)
 
     async def _stop(self, names: list[str]) -> None:
+        """Cancel and wait, but not forever: a task still running after the deadline is
+        abandoned with a log line, so a stop or reload always finishes (and `sshmon run`
+        still flushes) even if some library swallowed the cancel."""
         tasks = [self._tasks.pop(n)[1] for n in names]
-        for task in tasks:
+        for task in (*tasks, *self._abandoned):
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        if not tasks:
+            return
+        _, pending = await asyncio.wait(tasks, timeout=self._stop_deadline_s)
+        for task in pending:
+            log.warning(
+                "%s did not end within %g s of being cancelled; abandoned",
+                task.get_name(),
+                self._stop_deadline_s,
+            )
+            self._abandoned.add(task)
+            task.add_done_callback(self._abandoned.discard)
 
     async def _run(self, host: Host) -> None:
         poller = self._make_poller(host)
@@ -142,6 +165,7 @@ class Scheduler:
             first = first_tick(host.name, host.interval, clock.time(), clock.monotonic())
             k = 0
             while True:
+                _raise_if_cancel_swallowed()
                 due = first + k * host.interval
                 await clock.sleep_until(due)
                 lag = max(0.0, clock.monotonic() - due)
@@ -159,6 +183,15 @@ class Scheduler:
         except Exception:
             # a failing consumer must not stop this host's polling; it is logged loudly
             log.exception("result sink failed for %s", outcome.status.host)
+
+
+def _raise_if_cancel_swallowed() -> None:
+    """A cancel requested but never delivered (something below swallowed it, as
+    asyncio.wait_for does in CPython gh-86296) still ends the host task: otherwise the task
+    would poll on after its host was removed or the process told to stop."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 def ssh_scheduler(sink: Sink, connector: Connector, clock: Clock | None = None) -> Scheduler:

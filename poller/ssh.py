@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -147,12 +147,11 @@ class Connector:
         tunnel = await self._open_jumps(jump, depth) if jump else None
         try:
             async with self._throttle(options.host, options.port):
-                conn = await asyncio.wait_for(
+                conn = await _connect_cancellable(
                     asyncssh.connect(
                         host.address, options=options, config=None, tunnel=tunnel or ()
                     ),
-                    # connect_timeout in asyncssh covers TCP only; this covers auth too
-                    timeout=host.connect_timeout,
+                    host.connect_timeout,
                 )
             if tunnel is not None:
                 self._close_with(conn, tunnel)
@@ -193,9 +192,9 @@ class Connector:
         options = await asyncssh.SSHClientConnectionOptions.construct(
             None, host=host.address, tunnel=via, **self._options(host, check)
         )
-        conn = await asyncio.wait_for(
+        conn = await _connect_cancellable(
             asyncssh.connect(host.address, options=options, config=None, tunnel=via),
-            timeout=host.connect_timeout,
+            host.connect_timeout,
         )
         self._close_with(conn, via)
         return conn
@@ -244,7 +243,9 @@ class Connector:
             "x11_forwarding": False,
             "keepalive_interval": self.settings.keepalive_interval_s,
             "keepalive_count_max": self.settings.keepalive_count_max,
-            "connect_timeout": host.connect_timeout,
+            # None: asyncssh would wrap the connect in asyncio.wait_for, which on 3.11 can
+            # swallow a cancel (see _connect_cancellable); our own timeout covers it all
+            "connect_timeout": None,
             "login_timeout": host.connect_timeout,
         }
         if host.port is not None:
@@ -265,6 +266,28 @@ class Connector:
         if sem is None:
             sem = self._throttles[key] = asyncio.Semaphore(self.settings.max_unauthenticated)
         return sem
+
+
+async def _connect_cancellable(
+    connect: Awaitable[asyncssh.SSHClientConnection], timeout: float
+) -> asyncssh.SSHClientConnection:
+    """`connect` under `timeout` (TCP, key exchange and auth alike), where a cancel wins.
+
+    Not `asyncio.wait_for`: on Python 3.11 it returns the result instead of raising when
+    the cancel lands in the iteration its inner task finished (CPython gh-86296), and the
+    host task cancelled that way went on polling forever after SIGTERM or a reload. The
+    check afterwards catches the same swallow anywhere below us: a cancel requested and
+    not withdrawn is still counted by `cancelling()`, so the connection that completed
+    anyway is closed and the cancel raised after all.
+    """
+    task = asyncio.current_task()
+    pending = task.cancelling() if task is not None else 0
+    async with asyncio.timeout(timeout):
+        conn = await connect
+    if task is not None and task.cancelling() > pending:
+        conn.abort()
+        raise asyncio.CancelledError
+    return conn
 
 
 def _config_jump(tunnel: object) -> str | None:

@@ -6,6 +6,17 @@ that closed mid-output the shell may be mid-way through old output, so it is thr
 and a fresh one opened on the next poll (the nonce already keeps old output from being
 taken for new, this keeps the next poll from waiting behind it).
 
+Throwing a session away means killing it, not only closing its channel: sshd does not end
+a session's processes when the channel closes (nor when the connection drops, without a
+pty), so each timed-out poll of a hung `sh` used to leave one more stuck process tree and
+one more session on the target, until MaxSessions (10 by default) refused every new one.
+The link sends a KILL `signal` request with the close (OpenSSH 7.9+ signals the session's
+process group, except for root logins and forced commands). After a timeout, or at close
+after a cancelled poll, a short exec of REAPER_COMMAND on the same connection kills what
+is left of the connection's other sessions, and the link waits for the old channel to
+close before the next poll may open one; a channel that will not close, or a reaper that
+hangs too, costs the connection. So at most one session per host exists at any time.
+
 Where a long-lived `sh` is refused (the server rejects the request, or a forced command in
 authorized_keys allows only the probe and ends the session at once) the link falls back to
 one exec channel per poll, running the whole probe script as the command, and remembers
@@ -16,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import signal
 from collections.abc import Awaitable, Callable
@@ -28,12 +40,29 @@ from poller import probe
 from poller.errors import PollError, PollTimeout, ProbeFailed, translate
 from poller.inventory import Host
 
+log = logging.getLogger(__name__)
+
 READ_CHUNK = 65536
-# The kept session is an exec of `sh`, not a shell request: the login shell (often bash)
-# replaces itself with the system sh (dash on Debian), so no rc file runs or prints, and
-# each poll's fork of `tail` is cheaper: measured 1.7 instead of 2.3 ms of target CPU per
-# poll against OpenSSH 9.2 with bash as the login shell.
+# The kept session is an exec of `sh`, not a shell request: sshd runs the login shell with
+# `-c 'exec sh'`, which then replaces itself with the system sh (dash on Debian), so each
+# poll's fork of `tail` is cheaper: measured 1.7 instead of 2.3 ms of target CPU per poll
+# against OpenSSH 9.2 with bash as the login shell. It does not skip rc files: bash started
+# by sshd sources ~/.bashrc (and $BASH_ENV) before running the command, so an rc file that
+# prints, prompts or hangs is seen by every session (README: "The monitoring user's shell")
 SESSION_COMMAND = "exec sh"
+# How long a killed session's channel may take to close before the connection is dropped
+# instead (sshd answers a close at once unless it or the link is stuck).
+CLOSE_GRACE_S = 2.0
+# Run on an exec channel of the same connection after a timeout: KILL every process in the
+# sessions of this connection but our own. Session leaders are the children of the sshd
+# process serving the connection ($PPID here); `pkill -s` takes each whole session, so
+# commands that moved to a process group of their own (`timeout` does) go too. Needed
+# because sshd refuses `signal` requests for root logins (no privilege separation after
+# auth: "session signalling requires privilege separation") and before OpenSSH 7.9.
+REAPER_COMMAND = (
+    'for p in $(pgrep -P "$PPID" 2>/dev/null); do '
+    '[ "$p" = "$$" ] || pkill -KILL -s "$p" 2>/dev/null; done; true'
+)
 Mode = Literal["shell", "exec", "local"]
 
 
@@ -99,7 +128,23 @@ class _SshShell:
         return await read_frame(self._process.stdout, marker, cap)
 
     def close(self) -> None:
+        _kill(self._process)
         self._process.close()
+
+    async def closed(self, grace: float) -> bool:
+        """Whether the channel finished closing within `grace` seconds."""
+        try:
+            async with asyncio.timeout(grace):
+                await self._process.wait_closed()
+        except TimeoutError:
+            return False
+        return True
+
+
+def _kill(process: asyncssh.SSHClientProcess[bytes]) -> None:
+    """Ask sshd to KILL the session's processes: closing the channel alone leaves them."""
+    with contextlib.suppress(OSError):  # the channel is already closed: nothing to kill
+        process.send_signal("KILL")
 
 
 class _LocalShell:
@@ -115,8 +160,9 @@ class _LocalShell:
         return await read_frame(self._process.stdout, marker, cap)
 
     def close(self) -> None:
-        if self._process.returncode is None:
-            self._process.kill()
+        # the whole group: a child stuck in a hung df would otherwise outlive its shell
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self._process.pid, signal.SIGKILL)
         if self._process.stdin is not None:
             self._process.stdin.close()
 
@@ -142,6 +188,7 @@ class SshLink:
         self._clock = clock
         self._conn: asyncssh.SSHClientConnection | None = None
         self._shell: _SshShell | None = None
+        self._reap_on_close = False
         self.mode: Mode = "shell"
 
     @property
@@ -160,11 +207,13 @@ class SshLink:
             async with asyncio.timeout(self.host.timeout):
                 output = await self._poll_once(nonce, slow)
         except TimeoutError as exc:
-            self._discard_shell()
+            await self._end_shell()
             raise PollTimeout(
                 f"probe on {self.host.name} did not finish in {self.host.timeout:g} s"
             ) from exc
         except BaseException as exc:
+            if not isinstance(exc, Exception) and self._shell is not None:
+                self._reap_on_close = True  # cancelled mid-poll: close() makes sure of it
             self._discard_shell()
             if isinstance(exc, Exception):
                 raise translate(exc, self.host.name) from exc
@@ -178,7 +227,7 @@ class SshLink:
         try:
             if self._shell is None:
                 self._shell = await self._open_shell()
-                self._shell.write(probe.definitions().encode())
+                self._shell.write(probe.definitions(_budget(self.host)).encode())
             return await _run_shell(self._shell, nonce, slow, self.host)
         except (asyncssh.ChannelOpenError, ChannelClosed) as exc:
             # a refused session, or a forced command that ends it before printing
@@ -201,7 +250,10 @@ class SshLink:
     async def _exec(self, nonce: str, slow: bool) -> bytes:
         assert self._conn is not None  # poll() connects first
         process = await self._conn.create_process(
-            probe.script(nonce, slow=slow), term_type=None, encoding=None, stderr=asyncssh.DEVNULL
+            probe.script(nonce, slow=slow, command_timeout=_budget(self.host)),
+            term_type=None,
+            encoding=None,
+            stderr=asyncssh.DEVNULL,
         )
         try:
             # our side has nothing to send; a channel the server already closed is
@@ -211,6 +263,7 @@ class SshLink:
             marker = probe.done_marker(nonce)
             return await read_frame(process.stdout, marker, self.host.max_output_bytes)
         finally:
+            _kill(process)  # a no-op once it has ended (sshd ignores it under a forced command)
             process.close()
 
     async def run_command(self, command: str, *, cap: int, timeout: float) -> bytes:
@@ -229,6 +282,7 @@ class SshLink:
                         process.stdin.write_eof()
                     return await _read_capped(process.stdout, cap)
                 finally:
+                    _kill(process)
                     process.close()
         except TimeoutError as exc:
             raise PollTimeout(
@@ -244,12 +298,49 @@ class SshLink:
             self._shell.close()
             self._shell = None
 
+    async def _end_shell(self) -> None:
+        """Kill and close the session, and wait until it is gone before another may open;
+        if it will not close, drop the connection (the next poll reconnects)."""
+        shell, self._shell = self._shell, None
+        if shell is None:
+            return
+        shell.close()
+        if not await self._reap():
+            await self.close()
+            return
+        if not await shell.closed(CLOSE_GRACE_S):
+            log.warning(
+                "%s: session did not close %g s after a timeout; dropping the connection",
+                self.host.name,
+                CLOSE_GRACE_S,
+            )
+            await self.close()
+
+    async def _reap(self) -> bool:
+        """Kill what runs in this connection's other sessions; False if that failed."""
+        try:
+            await self.run_command(REAPER_COMMAND, cap=1024, timeout=CLOSE_GRACE_S)
+        except PollError as exc:
+            # every new session hangs too (an rc file?): nothing more can be done from here
+            log.warning("%s: could not end a stuck session: %s", self.host.name, exc)
+            return False
+        return True
+
     async def close(self) -> None:
         self._discard_shell()
+        if self._reap_on_close and self.connected:
+            # a poll was cancelled mid-way (stop, reload): its processes may still run, and
+            # the KILL signal sent with the close is refused for root logins
+            self._reap_on_close = False
+            await self._reap()
         if self._conn is not None:
             conn, self._conn = self._conn, None
             conn.close()
-            await conn.wait_closed()
+            try:
+                async with asyncio.timeout(CLOSE_GRACE_S):
+                    await conn.wait_closed()
+            except TimeoutError:
+                conn.abort()  # a peer that stopped reading must not hold up a stop or reload
 
 
 class LocalLink:
@@ -268,7 +359,7 @@ class LocalLink:
             async with asyncio.timeout(self.host.timeout):
                 if self._shell is None:
                     self._shell = await self._start()
-                    self._shell.write(probe.definitions().encode())
+                    self._shell.write(probe.definitions(_budget(self.host)).encode())
                 output = await _run_shell(self._shell, nonce, slow, self.host)
         except BaseException as exc:
             await self.close()
@@ -310,6 +401,7 @@ class LocalLink:
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.DEVNULL,
+            start_new_session=True,  # its own process group, so close() can kill it all
         )
         return _LocalShell(process)
 
@@ -322,6 +414,10 @@ class LocalLink:
             shell, self._shell = self._shell, None
             shell.close()
             await shell.wait()
+
+
+def _budget(host: Host) -> int:
+    return probe.command_timeout_s(host.timeout)
 
 
 async def _read_capped(reader: _Reader, cap: int) -> bytes:

@@ -7,7 +7,6 @@ import random
 from pathlib import Path
 
 import asyncssh
-import pytest
 from fake_clock import FakeClock
 from fake_servers import isolated_settings
 
@@ -161,16 +160,30 @@ class _FailingLink:
         self.connected = False
 
 
-@pytest.mark.parametrize("error", [PollTimeout("slow"), ProbeFailed("cut off")])
-async def test_poll_level_failure_keeps_the_connection_and_does_not_back_off(
-    error: PollError,
-) -> None:
+async def test_poll_level_failure_keeps_the_connection_and_does_not_back_off() -> None:
     clock = FakeClock()
+    error = ProbeFailed("cut off")
     link = _FailingLink(error)
     poller = HostPoller(Host(name="h", address="h"), link, clock)
     outcomes = [await poller.poll() for _ in range(3)]
     assert [o.status.reason for o in outcomes] == [error.reason] * 3  # no "next attempt in"
     assert [o.status.state for o in outcomes] == [error.state] * 3
+
+
+async def test_repeated_timeouts_back_off_like_connect_failures() -> None:
+    """A hung target gets a new session (and a new stuck process, if it cannot be killed)
+    at most once per backoff step, not on every tick (issue 10 part 2)."""
+    clock = FakeClock()
+    link = _FailingLink(PollTimeout("slow"))
+    poller = HostPoller(Host(name="h", address="h"), link, clock, rng=random.Random(1))
+    tried = []
+    for _ in range(40):  # 40 ticks of 10 s
+        outcome = await poller.poll()
+        tried.append("next attempt in" not in outcome.status.reason)
+        await clock.advance(10.0)
+    assert link.connected
+    assert tried[:2] == [True, True]  # the first backoff is shorter than one tick
+    assert 5 <= sum(tried) <= 10  # waits of 1, 2, 4 ... 256 s (times 0.5 to 1) in 400 s
 
 
 async def test_target_that_never_prints_the_done_marker_times_out() -> None:
