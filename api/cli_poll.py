@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shlex
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -128,6 +129,7 @@ def trust(
 ) -> None:
     """Show HOST's SSH host key fingerprint and record it in sshmon's known_hosts."""
     from poller.errors import PollError
+    from poller.hostkeys import trust_command
     from poller.ssh import fetch_host_key
     from poller.ssh import trust as record_key
 
@@ -140,18 +142,25 @@ def trust(
     out.print(
         f"{host} presents a {offer.key_type} key, fingerprint {offer.fingerprint}", markup=False
     )
-    if offer.known and not offer.changed:
+    if offer.trusted:
         out.print("already trusted; nothing to do", markup=False)
         return
     if offer.changed:
         err.print(
-            f"WARNING: this is NOT the key recorded for {host} ({', '.join(offer.known)}). "
-            "Someone may be intercepting the connection, or the host was reinstalled.",
+            f"WARNING: this is NOT the key recorded for {host if offer.known else 'its address'}: "
+            f"known_hosts has "
+            f"{', '.join(offer.conflicts)}. Someone may be intercepting the connection, "
+            "or the host was reinstalled.",
             markup=False,
+            soft_wrap=True,  # fingerprints and commands stay whole for copy and paste
         )
         if not replace:
             err.print(
-                "refused; re-run with --replace once you have verified the new key", markup=False
+                "refused; once you have verified the new key, run: "
+                + trust_command(host, replace=True)
+                + (f" -i {shlex.quote(str(inventory))}" if inventory else ""),
+                markup=False,
+                soft_wrap=True,
             )
             raise typer.Exit(1)
     if not yes and not typer.confirm(f"Record this key in {settings.known_hosts}?", err=True):

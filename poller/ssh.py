@@ -126,6 +126,8 @@ class Connector:
             key=key,
             pattern=check.presented_as,
             known=check.known_fingerprints,
+            conflicts=check.conflicts,
+            reached_at=check.reached_at,
         )
 
     def _key_check(self, host: Host, *, capture_only: bool = False) -> KeyCheck:
@@ -303,5 +305,5 @@ async def trust(
     """
     if offer is None:
         offer = await fetch_host_key(host, known_hosts_path, settings=settings)
-    record(known_hosts_path, offer.pattern, offer.key)
+    record(known_hosts_path, offer.pattern, offer.key, reached_at=offer.reached_at)
     return offer

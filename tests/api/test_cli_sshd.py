@@ -135,3 +135,54 @@ def test_bad_inventory_names_file_and_line(tmp_path: Path) -> None:
         f"{inv}:3: hosts.a.prot: unknown key "
         "(check the spelling; see inventory.example.yaml for every key)"
     )
+
+
+def _check_states(inv: Path) -> dict[str, dict[str, Any]]:
+    result = sshmon("check", "--json", "-i", str(inv))
+    return {row["host"]: row for row in map(json.loads, result.stdout.splitlines())}
+
+
+def test_a_key_trusted_for_one_entry_never_vouches_for_another(
+    tmp_path: Path, sshd_factory: Any
+) -> None:
+    """Issue 14.1: two entries reach one sshd under two names; the sshd gets a new key.
+    Trusting the new key for `other` must not make `db` accept it (OpenSSH says REMOTE
+    HOST IDENTIFICATION HAS CHANGED here): whoever redirects `db` would get its password."""
+    server: Sshd = sshd_factory()
+    inv = tmp_path / "inventory.yaml"
+    inv.write_text(
+        f"poller:\n  data_dir: {tmp_path / 'data'}\nhosts:\n"
+        + "".join(
+            f"  {name}:\n    address: {address}\n    port: {server.port}\n"
+            f"    user: {server.user}\n    identity_file: {server.client_key}\n"
+            for name, address in (("db", "localhost"), ("other", "127.0.0.1"))
+        )
+    )
+    known = tmp_path / "data" / "known_hosts"
+    sshmon("trust", "db", "--yes", "-i", str(inv), check=True)
+    assert _check_states(inv)["db"]["state"] == "ok"
+
+    server.restart(new_host_key=True)
+    assert _check_states(inv)["db"]["state"] == "host_key_changed"
+    recorded = known.read_text()
+
+    # the address already holds db's (old) key: trusting another key there is a change
+    refused = sshmon("trust", "other", "--yes", "-i", str(inv))
+    assert refused.returncode == 1, refused.stdout
+    assert "NOT the key recorded" in refused.stderr
+    assert f"[localhost]:{server.port} (reached at [127.0.0.1]:{server.port})" in refused.stderr
+    assert f"sshmon trust other --replace -i {inv}" in refused.stderr
+    assert known.read_text() == recorded
+    states = _check_states(inv)
+    assert (states["db"]["state"], states["other"]["state"]) == ("host_key_changed",) * 2
+
+    # the operator replaces it for `other` only: `db` still refuses the new key
+    sshmon("trust", "other", "--yes", "--replace", "-i", str(inv), check=True)
+    states = _check_states(inv)
+    assert states["other"]["state"] == "ok", states["other"]["reason"]
+    assert states["db"]["state"] == "host_key_changed", states["db"]["reason"]
+    assert f"[localhost]:{server.port}" in states["db"]["reason"]
+
+    # db's own re-trust is what makes db accept the key
+    sshmon("trust", "db", "--yes", "--replace", "-i", str(inv), check=True)
+    assert {r["state"] for r in _check_states(inv).values()} == {"ok"}
