@@ -119,8 +119,45 @@ def _target(inventory: Path | None, name: str) -> tuple[Host, SshSettings]:
         return find_host(config, name), ssh_settings(config)
 
 
+def _trust_target(inventory: Path | None, name: str) -> tuple[Host, SshSettings]:
+    """An inventory host, or a jump host written as `[user@]host[:port]` (how `jump:` and
+    ProxyJump name hops that have no inventory entry, and how check's message names it)."""
+    from poller.errors import PollError
+
+    with user_errors():
+        config = load_config(inventory)
+        settings = ssh_settings(config)
+        try:
+            return find_host(config, name), settings
+        except UsageError:
+            try:
+                hop = _jump_hop(config, name)
+            except PollError as exc:
+                raise UsageError(exc.reason) from None
+            if hop is None:
+                raise
+            return hop, settings
+
+
+def _jump_hop(config: Config, name: str) -> Host | None:
+    from poller.ssh import jump_host
+
+    for host in config.inventory.hosts:
+        hops = [hop.strip() for hop in (host.jump or "").split(",")]
+        if name in hops:
+            # a later hop is reached only through the ones before it
+            before = ",".join(hops[: hops.index(name)]) or None
+            return jump_host(name, {}).model_copy(update={"jump": before})
+    if "@" in name or ":" in name:
+        return jump_host(name, {})
+    return None
+
+
 def trust(
-    host: Annotated[str, typer.Argument(help="Host name from the inventory")],
+    host: Annotated[
+        str,
+        typer.Argument(help="Host name from the inventory, or a jump host as [user@]host[:port]"),
+    ],
     inventory: InventoryOpt = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Record without asking")] = False,
     replace: Annotated[
@@ -133,7 +170,7 @@ def trust(
     from poller.ssh import fetch_host_key
     from poller.ssh import trust as record_key
 
-    target, settings = _target(inventory, host)
+    target, settings = _trust_target(inventory, host)
     try:
         offer = asyncio.run(fetch_host_key(target, settings.known_hosts, settings=settings))
     except PollError as exc:

@@ -222,17 +222,7 @@ class Connector:
         task.add_done_callback(self._watchers.discard)
 
     def _jump_host(self, hop: str) -> Host:
-        peer = self.settings.peers.get(hop)
-        if peer is not None:
-            return peer
-        user, _, rest = hop.rpartition("@")
-        address, port = rest, None
-        if rest.count(":") == 1:  # host:port (a bare IPv6 address has several colons)
-            address, port_text = rest.split(":")
-            if not port_text.isdigit():
-                raise Unreachable(f"jump host {hop!r}: port must be a number")
-            port = int(port_text)
-        return Host(name=hop, address=address.strip("[]"), port=port, user=user or None)
+        return jump_host(hop, self.settings.peers)
 
     def _options(self, host: Host, check: KeyCheck) -> dict[str, Any]:
         config = self.settings.config_files()
@@ -267,6 +257,22 @@ class Connector:
         if sem is None:
             sem = self._throttles[key] = asyncio.Semaphore(self.settings.max_unauthenticated)
         return sem
+
+
+def jump_host(hop: str, peers: Mapping[str, Host]) -> Host:
+    """One hop of a jump spec: an inventory host by name, else `[user@]host[:port]`
+    (named by the hop itself, which is what `sshmon trust HOP` takes)."""
+    peer = peers.get(hop)
+    if peer is not None:
+        return peer
+    user, _, rest = hop.rpartition("@")
+    address, port = rest, None
+    if rest.count(":") == 1:  # host:port (a bare IPv6 address has several colons)
+        address, port_text = rest.split(":")
+        if not port_text.isdigit():
+            raise Unreachable(f"jump host {hop!r}: port must be a number")
+        port = int(port_text)
+    return Host(name=hop, address=address.strip("[]"), port=port, user=user or None)
 
 
 def _config_jump(tunnel: object) -> str | None:

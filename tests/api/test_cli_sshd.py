@@ -186,3 +186,44 @@ def test_a_key_trusted_for_one_entry_never_vouches_for_another(
     # db's own re-trust is what makes db accept the key
     sshmon("trust", "db", "--yes", "--replace", "-i", str(inv), check=True)
     assert {r["state"] for r in _check_states(inv).values()} == {"ok"}
+
+
+def test_a_jump_host_given_as_user_at_host_port_is_trusted_by_the_command_check_gives(
+    tmp_path: Path, sshd: Sshd, sshd_factory: Any
+) -> None:
+    """Issue 14.2: check refused the unknown hop and said to run `sshmon trust`, which then
+    answered "no host named 'user@127.0.0.1:P'"."""
+    jump: Sshd = sshd_factory()
+    spec = f"{jump.user}@127.0.0.1:{jump.port}"
+    inv = inventory(tmp_path, sshd)
+    inv.write_text(inv.read_text() + f"    jump: {spec}\n")
+    # the hop has no inventory entry: its client key comes from ~/.ssh/config, as in OpenSSH
+    (tmp_path / ".ssh").mkdir()
+    (tmp_path / ".ssh" / "config").write_text(f"Host 127.0.0.1\n  IdentityFile {jump.client_key}\n")
+
+    code, row = check_json(inv)
+    assert (code, row["state"]) == (1, "host_key_unknown")
+    assert row["reason"].startswith(f"host key of {spec} ([127.0.0.1]:{jump.port})")
+    command = row["reason"].split("`")[1]
+    assert command == f"sshmon trust {spec}"
+
+    trusted = sshmon(*command.split()[1:], "--yes", "-i", str(inv), check=True)
+    assert f"{spec} presents a ssh-ed25519 key" in trusted.stdout
+    known = (tmp_path / "data" / "known_hosts").read_text()
+    assert known.startswith(f"[127.0.0.1]:{jump.port} ssh-ed25519 ")  # by its host:port
+
+    code, row = check_json(inv)  # now the target behind it is the unknown one
+    assert (code, row["state"]) == (1, "host_key_unknown")
+    assert row["reason"].startswith("host key of target ")
+    assert "`sshmon trust target`" in row["reason"]
+    sshmon("trust", "target", "--yes", "-i", str(inv), check=True)
+    code, row = check_json(inv)
+    assert (code, row["state"]) == (0, "ok"), row["reason"]
+
+
+def test_trust_of_an_unknown_plain_name_is_still_a_one_line_error(
+    tmp_path: Path, sshd: Sshd
+) -> None:
+    result = sshmon("trust", "nope", "--yes", "-i", str(inventory(tmp_path, sshd)))
+    assert result.returncode == 2
+    assert "no host named 'nope'" in result.stderr
