@@ -16,7 +16,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from api import format as fmt
-from api.cli_common import InventoryOpt, UsageError, err, load_config, out, user_errors
+from api.cli_common import InventoryOpt, UsageError, err, load_config, out, shown, user_errors
+from poller.printable import printable
 
 if TYPE_CHECKING:
     from api.config import Config
@@ -92,24 +93,16 @@ def _check_table(results: Sequence[CheckResult]) -> Table:
     for column in ("host", "state", "connect", "os", "kernel", "reason"):
         table.add_column(column, no_wrap=column != "reason", overflow="fold")
     for r in results:
-        style = "green" if r.ok else "red"
         connect = f"{r.connect_ms:.0f} ms" if r.connect_ms is not None else fmt.NONE
         table.add_row(
-            r.host,
-            f"[{style}]{r.state.value}[/]",
+            shown(r.host),
+            shown(r.state.value, "green" if r.ok else "red"),
             connect,
-            _plain(r.os_name),
-            _plain(r.kernel),
-            _plain(r.reason) if r.reason else "",
+            shown(r.os_name),
+            shown(r.kernel),
+            shown(r.reason) if r.reason else "",
         )
     return table
-
-
-def _plain(text: str | None) -> str:
-    """Target text shown in a rich table: escape markup so a host cannot style our output."""
-    from rich.markup import escape
-
-    return escape(text) if text else fmt.NONE
 
 
 def _target(inventory: Path | None, name: str) -> tuple[Host, SshSettings]:
@@ -174,28 +167,33 @@ def trust(
     try:
         offer = asyncio.run(fetch_host_key(target, settings.known_hosts, settings=settings))
     except PollError as exc:
-        err.print(f"{host}: {exc.state.value}: {exc.reason}", markup=False)
+        err.print(printable(f"{host}: {exc.state.value}: {exc.reason}"), markup=False)
         raise typer.Exit(1) from None
     out.print(
-        f"{host} presents a {offer.key_type} key, fingerprint {offer.fingerprint}", markup=False
+        printable(f"{host} presents a {offer.key_type} key, fingerprint {offer.fingerprint}"),
+        markup=False,
     )
     if offer.trusted:
         out.print("already trusted; nothing to do", markup=False)
         return
     if offer.changed:
+        whose = host if offer.known else "its address"
         err.print(
-            f"WARNING: this is NOT the key recorded for {host if offer.known else 'its address'}: "
-            f"known_hosts has "
-            f"{', '.join(offer.conflicts)}. Someone may be intercepting the connection, "
-            "or the host was reinstalled.",
+            printable(
+                f"WARNING: this is NOT the key recorded for {whose}: "
+                f"known_hosts has {', '.join(offer.conflicts)}. Someone may be intercepting the "
+                "connection, or the host was reinstalled."
+            ),
             markup=False,
             soft_wrap=True,  # fingerprints and commands stay whole for copy and paste
         )
         if not replace:
             err.print(
-                "refused; once you have verified the new key, run: "
-                + trust_command(host, replace=True)
-                + (f" -i {shlex.quote(str(inventory))}" if inventory else ""),
+                printable(
+                    "refused; once you have verified the new key, run: "
+                    + trust_command(host, replace=True)
+                    + (f" -i {shlex.quote(str(inventory))}" if inventory else "")
+                ),
                 markup=False,
                 soft_wrap=True,
             )
@@ -239,9 +237,9 @@ def probe(
 def _exit_unless_ok(outcome: PollOutcome) -> None:
     status = outcome.status
     for section, reason in sorted(outcome.failures.items()):
-        err.print(f"warning: section {section} skipped: {reason}", markup=False)
+        err.print(printable(f"warning: section {section} skipped: {reason}"), markup=False)
     if status.state.value != "ok":
-        err.print(f"{status.host}: {status.state.value}: {status.reason}", markup=False)
+        err.print(printable(f"{status.host}: {status.state.value}: {status.reason}"), markup=False)
         raise typer.Exit(1)
 
 
@@ -272,7 +270,7 @@ def _print_probe(outcome: PollOutcome) -> None:
     for s in exposition.samples(outcome.readings):
         labels = ",".join(f'{k}="{v}"' for k, v in s.labels)
         readings.add_row(
-            _plain(f"{s.name}{{{labels}}}" if labels else s.name), exposition.go_float(s.value)
+            shown(f"{s.name}{{{labels}}}" if labels else s.name), exposition.go_float(s.value)
         )
     points = Table(title="derived points", box=None, title_justify="left")
     for column in ("metric", "dev", "value", "meaning"):
@@ -280,7 +278,7 @@ def _print_probe(outcome: PollOutcome) -> None:
     for p in sorted(outcome.points, key=lambda p: (p.metric, p.dev)):
         spec = METRICS[p.metric]
         points.add_row(
-            p.metric, _plain(p.dev) if p.dev else "", _human(p.value, spec.unit), spec.description
+            p.metric, shown(p.dev) if p.dev else "", _human(p.value, spec.unit), spec.description
         )
     out.print(readings)
     out.print()
