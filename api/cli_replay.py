@@ -53,7 +53,8 @@ def replay(
                 )
         parsed = sections.parse_all(found)
         for name, reason in sorted(parsed.failures.items()):
-            warning = printable(f"warning: section {name} skipped: {reason}")
+            verb = "" if name in parsed.readings else " skipped"  # or just some rows
+            warning = printable(f"warning: section {name}{verb}: {reason}")
             err.print(warning, markup=False, soft_wrap=True)
         samples = exposition.samples(parsed.readings)
         render: Callable[..., str] = (

@@ -3,7 +3,8 @@
 The sshd is real; its login for the client key gets a PATH (authorized_keys `environment=`)
 where `uname` and `df` are ours, so the probe reads a kernel release and a mount point that
 blink (`ESC[5m`), retitle the window (`ESC]0;owned BEL`) and carry rich markup. Nothing of
-it may reach the operator's terminal or the log raw.
+it may reach the operator's terminal or the log raw. `df` also prints a mount point with a
+newline, as busybox does (issue 14.4): that row alone is skipped, with a warning.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ esac
 FAKE_DF = r"""#!/bin/sh
 case "$1" in
   -kP) printf 'Filesystem 1024-blocks Used Available Capacity Mounted on\n'
-       printf '/dev/evil 1000 990 10 99%% /mnt/\033]0;owned\007\033[5m\n' ;;
+       printf '/dev/evil 1000 990 10 99%% /mnt/\033]0;owned\007\033[5m\n'
+       printf '/dev/usb 1000 10 990 1%% /media/usb\nstick\n' ;;
   -iP) printf 'Filesystem Inodes IUsed IFree IUse%% Mounted on\n'
        printf '/dev/evil 100 10 90 10%% /mnt/\033]0;owned\007\033[5m\n' ;;
 esac
@@ -75,6 +77,11 @@ def test_check_and_probe_show_target_escapes_escaped(tmp_path: Path, hostile: Ss
     probed = sshmon("probe", "target", "--interval", "0.2", "-i", str(inv), check=True)
     _assert_no_raw_controls(probed.stdout + probed.stderr)
     assert f"/mnt/{TITLE_SHOWN}{BLINK_SHOWN}" in probed.stdout
+    # the row split by a newline is left out, the other filesystem still has its metrics
+    assert "warning: section df: kept 1 of 2 rows; df: row skipped: mount point split" in (
+        probed.stderr
+    )
+    assert "fs_used_percent" in probed.stdout and "/media/usb" not in probed.stdout
 
 
 def test_run_log_and_alerts_list_show_a_hostile_mount_point_escaped(
