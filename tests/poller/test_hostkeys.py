@@ -97,3 +97,16 @@ def test_trusting_a_name_notes_the_address_for_later_trusts(tmp_path: Path) -> N
     # the same key as db's is no conflict: two names for one machine
     check.judge("127.0.0.1", "127.0.0.1", 2222, old)
     assert check.conflicts == ()
+
+
+def test_trust_on_first_use_does_not_record_over_another_entrys_key(tmp_path: Path) -> None:
+    own = tmp_path / "known_hosts"
+    theirs, presented = _key(), _key()
+    record(own, "[localhost]:2222", theirs, reached_at="[127.0.0.1]:2222")
+    before = own.read_text()
+    check = KeyCheck(
+        KnownHostsCache().load([own]), own_file=own, target="other", trust_on_first_use=True
+    )
+    assert check.judge("127.0.0.1", "127.0.0.1", 2222, presented) is False
+    assert isinstance(check.verdict, HostKeyChanged)
+    assert own.read_text() == before
