@@ -85,8 +85,10 @@ class Recorded:
     name_keys: tuple[asyncssh.SSHKey, ...]
     ca_keys: tuple[asyncssh.SSHKey, ...]
     revoked: tuple[asyncssh.SSHKey, ...]
-    # (where it is recorded, key): lines for the peer address, other entries reached there
+    # (where it is recorded, key): lines for the peer address
     elsewhere: tuple[tuple[str, asyncssh.SSHKey], ...]
+    # (where, key): our notes of other entries that were reached at the peer address
+    noted: tuple[tuple[str, asyncssh.SSHKey], ...] = ()
 
     def trusted(self) -> list[asyncssh.SSHKey]:
         """Name keys nothing recorded elsewhere contradicts. Several keys for the name
@@ -95,10 +97,14 @@ class Recorded:
         return [k for k in self.name_keys if not _differing(k, self.elsewhere)]
 
     def conflicts(self, where: str, key: asyncssh.SSHKey) -> list[tuple[str, asyncssh.SSHKey]]:
-        """Recorded keys of `key`'s type that differ from it, with where each is recorded."""
+        """Recorded keys of `key`'s type that differ from it, with where each is recorded.
+
+        Once the name itself holds `key` (an operator's `trust --replace`), other entries'
+        notes no longer count: they are those entries' business."""
         found = _differing(key, self.elsewhere)
         if not _same(key, self.name_keys):
-            found = _differing(key, [(where, k) for k in self.name_keys]) + found
+            named = [(where, k) for k in self.name_keys]
+            found = _differing(key, named) + found + _differing(key, self.noted)
         return found
 
 
@@ -136,14 +142,17 @@ def recorded(
         by_addr, _, revoked_by_addr, *_ = known.match(addr, addr, port)
         elsewhere += [(pattern(addr, port), k) for k in by_addr]
         revoked = [*revoked, *revoked_by_addr]
+    noted: list[tuple[str, asyncssh.SSHKey]] = []
     if addr and own_file is not None:
         at, mine = pattern(addr, port), pattern(host, port)
-        elsewhere += [
+        noted = [
             (f"{where} (reached at {at})", k)
             for where, k in noted_at(own_file, at)
-            if where != mine and not _same(k, name_keys)
+            if where != mine
         ]
-    return Recorded(tuple(name_keys), tuple(ca_keys), tuple(revoked), tuple(elsewhere))
+    return Recorded(
+        tuple(name_keys), tuple(ca_keys), tuple(revoked), tuple(elsewhere), tuple(noted)
+    )
 
 
 def noted_at(path: Path, address_pattern: str) -> list[tuple[str, asyncssh.SSHKey]]:
@@ -229,9 +238,9 @@ class KeyCheck:
         if recorded_for_name:
             # the entry's own record agrees: the contradiction is another entry's line
             return (
-                f"{head}, the key recorded for it, but known_hosts has {was} for the same "
-                "address; refusing to connect (a key trusted for one entry never vouches for "
-                "another). Verify which is right, then re-trust or remove the stale entry"
+                f"{head}, the key recorded for it, but known_hosts also has {was}; refusing "
+                "to connect (a key trusted for one entry never vouches for another). Verify "
+                "which is right, then re-trust or remove the stale entry"
             )
         return (
             f"{head}, known_hosts has {was}; refusing to connect. If the change is expected, "

@@ -178,6 +178,8 @@ def test_a_key_trusted_for_one_entry_never_vouches_for_another(
 
     # the operator replaces it for `other` only: `db` still refuses the new key
     sshmon("trust", "other", "--yes", "--replace", "-i", str(inv), check=True)
+    again = sshmon("trust", "other", "--yes", "-i", str(inv), check=True)
+    assert "already trusted" in again.stdout  # db's note no longer speaks for `other`
     states = _check_states(inv)
     assert states["other"]["state"] == "ok", states["other"]["reason"]
     assert states["db"]["state"] == "host_key_changed", states["db"]["reason"]
