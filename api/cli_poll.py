@@ -17,7 +17,7 @@ from rich.table import Table
 
 from api import format as fmt
 from api.cli_common import InventoryOpt, UsageError, err, load_config, out, shown, user_errors
-from poller.printable import printable
+from poller.printable import printable, printable_lines
 
 if TYPE_CHECKING:
     from api.config import Config
@@ -222,7 +222,12 @@ def probe(
     if raw:
         outcome = asyncio.run(probe_once(target, settings.known_hosts, settings=settings))
         _exit_unless_ok(outcome)
-        sys.stdout.buffer.write(outcome.raw or b"")
+        if sys.stdout.isatty():
+            # a person is reading: the target's bytes, control characters shown escaped;
+            # redirected to a file it stays the exact capture `replay` reads
+            sys.stdout.write(printable_lines((outcome.raw or b"").decode(errors="replace")))
+        else:
+            sys.stdout.buffer.write(outcome.raw or b"")
         return
     _, second = asyncio.run(
         probe_twice(target, settings.known_hosts, interval=interval, settings=settings)

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from api.cli_common import UsageError, err, user_errors
-from poller.printable import printable
+from poller.printable import printable, printable_lines
 
 
 class ReplayFormat(StrEnum):
@@ -66,5 +66,5 @@ def replay(
         if sys.stdout.isatty():
             # for a person: label values (mount points, interfaces) come from the target.
             # Piped, the output stays exact for the tools that parse it.
-            text = "\n".join(printable(line) for line in text.split("\n"))
+            text = printable_lines(text)
         sys.stdout.write(text)

@@ -35,11 +35,13 @@ class PrintableFormatter(logging.Formatter):
         return super().formatMessage(record)
 
     def formatException(self, ei: logging._SysExcInfoType) -> str:
-        return _lines(super().formatException(ei))
+        return printable_lines(super().formatException(ei))
 
     def formatStack(self, stack_info: str) -> str:
-        return _lines(super().formatStack(stack_info))
+        return printable_lines(super().formatStack(stack_info))
 
 
-def _lines(text: str) -> str:
+def printable_lines(text: str) -> str:
+    """Multi-line text (a traceback, a capture shown on a terminal): each line escaped,
+    the line breaks kept."""
     return "\n".join(printable(line) for line in text.split("\n"))

@@ -25,8 +25,7 @@ pytestmark = pytest.mark.sshd
 BLINK, TITLE = "\x1b[5m", "\x1b]0;owned\x07"
 # how they must print: every control character as \xNN, markup as written
 BLINK_SHOWN, TITLE_SHOWN = "\\x1b[5m", "\\x1b]0;owned\\x07"
-RELEASE = f"6.1.0{BLINK}[bold]"
-MOUNT = f"/mnt/{TITLE}{BLINK}"
+RELEASE_SHOWN = f"6.1.0{BLINK_SHOWN}[bold]"
 
 FAKE_UNAME = r"""#!/bin/sh
 case "$*" in
@@ -72,7 +71,7 @@ def test_check_and_probe_show_target_escapes_escaped(tmp_path: Path, hostile: Ss
     checked = sshmon("check", "-i", str(inv), check=True)
     _assert_no_raw_controls(checked.stdout + checked.stderr)
     # the release as the target sent it, escapes spelled out, `[bold]` not taken as markup
-    assert f"6.1.0{BLINK_SHOWN}[bold]" in checked.stdout
+    assert RELEASE_SHOWN in checked.stdout
 
     probed = sshmon("probe", "target", "--interval", "0.2", "-i", str(inv), check=True)
     _assert_no_raw_controls(probed.stdout + probed.stderr)
@@ -150,3 +149,48 @@ def test_the_log_formatter_escapes_messages_arguments_and_tracebacks() -> None:
     assert lines[0].endswith(f"poll of web\\x0a1 failed: {TITLE_SHOWN}")  # no forged line
     assert lines[1].endswith(f"mount {BLINK_SHOWN}")
     assert lines[-1] == f"ValueError: {TITLE_SHOWN}"
+
+
+def _on_a_terminal(*args: str) -> str:
+    """Run sshmon with stdout on a pseudo-terminal, as a person at a shell would."""
+    leader, follower = os.openpty()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SSHMON_")}
+    with subprocess.Popen(
+        [str(SSHMON), *args], stdout=follower, stderr=subprocess.PIPE, env=env
+    ) as proc:
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        assert proc.wait(timeout=60) == 0, proc.stderr.read() if proc.stderr else ""
+    os.close(leader)
+    return b"".join(chunks).decode(errors="replace")
+
+
+def test_raw_capture_and_replay_escape_on_a_terminal_and_stay_exact_in_a_pipe(
+    tmp_path: Path, hostile: Sshd
+) -> None:
+    inv = inventory(tmp_path, hostile)
+    sshmon("trust", "target", "--yes", "-i", str(inv), check=True)
+    capture = tmp_path / "capture.txt"
+    piped = subprocess.run(
+        [str(SSHMON), "probe", "target", "--raw", "-i", str(inv)], capture_output=True, timeout=60
+    )
+    assert piped.returncode == 0, piped.stderr
+    assert TITLE.encode() in piped.stdout  # the capture is what the target sent
+    capture.write_bytes(piped.stdout)
+    # exact for tools (node_uname_info carries the target's nodename and release)
+    assert f'nodename="evil{TITLE}"' in sshmon("replay", str(capture), check=True).stdout
+
+    shown = _on_a_terminal("probe", "target", "--raw", "-i", str(inv))
+    _assert_no_raw_controls(shown)
+    assert f"/mnt/{TITLE_SHOWN}" in shown
+    replayed = _on_a_terminal("replay", str(capture))
+    _assert_no_raw_controls(replayed)
+    assert f'nodename="evil{TITLE_SHOWN}",release="{RELEASE_SHOWN}"' in replayed
