@@ -122,13 +122,17 @@ def _trust_target(inventory: Path | None, name: str) -> tuple[Host, SshSettings]
         settings = ssh_settings(config)
         try:
             return find_host(config, name), settings
-        except UsageError:
+        except UsageError as exc:
             try:
                 hop = _jump_hop(config, name)
-            except PollError as exc:
-                raise UsageError(exc.reason) from None
+            except PollError as bad:
+                raise UsageError(bad.reason) from None
             if hop is None:
-                raise
+                # e.g. a ProxyJump alias from ~/.ssh/config: its key is checked under the
+                # HostName and Port the config gives it
+                raise UsageError(
+                    f"{exc}; a jump host outside the inventory is trusted as [user@]host:port"
+                ) from None
             return hop, settings
 
 

@@ -229,3 +229,4 @@ def test_trust_of_an_unknown_plain_name_is_still_a_one_line_error(
     result = sshmon("trust", "nope", "--yes", "-i", str(inventory(tmp_path, sshd)))
     assert result.returncode == 2
     assert "no host named 'nope'" in result.stderr
+    assert "a jump host outside the inventory is trusted as [user@]host:port" in result.stderr
