@@ -28,6 +28,7 @@ from alerts.mutes import MuteStore
 from alerts.notify import Notifier
 from alerts.silences import Matcher, Schedule
 from poller import yamlfile
+from poller.printable import printable
 from poller.yamlfile import ConfigError
 
 alerts_app = typer.Typer(
@@ -69,8 +70,14 @@ StartOpt = Annotated[str | None, typer.Option(help="One-off start (ISO)")]
 EndOpt = Annotated[str | None, typer.Option(help="One-off end (ISO)")]
 
 
+def _echo(text: str, *, err: bool = False) -> None:
+    """Every line this CLI prints: hosts, devices (mount points) and reasons come from
+    targets, so control characters are shown escaped, never sent to the terminal."""
+    typer.echo(printable(text), err=err)
+
+
 def _fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
+    _echo(f"error: {message}", err=True)
     raise typer.Exit(2)
 
 
@@ -80,7 +87,7 @@ def _user_errors() -> Iterator[None]:
         yield
     except ConfigError as exc:
         for problem in exc.problems:
-            typer.echo(problem, err=True)
+            _echo(problem, err=True)
         raise typer.Exit(2) from None
     except ValidationError as exc:
         _fail("; ".join(str(e["msg"]) for e in exc.errors()))
@@ -146,7 +153,7 @@ def _known(loaded: runtime.Loaded, matcher: _M) -> _M:
         rules={r.name for r in loaded.config.rules},
     )
     for problem in problems[:-1]:
-        typer.echo(f"error: {problem}", err=True)
+        _echo(f"error: {problem}", err=True)
     if problems:
         _fail(problems[-1])
     return matcher
@@ -201,7 +208,7 @@ def test_route(
         last = attempts[-1]
         failed |= not last.ok
         note = "" if last.ok else f": {last.reason}"
-        typer.echo(f"{name}: {last.outcome} after {len(attempts)} attempt(s){note}")
+        _echo(f"{name}: {last.outcome} after {len(attempts)} attempt(s){note}")
     if failed:
         raise typer.Exit(1)
 
@@ -213,11 +220,11 @@ def list_alerts(inventory: InventoryOpt = None) -> None:
         views = service.stored_alerts(loaded.config, db)
     now = time.time()
     if not views:
-        typer.echo("no alerts firing or pending")
+        _echo("no alerts firing or pending")
     for v in views:
         flags = "".join([" acked" if v.acked else "", " flapping" if v.flapping else ""])
         where = f"{v.host} {v.dev}".strip()
-        typer.echo(
+        _echo(
             f"{v.state:8} {v.severity or '-':8} {v.rule:18} {where:30} {v.value_text:>10}"
             f"  since {clock(v.since)} ({format_duration(now - v.since)}){flags}"
         )
@@ -243,7 +250,7 @@ def ack(
             author=_author(author),
             comment=comment,
         )
-    typer.echo(f"acknowledged {rule} on {host}{' ' + dev if dev else ''}")
+    _echo(f"acknowledged {rule} on {host}{' ' + dev if dev else ''}")
 
 
 @silence_app.command("add")
@@ -272,9 +279,7 @@ def silence_add(
             comment=comment,
             author=_author(author),
         )
-    typer.echo(
-        f"silence #{silence.id}: {silence.matcher.describe()} until {clock(silence.ends_at)}"
-    )
+    _echo(f"silence #{silence.id}: {silence.matcher.describe()} until {clock(silence.ends_at)}")
 
 
 @silence_app.command("edit")
@@ -306,9 +311,7 @@ def silence_edit(
             comment=comment,
             author=_author(author),
         )
-    typer.echo(
-        f"silence #{silence.id}: {silence.matcher.describe()} until {clock(silence.ends_at)}"
-    )
+    _echo(f"silence #{silence.id}: {silence.matcher.describe()} until {clock(silence.ends_at)}")
 
 
 @silence_app.command("list")
@@ -320,9 +323,9 @@ def silence_list(
     with _opened(inventory) as (_, db):
         silences = service.list_silences(MuteStore(db), time.time(), include_expired=all_)
     if not silences:
-        typer.echo("no silences")
+        _echo("no silences")
     for s in silences:
-        typer.echo(
+        _echo(
             f"#{s.id:<4} {s.matcher.describe():40} until {clock(s.ends_at)}  "
             f"{s.author or '-'}: {s.comment}"
         )
@@ -333,7 +336,7 @@ def silence_expire(silence_id: int, inventory: InventoryOpt = None) -> None:
     """End a silence now."""
     with _opened(inventory) as (_, db), _user_errors():
         service.expire_silence(MuteStore(db), silence_id, time.time())
-    typer.echo(f"silence #{silence_id} expired")
+    _echo(f"silence #{silence_id} expired")
 
 
 @maintenance_app.command("add")
@@ -365,7 +368,7 @@ def maintenance_add(
             comment=comment,
             author=_author(author),
         )
-    typer.echo(f"maintenance #{window.id} {window.name!r}: {window.matcher.describe()}")
+    _echo(f"maintenance #{window.id} {window.name!r}: {window.matcher.describe()}")
 
 
 @maintenance_app.command("edit")
@@ -404,7 +407,7 @@ def maintenance_edit(
             comment=comment,
             author=_author(author),
         )
-    typer.echo(f"maintenance #{window.id} {window.name!r}: {window.matcher.describe()}")
+    _echo(f"maintenance #{window.id} {window.name!r}: {window.matcher.describe()}")
 
 
 @maintenance_app.command("list")
@@ -413,7 +416,7 @@ def maintenance_list(inventory: InventoryOpt = None) -> None:
     with _opened(inventory) as (_, db):
         windows = service.list_maintenance(MuteStore(db), time.time())
     if not windows:
-        typer.echo("no maintenance windows")
+        _echo("no maintenance windows")
     for m in windows:
         s = m.schedule
         when = (
@@ -422,7 +425,7 @@ def maintenance_list(inventory: InventoryOpt = None) -> None:
             else f"{s.kind} {','.join(s.days)} {s.at} {s.timezone} for "
             f"{format_duration(s.duration or 0)}"
         )
-        typer.echo(f"#{m.id:<4} {m.name:20} {m.matcher.describe():30} {when}")
+        _echo(f"#{m.id:<4} {m.name:20} {m.matcher.describe():30} {when}")
 
 
 @maintenance_app.command("expire")
@@ -430,4 +433,4 @@ def maintenance_expire(window_id: int, inventory: InventoryOpt = None) -> None:
     """End a maintenance window (recurring ones stop recurring)."""
     with _opened(inventory) as (_, db), _user_errors():
         service.expire_maintenance(MuteStore(db), window_id, time.time())
-    typer.echo(f"maintenance #{window_id} expired")
+    _echo(f"maintenance #{window_id} expired")

@@ -11,16 +11,20 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.text import Text
 
+from api.format import NONE
+from poller.printable import printable
 from poller.yamlfile import ConfigError
 
 if TYPE_CHECKING:
     from api.config import Config
 
 DEFAULT_INVENTORY = Path("inventory.yaml")
-err = Console(stderr=True, highlight=False)
+# emoji off: rich would turn `:fire:` in a target's text into a picture
+err = Console(stderr=True, highlight=False, emoji=False)
 # Piped output (scripts, `| less`) gets wide rows instead of rich's default of 80 columns.
-out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
+out = Console(highlight=False, emoji=False, width=None if sys.stdout.isatty() else 200)
 
 InventoryOpt = Annotated[
     Path | None,
@@ -39,8 +43,14 @@ class UsageError(Exception):
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    err.print(f"[bold red]error:[/] {escape(message)}", markup=True, soft_wrap=True)
+    err.print(f"[bold red]error:[/] {escape(printable(message))}", markup=True, soft_wrap=True)
     raise typer.Exit(code)
+
+
+def shown(text: str | None, style: str = "") -> Text:
+    """Target text for a rich table or line: control characters escaped, and a Text, so
+    rich reads no markup in it (`[bold]` in a hostname prints as written)."""
+    return Text(printable(text), style=style) if text else Text(NONE)
 
 
 @contextmanager
@@ -49,7 +59,7 @@ def user_errors() -> Iterator[None]:
         yield
     except ConfigError as exc:
         for problem in exc.problems:
-            err.print(problem, markup=False, soft_wrap=True)
+            err.print(printable(problem), markup=False, soft_wrap=True)
         raise typer.Exit(2) from None
     except UsageError as exc:
         fail(str(exc))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shlex
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
@@ -15,7 +16,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from api import format as fmt
-from api.cli_common import InventoryOpt, UsageError, err, load_config, out, user_errors
+from api.cli_common import InventoryOpt, UsageError, err, load_config, out, shown, user_errors
+from poller.printable import printable, printable_lines
 
 if TYPE_CHECKING:
     from api.config import Config
@@ -91,24 +93,16 @@ def _check_table(results: Sequence[CheckResult]) -> Table:
     for column in ("host", "state", "connect", "os", "kernel", "reason"):
         table.add_column(column, no_wrap=column != "reason", overflow="fold")
     for r in results:
-        style = "green" if r.ok else "red"
         connect = f"{r.connect_ms:.0f} ms" if r.connect_ms is not None else fmt.NONE
         table.add_row(
-            r.host,
-            f"[{style}]{r.state.value}[/]",
+            shown(r.host),
+            shown(r.state.value, "green" if r.ok else "red"),
             connect,
-            _plain(r.os_name),
-            _plain(r.kernel),
-            _plain(r.reason) if r.reason else "",
+            shown(r.os_name),
+            shown(r.kernel),
+            shown(r.reason) if r.reason else "",
         )
     return table
-
-
-def _plain(text: str | None) -> str:
-    """Target text shown in a rich table: escape markup so a host cannot style our output."""
-    from rich.markup import escape
-
-    return escape(text) if text else fmt.NONE
 
 
 def _target(inventory: Path | None, name: str) -> tuple[Host, SshSettings]:
@@ -118,8 +112,49 @@ def _target(inventory: Path | None, name: str) -> tuple[Host, SshSettings]:
         return find_host(config, name), ssh_settings(config)
 
 
+def _trust_target(inventory: Path | None, name: str) -> tuple[Host, SshSettings]:
+    """An inventory host, or a jump host written as `[user@]host[:port]` (how `jump:` and
+    ProxyJump name hops that have no inventory entry, and how check's message names it)."""
+    from poller.errors import PollError
+
+    with user_errors():
+        config = load_config(inventory)
+        settings = ssh_settings(config)
+        try:
+            return find_host(config, name), settings
+        except UsageError as exc:
+            try:
+                hop = _jump_hop(config, name)
+            except PollError as bad:
+                raise UsageError(bad.reason) from None
+            if hop is None:
+                # e.g. a ProxyJump alias from ~/.ssh/config: its key is checked under the
+                # HostName and Port the config gives it
+                raise UsageError(
+                    f"{exc}; a jump host outside the inventory is trusted as [user@]host:port"
+                ) from None
+            return hop, settings
+
+
+def _jump_hop(config: Config, name: str) -> Host | None:
+    from poller.ssh import jump_host
+
+    for host in config.inventory.hosts:
+        hops = [hop.strip() for hop in (host.jump or "").split(",")]
+        if name in hops:
+            # a later hop is reached only through the ones before it
+            before = ",".join(hops[: hops.index(name)]) or None
+            return jump_host(name, {}).model_copy(update={"jump": before})
+    if "@" in name or ":" in name:
+        return jump_host(name, {})
+    return None
+
+
 def trust(
-    host: Annotated[str, typer.Argument(help="Host name from the inventory")],
+    host: Annotated[
+        str,
+        typer.Argument(help="Host name from the inventory, or a jump host as [user@]host[:port]"),
+    ],
     inventory: InventoryOpt = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Record without asking")] = False,
     replace: Annotated[
@@ -128,30 +163,43 @@ def trust(
 ) -> None:
     """Show HOST's SSH host key fingerprint and record it in sshmon's known_hosts."""
     from poller.errors import PollError
+    from poller.hostkeys import trust_command
     from poller.ssh import fetch_host_key
     from poller.ssh import trust as record_key
 
-    target, settings = _target(inventory, host)
+    target, settings = _trust_target(inventory, host)
     try:
         offer = asyncio.run(fetch_host_key(target, settings.known_hosts, settings=settings))
     except PollError as exc:
-        err.print(f"{host}: {exc.state.value}: {exc.reason}", markup=False)
+        err.print(printable(f"{host}: {exc.state.value}: {exc.reason}"), markup=False)
         raise typer.Exit(1) from None
     out.print(
-        f"{host} presents a {offer.key_type} key, fingerprint {offer.fingerprint}", markup=False
+        printable(f"{host} presents a {offer.key_type} key, fingerprint {offer.fingerprint}"),
+        markup=False,
     )
-    if offer.known and not offer.changed:
+    if offer.trusted:
         out.print("already trusted; nothing to do", markup=False)
         return
     if offer.changed:
+        whose = host if offer.known else "its address"
         err.print(
-            f"WARNING: this is NOT the key recorded for {host} ({', '.join(offer.known)}). "
-            "Someone may be intercepting the connection, or the host was reinstalled.",
+            printable(
+                f"WARNING: this is NOT the key recorded for {whose}: "
+                f"known_hosts has {', '.join(offer.conflicts)}. Someone may be intercepting the "
+                "connection, or the host was reinstalled."
+            ),
             markup=False,
+            soft_wrap=True,  # fingerprints and commands stay whole for copy and paste
         )
         if not replace:
             err.print(
-                "refused; re-run with --replace once you have verified the new key", markup=False
+                printable(
+                    "refused; once you have verified the new key, run: "
+                    + trust_command(host, replace=True)
+                    + (f" -i {shlex.quote(str(inventory))}" if inventory else "")
+                ),
+                markup=False,
+                soft_wrap=True,
             )
             raise typer.Exit(1)
     if not yes and not typer.confirm(f"Record this key in {settings.known_hosts}?", err=True):
@@ -178,7 +226,12 @@ def probe(
     if raw:
         outcome = asyncio.run(probe_once(target, settings.known_hosts, settings=settings))
         _exit_unless_ok(outcome)
-        sys.stdout.buffer.write(outcome.raw or b"")
+        if sys.stdout.isatty():
+            # a person is reading: the target's bytes, control characters shown escaped;
+            # redirected to a file it stays the exact capture `replay` reads
+            sys.stdout.write(printable_lines((outcome.raw or b"").decode(errors="replace")))
+        else:
+            sys.stdout.buffer.write(outcome.raw or b"")
         return
     _, second = asyncio.run(
         probe_twice(target, settings.known_hosts, interval=interval, settings=settings)
@@ -193,9 +246,11 @@ def probe(
 def _exit_unless_ok(outcome: PollOutcome) -> None:
     status = outcome.status
     for section, reason in sorted(outcome.failures.items()):
-        err.print(f"warning: section {section} skipped: {reason}", markup=False)
+        # a section with a reading only left some rows out (it says how many)
+        verb = "" if section in outcome.readings else " skipped"
+        err.print(printable(f"warning: section {section}{verb}: {reason}"), markup=False)
     if status.state.value != "ok":
-        err.print(f"{status.host}: {status.state.value}: {status.reason}", markup=False)
+        err.print(printable(f"{status.host}: {status.state.value}: {status.reason}"), markup=False)
         raise typer.Exit(1)
 
 
@@ -229,14 +284,14 @@ def _print_probe(outcome: PollOutcome) -> None:
     go_float = cast(Callable[[float], str], utils.floatToGoString)
     for s in exposition.samples(outcome.readings):
         labels = ",".join(f'{k}="{v}"' for k, v in s.labels)
-        readings.add_row(_plain(f"{s.name}{{{labels}}}" if labels else s.name), go_float(s.value))
+        readings.add_row(shown(f"{s.name}{{{labels}}}" if labels else s.name), go_float(s.value))
     points = Table(title="derived points", box=None, title_justify="left")
     for column in ("metric", "dev", "value", "meaning"):
         points.add_column(column, overflow="fold")
     for p in sorted(outcome.points, key=lambda p: (p.metric, p.dev)):
         spec = METRICS[p.metric]
         points.add_row(
-            p.metric, _plain(p.dev) if p.dev else "", _human(p.value, spec.unit), spec.description
+            p.metric, shown(p.dev) if p.dev else "", _human(p.value, spec.unit), spec.description
         )
     out.print(readings)
     out.print()

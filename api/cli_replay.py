@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from api.cli_common import UsageError, err, user_errors
+from poller.printable import printable, printable_lines
 
 
 class ReplayFormat(StrEnum):
@@ -52,11 +53,18 @@ def replay(
                 )
         parsed = sections.parse_all(found)
         for name, reason in sorted(parsed.failures.items()):
-            err.print(f"warning: section {name} skipped: {reason}", markup=False, soft_wrap=True)
+            verb = "" if name in parsed.readings else " skipped"  # or just some rows
+            warning = printable(f"warning: section {name}{verb}: {reason}")
+            err.print(warning, markup=False, soft_wrap=True)
         samples = exposition.samples(parsed.readings)
         render: Callable[..., str] = (
             exposition.render_prometheus
             if fmt is ReplayFormat.prometheus
             else exposition.render_json
         )
-        sys.stdout.write(render(samples))
+        text = render(samples)
+        if sys.stdout.isatty():
+            # for a person: label values (mount points, interfaces) come from the target.
+            # Piped, the output stays exact for the tools that parse it.
+            text = printable_lines(text)
+        sys.stdout.write(text)

@@ -92,7 +92,12 @@ def _logging(level: str) -> None:
     numeric = getattr(logging, level.upper(), None)
     if not isinstance(numeric, int):
         raise typer.BadParameter(f"unknown log level {level!r}")
-    logging.basicConfig(level=numeric, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from poller.printable import PrintableFormatter
+
+    # log lines quote hosts, devices and reasons from targets: escaped by the formatter
+    handler = logging.StreamHandler()
+    handler.setFormatter(PrintableFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=numeric, handlers=[handler])
     # asyncssh logs every connection at INFO: far too chatty for thousands of hosts
     logging.getLogger("asyncssh").setLevel(max(numeric, logging.WARNING))
 

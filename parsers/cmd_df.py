@@ -30,10 +30,15 @@ class DfRow(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class Df:
-    """Parsed df output: rows in df's order (the mount table's order)."""
+    """Parsed df output: rows in df's order (the mount table's order).
+
+    `skipped` says why rows were left out (each reason quotes the lines): one odd mount
+    must not cost the host every filesystem metric, or its disk-full alerts.
+    """
 
     unit: Literal["bytes", "inodes"]
     rows: tuple[DfRow, ...]
+    skipped: tuple[str, ...] = ()
 
 
 def parse(text: str) -> Df:
@@ -44,8 +49,54 @@ def parse(text: str) -> Df:
     if len(header) < 2 or header[1] not in ("1024-blocks", "Inodes"):
         raise ParseError(SOURCE, "expected a -kP or -iP header", lines[0])
     unit: Literal["bytes", "inodes"] = "bytes" if header[1] == "1024-blocks" else "inodes"
-    scale = KIB if unit == "bytes" else 1
-    return Df(unit, tuple(_row(line, scale) for line in lines[1:] if line.strip()))
+    rows, skipped = _rows(
+        [line for line in lines[1:] if line.strip()], KIB if unit == "bytes" else 1
+    )
+    if skipped and not rows:
+        raise skipped[0]  # nothing usable: the whole section is wrong, say so loudly
+    return Df(unit, tuple(rows), tuple(str(e) for e in skipped))
+
+
+def _rows(lines: list[str], scale: int) -> tuple[list[DfRow], list[ParseError]]:
+    """Rows that parse; a line that does not is skipped with its reason.
+
+    busybox df prints a mount point raw, so a newline in it (GNU df prints '?') splits the
+    row: the first part looks like a whole row with a cut-short mount point that may name
+    another mount, the rest parses as nothing. Both go; real mounts never have newlines.
+    """
+    rows: list[_Parsed] = []
+    skipped: list[ParseError] = []
+    after_row = False  # the line before was kept as a row: a bad line may continue it
+    broken: list[str] = []  # lines of one row a newline split, while more may follow
+    for line in lines:
+        try:
+            row = _row(line, scale)
+        except ParseError as exc:
+            if broken:
+                broken.append(line)
+            elif after_row:
+                broken = [rows.pop().line, line]
+            else:
+                skipped.append(exc)
+            after_row = False
+            continue
+        if broken:
+            skipped.append(_split(broken))
+            broken = []
+        rows.append(_Parsed(row, line))
+        after_row = True
+    if broken:
+        skipped.append(_split(broken))
+    return [r.row for r in rows], skipped
+
+
+class _Parsed(NamedTuple):
+    row: DfRow
+    line: str
+
+
+def _split(lines: list[str]) -> ParseError:
+    return ParseError(SOURCE, "row skipped: mount point split by a newline", "\n".join(lines))
 
 
 def _row(line: str, scale: int) -> DfRow:

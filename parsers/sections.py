@@ -60,7 +60,8 @@ PARSERS: Final[dict[str, Callable[[str], object]]] = {
 
 @dataclass(frozen=True, slots=True)
 class ParsedPoll:
-    """Readings by section name, and the sections that failed with the reason why.
+    """Readings by section name, and the sections that failed with the reason why (a
+    section that parsed but left rows out is in both).
 
     A section in neither dict was unavailable on the host (no such file, no PSI before
     4.20, a command that printed nothing and failed): quiet, not an error.
@@ -83,7 +84,14 @@ def parse_all(sections: Mapping[str, Section]) -> ParsedPoll:
             # is parsed like any other output.
             continue
         try:
-            readings[name] = parser(section.text)
+            readings[name] = reading = parser(section.text)
         except ParseError as exc:
             failures[name] = str(exc)
+            continue
+        if isinstance(reading, cmd_df.Df) and reading.skipped:
+            # the reading stays; the section still reports what it left out, and why
+            total = len(reading.rows) + len(reading.skipped)
+            failures[name] = f"kept {len(reading.rows)} of {total} rows; " + "; ".join(
+                reading.skipped
+            )
     return ParsedPoll(readings, failures)

@@ -126,6 +126,8 @@ class Connector:
             key=key,
             pattern=check.presented_as,
             known=check.known_fingerprints,
+            conflicts=check.conflicts,
+            reached_at=check.reached_at,
         )
 
     def _key_check(self, host: Host, *, capture_only: bool = False) -> KeyCheck:
@@ -219,17 +221,7 @@ class Connector:
         task.add_done_callback(self._watchers.discard)
 
     def _jump_host(self, hop: str) -> Host:
-        peer = self.settings.peers.get(hop)
-        if peer is not None:
-            return peer
-        user, _, rest = hop.rpartition("@")
-        address, port = rest, None
-        if rest.count(":") == 1:  # host:port (a bare IPv6 address has several colons)
-            address, port_text = rest.split(":")
-            if not port_text.isdigit():
-                raise Unreachable(f"jump host {hop!r}: port must be a number")
-            port = int(port_text)
-        return Host(name=hop, address=address.strip("[]"), port=port, user=user or None)
+        return jump_host(hop, self.settings.peers)
 
     def _options(self, host: Host, check: KeyCheck) -> dict[str, Any]:
         config = self.settings.config_files()
@@ -290,6 +282,22 @@ async def _connect_cancellable(
     return conn
 
 
+def jump_host(hop: str, peers: Mapping[str, Host]) -> Host:
+    """One hop of a jump spec: an inventory host by name, else `[user@]host[:port]`
+    (named by the hop itself, which is what `sshmon trust HOP` takes)."""
+    peer = peers.get(hop)
+    if peer is not None:
+        return peer
+    user, _, rest = hop.rpartition("@")
+    address, port = rest, None
+    if rest.count(":") == 1:  # host:port (a bare IPv6 address has several colons)
+        address, port_text = rest.split(":")
+        if not port_text.isdigit():
+            raise Unreachable(f"jump host {hop!r}: port must be a number")
+        port = int(port_text)
+    return Host(name=hop, address=address.strip("[]"), port=port, user=user or None)
+
+
 def _config_jump(tunnel: object) -> str | None:
     """ProxyJump from ~/.ssh/config ('none' switches an inherited one off, as in OpenSSH)."""
     if isinstance(tunnel, str) and tunnel and tunnel.lower() != "none":
@@ -326,5 +334,5 @@ async def trust(
     """
     if offer is None:
         offer = await fetch_host_key(host, known_hosts_path, settings=settings)
-    record(known_hosts_path, offer.pattern, offer.key)
+    record(known_hosts_path, offer.pattern, offer.key, reached_at=offer.reached_at)
     return offer

@@ -135,3 +135,98 @@ def test_bad_inventory_names_file_and_line(tmp_path: Path) -> None:
         f"{inv}:3: hosts.a.prot: unknown key "
         "(check the spelling; see inventory.example.yaml for every key)"
     )
+
+
+def _check_states(inv: Path) -> dict[str, dict[str, Any]]:
+    result = sshmon("check", "--json", "-i", str(inv))
+    return {row["host"]: row for row in map(json.loads, result.stdout.splitlines())}
+
+
+def test_a_key_trusted_for_one_entry_never_vouches_for_another(
+    tmp_path: Path, sshd_factory: Any
+) -> None:
+    """Issue 14.1: two entries reach one sshd under two names; the sshd gets a new key.
+    Trusting the new key for `other` must not make `db` accept it (OpenSSH says REMOTE
+    HOST IDENTIFICATION HAS CHANGED here): whoever redirects `db` would get its password."""
+    server: Sshd = sshd_factory()
+    inv = tmp_path / "inventory.yaml"
+    inv.write_text(
+        f"poller:\n  data_dir: {tmp_path / 'data'}\nhosts:\n"
+        + "".join(
+            f"  {name}:\n    address: {address}\n    port: {server.port}\n"
+            f"    user: {server.user}\n    identity_file: {server.client_key}\n"
+            for name, address in (("db", "localhost"), ("other", "127.0.0.1"))
+        )
+    )
+    known = tmp_path / "data" / "known_hosts"
+    sshmon("trust", "db", "--yes", "-i", str(inv), check=True)
+    assert _check_states(inv)["db"]["state"] == "ok"
+
+    server.restart(new_host_key=True)
+    assert _check_states(inv)["db"]["state"] == "host_key_changed"
+    recorded = known.read_text()
+
+    # the address already holds db's (old) key: trusting another key there is a change
+    refused = sshmon("trust", "other", "--yes", "-i", str(inv))
+    assert refused.returncode == 1, refused.stdout
+    assert "NOT the key recorded" in refused.stderr
+    assert f"[localhost]:{server.port} (reached at [127.0.0.1]:{server.port})" in refused.stderr
+    assert f"sshmon trust other --replace -i {inv}" in refused.stderr
+    assert known.read_text() == recorded
+    states = _check_states(inv)
+    assert (states["db"]["state"], states["other"]["state"]) == ("host_key_changed",) * 2
+
+    # the operator replaces it for `other` only: `db` still refuses the new key
+    sshmon("trust", "other", "--yes", "--replace", "-i", str(inv), check=True)
+    again = sshmon("trust", "other", "--yes", "-i", str(inv), check=True)
+    assert "already trusted" in again.stdout  # db's note no longer speaks for `other`
+    states = _check_states(inv)
+    assert states["other"]["state"] == "ok", states["other"]["reason"]
+    assert states["db"]["state"] == "host_key_changed", states["db"]["reason"]
+    assert f"[localhost]:{server.port}" in states["db"]["reason"]
+
+    # db's own re-trust is what makes db accept the key
+    sshmon("trust", "db", "--yes", "--replace", "-i", str(inv), check=True)
+    assert {r["state"] for r in _check_states(inv).values()} == {"ok"}
+
+
+def test_a_jump_host_given_as_user_at_host_port_is_trusted_by_the_command_check_gives(
+    tmp_path: Path, sshd: Sshd, sshd_factory: Any
+) -> None:
+    """Issue 14.2: check refused the unknown hop and said to run `sshmon trust`, which then
+    answered "no host named 'user@127.0.0.1:P'"."""
+    jump: Sshd = sshd_factory()
+    spec = f"{jump.user}@127.0.0.1:{jump.port}"
+    inv = inventory(tmp_path, sshd)
+    inv.write_text(inv.read_text() + f"    jump: {spec}\n")
+    # the hop has no inventory entry: its client key comes from ~/.ssh/config, as in OpenSSH
+    (tmp_path / ".ssh").mkdir()
+    (tmp_path / ".ssh" / "config").write_text(f"Host 127.0.0.1\n  IdentityFile {jump.client_key}\n")
+
+    code, row = check_json(inv)
+    assert (code, row["state"]) == (1, "host_key_unknown")
+    assert row["reason"].startswith(f"host key of {spec} ([127.0.0.1]:{jump.port})")
+    command = row["reason"].split("`")[1]
+    assert command == f"sshmon trust {spec}"
+
+    trusted = sshmon(*command.split()[1:], "--yes", "-i", str(inv), check=True)
+    assert f"{spec} presents a ssh-ed25519 key" in trusted.stdout
+    known = (tmp_path / "data" / "known_hosts").read_text()
+    assert known.startswith(f"[127.0.0.1]:{jump.port} ssh-ed25519 ")  # by its host:port
+
+    code, row = check_json(inv)  # now the target behind it is the unknown one
+    assert (code, row["state"]) == (1, "host_key_unknown")
+    assert row["reason"].startswith("host key of target ")
+    assert "`sshmon trust target`" in row["reason"]
+    sshmon("trust", "target", "--yes", "-i", str(inv), check=True)
+    code, row = check_json(inv)
+    assert (code, row["state"]) == (0, "ok"), row["reason"]
+
+
+def test_trust_of_an_unknown_plain_name_is_still_a_one_line_error(
+    tmp_path: Path, sshd: Sshd
+) -> None:
+    result = sshmon("trust", "nope", "--yes", "-i", str(inventory(tmp_path, sshd)))
+    assert result.returncode == 2
+    assert "no host named 'nope'" in result.stderr
+    assert "a jump host outside the inventory is trusted as [user@]host:port" in result.stderr

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from peer_fixtures import capture_section
 
-from parsers import cmd_df
+from parsers import cmd_df, sections
 from parsers.errors import ParseError
+from parsers.frame import Section
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "cmd"
 
 
 def test_real_blocks_capture() -> None:
@@ -55,3 +60,41 @@ def test_dash_counts_are_none() -> None:
 def test_malformed_raise(text: str) -> None:
     with pytest.raises(ParseError, match="df"):
         cmd_df.parse(text)
+
+
+@pytest.mark.parametrize("capture", ["df-kP", "df-iP"])
+def test_busybox_mount_point_with_a_newline_costs_only_its_own_row(capture: str) -> None:
+    """Issue 14.4: busybox prints the mount point raw, so a newline splits its row; that
+    used to fail the whole section and drop every filesystem metric of the host."""
+    df = cmd_df.parse((FIXTURES / f"{capture}.busybox-newline-mount").read_text())
+    mounts = [r.mountpoint for r in df.rows]
+    assert mounts == ["/dev", "/dev/shm", "/", "/dev/shm", "/sys/fs/cgroup"]
+    root = next(r for r in df.rows if r.mountpoint == "/")
+    assert root.device == "/dev/vda" and root.total is not None
+    # the cut-short half (`/tmp/hostile-mnt/usb`) is not kept as a mount of its own
+    [reason] = df.skipped
+    assert reason.startswith("df: row skipped: mount point split by a newline: ")
+    assert "/tmp/hostile-mnt/usb\\nstick" in reason
+
+
+@pytest.mark.parametrize(
+    ("body", "mounts", "skipped"),
+    [
+        pytest.param(
+            "/dev/a 1 1 1 1% /a\nx\ny\n/dev/b 1 1 1 1% /b\n", ["/b"], 1, id="two-newlines"
+        ),
+        pytest.param("garbage\n/dev/b 1 1 1 1% /b\n", ["/b"], 1, id="bad-first-row"),
+        pytest.param("/dev/b 1 1 1 1% /b\n/dev/a 1 1 1 1% /a\nx\n", ["/b"], 1, id="at-the-end"),
+    ],
+)
+def test_bad_rows_are_skipped_with_a_reason(body: str, mounts: list[str], skipped: int) -> None:
+    df = cmd_df.parse("Filesystem 1024-blocks Used Available Capacity Mounted on\n" + body)
+    assert [r.mountpoint for r in df.rows] == mounts
+    assert len(df.skipped) == skipped and all(r.startswith("df: ") for r in df.skipped)
+
+
+def test_a_section_with_skipped_rows_keeps_its_reading_and_says_why() -> None:
+    text = (FIXTURES / "df-kP.busybox-newline-mount").read_text()
+    parsed = sections.parse_all({"df": Section("df", text, 0)})
+    assert len(parsed.readings["df"].rows) == 5  # type: ignore[attr-defined]
+    assert parsed.failures["df"].startswith("kept 5 of 6 rows; df: row skipped: ")
