@@ -95,7 +95,10 @@ class Status:
     value: float = math.nan
     last_true: float = 0.0  # last time the condition held, for resolve_after
     seen: float = 0.0  # last observation, so a vanished series can be resolved
-    notified_at: float | None = None  # last time receivers heard of this episode
+    # when a notification of this episode was last owed to receivers (queued in the outbox,
+    # which delivers it even across restarts); drives reminders and whether a resolve is news
+    notified_at: float | None = None
+    delivered_at: float | None = None  # when a route last accepted a message about it
     acked: bool = False
     flips: tuple[float, ...] = ()  # fire/resolve times inside the flap window
     flapping: bool = False

@@ -16,10 +16,12 @@ from sqlalchemy import select
 from alerts import db as tables
 from alerts.config import AlertsConfig
 from alerts.db import AlertsDB
+from alerts.dispatch import Dispatcher
 from alerts.engine import AlertEngine
 from alerts.errors import NotifyConfigError
 from alerts.messages import Message
 from alerts.notify import Notifier
+from alerts.outbox import OutboxStore
 from alerts.silences import Matcher
 
 
@@ -40,6 +42,22 @@ def make_config(receiver: Receiver, **extra: object) -> AlertsConfig:
     )
 
 
+class Pipeline:
+    """The runtime's wiring: engine -> outbox (with the state) -> dispatcher -> notifier."""
+
+    def __init__(self, config: AlertsConfig, db: AlertsDB, *hosts: str) -> None:
+        self.notifier = Notifier(config, db=db)
+        self.engine = AlertEngine(config, [host(h) for h in hosts], db=db)
+        self.dispatcher = Dispatcher(
+            config, self.notifier, OutboxStore(db), delivered=self.engine.delivered
+        )
+
+    async def deliver(self) -> None:
+        """Persist what the engine decided and send it all now (group_wait skipped)."""
+        self.engine.flush()
+        await self.dispatcher.dispatch(force=True)
+
+
 class Sleeps:
     def __init__(self) -> None:
         self.delays: list[float] = []
@@ -51,48 +69,39 @@ class Sleeps:
 async def test_a_crossing_arrives_with_content_and_then_the_resolved_message(
     receiver: Receiver, db: AlertsDB
 ) -> None:
-    config = make_config(receiver)
-    notifier = Notifier(config, db=db)
-    engine = AlertEngine(config, [host("web-1")], notifier=notifier, db=db)
-    await notifier.start()
-    try:
-        engine.observe(
-            ok("web-1", 1000), [pt("web-1", "fs_used_percent", 96.5, 1000, "/data")], 1000
-        )
-        await notifier.join()
-        [fired] = receiver.received
-        assert fired["title"] == "[FIRING] web-1: fs_used on /data: 96.5% > 95.0%"
-        assert fired["type"] == "failure"
-        assert "since 1970-01-01 00:16 UTC" in fired["message"]
-        assert fired["message"].endswith("Host: https://mon.example/hosts/web-1")
-        engine.observe(ok("web-1", 4600), [pt("web-1", "fs_used_percent", 40, 4600, "/data")], 4600)
-        await notifier.join()
-        resolved = receiver.received[1]
-        assert resolved["title"].startswith("[RESOLVED] web-1: fs_used on /data")
-        assert resolved["message"].startswith(
-            "RESOLVED: fs_used on /data: 40.0% (threshold > 95.0%), lasted 1h\n"
-        )
-        assert resolved["type"] == "success"
-    finally:
-        await notifier.stop()
+    p = Pipeline(make_config(receiver), db, "web-1")
+    engine = p.engine
+    engine.observe(ok("web-1", 1000), [pt("web-1", "fs_used_percent", 96.5, 1000, "/data")], 1000)
+    await p.deliver()
+    [fired] = receiver.received
+    assert fired["title"] == "[FIRING] web-1: fs_used on /data: 96.5% > 95.0%"
+    assert fired["type"] == "failure"
+    assert "since 1970-01-01 00:16 UTC" in fired["message"]
+    assert fired["message"].endswith("Host: https://mon.example/hosts/web-1")
+    engine.observe(ok("web-1", 4600), [pt("web-1", "fs_used_percent", 40, 4600, "/data")], 4600)
+    await p.deliver()
+    resolved = receiver.received[1]
+    text = "fs_used on /data resolved: 40.0% (threshold > 95.0%) after 1h"
+    assert resolved["title"] == f"[RESOLVED] web-1: {text}"
+    assert resolved["message"] == f"RESOLVED: {text}\nHost: https://mon.example/hosts/web-1"
+    assert resolved["type"] == "success"
     assert receiver.paths == ["/ops", "/ops"]
 
 
-async def test_simultaneous_changes_of_one_host_arrive_as_one_message(receiver: Receiver) -> None:
-    config = make_config(receiver)
-    notifier = Notifier(config)
-    engine = AlertEngine(config, [host("db-1")], notifier=notifier)
-    await notifier.start()
+async def test_simultaneous_changes_of_one_host_arrive_as_one_message_grouped_by_host(
+    receiver: Receiver, db: AlertsDB
+) -> None:
+    route = {"name": "ops", "urls": [receiver.url("ops")], "group_by": ["host"]}
+    p = Pipeline(make_config(receiver, routes=[route]), db, "db-1")
     points = [
         pt("db-1", "fs_used_percent", 99, 10, "/"),
         pt("db-1", "fs_used_percent", 88, 10, "/var"),
         pt("db-1", "mem_used_percent", 93, 10),
     ]
-    engine.observe(ok("db-1", 10), points, 10)
-    await notifier.join()
-    await notifier.stop()
+    p.engine.observe(ok("db-1", 10), points, 10)
+    await p.deliver()
     [message] = receiver.received
-    assert message["title"] == "db-1: 3 firing"
+    assert message["title"] == "[FIRING] db-1: 3 alerts (fs_used, memory)"
     lines = message["message"].splitlines()
     assert lines[:3] == [
         "FIRING critical: fs_used on /: 99.0% > 95.0% (since 1970-01-01 00:00 UTC, 0s)",
@@ -101,36 +110,30 @@ async def test_simultaneous_changes_of_one_host_arrive_as_one_message(receiver: 
     ]
 
 
-async def test_routes_split_by_severity(receiver: Receiver) -> None:
+async def test_routes_split_by_severity(receiver: Receiver, db: AlertsDB) -> None:
     routes = [
-        {"name": "chat", "urls": [receiver.url("chat")]},
+        {"name": "chat", "urls": [receiver.url("chat")], "group_by": ["host"]},
         {"name": "pager", "urls": [receiver.url("pager")], "severity": ["critical"]},
     ]
-    config = make_config(receiver, routes=routes)
-    notifier = Notifier(config)
-    engine = AlertEngine(config, [host("a")], notifier=notifier)
-    await notifier.start()
-    engine.observe(
+    p = Pipeline(make_config(receiver, routes=routes), db, "a")
+    p.engine.observe(
         ok("a", 0), [pt("a", "fs_used_percent", 99, 0, "/"), pt("a", "mem_used_percent", 93, 0)], 0
     )
-    await notifier.join()
-    await notifier.stop()
+    await p.deliver()
     by_path = dict(zip(receiver.paths, receiver.received, strict=True))
-    assert by_path["/chat"]["title"] == "a: 2 firing"
+    assert by_path["/chat"]["title"] == "[FIRING] a: 2 alerts (fs_used, memory)"
     assert by_path["/pager"]["title"] == "[FIRING] a: fs_used on /: 99.0% > 95.0%"
 
 
 async def test_a_silenced_alert_sends_nothing(receiver: Receiver, db: AlertsDB) -> None:
-    config = make_config(receiver)
-    notifier = Notifier(config, db=db)
-    engine = AlertEngine(config, [host("web-1")], notifier=notifier, db=db)
+    p = Pipeline(make_config(receiver), db, "web-1")
+    engine = p.engine
     assert engine.mutes is not None
     engine.mutes.add_silence(Matcher(hosts=["web-1"]), ends_at=10_000, now=0, comment="rebuild")
-    await notifier.start()
+    engine.load(0)
     engine.observe(ok("web-1", 10), [pt("web-1", "mem_used_percent", 99, 10)], 10)
     engine.observe(ok("web-1", 20), [pt("web-1", "mem_used_percent", 10, 20)], 20)
-    await notifier.join()
-    await notifier.stop()
+    await p.deliver()
     assert receiver.received == []
     assert engine.alerts() == []
 
