@@ -164,6 +164,7 @@ def notice_line(n: Notice) -> str:
 def compose_group(route: str, notices: Sequence[Notice]) -> Message:
     """One message for a group's changes: a single change reads as before; many list every
     host, so an outage of twelve hosts is one page that names all twelve."""
+    notices = sorted(notices, key=lambda n: (n.host, n.rule, n.dev))  # findable in a long list
     hosts = list(dict.fromkeys(n.host for n in notices))
     rules = list(dict.fromkeys(n.rule for n in notices))
     heads = list(dict.fromkeys(n.head for n in notices))
