@@ -205,6 +205,8 @@ class AlertEngine:
                     c.rule.window
                 )
             value = window.add(p.ts, value)
+            if math.isnan(value):
+                return  # not enough history to judge: unknown is neither fine nor bad
         prev = self._status.get(key)
         current = prev.severity if prev is not None and prev.active else None
         lvl = level(value, c.thresholds, current)

@@ -63,6 +63,8 @@ class Output:
         threshold = c.thresholds.of(st.severity) if c.rule.metric else float(c.rule.failures)
         if change is Change.RESOLVED and c.rule.message is None:
             text = resolved_text(c, dev, st, threshold, now, note)
+        elif change is Change.CANCELLED and c.rule.message is None:
+            text = cancelled_text(c, dev, st, threshold, note)
         else:
             text = self._render(c, dev, st, threshold, now, poll_reason)
         since = st.since if st.since else now
@@ -193,6 +195,20 @@ def resolved_text(
         what = f"{value} (threshold {c.thresholds.op.value} {format_value(threshold, c.unit)})"
     lasted = format_duration(now - (st.since or st.fired_at or now))
     return f"{c.name}{where} resolved: {what} after {lasted}"
+
+
+def cancelled_text(
+    c: Compiled, dev: str, st: Status, threshold: float | None, note: str | None
+) -> str:
+    """E.g. "cpu_busy cleared before `for:` elapsed: 42.0% (threshold > 90.0%)"."""
+    where = f" on {dev}" if dev else ""
+    if note is not None:
+        return f"{c.name}{where} cleared before `for:` elapsed: {note}"
+    if c.rule.poll is not None:
+        return f"{c.name}{where} cleared before `for:` elapsed: {_BACK.get(c.rule.poll, 'ok')}"
+    value = format_value(st.value, c.unit)
+    limit = f"{c.thresholds.op.value} {format_value(threshold, c.unit)}"
+    return f"{c.name}{where} cleared before `for:` elapsed: {value} (threshold {limit})"
 
 
 def to_event(t: Transition) -> AlertEvent:

@@ -162,7 +162,8 @@ def evaluate(prev: Status, obs: Observation, now: float, p: Params) -> tuple[Sta
         return pending, Change.PENDING
     if prev.state is AlertState.PENDING:
         if not true:
-            return replace(INACTIVE, flips=prev.flips), Change.CANCELLED
+            # the value that cleared it, so the record says what happened rather than "n/a"
+            return replace(INACTIVE, flips=prev.flips, value=obs.value), Change.CANCELLED
         if now - prev.since >= p.for_s:
             return _fire(prev, obs, now, since=prev.since, p=p)
         return replace(prev, severity=obs.level, value=obs.value, last_true=now, seen=now), None

@@ -299,3 +299,18 @@ def test_hosts_behind_a_dead_jump_host_do_not_each_page() -> None:
             engine.observe(failed(h.name, t), [], t)
     assert [m.title for m in outbox.messages] == ["[FIRING] bastion: host_down: connection refused"]
     assert {k[1] for k, s in engine.alerts()} == {"bastion", "app-0", "app-1", "app-2"}
+
+
+def test_history_says_what_happened_when_a_pending_alert_clears_or_an_alert_resolves() -> None:
+    rig = Rig()
+    rig.poll(0, mem=85)
+    rig.poll(30, mem=50)
+    for t in (40, 50, 60):
+        rig.poll(t, state=HostState.UNREACHABLE)
+    rig.poll(310, mem=50)
+    assert [e.message for e in rig.events] == [
+        "mem: 85.0% > 80.0%",
+        "mem cleared before `for:` elapsed: 50.0% (threshold > 80.0%)",
+        "host_down: connection refused",
+        "host_down resolved: polls succeed again after 4m",
+    ]
