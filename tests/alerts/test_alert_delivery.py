@@ -22,6 +22,7 @@ from alerts.errors import NotifyConfigError
 from alerts.messages import Message
 from alerts.notify import Notifier
 from alerts.outbox import OutboxStore
+from alerts.service import active_alerts
 from alerts.silences import Matcher
 
 
@@ -214,3 +215,46 @@ async def test_tags_select_urls_from_an_apprise_config_file(
     attempts = await notifier.deliver(Message("ops", "h", "hello", "b", "info"))
     assert attempts[-1].ok
     assert receiver.paths == ["/tagged"]
+
+
+class Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_the_outbox_retries_with_backoff_marks_notified_only_when_accepted_and_gives_up(
+    receiver: Receiver, db: AlertsDB, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = Clock(1000.0)
+    config = make_config(receiver, retry={"first_delay": 10, "max_delay": 60, "give_up_after": 100})
+    notifier = Notifier(config, db=db, clock=clock)
+    engine = AlertEngine(config, [host("web-1")], db=db, clock=clock)
+    dispatcher = Dispatcher(
+        config, notifier, OutboxStore(db), clock=clock, delivered=engine.delivered
+    )
+    engine.observe(ok("web-1", 1000), [pt("web-1", "mem_used_percent", 95, 1000)], 1000)
+    engine.flush()
+    receiver.fail_next(1)
+    assert await dispatcher.dispatch(force=True) == 0.0  # tried, refused
+    assert active_alerts(engine)[0].notified_at is None  # queued is not notified
+    assert await dispatcher.dispatch() == 10.0  # first backoff
+    clock.now = 1010.0
+    await dispatcher.dispatch()
+    assert active_alerts(engine)[0].notified_at == 1010.0
+    assert [m["title"] for m in receiver.received] == ["[FIRING] web-1: memory: 95.0% > 90.0%"]
+    assert OutboxStore(db).pending() == []
+
+    receiver.fail_next(99)  # now a resolve nobody takes
+    engine.observe(ok("web-1", 1020), [pt("web-1", "mem_used_percent", 10, 1020)], 1020)
+    engine.flush()
+    for now in (1030.0, 1100.0, 1200.0):
+        clock.now = now
+        await dispatcher.dispatch(force=True)
+    [(notice, reason)] = OutboxStore(db).given_up()
+    assert notice.change.value == "resolved"
+    assert reason.startswith("no delivery for 100 s: ")
+    assert any("gave up on 1 notice(s)" in r.getMessage() for r in caplog.records)
+    assert OutboxStore(db).pending() == []
