@@ -71,7 +71,7 @@ class AlertsRuntime:
     link_base: str | None = None
 
     async def start(self) -> None:
-        self.engine.load(self.clock())
+        await asyncio.to_thread(self.engine.load, self.clock())  # before any poll arrives
         await self.notifier.start()
         await self.dispatcher.start()
 

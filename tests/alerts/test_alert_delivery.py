@@ -10,7 +10,7 @@ import logging
 from pathlib import Path
 
 import pytest
-from alerts_helpers import Receiver, host, ok, pt
+from alerts_helpers import Receiver, failed, host, ok, pt
 from sqlalchemy import select
 
 from alerts import db as tables
@@ -258,3 +258,39 @@ async def test_the_outbox_retries_with_backoff_marks_notified_only_when_accepted
     assert reason.startswith("no delivery for 100 s: ")
     assert any("gave up on 1 notice(s)" in r.getMessage() for r in caplog.records)
     assert OutboxStore(db).pending() == []
+
+
+async def test_an_outage_and_its_reminders_go_out_as_one_message_per_route(
+    receiver: Receiver, db: AlertsDB
+) -> None:
+    clock = Clock(0.0)
+    routes = [
+        {"name": "a", "urls": [receiver.url("a")], "group_wait": "30s"},
+        {"name": "b", "urls": [receiver.url("b")], "group_wait": "30s"},
+    ]
+    rules = [{"name": "host_down", "poll": "down", "failures": 1, "repeat": "1h"}]
+    config = make_config(receiver, routes=routes, rules=rules)
+    names = [f"web-{i}" for i in range(1, 13)]
+    notifier = Notifier(config, db=db, clock=clock)
+    engine = AlertEngine(config, [host(n) for n in names], db=db, clock=clock)
+    dispatcher = Dispatcher(config, notifier, OutboxStore(db), clock=clock)
+    for i, name in enumerate(names):  # they fail one after the other, within 12 s
+        clock.now = float(i)
+        engine.observe(failed(name, clock.now), [], clock.now)
+        engine.flush()  # as `run()` does after every change
+    assert await dispatcher.dispatch() == 30.0 - 11.0  # waiting for the group to fill
+    clock.now = 30.0
+    await dispatcher.dispatch()
+    clock.now = 3611.0
+    engine.tick(clock.now)  # every reminder is due by now
+    engine.flush()
+    clock.now = 3641.0
+    await dispatcher.dispatch()
+    title = "host_down on 12 hosts: " + ", ".join(names)
+    assert sorted(m["title"] for m in receiver.received) == [
+        f"[FIRING] {title}",
+        f"[FIRING] {title}",
+        f"[STILL FIRING] {title}",
+        f"[STILL FIRING] {title}",
+    ]
+    assert sorted(receiver.paths) == ["/a", "/a", "/b", "/b"]
