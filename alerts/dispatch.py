@@ -29,10 +29,11 @@ log = logging.getLogger(__name__)
 IDLE_S = 30.0  # look at the outbox at least this often (another process may have written)
 
 
-class Outcome(StrEnum):
-    SENT = "sent"
-    RETRY = "retry"
-    GAVE_UP = "gave_up"
+class GiveUp(StrEnum):
+    """Why notices were given up (stored with them, and logged)."""
+
+    ROUTE_GONE = "route no longer in the config"
+    TOO_LONG = "no delivery within retry.give_up_after"
 
 
 class Dispatcher:
@@ -136,8 +137,7 @@ class Dispatcher:
     async def _send(self, route: Route | None, key: tuple[str, str], items: list[Row]) -> None:
         ids = [r.id for r in items]
         if route is None:
-            reason = f"route {key[0]!r} is no longer in the config"
-            await self._give_up(key, items, reason)
+            await self._give_up(key, items, GiveUp.ROUTE_GONE, key[0])
             return
         message = compose_group(route.name, [r.notice for r in items])
         attempt = max(r.attempts for r in items) + 1
@@ -156,12 +156,16 @@ class Dispatcher:
             return
         retry = self.config.retry
         if now - min(r.created_at for r in items) >= retry.give_up_after:
-            await self._give_up(key, items, f"no delivery for {retry.give_up_after:g} s: {reason}")
+            detail = f"{retry.give_up_after:g} s, last: {reason}"
+            await self._give_up(key, items, GiveUp.TOO_LONG, detail)
             return
         delay = min(retry.max_delay, retry.first_delay * 2 ** (attempt - 1))
         await asyncio.to_thread(self._outbox.retry_later, ids, now + delay, reason)
 
-    async def _give_up(self, key: tuple[str, str], items: list[Row], reason: str) -> None:
+    async def _give_up(
+        self, key: tuple[str, str], items: list[Row], why: GiveUp, detail: str
+    ) -> None:
+        reason = f"{why.value} ({detail})"
         log.error(
             "route %s: gave up on %d notice(s) of group %s: %s", key[0], len(items), key[1], reason
         )

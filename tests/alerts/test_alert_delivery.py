@@ -255,7 +255,7 @@ async def test_the_outbox_retries_with_backoff_marks_notified_only_when_accepted
         await dispatcher.dispatch(force=True)
     [(notice, reason)] = OutboxStore(db).given_up()
     assert notice.change.value == "resolved"
-    assert reason.startswith("no delivery for 100 s: ")
+    assert reason.startswith("no delivery within retry.give_up_after (100 s, last: ")
     assert any("gave up on 1 notice(s)" in r.getMessage() for r in caplog.records)
     assert OutboxStore(db).pending() == []
 
