@@ -105,6 +105,9 @@ outbox = Table(
     "alert_outbox",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
+    # the poller that wrote it ("" alone, "K/N" for `sshmon poll --shard K/N`): pollers
+    # sharing one PostgreSQL database each send only their own hosts' notices
+    Column("owner", String(32), nullable=False, default="", index=True),
     Column("route", String(64), nullable=False),
     Column("group_key", String(512), nullable=False),
     Column("rule", String(64), nullable=False),

@@ -60,6 +60,7 @@ class AlertEngine:
         notifier: Submitter | None = None,
         db: AlertsDB | None = None,
         clock: Callable[[], float] = time.time,
+        owner: str = "",
     ) -> None:
         self.config = config
         self._hosts = {h.name: h for h in hosts}
@@ -75,7 +76,7 @@ class AlertEngine:
         self._started = clock()
         self._next_reload = 0.0
         self.mutes = MuteStore(db) if db is not None else None
-        self._state = StateStore(db) if db is not None else None
+        self._state = StateStore(db, owner) if db is not None else None
         self._out = Output(config, self._hosts, store_events, notifier)
         self._notifier = notifier
         # written with the state in one transaction, then handed to `on_persisted`

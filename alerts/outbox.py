@@ -48,12 +48,13 @@ def from_json(data: dict[str, Any]) -> Notice:
     return Notice(**values)
 
 
-def add(conn: Connection, notices: Sequence[Notice], now: float) -> None:
+def add(conn: Connection, notices: Sequence[Notice], now: float, owner: str = "") -> None:
     """Insert within the caller's transaction (the one that saves the alert state)."""
     if not notices:
         return
     rows = [
         {
+            "owner": owner,
             "route": n.route,
             "group_key": n.group,
             "rule": n.rule,
@@ -72,12 +73,17 @@ def add(conn: Connection, notices: Sequence[Notice], now: float) -> None:
 
 
 class OutboxStore:
-    def __init__(self, db: AlertsDB) -> None:
+    def __init__(self, db: AlertsDB, owner: str = "") -> None:
         self.db = db
+        self.owner = owner
 
     def pending(self) -> list[Row]:
         table = tables.outbox
-        query = select(table).where(table.c.state == PENDING).order_by(table.c.id)
+        query = (
+            select(table)
+            .where(table.c.state == PENDING, table.c.owner == self.owner)
+            .order_by(table.c.id)
+        )
         with self.db.engine.connect() as conn:
             return [
                 Row(r.id, from_json(r.notice), r.created_at, r.attempts, r.next_try)

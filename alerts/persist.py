@@ -47,8 +47,9 @@ def from_json(data: Mapping[str, Any]) -> Status:
 
 
 class StateStore:
-    def __init__(self, db: AlertsDB) -> None:
+    def __init__(self, db: AlertsDB, owner: str = "") -> None:
         self.db = db
+        self.owner = owner  # of the outbox rows it writes (see alerts/outbox.py)
 
     def load(self) -> dict[Key, Status]:
         with self.db.engine.connect() as conn:
@@ -82,7 +83,7 @@ class StateStore:
                 )
             if rows:
                 conn.execute(_upsert(self.db, rows))
-            outbox.add(conn, notices, now)
+            outbox.add(conn, notices, now, self.owner)
             if acks:
                 conn.execute(
                     insert(tables.acks),

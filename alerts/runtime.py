@@ -106,7 +106,10 @@ def build(
     store_events: Callable[[AlertEvent], None] | None = None,
     clock: Callable[[], float] = time.time,
     link_base: str | None = None,
+    owner: str = "",
 ) -> AlertsRuntime:
+    """`owner`: "K/N" for `sshmon poll --shard K/N`, so pollers sharing a database each
+    deliver only the notices they wrote."""
     config = with_link_base(loaded.config, link_base)
     db = AlertsDB(loaded.db_url)
     notifier = Notifier(config, db=db, base_dir=loaded.base_dir, clock=clock)
@@ -116,9 +119,10 @@ def build(
         store_events=store_events,
         db=db,
         clock=clock,
+        owner=owner,
     )
     dispatcher = Dispatcher(
-        config, notifier, OutboxStore(db), clock=clock, delivered=engine.delivered
+        config, notifier, OutboxStore(db, owner), clock=clock, delivered=engine.delivered
     )
     engine.on_persisted = dispatcher.wake
     return AlertsRuntime(engine, notifier, dispatcher, db, clock, link_base)
@@ -130,5 +134,7 @@ def from_file(
     store_events: Callable[[AlertEvent], None] | None = None,
     clock: Callable[[], float] = time.time,
     link_base: str | None = None,
+    owner: str = "",
 ) -> AlertsRuntime:
-    return build(load(path), store_events=store_events, clock=clock, link_base=link_base)
+    loaded = load(path)
+    return build(loaded, store_events=store_events, clock=clock, link_base=link_base, owner=owner)

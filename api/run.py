@@ -161,8 +161,12 @@ async def _start_alerts(state: Running, stack: contextlib.AsyncExitStack, tasks:
     from alerts import runtime
 
     writer = state.parts["writer"]
+    shard = state.roles.shard
     alerts = runtime.from_file(
-        state.config.path, store_events=writer.submit_alert_event, link_base=link_base(state)
+        state.config.path,
+        store_events=writer.submit_alert_event,
+        link_base=link_base(state),
+        owner=f"{shard.k}/{shard.n}" if shard is not None else "",
     )
     await alerts.start()
     stack.push_async_callback(alerts.stop)

@@ -294,3 +294,20 @@ async def test_an_outage_and_its_reminders_go_out_as_one_message_per_route(
         f"[STILL FIRING] {title}",
     ]
     assert sorted(receiver.paths) == ["/a", "/a", "/b", "/b"]
+
+
+def test_pollers_sharing_a_database_each_see_only_the_notices_they_wrote(db: AlertsDB) -> None:
+    config = AlertsConfig.model_validate(
+        {
+            "defaults": False,
+            "routes": [{"name": "ops", "urls": ["json://127.0.0.1:9/x"]}],
+            "rules": [{"name": "host_down", "poll": "down", "failures": 1}],
+        }
+    )
+    for owner, name in (("1/2", "web-1"), ("2/2", "web-2")):
+        engine = AlertEngine(config, [host(name)], db=db, owner=owner)
+        engine.observe(failed(name, 0), [], 0)
+        engine.flush()
+    assert [r.notice.host for r in OutboxStore(db, "1/2").pending()] == ["web-1"]
+    assert [r.notice.host for r in OutboxStore(db, "2/2").pending()] == ["web-2"]
+    assert OutboxStore(db).pending() == []
