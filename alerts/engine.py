@@ -4,6 +4,11 @@
 metric and, for a value that is fine and was fine, nothing else (no allocation beyond the key).
 `tick()` does what time alone changes: stale hosts, reminders, vanished series, mutes that end,
 acknowledgements written by another process. Clocks are read only by the caller.
+
+A change owed to receivers becomes a notice per route; `run()` writes notices in the same
+transaction as the state that caused them (the outbox, see alerts/outbox.py and dispatch.py),
+as soon as they happen and never on the event loop. After a restart, `load()` takes the state
+back and rebuilds what lived only in memory (failed-poll counts) without a transition.
 """
 
 from __future__ import annotations
@@ -73,7 +78,6 @@ class AlertEngine:
         self._last_poll: dict[str, float] = {}
         self._reason: dict[str, str] = {}
         self._clock = clock
-        self._started = clock()
         self._next_reload = 0.0
         self.mutes = MuteStore(db) if db is not None else None
         self._state = StateStore(db, owner) if db is not None else None
@@ -91,7 +95,6 @@ class AlertEngine:
         """Take back persisted alert state (firing stays firing, nothing is re-sent)."""
         if self._state is not None:
             self._status = self._state.load()
-        self._started = now
         self._rebuild_fails()
         self._reload(now)
 

@@ -1,6 +1,9 @@
 """Delivery through Apprise, off the poll path.
 
-Each route has its own queue and worker task, so a slow or dead channel only delays itself.
+Alert notices reach `send_once()` through the outbox dispatcher (alerts/dispatch.py), which
+owns grouping, retries and giving up. The queue below serves direct messages (tests, the
+test notification): each route has its own queue and worker task, so a slow or dead
+channel only delays itself.
 A message is tried up to `retry.attempts` times with doubling delays; every attempt (success,
 failure and Apprise's reason) is logged and written to the delivery log. Apprise is blocking
 (requests), so each attempt runs in a worker thread. Messages still queued at `stop()` are
