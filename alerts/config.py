@@ -11,6 +11,7 @@ rule of your own with a shipped rule's name replaces it.
 from __future__ import annotations
 
 import re
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -102,6 +103,11 @@ class Rule(BaseModel):
         return self
 
 
+class GroupKey(StrEnum):
+    RULE = "rule"
+    HOST = "host"
+
+
 class Route(BaseModel):
     """Where notifications go. Empty match lists match everything.
 
@@ -116,6 +122,12 @@ class Route(BaseModel):
     groups: list[str] = Field(default_factory=list)
     labels: dict[str, str] = Field(default_factory=dict)
     repeat: Duration | None = None
+    # Alertmanager's grouping: changes of alerts sharing these keys go out as one message,
+    # the first `group_wait` after the group's first change, then at most every
+    # `group_interval` (an outage of 50 hosts is one page, not 50). [] = one group per route.
+    group_by: list[GroupKey] = Field(default_factory=lambda: [GroupKey.RULE])
+    group_wait: Duration = 10.0
+    group_interval: Duration = 60.0
 
     @model_validator(mode="after")
     def _has_target(self) -> Route:
@@ -135,6 +147,8 @@ class Retry(BaseModel):
     attempts: int = Field(default=5, ge=1, le=50)
     first_delay: Duration = 2.0
     max_delay: Duration = 300.0
+    # a message nobody could take for this long is given up, with the reason stored and logged
+    give_up_after: Duration = 3600.0
 
 
 class AlertsConfig(BaseModel):
@@ -152,7 +166,8 @@ class AlertsConfig(BaseModel):
     apprise_config: str | None = None
     # SQLAlchemy URL; default: sqlite in the data dir
     db_url: str | None = None
-    link_base: str = "http://127.0.0.1:8080"
+    # base of the links in messages; None: `web.base_url`, else the address sshmon listens on
+    link_base: str | None = None
 
     def route(self, name: str) -> Route:
         for route in self.routes:

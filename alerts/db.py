@@ -98,6 +98,30 @@ deliveries = Table(
     Column("reason", Text, nullable=False, default=""),
 )
 
+# Notifications not yet accepted by their route (see alerts/outbox.py). Rows are written in
+# the same transaction as the alert state that caused them, so a crash can neither lose a page
+# (state says "told", message gone) nor repeat one (message sent, state forgotten).
+outbox = Table(
+    "alert_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # the poller that wrote it ("" alone, "K/N" for `sshmon poll --shard K/N`): pollers
+    # sharing one PostgreSQL database each send only their own hosts' notices
+    Column("owner", String(32), nullable=False, default="", index=True),
+    Column("route", String(64), nullable=False),
+    Column("group_key", String(512), nullable=False),
+    Column("rule", String(64), nullable=False),
+    Column("host", String(255), nullable=False),
+    Column("dev", String(512), nullable=False, default=""),
+    Column("notice", JSON, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_try", Float, nullable=False, default=0.0),
+    # pending until a route takes it (then the row goes), or gave_up with the reason
+    Column("state", String(16), nullable=False, default="pending", index=True),
+    Column("reason", Text, nullable=False, default=""),
+)
+
 
 class AlertsDB:
     """One SQLAlchemy engine and the alerts schema on it."""

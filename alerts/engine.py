@@ -4,21 +4,29 @@
 metric and, for a value that is fine and was fine, nothing else (no allocation beyond the key).
 `tick()` does what time alone changes: stale hosts, reminders, vanished series, mutes that end,
 acknowledgements written by another process. Clocks are read only by the caller.
+
+A change owed to receivers becomes a notice per route; `run()` writes notices in the same
+transaction as the state that caused them (the outbox, see alerts/outbox.py and dispatch.py),
+as soon as they happen and never on the event loop. After a restart, `load()` takes the state
+back and rebuilds what lived only in memory (failed-poll counts) without a transition.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import math
 import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 from alerts.config import AlertsConfig
 from alerts.db import AlertsDB
 from alerts.decide import decide
 from alerts.errors import NotFoundError
-from alerts.messages import Transition, by_host
+from alerts.messages import Notice, Transition, by_host
 from alerts.mutes import MuteStore
 from alerts.output import Output, Submitter
 from alerts.persist import Key, StateStore
@@ -45,6 +53,7 @@ from store.records import AlertEvent
 log = logging.getLogger(__name__)
 DOWN_STATES = frozenset({HostState.UNREACHABLE, HostState.TIMEOUT, HostState.PROBE_FAILED})
 RELOAD_EVERY_S = 15.0  # how soon a silence or ack written by the CLI takes effect
+REMOVED = "host removed from the inventory"
 
 
 class AlertEngine:
@@ -57,6 +66,7 @@ class AlertEngine:
         notifier: Submitter | None = None,
         db: AlertsDB | None = None,
         clock: Callable[[], float] = time.time,
+        owner: str = "",
     ) -> None:
         self.config = config
         self._hosts = {h.name: h for h in hosts}
@@ -69,11 +79,16 @@ class AlertEngine:
         self._last_poll: dict[str, float] = {}
         self._reason: dict[str, str] = {}
         self._clock = clock
-        self._started = clock()
         self._next_reload = 0.0
         self.mutes = MuteStore(db) if db is not None else None
-        self._state = StateStore(db) if db is not None else None
+        self._state = StateStore(db, owner) if db is not None else None
         self._out = Output(config, self._hosts, store_events, notifier)
+        self._notifier = notifier
+        # written with the state in one transaction, then handed to `on_persisted`
+        self._notices: list[Notice] = []
+        self._acks: list[Ack] = []
+        self._wake = asyncio.Event()
+        self.on_persisted: Callable[[], None] | None = None
 
     # start-up ------------------------------------------------------------------------------
 
@@ -81,20 +96,54 @@ class AlertEngine:
         """Take back persisted alert state (firing stays firing, nothing is re-sent)."""
         if self._state is not None:
             self._status = self._state.load()
-        self._started = now
+        self._rebuild_fails()
         self._reload(now)
 
-    def reconfigure(self, config: AlertsConfig, hosts: Iterable[Host]) -> None:
+    def _rebuild_fails(self) -> None:
+        """The failed-poll count lives in memory; a restart would start it at 0, so the first
+        failed poll of a host that is still down would resolve its alert (a false RESOLVED,
+        then FIRING again, then FLAPPING). A down alert stores its count as its value: take the
+        count back from it, without a transition."""
+        down = {r.name for r in self.config.rules if r.poll == "down"}
+        for (rule, host, _dev), st in self._status.items():
+            if rule in down and st.active and math.isfinite(st.value):
+                self._fails[host] = max(self._fails.get(host, 0), int(st.value))
+                self._down[host] = True
+
+    def reconfigure(
+        self, config: AlertsConfig, hosts: Iterable[Host], now: float | None = None
+    ) -> list[Transition]:
         """After the config file is reloaded: alerts of rules that still exist keep their
-        state; those of removed rules (or hosts out of scope) are dropped at the next tick."""
+        state; those of removed rules (or hosts out of scope) are dropped at the next tick.
+        Alerts of hosts removed from the inventory resolve now, saying so (a removed host
+        must not fire forever, nor go stale five minutes later)."""
+        now = self._clock() if now is None else now
+        kept = {h.name: h for h in hosts}
+        out: list[Transition] = []
+        for key, st in list(self._status.items()):
+            if key[1] not in kept:
+                self._remove(key, st, now, out)
+        for name in [n for n in self._hosts if n not in kept]:
+            for per_host in (self._fails, self._down, self._last_poll, self._reason):
+                per_host.pop(name, None)
         old = {r.name: (r.reduce, r.window) for r in self.config.rules}
         new = {r.name: (r.reduce, r.window) for r in config.rules}
         self.config = self._out.config = config
         self._hosts.clear()
-        self._hosts.update((h.name, h) for h in hosts)
+        self._hosts.update(kept)
         self._rules.clear()
         for key in [k for k in self._windows if old.get(k[0]) != new.get(k[0])]:
             del self._windows[key]
+        for host, items in by_host(out).items():
+            self._queue(self._out.emit(host, items))
+        return out
+
+    def _remove(self, key: Key, st: Status, now: float, out: list[Transition]) -> None:
+        c = (self._rules.get(key[1]) or self._compile(key[1])).by_name.get(key[0])
+        nxt, change = vanish(st, now)
+        if c is not None and change is not None:
+            self._commit(c, key, st, nxt, change, now, out, REMOVED)
+        self._forget(key)
 
     # per poll ------------------------------------------------------------------------------
 
@@ -112,8 +161,17 @@ class AlertEngine:
                         if c.wants(p.dev):
                             self._metric(c, p, now, out)
         if out:
-            self._out.emit(host, out)
+            self._queue(self._out.emit(host, out))
         return out
+
+    def _queue(self, notices: list[Notice]) -> None:
+        if self._state is None:
+            for n in notices:  # no database (tests): straight to whoever listens
+                if self._notifier is not None:
+                    self._notifier.submit(n)
+            return
+        self._notices += notices
+        self._wake.set()  # persist now: a crash must not forget a change that was decided
 
     def _compile(self, host: str) -> HostRules:
         # a host the inventory does not know (yet) still gets the rules that cover everyone
@@ -152,6 +210,8 @@ class AlertEngine:
                     c.rule.window
                 )
             value = window.add(p.ts, value)
+            if math.isnan(value):
+                return  # not enough history to judge: unknown is neither fine nor bad
         prev = self._status.get(key)
         current = prev.severity if prev is not None and prev.active else None
         lvl = level(value, c.thresholds, current)
@@ -192,6 +252,7 @@ class AlertEngine:
             nxt = replace(nxt, notified_at=now)
         self._status[key] = nxt
         self._dirty[key] = nxt
+        self._wake.set()
         out.append(
             self._out.transition(
                 c, key[2], nxt, change, decision, now, self._reason.get(c.host.name, ""), reason
@@ -211,24 +272,31 @@ class AlertEngine:
 
     # time-driven ---------------------------------------------------------------------------
 
-    def tick(self, now: float) -> list[Transition]:
-        if now >= self._next_reload:
+    def tick(self, now: float, *, reload: bool = True) -> list[Transition]:
+        """What time alone changes. `run()` reloads mutes in a worker thread and passes
+        reload=False; a caller without a loop (tests, CLI) lets tick read them itself."""
+        if reload and now >= self._next_reload:
             self._reload(now)
         out: list[Transition] = []
         self._stale(now, out)
         for key, st in list(self._status.items()):
             self._housekeep(key, st, now, out)
         for host, items in by_host(out).items():
-            self._out.emit(host, items)
+            self._queue(self._out.emit(host, items))
         return out
 
     def _stale(self, now: float, out: list[Transition]) -> None:
-        for name in self._hosts:
+        for name in list(self._hosts):
+            last = self._last_poll.get(name)
+            if last is None:
+                # a host with no data yet (just added, or just started) has nothing stale;
+                # a poller that cannot reach it reports failed polls, which host_down covers
+                continue
             rules = self._rules.get(name) or self._compile(name)
             c = rules.by_poll.get("stale")
             if c is None:
                 continue
-            silent = now - self._last_poll.get(name, self._started)
+            silent = now - last
             true = silent >= self.config.stale_after
             self._step(c, "", Observation(c.rule.severity if true else None, silent), now, out)
 
@@ -298,11 +366,15 @@ class AlertEngine:
 
     def _reload(self, now: float) -> None:
         self._next_reload = now + RELOAD_EVERY_S
-        if self.mutes is None:
-            return
-        self.mutes.reload(now)
-        for ack in self.mutes.new_acks():
+        for ack in self._read_mutes(now):
             self._apply_ack(ack)
+
+    def _read_mutes(self, now: float) -> list[Ack]:
+        """Database reads only (safe in a worker thread): silences, windows, new acks."""
+        if self.mutes is None:
+            return []
+        self.mutes.reload(now)
+        return self.mutes.new_acks()
 
     # acknowledgements and views ------------------------------------------------------------
 
@@ -312,12 +384,22 @@ class AlertEngine:
         st = self._status.get((rule, host, dev))
         if st is None or st.state is not AlertState.FIRING:
             raise NotFoundError(f"no firing alert {rule} on {host}{' ' + dev if dev else ''}")
-        if self.mutes is not None:
-            self.mutes.add_ack(rule, host, dev, now, author=author, comment=comment)
-            self.mutes.new_acks()  # our own row: skip it on the next reload
-        return self._apply_ack(
-            Ack(id=0, rule=rule, host=host, dev=dev, author=author, comment=comment, created_at=now)
+        ack = Ack(
+            id=0, rule=rule, host=host, dev=dev, author=author, comment=comment, created_at=now
         )
+        if self._state is not None:
+            # written by the persisting thread with the state it changes, never on the loop
+            self._acks.append(ack)
+            self._wake.set()
+        return self._apply_ack(ack)
+
+    def delivered(self, keys: Sequence[Key], now: float) -> None:
+        """A route accepted a message about these alerts (called by the dispatcher)."""
+        for key in keys:
+            st = self._status.get(key)
+            if st is not None and st.state is not AlertState.INACTIVE:
+                self._status[key] = self._dirty[key] = replace(st, delivered_at=now)
+        self._wake.set()
 
     def _apply_ack(self, ack: Ack) -> Status:
         key = (ack.rule, ack.host, ack.dev)
@@ -341,20 +423,51 @@ class AlertEngine:
 
     # persistence ---------------------------------------------------------------------------
 
-    def flush(self) -> None:
-        """Write changed alert state (call from tick's caller, or let `run()` do it)."""
-        dirty, self._dirty = self._dirty, {}
-        if self._state is not None and dirty:
-            self._state.save(dirty, self._clock())
+    def _take(self) -> tuple[dict[Key, Status | None], list[Notice], list[Ack]]:
+        taken = (self._dirty, self._notices, self._acks)
+        self._dirty, self._notices, self._acks = {}, [], []
+        return taken
+
+    def flush(self) -> bool:
+        """Write changed state, owed notices and acks now, in the caller's thread (tests,
+        shutdown); `run()` does the same in its own thread as soon as something changes.
+        True when notices were written (the caller wakes the dispatcher, on the loop)."""
+        dirty, notices, acks = self._take()
+        if self._state is not None and (dirty or notices or acks):
+            self._state.save(dirty, self._clock(), notices, acks)
+        return bool(notices) and self._state is not None
 
     async def run(self, interval: float = 5.0) -> None:
-        """Tick and persist until cancelled; database writes happen in a worker thread."""
+        """Tick every `interval`, persist as soon as anything changed, until cancelled.
+
+        Every database call runs in one dedicated thread, in order: a slow database
+        (PostgreSQL across a network) then delays persistence, never a poll."""
+        loop = asyncio.get_running_loop()
+        pool = ThreadPoolExecutor(1, thread_name_prefix="alerts-db")
+        next_tick = self._clock()
         try:
             while True:
-                self.tick(self._clock())
-                dirty, self._dirty = self._dirty, {}
-                if self._state is not None and dirty:
-                    await asyncio.to_thread(self._state.save, dirty, self._clock())
-                await asyncio.sleep(interval)
+                now = self._clock()
+                if now >= self._next_reload:
+                    self._next_reload = now + RELOAD_EVERY_S
+                    for ack in await loop.run_in_executor(pool, self._read_mutes, now):
+                        self._apply_ack(ack)
+                if now >= next_tick:
+                    self.tick(now, reload=False)
+                    next_tick = now + interval
+                dirty, notices, acks = self._take()
+                if self._state is not None and (dirty or notices or acks):
+                    save = self._state.save
+                    await loop.run_in_executor(pool, save, dirty, self._clock(), notices, acks)
+                    if notices and self.on_persisted is not None:
+                        self.on_persisted()
+                if self._dirty or self._notices or self._acks:
+                    continue  # changed while we were writing
+                self._wake.clear()
+                left = max(0.0, next_tick - self._clock())
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), left)
         finally:
-            self.flush()
+            pool.shutdown(wait=True)
+            if self.flush() and self.on_persisted is not None:
+                self.on_persisted()

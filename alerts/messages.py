@@ -7,6 +7,7 @@ phone. Everything a target sent (device names) goes through the sandboxed rule t
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -125,6 +126,78 @@ def compose(route: str, host: str, items: Sequence[Transition], link: str) -> Me
         title = f"{host}: " + ", ".join(f"{n} {head.lower()}" for head, n in counts.items())
     body = "\n".join([*(line(t) for t in items), f"Host: {link}"])
     return Message(route=route, host=host, title=title, body=body, notify_type=_notify_type(items))
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """One change that a route must hear about: a row of the outbox until a message carrying
+    it has been accepted. Messages are composed from notices only when a group goes out."""
+
+    route: str
+    group: str  # the route's group key, e.g. "rule=host_down"
+    rule: str
+    host: str
+    dev: str
+    change: Change
+    severity: Severity | None
+    ts: float
+    since: float
+    text: str
+    link: str
+
+    @property
+    def head(self) -> str:
+        return _HEADLINE[self.change]
+
+
+def group_key(group_by: Sequence[str], rule: str, host: str) -> str:
+    values = {"rule": rule, "host": host}
+    return ",".join(f"{k}={values[str(k)]}" for k in group_by) or "all"
+
+
+def notice_line(n: Notice) -> str:
+    if n.change is Change.RESOLVED:
+        return f"{n.head}: {n.text}"
+    sev = f" {n.severity.value}" if n.severity else ""
+    return f"{n.head}{sev}: {n.text} (since {clock(n.since)}, {format_duration(n.ts - n.since)})"
+
+
+def compose_group(route: str, notices: Sequence[Notice]) -> Message:
+    """One message for a group's changes: a single change reads as before; many list every
+    host, so an outage of twelve hosts is one page that names all twelve."""
+    notices = sorted(notices, key=lambda n: (_natural(n.host), n.rule, n.dev))
+    hosts = list(dict.fromkeys(n.host for n in notices))
+    rules = list(dict.fromkeys(n.rule for n in notices))
+    heads = list(dict.fromkeys(n.head for n in notices))
+    notify_type = _type_of(notices)
+    if len(notices) == 1:
+        n = notices[0]
+        one = f"{notice_line(n)}\nHost: {n.link}"
+        return Message(route, n.host, f"[{n.head}] {n.host}: {n.text}", one, notify_type)
+    title = f"[{'/'.join(heads)}] "
+    if len(hosts) == 1:
+        title += f"{hosts[0]}: {len(notices)} alerts ({', '.join(rules)})"
+        body = [*(notice_line(n) for n in notices), f"Host: {notices[0].link}"]
+    else:
+        if len(rules) == 1:
+            title += f"{rules[0]} on {len(hosts)} hosts: {', '.join(hosts)}"
+        else:
+            title += f"{len(notices)} alerts on {len(hosts)} hosts: {', '.join(hosts)}"
+        body = [f"{n.host}: {notice_line(n)} {n.link}" for n in notices]
+    return Message(route, ",".join(hosts)[:255], title, "\n".join(body), notify_type)
+
+
+def _natural(name: str) -> tuple[tuple[int, int | str], ...]:
+    """web-2 before web-10, so a host is easy to find in a long list."""
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"(\d+)", name) if p)
+
+
+def _type_of(notices: Sequence[Notice]) -> str:
+    if all(n.change is Change.RESOLVED for n in notices):
+        return "success"
+    if any(n.severity is Severity.CRITICAL and n.change is not Change.RESOLVED for n in notices):
+        return "failure"
+    return "warning"
 
 
 def by_host(items: Iterable[Transition]) -> dict[str, list[Transition]]:

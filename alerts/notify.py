@@ -1,6 +1,9 @@
 """Delivery through Apprise, off the poll path.
 
-Each route has its own queue and worker task, so a slow or dead channel only delays itself.
+Alert notices reach `send_once()` through the outbox dispatcher (alerts/dispatch.py), which
+owns grouping, retries and giving up. The queue below serves direct messages (tests, the
+test notification): each route has its own queue and worker task, so a slow or dead
+channel only delays itself.
 A message is tried up to `retry.attempts` times with doubling delays; every attempt (success,
 failure and Apprise's reason) is logged and written to the delivery log. Apprise is blocking
 (requests), so each attempt runs in a worker thread. Messages still queued at `stop()` are
@@ -78,10 +81,45 @@ class Notifier:
         self.log = DeliveryLog(db) if db is not None else None
         self._clock = clock
         self._sleep = sleep
-        env = os.environ if env is None else env
-        shared = self._apprise_config(base_dir)
-        self._channels = {r.name: self._channel(r, env, shared) for r in config.routes}
+        self._env = os.environ if env is None else env
+        self._base_dir = base_dir
+        self._channels = self._channels_for(config)
         self._tasks: list[asyncio.Task[None]] = []
+
+    def _channels_for(self, config: AlertsConfig) -> dict[str, _Channel]:
+        saved, self.config = self.config, config
+        try:
+            shared = self._apprise_config(self._base_dir)
+            return {r.name: self._channel(r, self._env, shared) for r in config.routes}
+        finally:
+            self.config = saved
+
+    def check(self, config: AlertsConfig) -> None:
+        """Raise NotifyConfigError if `config`'s routes cannot be built (before a reload)."""
+        self._channels_for(config)
+
+    def reconfigure(self, config: AlertsConfig) -> None:
+        """Take new routes while running (SIGHUP, changed file). Routes are built first, so a
+        route Apprise refuses raises here and the running ones stay. Workers of routes that
+        exist before and after keep their queues; new routes get workers, gone ones stop."""
+        channels = self._channels_for(config)
+        running = bool(self._tasks)
+        for name, channel in channels.items():
+            old = self._channels.get(name)
+            if old is not None:
+                channel.queue = old.queue
+        self.config = config
+        self._channels = channels
+        if running:
+            have = {t.get_name(): t for t in self._tasks}
+            for name, task in have.items():
+                if name.removeprefix("notify:") not in channels:
+                    task.cancel()
+            self._tasks = [
+                have.get(f"notify:{name}")
+                or asyncio.create_task(self._work(c.queue, name), name=f"notify:{name}")
+                for name, c in channels.items()
+            ]
 
     def _apprise_config(self, base_dir: Path) -> apprise.AppriseConfig | None:
         if self.config.apprise_config is None:
@@ -139,7 +177,7 @@ class Notifier:
                 if message.route in self._channels:
                     self._channels[message.route].queue.put_nowait((message_id, message))
         self._tasks = [
-            asyncio.create_task(self._work(c), name=f"notify:{name}")
+            asyncio.create_task(self._work(c.queue, name), name=f"notify:{name}")
             for name, c in self._channels.items()
         ]
 
@@ -160,17 +198,28 @@ class Notifier:
         if left and self.log is not None:
             await asyncio.to_thread(self.log.keep_queued, left, self._clock())
 
-    async def _work(self, channel: _Channel) -> None:
+    async def _work(self, queue: asyncio.Queue[tuple[str, Message]], name: str) -> None:
+        # the route is looked up per message: a reload may have replaced its Apprise URLs
         while True:
-            message_id, message = await channel.queue.get()
+            message_id, message = await queue.get()
             try:
                 await self.deliver(message, message_id)
             except Exception:  # a worker must outlive any one message; the trace is logged
-                log.exception("route %s: delivery of %s crashed", channel.route.name, message_id)
+                log.exception("route %s: delivery of %s crashed", name, message_id)
             finally:
-                channel.queue.task_done()
+                queue.task_done()
 
     # one message, with retries ------------------------------------------------------------
+
+    async def send_once(self, message: Message, message_id: str, attempt: int) -> Attempt:
+        """One try, logged and recorded; the outbox dispatcher owns retries and giving up."""
+        channel = self._channels.get(message.route)
+        if channel is None:
+            raise UnknownRouteError(f"no route named {message.route!r}")
+        ok, reason = await asyncio.to_thread(_send, channel, message)
+        result = Attempt(message_id, message.route, attempt, ok, "sent" if ok else "failed", reason)
+        await self._record(message, result)
+        return result
 
     async def deliver(self, message: Message, message_id: str | None = None) -> list[Attempt]:
         """Send now (retrying with backoff); used by the workers and by the test command."""

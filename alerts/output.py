@@ -1,4 +1,5 @@
-"""Where changes go: the log, the store's alert history, and (grouped per host) the notifier."""
+"""Where changes go: the log, the store's alert history, and a notice per route that must hear
+of it (the outbox groups and sends them, see alerts/dispatch.py)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,12 @@ import jinja2
 from alerts.config import AlertsConfig
 from alerts.decide import Decision
 from alerts.messages import (
-    Message,
+    Notice,
     Transition,
     clock,
-    compose,
     format_duration,
     format_value,
+    group_key,
     host_link,
 )
 from alerts.rules import Compiled, route_matches
@@ -28,8 +29,11 @@ from store.records import AlertEvent
 log = logging.getLogger("alerts.engine")
 
 
+DEFAULT_LINK_BASE = "http://127.0.0.1:8080"  # only when nothing better is known (tests)
+
+
 class Submitter(Protocol):
-    def submit(self, message: Message) -> str | None: ...
+    def submit(self, notice: Notice) -> object: ...
 
 
 class Output:
@@ -57,7 +61,12 @@ class Output:
         note: str | None,
     ) -> Transition:
         threshold = c.thresholds.of(st.severity) if c.rule.metric else float(c.rule.failures)
-        text = self._render(c, dev, st, threshold, now, poll_reason)
+        if change is Change.RESOLVED and c.rule.message is None:
+            text = resolved_text(c, dev, st, threshold, now, note)
+        elif change is Change.CANCELLED and c.rule.message is None:
+            text = cancelled_text(c, dev, st, threshold, note)
+        else:
+            text = self._render(c, dev, st, threshold, now, poll_reason)
         since = st.since if st.since else now
         reason = decision.reason if note is None else f"{decision.reason} ({note})"
         return Transition(
@@ -101,7 +110,7 @@ class Output:
             "duration": format_duration(now - (st.since or now)),
             "labels": {**dict(c.host.labels), **c.labels},
             "reason": poll_reason,
-            "link": host_link(self.config.link_base, c.host.name),
+            "link": host_link(self.link_base, c.host.name),
         }
         try:
             return c.template.render(context)
@@ -110,7 +119,13 @@ class Output:
             log.warning("rule %s: message template failed: %s", c.name, exc)
             return f"{c.name}{' on ' + dev if dev else ''}: {context['value']} (template error)"
 
-    def emit(self, host: str, items: list[Transition]) -> None:
+    @property
+    def link_base(self) -> str:
+        return self.config.link_base or DEFAULT_LINK_BASE
+
+    def emit(self, host: str, items: list[Transition]) -> list[Notice]:
+        """Log and store every change; returns the notices owed to routes (the caller
+        persists them with the state, or hands them to `notifier` when there is no database)."""
         for t in items:
             log.info(
                 "alert %s host=%s dev=%s change=%s severity=%s send=%s reason=%s",
@@ -125,22 +140,75 @@ class Output:
             if self.store_events is not None:
                 self.store_events(to_event(t))
         sendable = [t for t in items if t.send]
-        if sendable and self.notifier is not None:
-            for message in self.messages(host, sendable):
-                self.notifier.submit(message)
+        return self.notices(host, sendable) if sendable else []
 
-    def messages(self, host: str, items: list[Transition]) -> list[Message]:
-        """One message per route for a host's changes that happened together."""
+    def notices(self, host: str, items: list[Transition]) -> list[Notice]:
+        """A notice per route for each change that route receives."""
         known = self.hosts.get(host) or Host(name=host, address=host)
-        link = host_link(self.config.link_base, host)
-        out = []
-        for route in self.config.routes:
-            mine = [t for t in items if route_matches(route, t.severity, known, t.labels)]
-            if mine:
-                out.append(compose(route.name, host, mine, link))
+        link = host_link(self.link_base, host)
+        out = [
+            Notice(
+                route=route.name,
+                group=group_key(route.group_by, t.rule, t.host),
+                rule=t.rule,
+                host=t.host,
+                dev=t.dev,
+                change=t.change,
+                severity=t.severity,
+                ts=t.ts,
+                since=t.since,
+                text=t.text,
+                link=link,
+            )
+            for t in items
+            for route in self.config.routes
+            if route_matches(route, t.severity, known, t.labels)
+        ]
         if not out:
             log.warning("alert changes for %s match no route; nothing sent", host)
         return out
+
+
+# what a resolve means per poll condition: the message says what happened, not the rule's
+# description ("Polls failed several times in a row" read as if the host still failed)
+_BACK = {
+    "down": "polls succeed again",
+    "stale": "poll results arrive again",
+    "auth_failed": "the host accepts our credentials again",
+    "host_key_changed": "the host key is trusted again",
+    "host_key_unknown": "the host key is trusted",
+}
+
+
+def resolved_text(
+    c: Compiled, dev: str, st: Status, threshold: float | None, now: float, note: str | None
+) -> str:
+    """E.g. "host_down resolved: polls succeed again after 4m" (messages and history name
+    the host already)."""
+    where = f" on {dev}" if dev else ""
+    if note is not None:
+        what = note
+    elif c.rule.poll is not None:
+        what = _BACK.get(c.rule.poll, "the condition cleared")
+    else:
+        value = format_value(st.value, c.unit)
+        what = f"{value} (threshold {c.thresholds.op.value} {format_value(threshold, c.unit)})"
+    lasted = format_duration(now - (st.since or st.fired_at or now))
+    return f"{c.name}{where} resolved: {what} after {lasted}"
+
+
+def cancelled_text(
+    c: Compiled, dev: str, st: Status, threshold: float | None, note: str | None
+) -> str:
+    """E.g. "cpu_busy cleared before `for:` elapsed: 42.0% (threshold > 90.0%)"."""
+    where = f" on {dev}" if dev else ""
+    if note is not None:
+        return f"{c.name}{where} cleared before `for:` elapsed: {note}"
+    if c.rule.poll is not None:
+        return f"{c.name}{where} cleared before `for:` elapsed: {_BACK.get(c.rule.poll, 'ok')}"
+    value = format_value(st.value, c.unit)
+    limit = f"{c.thresholds.op.value} {format_value(threshold, c.unit)}"
+    return f"{c.name}{where} cleared before `for:` elapsed: {value} (threshold {limit})"
 
 
 def to_event(t: Transition) -> AlertEvent:

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from alerts import db as tables
+from alerts import outbox
 from alerts.db import AlertsDB
+from alerts.messages import Notice
+from alerts.silences import Ack
 from alerts.state import AlertState, Severity, Status
 
 Key = tuple[str, str, str]  # rule, host, dev
@@ -44,17 +47,25 @@ def from_json(data: Mapping[str, Any]) -> Status:
 
 
 class StateStore:
-    def __init__(self, db: AlertsDB) -> None:
+    def __init__(self, db: AlertsDB, owner: str = "") -> None:
         self.db = db
+        self.owner = owner  # of the outbox rows it writes (see alerts/outbox.py)
 
     def load(self) -> dict[Key, Status]:
         with self.db.engine.connect() as conn:
             rows = conn.execute(select(tables.alert_state)).all()
         return {(r.rule, r.host, r.dev): from_json(r.status) for r in rows}
 
-    def save(self, changed: Mapping[Key, Status | None], now: float) -> None:
-        """Write changed alerts in one transaction; None (or inactive) removes the row."""
-        if not changed:
+    def save(
+        self,
+        changed: Mapping[Key, Status | None],
+        now: float,
+        notices: Sequence[Notice] = (),
+        acks: Sequence[Ack] = (),
+    ) -> None:
+        """Write changed alerts, the notices they caused and new acknowledgements in one
+        transaction; None (or inactive) removes an alert's row."""
+        if not (changed or notices or acks):
             return
         gone = [k for k, s in changed.items() if s is None or s.state is AlertState.INACTIVE]
         rows = [
@@ -72,6 +83,12 @@ class StateStore:
                 )
             if rows:
                 conn.execute(_upsert(self.db, rows))
+            outbox.add(conn, notices, now, self.owner)
+            if acks:
+                conn.execute(
+                    insert(tables.acks),
+                    [a.model_dump(exclude={"id"}) for a in acks],
+                )
 
     def forget(self, keys: Iterable[Key]) -> None:
         self.save(dict.fromkeys(keys), 0.0)

@@ -66,7 +66,8 @@ def _views(config: AlertsConfig, items: Iterable[tuple[Key, Status]]) -> list[Al
             value_text=format_value(s.value, _unit(config, k[0])),
             acked=s.acked,
             flapping=s.flapping,
-            notified_at=s.notified_at,
+            # what receivers really got: set when a route accepted it, not when queued
+            notified_at=s.delivered_at,
         )
         for k, s in items
     ]

@@ -95,7 +95,10 @@ class Status:
     value: float = math.nan
     last_true: float = 0.0  # last time the condition held, for resolve_after
     seen: float = 0.0  # last observation, so a vanished series can be resolved
-    notified_at: float | None = None  # last time receivers heard of this episode
+    # when a notification of this episode was last owed to receivers (queued in the outbox,
+    # which delivers it even across restarts); drives reminders and whether a resolve is news
+    notified_at: float | None = None
+    delivered_at: float | None = None  # when a route last accepted a message about it
     acked: bool = False
     flips: tuple[float, ...] = ()  # fire/resolve times inside the flap window
     flapping: bool = False
@@ -159,7 +162,8 @@ def evaluate(prev: Status, obs: Observation, now: float, p: Params) -> tuple[Sta
         return pending, Change.PENDING
     if prev.state is AlertState.PENDING:
         if not true:
-            return replace(INACTIVE, flips=prev.flips), Change.CANCELLED
+            # the value that cleared it, so the record says what happened rather than "n/a"
+            return replace(INACTIVE, flips=prev.flips, value=obs.value), Change.CANCELLED
         if now - prev.since >= p.for_s:
             return _fire(prev, obs, now, since=prev.since, p=p)
         return replace(prev, severity=obs.level, value=obs.value, last_true=now, seen=now), None

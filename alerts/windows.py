@@ -16,19 +16,29 @@ MIN_TREND_POINTS: Final = 4
 MIN_TREND_SPAN: Final = 0.25  # of the window: a fit over a few minutes predicts nothing
 
 
-class Average:
-    """Mean of the values seen in the last `window` seconds."""
+MIN_AVG_SPAN: Final = 0.5  # of the window, before an average means anything
 
-    __slots__ = ("_sum", "_values", "window")
+
+class Average:
+    """Mean of the values seen in the last `window` seconds.
+
+    NaN ("cannot say yet") until values have been arriving for half the window: the mean of
+    one sample is that sample, and the first cpu sample after a start is the start itself
+    (every start used to send cpu_busy pending, then cancelled, into the history)."""
+
+    __slots__ = ("_first", "_sum", "_values", "window")
 
     def __init__(self, window: float) -> None:
         self.window = window
         self._values: deque[tuple[float, float]] = deque()
         self._sum = 0.0
+        self._first: float | None = None
 
     def add(self, ts: float, value: float) -> float:
         if math.isnan(value):
             return self.mean()
+        if self._first is None:
+            self._first = ts
         self._values.append((ts, value))
         self._sum += value
         while self._values and ts - self._values[0][0] > self.window:
@@ -36,7 +46,11 @@ class Average:
         return self.mean()
 
     def mean(self) -> float:
-        return self._sum / len(self._values) if self._values else math.nan
+        if not self._values or self._first is None:
+            return math.nan
+        if self._values[-1][0] - self._first < self.window * MIN_AVG_SPAN:
+            return math.nan
+        return self._sum / len(self._values)
 
 
 class Trend:

@@ -262,11 +262,27 @@ async def _start_alerts(state: Running, stack: contextlib.AsyncExitStack, tasks:
     from alerts import runtime
 
     writer = state.parts["writer"]
-    alerts = runtime.from_file(state.config.path, store_events=writer.submit_alert_event)
+    shard = state.roles.shard
+    alerts = runtime.from_file(
+        state.config.path,
+        store_events=writer.submit_alert_event,
+        link_base=link_base(state),
+        owner=f"{shard.k}/{shard.n}" if shard is not None else "",
+    )
     await alerts.start()
     stack.push_async_callback(alerts.stop)
     state.parts["alerts"] = alerts
     tasks.append(asyncio.create_task(alerts.engine.run(ALERT_TICK_S), name="alert ticks"))
+
+
+def link_base(state: Running) -> str:
+    """Where links in notifications point when `alerts.link_base` is not set: the public
+    address the operator gave (`web.base_url`), else the address this process serves on."""
+    web = state.config.web
+    if web.base_url:
+        return web.base_url
+    host, port = state.roles.listen or (web.host, web.port)
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}"
 
 
 async def _start_poller(state: Running, stack: contextlib.AsyncExitStack) -> None:
@@ -389,6 +405,7 @@ def _firing(state: Running) -> Callable[[], dict[str, int]] | None:
 async def reload(state: Running) -> bool:
     """Re-read the config file; apply the new host set or keep the old one and say why."""
     from alerts import runtime
+    from alerts.errors import NotifyConfigError
 
     try:
         config = await asyncio.to_thread(load_config, state.config.path)
@@ -399,6 +416,12 @@ async def reload(state: Running) -> bool:
         for problem in exc.problems:
             log.error("inventory not reloaded: %s", problem)
         return False
+    if rules is not None:
+        try:
+            state.parts["alerts"].notifier.check(rules.config)
+        except NotifyConfigError as exc:
+            log.error("inventory not reloaded: %s", exc)
+            return False
     state.config = config
     hosts = hosts_for(config, state.roles)
     if "scheduler" in state.parts:
@@ -410,11 +433,8 @@ async def reload(state: Running) -> bool:
         for name in gone:
             state.parts["links"].pop(name, None)
     if rules is not None:
-        engine = state.parts["alerts"].engine
-        if engine.config.routes != rules.config.routes:
-            # delivery workers are built per route at start; say so rather than half-apply
-            log.warning("alert routes changed: they take effect when sshmon restarts")
-        engine.reconfigure(rules.config, config.inventory.hosts)
+        # rules, routes and hosts together; the routes were checked above, so this applies
+        state.parts["alerts"].reconfigure(rules)
     if "ctx" in state.parts:
         state.parts["ctx"].inventory = config.inventory
     log.info("inventory reloaded: %d hosts", len(hosts))

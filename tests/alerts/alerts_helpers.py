@@ -20,7 +20,7 @@ from poller.points import HostState, Point, PollStatus
 class Receiver:
     """An HTTP server that records every JSON POST; `fail_next(n)` answers the next n with 500."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self.received: list[dict[str, Any]] = []
         self.paths: list[str] = []
         self._failures = 0
@@ -49,7 +49,7 @@ class Receiver:
                 pass
 
         self.refused = 0
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.port = self.server.server_address[1]
         self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
 

@@ -11,7 +11,8 @@ from alerts.config import AlertsConfig
 from alerts.db import AlertsDB
 from alerts.engine import AlertEngine
 from alerts.errors import NotFoundError
-from alerts.messages import Message
+from alerts.messages import Message, Notice, compose_group
+from alerts.outbox import OutboxStore
 from alerts.silences import Matcher, Schedule
 from alerts.state import AlertState, Change
 from poller.points import HostState
@@ -36,19 +37,30 @@ RULES = {
 
 
 class Outbox:
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
+    """Notices as messages, one each (grouping is the dispatcher's, tested on its own)."""
 
-    def submit(self, message: Message) -> str | None:
-        self.messages.append(message)
-        return "id"
+    def __init__(self, db: AlertsDB | None) -> None:
+        self._messages: list[Message] = []
+        self.notices: list[Notice] = []
+        self.db = db
+
+    def submit(self, notice: Notice) -> None:
+        self.notices.append(notice)
+        self._messages.append(compose_group(notice.route, [notice]))
+
+    @property
+    def messages(self) -> list[Message]:
+        if self.db is None:
+            return self._messages
+        # with a database the engine writes notices to the outbox table with its state
+        return [compose_group(r.notice.route, [r.notice]) for r in OutboxStore(self.db).pending()]
 
 
 class Rig:
     def __init__(self, db: AlertsDB | None = None, **overrides: object) -> None:
         self.config = AlertsConfig.model_validate({**RULES, **overrides})
         self.events: list[AlertEvent] = []
-        self.outbox = Outbox()
+        self.outbox = Outbox(db)
         self.db = db
         self.engine = self.new_engine()
 
@@ -81,6 +93,7 @@ class Rig:
         return [(c.rule, c.change) for c in changes]
 
     def sent(self) -> list[str]:
+        self.engine.flush()
         return [m.title for m in self.outbox.messages]
 
 
@@ -95,7 +108,7 @@ def test_a_metric_goes_pending_fires_after_for_and_resolves_with_its_duration() 
     assert rig.poll(80, mem=95) == [("mem", Change.ESCALATED)]
     assert rig.poll(3670, mem=40) == [("mem", Change.RESOLVED)]
     body = rig.outbox.messages[-1].body
-    assert body.startswith("RESOLVED: mem: 40.0% (threshold > 90.0%), lasted 1h 1m")
+    assert body.startswith("RESOLVED: mem resolved: 40.0% (threshold > 90.0%) after 1h 1m\n")
     assert body.endswith("Host: http://127.0.0.1:8080/hosts/web-1")
     assert [(e.state, e.labels["change"]) for e in rig.events] == [
         ("pending", "pending"),
@@ -105,12 +118,12 @@ def test_a_metric_goes_pending_fires_after_for_and_resolves_with_its_duration() 
     ]
 
 
-def test_changes_of_one_poll_are_grouped_into_one_message_per_host() -> None:
+def test_changes_of_one_poll_are_notices_that_group_into_one_message() -> None:
     rig = Rig()
     changes = rig.poll(0, fs={"/": 90, "/var": 91, "/run/user": 99})
     assert changes == [("fs", Change.FIRING), ("fs", Change.FIRING)]  # /run* excluded
-    [message] = rig.outbox.messages
-    assert message.title == "web-1: 2 firing"
+    message = compose_group("ops", rig.outbox.notices)
+    assert message.title == "[FIRING] web-1: 2 alerts (fs)"
     assert "fs on /: 90.0% > 85.0%" in message.body
     assert "fs on /var: 91.0% > 85.0%" in message.body
 
@@ -141,6 +154,7 @@ def test_a_changed_host_key_fires_at_once() -> None:
 def test_stale_data_fires_from_tick_and_clears_on_the_next_poll() -> None:
     rig = Rig(stale_after="5m")
     rig.poll(0, mem=10)
+    rig.poll(0, mem=10, name="db-1")
     assert rig.engine.tick(299) == []
     stale = rig.engine.tick(300)
     assert [(t.host, t.rule, t.change) for t in stale] == [
@@ -148,6 +162,13 @@ def test_stale_data_fires_from_tick_and_clears_on_the_next_poll() -> None:
         ("db-1", "stale", Change.FIRING),
     ]
     assert rig.poll(310, mem=10) == [("stale", Change.RESOLVED)]
+
+
+def test_a_host_with_no_data_yet_has_nothing_stale() -> None:
+    rig = Rig(stale_after="5m")
+    assert rig.engine.tick(3600) == []  # neither host ever answered: host_down's business
+    rig.engine.reconfigure(rig.config, [host("web-1"), host("db-1"), host("new-1")], 3600)
+    assert rig.engine.tick(3600 + 301) == []
 
 
 def test_reminders_follow_the_repeat_interval_and_stop_when_acknowledged(tmp_path: Path) -> None:
@@ -284,7 +305,7 @@ def test_reconfigure_keeps_alerts_of_kept_rules_and_drops_removed_ones() -> None
 
 def test_hosts_behind_a_dead_jump_host_do_not_each_page() -> None:
     config = AlertsConfig.model_validate(RULES)
-    outbox = Outbox()
+    outbox = Outbox(None)
     hosts = [host("bastion")] + [
         host(f"app-{i}").model_copy(update={"jump": "ops@bastion"}) for i in range(3)
     ]
@@ -294,3 +315,18 @@ def test_hosts_behind_a_dead_jump_host_do_not_each_page() -> None:
             engine.observe(failed(h.name, t), [], t)
     assert [m.title for m in outbox.messages] == ["[FIRING] bastion: host_down: connection refused"]
     assert {k[1] for k, s in engine.alerts()} == {"bastion", "app-0", "app-1", "app-2"}
+
+
+def test_history_says_what_happened_when_a_pending_alert_clears_or_an_alert_resolves() -> None:
+    rig = Rig()
+    rig.poll(0, mem=85)
+    rig.poll(30, mem=50)
+    for t in (40, 50, 60):
+        rig.poll(t, state=HostState.UNREACHABLE)
+    rig.poll(310, mem=50)
+    assert [e.message for e in rig.events] == [
+        "mem: 85.0% > 80.0%",
+        "mem cleared before `for:` elapsed: 50.0% (threshold > 80.0%)",
+        "host_down: connection refused",
+        "host_down resolved: polls succeed again after 4m",
+    ]

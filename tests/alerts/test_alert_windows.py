@@ -35,6 +35,24 @@ def test_average_forgets_values_older_than_its_window() -> None:
     assert avg.add(90, 10.0) == pytest.approx((0 + 50 + 10) / 3)
 
 
+def test_an_average_says_nothing_until_values_cover_half_its_window() -> None:
+    avg = Average(300)
+    assert math.isnan(avg.add(0, 99.0))  # one sample at start-up is not "busy for 5 minutes"
+    assert math.isnan(avg.add(140, 99.0))
+    assert avg.add(150, 99.0) == 99.0
+
+
+def test_a_start_up_cpu_spike_leaves_no_trace_in_the_history() -> None:
+    doc = Document(Path("inventory.yaml"), {}, {})
+    config = load_alerts(doc, data={"defaults": {"stale_data": False}})
+    events = []
+    engine = AlertEngine(config, [host("web-1")], store_events=events.append)
+    engine.observe(ok("web-1", 0), [pt("web-1", "cpu_busy_percent", 100.0, 0)], 0)
+    for t in range(10, 600, 10):
+        engine.observe(ok("web-1", t), [pt("web-1", "cpu_busy_percent", 3.0, t)], t)
+    assert events == []
+
+
 def test_trend_predicts_hours_until_a_steadily_filling_disk_is_full() -> None:
     trend = Trend(6 * 3600)
     # 100 GiB free, losing 2 GiB an hour, sampled every minute for 6 hours
