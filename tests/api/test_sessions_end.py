@@ -51,7 +51,7 @@ async def test_a_cookie_copied_before_sign_out_no_longer_works(
     base = "http://127.0.0.1"
     async with httpx.AsyncClient(transport=app, base_url=base) as browser:
         stolen = await _sign_in(browser, token)
-        page = await browser.get("/hosts/web-1")
+        page = await browser.get("/")
         assert page.status_code == 200
         r = await browser.post("/logout", data={"csrf_token": _csrf(page.text)})
         assert r.status_code == 303
@@ -59,7 +59,7 @@ async def test_a_cookie_copied_before_sign_out_no_longer_works(
     async with httpx.AsyncClient(transport=app, base_url=base) as thief:
         thief.cookies.set("sshmon_session", stolen)
         assert (await thief.get("/api/v1/hosts")).status_code == 401
-        r = await thief.get("/hosts/web-1")
+        r = await thief.get("/")
         assert r.status_code == 303 and r.headers["location"].startswith("/login")
 
 
