@@ -110,7 +110,7 @@ def create_app(ctx: AppContext) -> FastAPI:
         # pages get a page (a 404 for a mistyped host reads better than JSON); the API,
         # /metrics and health checks keep FastAPI's JSON {"detail": ...}
         path = request.url.path
-        if path.startswith(("/api/", "/metrics", "/healthz", "/readyz", "/static/")):
+        if path.startswith(("/api/", "/metrics", "/healthz", "/readyz", "/static/", "/openapi")):
             return await http_exception_handler(request, exc)
         context = {
             "title": f"{exc.status_code}",
