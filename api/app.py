@@ -94,8 +94,19 @@ def create_app(ctx: AppContext) -> FastAPI:
     # static files are outside the request budget: they are public, cached by the browser,
     # and a page load would otherwise spend a dozen requests on its scripts and styles
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
-    routers = (health, catalog, hosts, series, live, prom, login, pages, openapi)
-    for module in (*routers, alerts, alerts_page):
+    for module in (
+        health,
+        catalog,
+        hosts,
+        series,
+        live,
+        prom,
+        login,
+        pages,
+        openapi,
+        alerts,
+        alerts_page,
+    ):
         app.include_router(module.router)
 
     app.add_exception_handler(RequestValidationError, validation.invalid_request)

@@ -152,13 +152,6 @@ class RateLimiter:
     def record(self, key: str, now: float) -> None:
         self._recent(key, now).append(now)
 
-    def allow(self, key: str, now: float) -> bool:
-        """Count one event unless the key is over its limit."""
-        if self.blocked(key, now):
-            return False
-        self.record(key, now)
-        return True
-
     def retry_after(self, key: str, now: float) -> int:
         events = self._events.get(key)
         if not events:
