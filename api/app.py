@@ -10,19 +10,35 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api import fleet, tokens
+from api import fleet, tokens, validation
 from api.context import AppContext
 from api.deps import WEB_DIR, AuthState, LoginRequired, templates
 from api.fleetcache import FleetCache, keep_fresh
+from api.hostcheck import HostCheck
 from api.middleware import SecurityHeaders
 from api.processes import ProcessLister
-from api.routes import alerts, alerts_page, catalog, health, hosts, live, login, pages, prom, series
+from api.ratelimit import TokenBuckets
+from api.routes import (
+    alerts,
+    alerts_page,
+    catalog,
+    health,
+    hosts,
+    live,
+    login,
+    openapi,
+    pages,
+    prom,
+    series,
+)
 from api.security import RateLimiter, load_secret
 from api.sparks import Sparks
+from api.streams import LiveStreams
 from poller.points import Point, PollStatus
 from store import queries
 from store.errors import StoreError
@@ -62,6 +78,7 @@ def create_app(ctx: AppContext) -> FastAPI:
         description="Agentless Linux server monitor: fleet state, history, live updates.",
         docs_url=None,  # our /docs serves Swagger UI from web/static/vendor, not a CDN
         redoc_url=None,
+        openapi_url=None,  # served by routes/openapi.py, behind the same login as /docs
         lifespan=lifespan,
     )
     app.state.ctx = ctx
@@ -70,12 +87,29 @@ def create_app(ctx: AppContext) -> FastAPI:
     app.state.prom_cache = {}
     app.state.processes = ProcessLister(ctx.top_processes) if ctx.top_processes else None
     app.state.auth = _auth_state(ctx)
+    live_cfg = ctx.settings.live
+    app.state.streams = LiveStreams(live_cfg.max_streams, live_cfg.max_streams_per_client)
 
-    hsts = (ctx.settings.base_url or "").startswith("https://")
-    app.add_middleware(SecurityHeaders, hsts=hsts)
+    _add_middleware(app, ctx)
+    # static files are outside the request budget: they are public, cached by the browser,
+    # and a page load would otherwise spend a dozen requests on its scripts and styles
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
-    for module in (health, catalog, hosts, series, live, prom, login, pages, alerts, alerts_page):
+    for module in (
+        health,
+        catalog,
+        hosts,
+        series,
+        live,
+        prom,
+        login,
+        pages,
+        openapi,
+        alerts,
+        alerts_page,
+    ):
         app.include_router(module.router)
+
+    app.add_exception_handler(RequestValidationError, validation.invalid_request)
 
     @app.exception_handler(LoginRequired)
     async def to_login(request: Request, exc: LoginRequired) -> Response:
@@ -87,7 +121,7 @@ def create_app(ctx: AppContext) -> FastAPI:
         # pages get a page (a 404 for a mistyped host reads better than JSON); the API,
         # /metrics and health checks keep FastAPI's JSON {"detail": ...}
         path = request.url.path
-        if path.startswith(("/api/", "/metrics", "/healthz", "/readyz", "/static/")):
+        if path.startswith(("/api/", "/metrics", "/healthz", "/readyz", "/static/", "/openapi")):
             return await http_exception_handler(request, exc)
         context = {
             "title": f"{exc.status_code}",
@@ -95,9 +129,24 @@ def create_app(ctx: AppContext) -> FastAPI:
             "who": None,
             "csrf": "",
         }
-        return templates.TemplateResponse(request, "message.html", context, exc.status_code)
+        return templates.TemplateResponse(
+            request, "message.html", context, exc.status_code, headers=exc.headers
+        )
 
     return app
+
+
+def _add_middleware(app: FastAPI, ctx: AppContext) -> None:
+    """Outermost last: the Host check runs first, security headers wrap even its 400."""
+    web = ctx.settings
+    if web.trusted_proxies:
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        # the client address (rate limits, sign-in attempts) and scheme come from
+        # X-Forwarded-For/-Proto only when the connection is from one of these proxies
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(web.trusted_proxies))
+    app.add_middleware(HostCheck, settings=web)
+    app.add_middleware(SecurityHeaders, hsts=web.https(), no_store=web.auth.enabled)
 
 
 def _log_failure(task: asyncio.Task[None]) -> None:
@@ -118,7 +167,9 @@ def _auth_state(ctx: AppContext) -> AuthState:
     if auth.enabled:
         engine = tokens.open_db(auth.db_url or f"sqlite:///{ctx.data_dir / 'auth.db'}")
     key = load_secret(ctx.settings.session_secret_file or ctx.data_dir / "session.key")
-    return AuthState(engine, key, RateLimiter(auth.login_attempts_per_minute), {})
+    limit = ctx.settings.rate_limit
+    budgets = TokenBuckets(limit.requests_per_minute / 60, limit.burst) if limit.enabled else None
+    return AuthState(engine, key, RateLimiter(auth.login_attempts_per_minute), budgets)
 
 
 async def _seed_sparks(ctx: AppContext, sparks: Sparks) -> None:

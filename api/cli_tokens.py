@@ -20,14 +20,13 @@ token_app = typer.Typer(help="API and login tokens (stored hashed).", no_args_is
 
 
 def _engine(inventory: InventoryOpt) -> Engine:
-    from api import tokens
+    from api import datadir, tokens
 
     with user_errors():
         config = load_config(inventory)
     url = config.web.auth.db_url
     if url is None:
-        data = config.poller.data_path()
-        data.mkdir(parents=True, exist_ok=True)
+        data = datadir.prepare(config.poller.data_path())
         url = f"sqlite:///{data / 'auth.db'}"
     return tokens.open_db(url)
 

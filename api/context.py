@@ -16,57 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from api.hub import Hub
+from api.websettings import LOOPBACK, AuthSettings, WebSettings
 from poller.inventory import Inventory
+
+__all__ = ["LOOPBACK", "AppContext", "AuthSettings", "QueryPool", "WebSettings"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
-
-LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
-
-
-class AuthSettings(BaseModel):
-    """`web.auth:`. Off by default, which is only allowed on a loopback address."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    enabled: bool = False
-    db_url: str | None = Field(
-        default=None,
-        description="SQLAlchemy URL of the token store; default sqlite:///<data>/auth.db",
-    )
-    session_hours: float = Field(default=12, gt=0, le=24 * 30)
-    login_attempts_per_minute: int = Field(default=5, ge=1, le=1000)
-    secure_cookies: bool | None = Field(
-        default=None,
-        description="Secure flag on the session cookie; None: on when base_url is https",
-    )
-
-
-class WebSettings(BaseModel):
-    """The `web:` section of the config."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    host: str = "127.0.0.1"
-    port: int = Field(default=8080, ge=1, le=65535)
-    base_url: str | None = Field(
-        default=None, description="public URL, e.g. https://mon.example.com"
-    )
-    session_secret_file: Path | None = Field(
-        default=None,
-        description="HMAC key for session cookies; default <data>/session.key (created)",
-    )
-    auth: AuthSettings = Field(default_factory=AuthSettings)
-    query_threads: int = Field(default=4, ge=1, le=64)
-    max_points: int = Field(default=2000, ge=10, le=100_000)
-
-    def cookies_secure(self) -> bool:
-        if self.auth.secure_cookies is not None:
-            return self.auth.secure_cookies
-        return bool(self.base_url and self.base_url.startswith("https://"))
 
 
 class QueryPool:
@@ -137,3 +94,5 @@ class AppContext:
     data_dir: Path = Path("data")
     # True once the store is reachable and the schema applied; /readyz reports it
     ready: Callable[[], bool] = lambda: True
+    # the clock the rate limiter and stream caps read; tests pass one they move by hand
+    monotonic: Callable[[], float] = time.monotonic

@@ -101,7 +101,12 @@ def ago(ts: float | None, now: float | None = None) -> str:
 def utc(ts: float | None) -> str:
     if ts is None:
         return NONE
-    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(ts))
+    try:
+        return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(ts))
+    except (OverflowError, OSError, ValueError):
+        # a time no calendar holds (a silence stored before the API bounded ends_at):
+        # show the number rather than fail the whole page for everyone
+        return f"{ts:.6g} (epoch seconds, out of range)"
 
 
 def short(value: float) -> str:

@@ -94,15 +94,20 @@ class Hub:
             except asyncio.QueueFull:
                 self._drop(sub)
 
+    def end(self, sub: Subscription) -> None:
+        """End one stream now (its credential was revoked or signed out)."""
+        if sub in self._subs:
+            self._drop(sub, slow=False)
+
     def close(self) -> None:
         """End every stream (shutdown): subscribers see None and return."""
         for sub in list(self._subs):
             self._drop(sub)
 
-    def _drop(self, sub: Subscription) -> None:
+    def _drop(self, sub: Subscription, slow: bool = True) -> None:
         self._subs.discard(sub)
         sub.dropped = True
-        self.dropped += 1
+        self.dropped += slow  # `dropped` counts subscribers that fell behind
         # make room for the end marker so the reader wakes up and closes its stream
         while not sub.queue.empty():
             sub.queue.get_nowait()

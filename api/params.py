@@ -19,6 +19,9 @@ _REL = re.compile(r"^now(?:-(\d{1,6})([smhdwy]))?$")
 _SPAN = re.compile(r"^(\d{1,6})([smhdwy])$")
 MAX_SPAN_S: Final = 2 * 366 * 86400  # longest rollup retention (1-hour tier, 2 years)
 MIN_SPAN_S: Final = 10  # one poll
+# the latest epoch second any API number may name (year 2096): far enough for any silence,
+# near enough that every date function, SQLite and the pages' formatting can hold it
+EPOCH_MAX_S: Final = 4e9
 PRESETS: Final = ("15m", "1h", "6h", "24h", "7d", "30d", "1y")
 
 
@@ -57,7 +60,7 @@ def parse_time(name: str, text: str, now: float) -> float:
     except ValueError:
         pass
     else:
-        if not 0 <= value < 4e9:
+        if not 0 <= value < EPOCH_MAX_S:
             raise BadParam(f"{name}: {text!r} is outside the range of epoch seconds")
         return value
     try:

@@ -94,6 +94,11 @@ def hosts_for(config: Config, roles: Roles) -> list[Any]:
 
 async def run(config: Config, roles: Roles) -> None:
     """Run until SIGTERM/SIGINT (or `stop` is set by a test)."""
+    from api import datadir
+
+    # first of all: everything written from here on (store, spool, alerts.db, auth.db,
+    # session.key) lands owner-only in an owner-only directory
+    datadir.prepare(config.poller.data_path())
     check_store_free(config)
     # Bind the web port before anything else starts: a taken port is then one clear error,
     # and "dashboard on …" is only ever logged for an address that is really ours.
@@ -204,9 +209,7 @@ async def _run(state: Running) -> None:
         stack.push_async_callback(_end_tasks, tasks, state)
         where = ""
         if state.roles.web:
-            web = config.web
-            host, port = state.roles.listen or (web.host, web.port)
-            where = f"; dashboard on http://{host}:{port}/"
+            where = f"; dashboard on {web_settings(config, state.roles).listen_url()}"
         log.info("sshmon running: %d hosts%s", len(hosts_for(config, state.roles)), where)
         stopper = asyncio.create_task(state.stop.wait())
         tasks.append(stopper)

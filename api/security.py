@@ -13,7 +13,7 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
-from api.context import LOOPBACK, WebSettings
+from api.websettings import LOOPBACK, WebSettings
 
 SESSION_COOKIE = "sshmon_session"
 CSRF_COOKIE = "sshmon_csrf"
@@ -80,6 +80,7 @@ class Session:
     token_id: int
     role: str
     expires: float
+    sid: str = ""  # id of the server-side session (api/sessions.py) the cookie stands for
 
 
 def _b64(data: bytes) -> str:
@@ -91,7 +92,8 @@ def _unb64(text: str) -> bytes:
 
 
 def sign_session(key: bytes, session: Session) -> str:
-    body = _b64(json.dumps([session.token_id, session.role, session.expires]).encode())
+    fields = [session.token_id, session.role, session.expires, session.sid]
+    body = _b64(json.dumps(fields).encode())
     mac = hmac.new(key, body.encode(), hashlib.sha256).digest()
     return f"{body}.{_b64(mac)}"
 
@@ -105,8 +107,8 @@ def read_session(key: bytes, cookie: str | None, now: float) -> Session | None:
     try:
         if not hmac.compare_digest(good, _unb64(mac)):
             return None
-        token_id, role, expires = json.loads(_unb64(body))
-        session = Session(int(token_id), str(role), float(expires))
+        token_id, role, expires, sid = json.loads(_unb64(body))
+        session = Session(int(token_id), str(role), float(expires), str(sid))
     except (ValueError, TypeError):
         return None
     return session if session.expires > now else None
@@ -122,7 +124,11 @@ def csrf_ok(cookie: str | None, submitted: str | None) -> bool:
 
 
 class RateLimiter:
-    """At most `limit` events per `window` seconds per key (client address), sliding."""
+    """At most `limit` events per `window` seconds per key (client address), sliding.
+
+    Sign-in counts only failures (`record` after a bad token), so someone who signs in and
+    out a few times is never locked out; `blocked` is checked before the token is.
+    """
 
     def __init__(self, limit: int, window: float = 60.0, max_keys: int = 10_000) -> None:
         self.limit = limit
@@ -130,7 +136,7 @@ class RateLimiter:
         self.max_keys = max_keys
         self._events: dict[str, deque[float]] = {}
 
-    def allow(self, key: str, now: float) -> bool:
+    def _recent(self, key: str, now: float) -> deque[float]:
         events = self._events.get(key)
         if events is None:
             if len(self._events) >= self.max_keys:  # bounded memory under a spray of addresses
@@ -138,10 +144,13 @@ class RateLimiter:
             events = self._events[key] = deque()
         while events and events[0] <= now - self.window:
             events.popleft()
-        if len(events) >= self.limit:
-            return False
-        events.append(now)
-        return True
+        return events
+
+    def blocked(self, key: str, now: float) -> bool:
+        return len(self._recent(key, now)) >= self.limit
+
+    def record(self, key: str, now: float) -> None:
+        self._recent(key, now).append(now)
 
     def retry_after(self, key: str, now: float) -> int:
         events = self._events.get(key)

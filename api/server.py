@@ -8,6 +8,7 @@ import contextlib
 import errno
 import os
 import socket
+import ssl
 from collections.abc import Iterator
 
 import uvicorn
@@ -35,11 +36,31 @@ class ListenError(Exception):
         )
 
 
+class TLSFileError(ListenError):
+    """web.tls_cert / web.tls_key cannot be loaded: missing, unreadable or not a pair."""
+
+    def __init__(self, reason: str) -> None:  # its own message, not "cannot listen on"
+        Exception.__init__(self, f"cannot serve HTTPS: web.tls_cert/web.tls_key: {reason}")
+
+
+def check_tls(settings: WebSettings) -> None:
+    """Load the certificate and key once before binding, so a wrong path or a key that
+    does not match is one clear error rather than a traceback from inside uvicorn."""
+    if settings.tls_cert is None or settings.tls_key is None:
+        return
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    try:
+        context.load_cert_chain(settings.tls_cert, settings.tls_key)
+    except OSError as exc:  # ssl.SSLError is an OSError too
+        raise TLSFileError(exc.strerror or str(exc)) from None
+
+
 def listen(settings: WebSettings) -> socket.socket:
     """Bind and listen on the web address now, so a taken port is a one-line error before
     anything starts or announces the dashboard (uvicorn, left to bind itself, logs the error
     and calls sys.exit inside its task). Raises InsecureBindError or ListenError."""
     check_bind(settings)
+    check_tls(settings)
     host, port = settings.host, settings.port
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
@@ -85,8 +106,11 @@ async def serve(
         port=settings.port,
         log_level="warning",
         access_log=False,
-        proxy_headers=False,  # X-Forwarded-* are only trusted when a proxy is configured
+        proxy_headers=False,  # X-Forwarded-* are only trusted from web.trusted_proxies (app.py)
         timeout_graceful_shutdown=5,  # SSE streams never end by themselves
+        # HTTPS served directly; uvicorn wraps our pre-bound socket with this certificate
+        ssl_certfile=settings.tls_cert,
+        ssl_keyfile=settings.tls_key,
     )
     server = _Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))

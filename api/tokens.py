@@ -65,7 +65,9 @@ class TokenInfo:
 
 
 def open_db(url: str) -> Engine:
-    """Engine on the token store, tables created if missing (idempotent)."""
+    """Engine on the token store (tokens and browser sessions), tables created if missing."""
+    from api import sessions  # noqa: F401 - registers the sessions table (it imports us)
+
     engine = create_engine(url)
     metadata.create_all(engine)
     return engine

@@ -22,6 +22,7 @@ from alerts.errors import AlertsError, InvalidRequestError, NotFoundError, Unkno
 from alerts.silences import Matcher
 from api.alerts_bodies import (
     AckIn,
+    Id,
     MaintenanceIn,
     MaintenancePatch,
     SilenceIn,
@@ -218,7 +219,7 @@ async def create_silence(ctx: Ctx, body: SilenceIn) -> dict[str, Any]:
     "edited it and when (updated_by, updated_at). 404 for an unknown or expired silence.",
     responses={404: {"description": "no active silence with this id"}},
 )
-async def update_silence(ctx: Ctx, silence_id: int, body: SilencePatch) -> dict[str, Any]:
+async def update_silence(ctx: Ctx, silence_id: Id, body: SilencePatch) -> dict[str, Any]:
     now = time.time()
     updated = await _call(
         service.update_silence,
@@ -239,7 +240,7 @@ async def update_silence(ctx: Ctx, silence_id: int, body: SilencePatch) -> dict[
     dependencies=Change,
     summary="End a silence now (admin)",
 )
-async def expire_silence(ctx: Ctx, silence_id: int) -> dict[str, Any]:
+async def expire_silence(ctx: Ctx, silence_id: Id) -> dict[str, Any]:
     await _call(service.expire_silence, _mutes(ctx), silence_id, time.time())
     return {"expired": silence_id}
 
@@ -274,7 +275,7 @@ async def create_maintenance(ctx: Ctx, body: MaintenanceIn) -> dict[str, Any]:
     "edited it and when (updated_by, updated_at). 404 for an unknown or finished window.",
     responses={404: {"description": "no active maintenance window with this id"}},
 )
-async def update_maintenance(ctx: Ctx, window_id: int, body: MaintenancePatch) -> dict[str, Any]:
+async def update_maintenance(ctx: Ctx, window_id: Id, body: MaintenancePatch) -> dict[str, Any]:
     updated = await _call(
         service.update_maintenance,
         _mutes(ctx),
@@ -295,7 +296,7 @@ async def update_maintenance(ctx: Ctx, window_id: int, body: MaintenancePatch) -
     dependencies=Change,
     summary="End a maintenance window now (admin)",
 )
-async def expire_maintenance(ctx: Ctx, window_id: int) -> dict[str, Any]:
+async def expire_maintenance(ctx: Ctx, window_id: Id) -> dict[str, Any]:
     await _call(service.expire_maintenance, _mutes(ctx), window_id, time.time())
     return {"expired": window_id}
 

@@ -50,9 +50,9 @@ async def get_host(ctx: Ctx, name: str) -> dict[str, Any]:
 async def polls(
     ctx: Ctx,
     name: str,
-    start: Annotated[str | None, Query(alias="from")] = None,
-    end: Annotated[str | None, Query(alias="to")] = None,
-    span: Annotated[str | None, Query(alias="range")] = None,
+    start: Annotated[str | None, Query(alias="from", max_length=40)] = None,
+    end: Annotated[str | None, Query(alias="to", max_length=40)] = None,
+    span: Annotated[str | None, Query(alias="range", max_length=10)] = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 500,
 ) -> list[dict[str, Any]]:
     host = views.host_or_404(ctx, name)

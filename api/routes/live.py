@@ -3,7 +3,10 @@
 `view=overview` streams the cells each poll changes (computed by fleet.row_values, as the
 server-rendered table is); `host=NAME` streams that host's points for the charts. A
 comment line every 15 s keeps proxies from closing an idle stream and lets us notice a
-client that went away.
+client that went away. Streams are capped per client and in total (api/streams.py), and an
+open stream re-checks its token or session every `web.live.recheck_seconds`: a revoked
+token or a signed-out session stops receiving within that time (sign-out in this process
+ends it at once).
 """
 
 from __future__ import annotations
@@ -14,15 +17,19 @@ import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 
 from api import fleet, views
-from api.deps import Ctx, principal
+from api.auth import still_valid
+from api.deps import Ctx, Principal, principal
+from api.hub import Subscription
+from api.streams import LiveStreams, StreamRefused
 
 router = APIRouter(prefix="/api/v1", tags=["live"], dependencies=[Depends(principal)])
 KEEPALIVE_S = 15.0
 RETRY_MS = 2000  # how soon EventSource reconnects after the stream ends
+REFUSED_RETRY_S = 30  # Retry-After when the stream caps are reached
 
 
 def _overview_event(event: dict[str, Any]) -> dict[str, Any]:
@@ -33,41 +40,82 @@ def _overview_event(event: dict[str, Any]) -> dict[str, Any]:
     return {k: event[k] for k in ("host", "ts", "state", "reason")} | {"cells": cells}
 
 
-@router.get("/live", summary="Server-Sent Events: one `poll` event per poll")
+@router.get(
+    "/live",
+    summary="Server-Sent Events: one `poll` event per poll",
+    responses={
+        429: {"description": "this client has web.live.max_streams_per_client streams open"},
+        503: {"description": "the server has web.live.max_streams streams open"},
+    },
+)
 async def live(
     request: Request,
     ctx: Ctx,
+    who: Annotated[Principal, Depends(principal)],
     host: Annotated[str | None, Query(max_length=128)] = None,
     view: Literal["overview", "host"] = "host",
 ) -> StreamingResponse:
     if host is not None:
         views.host_or_404(ctx, host)
+    streams: LiveStreams = request.app.state.streams
+    try:
+        ticket = streams.open(who.client, who.session)
+    except StreamRefused as exc:
+        raise HTTPException(
+            exc.status, exc.message, {"Retry-After": str(REFUSED_RETRY_S)}
+        ) from None
     overview = view == "overview"
     sub = ctx.hub.subscribe(host, fleet.OVERVIEW_METRICS if overview else None)
+    ticket.stop = lambda: ctx.hub.end(sub)
 
     async def stream() -> AsyncIterator[str]:
         try:
             yield f"retry: {RETRY_MS}\n\n"
-            while True:
-                try:
-                    event = await asyncio.wait_for(sub.queue.get(), KEEPALIVE_S)
-                except TimeoutError:
-                    if await request.is_disconnected():
-                        return
+            async for event in _events(request, who, sub, ctx.settings.live.recheck_seconds):
+                if event is None:
                     yield ": keepalive\n\n"
                     continue
-                if event is None:  # dropped as too slow, or shutting down
-                    return
                 body = _overview_event(event) if overview else event
                 yield f"event: poll\ndata: {json.dumps(body, separators=(',', ':'))}\n\n"
         finally:
             ctx.hub.unsubscribe(sub)
+            streams.close(ticket)
 
     return StreamingResponse(
         stream(),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
+
+
+async def _events(
+    request: Request, who: Principal, sub: Subscription, recheck_s: float
+) -> AsyncIterator[dict[str, Any] | None]:
+    """The subscription's polls, None when a keepalive is due; ends when the client leaves,
+    the hub drops the subscriber, or the credential is no longer good."""
+    loop = asyncio.get_running_loop()
+    next_check = loop.time() + recheck_s
+    last_sent = loop.time()
+    while True:
+        timeout = max(0.0, min(last_sent + KEEPALIVE_S, next_check) - loop.time())
+        event: dict[str, Any] | None
+        try:
+            event = await asyncio.wait_for(sub.queue.get(), timeout)
+            if event is None:  # dropped as too slow, ended on sign-out, or shutting down
+                return
+        except TimeoutError:
+            event = None
+        if loop.time() >= next_check:
+            if not await still_valid(request, who):
+                return
+            next_check = loop.time() + recheck_s
+        if event is None:
+            if loop.time() - last_sent < KEEPALIVE_S:
+                continue
+            if await request.is_disconnected():
+                return
+        last_sent = loop.time()
+        yield event
 
 
 @router.get("/sparklines", summary="Per-minute CPU busy % of every host over the last hour")

@@ -2,8 +2,9 @@
 
 Signing in with a token (as Jupyter and many self-hosted tools do) keeps one credential
 store: `sshmon token create` makes both API and browser access, and revoking a token ends
-its sessions. Every POST form carries a CSRF token checked against a cookie (double submit),
-and sign-in attempts are rate-limited per client address.
+its sessions. Sessions live on the server (api/sessions.py): signing out ends one for good,
+and its open live streams with it. Every POST form carries a CSRF token checked against a
+cookie (double submit), and failed sign-in attempts are rate-limited per client address.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api import tokens
+from api import sessions, tokens
+from api.auth import client_address, forget_session
 from api.deps import Ctx, get_auth, templates
 from api.security import (
     CSRF_COOKIE,
@@ -24,6 +26,7 @@ from api.security import (
     Session,
     csrf_ok,
     new_csrf,
+    read_session,
     sign_session,
 )
 
@@ -67,9 +70,9 @@ async def login(
     next_url = _safe_next(next_url)
     if not csrf_ok(request.cookies.get(CSRF_COOKIE), csrf_token):
         return _form(request, next_url, "The form expired; please try again.", 403)
-    client = request.client.host if request.client else "?"
+    client = client_address(request)
     now = time.time()
-    if not auth.limiter.allow(client, now):
+    if auth.limiter.blocked(client, now):
         wait = auth.limiter.retry_after(client, now)
         response = _form(request, next_url, f"Too many attempts; wait {wait} s.", 429)
         response.headers["Retry-After"] = str(wait)
@@ -78,8 +81,11 @@ async def login(
         return RedirectResponse(next_url, 303)
     info = await asyncio.to_thread(tokens.verify, auth.engine, token.strip())
     if info is None:
+        auth.limiter.record(client, now)  # only failures count: signing in often is fine
         return _form(request, next_url, "That token is not valid or was revoked.", 401)
-    session = Session(info.id, str(info.role), now + ctx.settings.auth.session_hours * 3600)
+    expires = now + ctx.settings.auth.session_hours * 3600
+    sid = await asyncio.to_thread(sessions.start, auth.engine, info.id, now, expires)
+    session = Session(info.id, str(info.role), expires, sid)
     response = RedirectResponse(next_url, 303)
     response.set_cookie(
         SESSION_COOKIE,
@@ -106,6 +112,13 @@ async def logout(
 ) -> Response:
     if not csrf_ok(request.cookies.get(CSRF_COOKIE), csrf_token):
         return Response("CSRF check failed", 403, media_type="text/plain")
+    auth = get_auth(request)
+    session = read_session(auth.key, request.cookies.get(SESSION_COOKIE), time.time())
+    if session is not None and session.sid and auth.engine is not None:
+        # on the server, not only in this browser: a copy of the cookie dies with it
+        await asyncio.to_thread(sessions.end, auth.engine, session.sid)
+        forget_session(auth, session.sid)
+        request.app.state.streams.end_session(session.sid)
     response = RedirectResponse(request.url_for("login_form").path, 303)
     response.delete_cookie(SESSION_COOKIE)
     return response

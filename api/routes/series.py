@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api import views
 from api.charts import CHARTS
 from api.deps import Ctx, principal
-from api.params import BadParam, TimeRange, time_range
+from api.params import MAX_SPAN_S, BadParam, TimeRange, time_range
 from poller.catalog import METRICS, MetricSpec
 from store import queries
 
@@ -46,8 +46,10 @@ class SeriesQuery(RangeQuery):
     dev: str | None = Field(
         None, max_length=512, description="device, interface or mount point for per-device metrics"
     )
-    step: int | None = Field(None, ge=MIN_STEP_S, description="bucket width in seconds")
-    max_points: int | None = Field(None, ge=2)
+    step: int | None = Field(
+        None, ge=MIN_STEP_S, le=MAX_SPAN_S, description="bucket width in seconds"
+    )
+    max_points: int | None = Field(None, ge=2)  # over web.max_points: a 400 saying the cap
     format: Literal["json", "csv"] = "json"
 
 

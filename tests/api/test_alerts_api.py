@@ -46,7 +46,7 @@ async def _client(ctx: AppContext) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(ctx)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as c:
             yield c
 
 
@@ -423,7 +423,7 @@ async def test_a_browser_post_without_the_csrf_token_is_refused(api: httpx.Async
     page = await api.get("/alerts")  # the page sets the CSRF cookie its forms echo
     token = page.cookies["sshmon_csrf"]
     r = await api.post(
-        f"{API}/silences", json=body, headers={"Origin": "http://testserver", "X-CSRF-Token": token}
+        f"{API}/silences", json=body, headers={"Origin": "http://127.0.0.1", "X-CSRF-Token": token}
     )
     assert r.status_code == 201, r.text
     edit = {"comment": "from another site"}

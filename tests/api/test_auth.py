@@ -35,7 +35,7 @@ async def app_client(auth_ctx: AppContext) -> AsyncIterator[tuple[httpx.AsyncCli
     app = create_app(auth_ctx)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as c:
             yield c, auth_ctx
 
 

@@ -21,7 +21,7 @@ async def _client(ctx: AppContext) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(ctx)
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1") as c,
     ):
         yield c
 
