@@ -18,6 +18,7 @@ from api import fleet, tokens
 from api.context import AppContext
 from api.deps import WEB_DIR, AuthState, LoginRequired, templates
 from api.fleetcache import FleetCache, keep_fresh
+from api.metrics import MetricsRenderer
 from api.middleware import SecurityHeaders
 from api.processes import ProcessLister
 from api.routes import alerts, alerts_page, catalog, health, hosts, live, login, pages, prom, series
@@ -68,6 +69,8 @@ def create_app(ctx: AppContext) -> FastAPI:
     app.state.sparks = sparks
     app.state.fleet = fleet_cache
     app.state.prom_cache = {}
+    # keeps each host's printed samples until it polls again (api/metrics.py)
+    app.state.prom_renderer = MetricsRenderer()
     app.state.processes = ProcessLister(ctx.top_processes) if ctx.top_processes else None
     app.state.auth = _auth_state(ctx)
 

@@ -22,13 +22,17 @@ it `exported_instance` (deploy/prometheus/prometheus.yml, README).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any, Final
 
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from api.hub import Published
 from parsers.exposition import Sample, SampleType, families, render, samples
+from parsers.exposition_render import PrintedFamily, merged, printed
+from parsers.exposition_text import LineFormatter
 
 # Two intervals, not one: a poll that lands a little late (jitter, a slow target, a
 # reconnect) must not make a healthy host blink out of /metrics between two scrapes.
@@ -118,6 +122,18 @@ def host_samples(
         ts, readings = published[host]
         if fresh(ts, intervals[host], now):
             out.extend(_with_instance(host, samples(readings)))
+    out.extend(stored_samples(published, latest, intervals, now))
+    return out
+
+
+def stored_samples(
+    published: Mapping[str, Published],
+    latest: Iterable[Any],
+    intervals: Mapping[str, float],
+    now: float,
+) -> list[Sample]:
+    """Samples from store rows (`FALLBACK`) of fresh inventory hosts the hub has nothing for."""
+    out: list[Sample] = []
     rows = [r for r in latest if r.host in intervals and r.host not in published]
     # slow-round rows (df) keep the time they were measured: a host's last good poll is
     # its newest row, not each row's own time
@@ -176,5 +192,59 @@ def writer_families(stats: Any) -> list[Metric]:
 
 
 def exposition(own: Iterable[Metric], host_part: Iterable[Sample]) -> str:
-    """sshmon's own families first, then the hosts' (one family per name across hosts)."""
+    """sshmon's own families first, then the hosts' (one family per name across hosts).
+
+    The reference for `MetricsRenderer.render`, which must print the same text.
+    """
     return render([*own, *families(host_part)])
+
+
+@dataclass(frozen=True, slots=True)
+class _HostText:
+    published: Published  # valid while the hub holds this very object for the host
+    families: list[PrintedFamily]
+
+
+class MetricsRenderer:
+    """The /metrics body, re-printing only the hosts that polled since the last render.
+
+    Prints what `exposition(own, host_samples(...))` prints, byte for byte (a test holds
+    it to that): each fresh host's samples are grouped into families and printed
+    (parsers/exposition_render.py `printed`) and kept with the `Published` they came
+    from. The hub makes a new `Published` per poll, so a host whose entry holds the
+    current one has not polled since and is not re-printed; holding it also keeps its
+    address from being reused by a newer one. Hosts that went stale or left the
+    inventory leave the cache at the next render. Costs about one body of text in
+    memory. Renders one at a time (the route runs it in a worker thread, and two scrapes
+    may overlap).
+    """
+
+    def __init__(self) -> None:
+        self._hosts: dict[str, _HostText] = {}
+        self._lock = threading.Lock()
+
+    def render(
+        self,
+        own: Iterable[Metric],
+        published: Mapping[str, Published],
+        latest: Iterable[Any],
+        intervals: Mapping[str, float],
+        now: float,
+    ) -> str:
+        with self._lock:
+            formatter = LineFormatter()
+            kept: dict[str, _HostText] = {}
+            parts: list[list[PrintedFamily]] = []
+            for host in sorted(intervals.keys() & published.keys()):
+                current = published[host]
+                if not fresh(current.ts, intervals[host], now):
+                    continue
+                entry = self._hosts.get(host)
+                if entry is None or entry.published is not current:
+                    found = samples(current.readings)
+                    entry = _HostText(current, printed(found, (("instance", host),), formatter))
+                kept[host] = entry
+                parts.append(entry.families)
+            self._hosts = kept
+            parts.append(printed(stored_samples(published, latest, intervals, now), (), formatter))
+            return render(own) + merged(parts)
