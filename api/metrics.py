@@ -31,7 +31,7 @@ from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamil
 
 from api.hub import Published
 from parsers.exposition import Sample, SampleType, families, render, samples
-from parsers.exposition_render import PrintedFamily, merged, printed
+from parsers.exposition_render import Meta, Printed, merged, printed
 from parsers.exposition_text import LineFormatter
 
 # Two intervals, not one: a poll that lands a little late (jitter, a slow target, a
@@ -119,9 +119,9 @@ def host_samples(
     """
     out: list[Sample] = []
     for host in sorted(intervals.keys() & published.keys()):
-        ts, readings = published[host]
-        if fresh(ts, intervals[host], now):
-            out.extend(_with_instance(host, samples(readings)))
+        current = published[host]
+        if fresh(current.ts, intervals[host], now):
+            out.extend(_with_instance(host, samples(current.readings)))
     out.extend(stored_samples(published, latest, intervals, now))
     return out
 
@@ -201,8 +201,8 @@ def exposition(own: Iterable[Metric], host_part: Iterable[Sample]) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _HostText:
-    published: Published  # valid while the hub holds this very object for the host
-    families: list[PrintedFamily]
+    seq: int  # Published.seq of the readings it was printed from
+    printed: Printed
 
 
 class MetricsRenderer:
@@ -210,17 +210,24 @@ class MetricsRenderer:
 
     Prints what `exposition(own, host_samples(...))` prints, byte for byte (a test holds
     it to that): each fresh host's samples are grouped into families and printed
-    (parsers/exposition_render.py `printed`) and kept with the `Published` they came
-    from. The hub makes a new `Published` per poll, so a host whose entry holds the
-    current one has not polled since and is not re-printed; holding it also keeps its
-    address from being reused by a newer one. Hosts that went stale or left the
-    inventory leave the cache at the next render. Costs about one body of text in
-    memory. Renders one at a time (the route runs it in a worker thread, and two scrapes
-    may overlap).
+    (parsers/exposition_render.py `printed`) and kept with the `Published.seq` they came
+    from; a host whose `seq` has not changed has not polled since and is not printed
+    again. Hosts that went stale or left the inventory leave the cache at the next render.
+    One renderer serves one hub (`seq` numbers that hub's publishes).
+
+    Memory: about one body of text (each host's sample lines, ~27 KB a host of 238
+    samples); family names and HELP texts are shared by hosts that export the same
+    families. Renders one at a time: the route runs it in a worker thread, and two
+    scrapes may overlap.
     """
+
+    # distinct family layouts kept for sharing; past this (hostile or very mixed targets)
+    # the table starts again, which costs sharing, not correctness
+    LAYOUTS = 1024
 
     def __init__(self) -> None:
         self._hosts: dict[str, _HostText] = {}
+        self._layouts: dict[tuple[Meta, ...], tuple[Meta, ...]] = {}
         self._lock = threading.Lock()
 
     def render(
@@ -234,17 +241,26 @@ class MetricsRenderer:
         with self._lock:
             formatter = LineFormatter()
             kept: dict[str, _HostText] = {}
-            parts: list[list[PrintedFamily]] = []
+            parts: list[Printed] = []
             for host in sorted(intervals.keys() & published.keys()):
                 current = published[host]
                 if not fresh(current.ts, intervals[host], now):
                     continue
                 entry = self._hosts.get(host)
-                if entry is None or entry.published is not current:
+                if entry is None or entry.seq != current.seq:
                     found = samples(current.readings)
-                    entry = _HostText(current, printed(found, (("instance", host),), formatter))
+                    entry = _HostText(
+                        current.seq, self._shared(printed(found, (("instance", host),), formatter))
+                    )
                 kept[host] = entry
-                parts.append(entry.families)
+                parts.append(entry.printed)
             self._hosts = kept
             parts.append(printed(stored_samples(published, latest, intervals, now), (), formatter))
             return render(own) + merged(parts)
+
+    def _shared(self, part: Printed) -> Printed:
+        """The same part, its metas shared with an earlier host's if they are equal."""
+        if len(self._layouts) >= self.LAYOUTS:
+            self._layouts.clear()
+        metas = self._layouts.setdefault(part.metas, part.metas)
+        return part if metas is part.metas else Printed(metas, part.lines)

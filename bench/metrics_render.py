@@ -20,17 +20,20 @@ uses whichever the imported `api.metrics` has, so the same script can time an ol
 minimum and maximum wall and CPU (`time.process_time`) ms per render, and the medians
 per 1,000 samples (= µs per sample); on a shared machine CPU time is the steadier one.
 `--profile` writes a cProfile of the timed renders (read it with `python -m pstats FILE`,
-`sort cumtime`, `stats 30`).
+`sort cumtime`, `stats 30`); `--memory` prints what a render leaves allocated (the
+renderer's cache), by tracemalloc.
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import random
 import re
 import statistics
 import time
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -69,6 +72,7 @@ class Fleet:
         self.names = [f"host-{i:05d}.example.net" for i in range(hosts)]
         self.intervals = dict.fromkeys(self.names, INTERVAL)
         self.published: dict[str, Published] = {}
+        self.seq = 0
         self.health = PollHealth()
         for name in self.names:
             self.poll(name)
@@ -79,7 +83,10 @@ class Fleet:
             k: s if k in KEEP else Section(k, _jitter(s.text, self.rng), s.rc)
             for k, s in sections.items()
         }
-        self.published[host] = Published(NOW, parse_all(varied).readings)
+        self.seq += 1
+        fields = (NOW, parse_all(varied).readings, self.seq)
+        # an older tree's Published has no seq (its cache-less renderer needs none)
+        self.published[host] = Published(*fields[: len(Published._fields)])
         duration = self.rng.lognormvariate(-4, 1)
         self.health.observe(PollStatus(host, NOW, HostState.OK, "", duration))
 
@@ -106,6 +113,20 @@ def _route(fleet: Fleet) -> Callable[[], str]:
     return before
 
 
+def _memory(render: Callable[[], str]) -> None:
+    """What one render leaves allocated (the renderer's cache), next to the body's size."""
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    body = render()
+    size = len(body)
+    del body
+    gc.collect()
+    kept = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    print(f"kept between renders: {kept / 1e6:.1f} MB (the body: {size / 1e6:.1f} MB)")
+
+
 def _samples(body: str) -> int:
     return sum(1 for line in body.splitlines() if not line.startswith("#"))
 
@@ -116,9 +137,12 @@ def main() -> None:
     args.add_argument("--repeat", type=int, default=9)
     args.add_argument("--changed", type=float, default=1.0, help="hosts polled between renders")
     args.add_argument("--profile", type=Path, help="write a cProfile of the timed renders")
+    args.add_argument("--memory", action="store_true", help="memory kept between renders")
     opts = args.parse_args()
     fleet = Fleet(opts.hosts)
     render = _route(fleet)
+    if opts.memory:
+        _memory(render)
     body = render()  # warm-up: the first render fills any cache
     samples = _samples(body)
     profile = cProfile.Profile() if opts.profile else None

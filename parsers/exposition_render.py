@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 from prometheus_client.metrics_core import Metric
 from prometheus_client.samples import Sample as ClientSample
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from parsers.exposition import Labels, Sample
 
 __all__ = [
-    "Families", "PrintedFamily", "families", "merged", "printed", "render", "render_json",
+    "Families", "Meta", "Printed", "families", "merged", "printed", "render", "render_json",
     "render_prometheus",
 ]  # fmt: skip
 
@@ -32,9 +32,18 @@ _CLIENT_TYPE: Final = {"counter": "counter", "gauge": "gauge", "untyped": "unkno
 _new: Final = tuple.__new__
 
 
-# one family, printed: (the name that keys it across hosts, as in `families`; Metric.name;
-# HELP; Metric.type; its sample lines)
-PrintedFamily = tuple[str, str, str, str, str]
+# what names a family, printed or not: (the sample name that keys it across hosts, as in
+# `families`; Metric.name; HELP; Metric.type)
+Meta = tuple[str, str, str, str]
+
+
+class Printed(NamedTuple):
+    """Families printed without their HELP/TYPE: `metas[i]` names the one `lines[i]` holds."""
+
+    metas: tuple[Meta, ...]
+    lines: tuple[str, ...]
+
+
 _Group = tuple["Sample", list[tuple["Labels", float]]]
 
 
@@ -59,27 +68,26 @@ def families(samples: Iterable[Sample], extra_labels: Labels = ()) -> list[Metri
     return out
 
 
-def printed(
-    samples: Iterable[Sample], extra_labels: Labels, formatter: LineFormatter
-) -> list[PrintedFamily]:
+def printed(samples: Iterable[Sample], extra_labels: Labels, formatter: LineFormatter) -> Printed:
     """The families `families` would build, each printed as `generate_latest` prints it,
     without building them: at 1.4 samples a family (a host's readings), making the
-    `Metric` and its samples cost more than printing them."""
-    out = []
+    `Metric` and its samples costs more than printing them."""
+    metas: list[Meta] = []
+    lines: list[str] = []
     for first, members in _grouped(samples, extra_labels).values():
         name, typ = _family_name(first)
-        lines = formatter.sample_lines(first.name, members)
-        out.append((first.name, name, first.help, typ, lines))
-    return out
+        metas.append((first.name, name, first.help, typ))
+        lines.append(formatter.sample_lines(first.name, members))
+    return Printed(tuple(metas), tuple(lines))
 
 
-def merged(parts: Iterable[Iterable[PrintedFamily]]) -> str:
+def merged(parts: Iterable[Printed]) -> str:
     """Printed families of several sources as one text, one family per name in first-seen
     order: the text of `families` over all their samples, if no label set repeats across
     the sources (each host's samples carry its own `instance`)."""
     by_key: dict[str, list[str]] = {}
     for part in parts:
-        for key, name, documentation, typ, lines in part:
+        for (key, name, documentation, typ), lines in zip(part.metas, part.lines, strict=True):
             chunks = by_key.get(key)
             if chunks is None:
                 chunks = by_key[key] = [header(name, documentation, typ)]

@@ -42,6 +42,14 @@ def reference(
     return text
 
 
+_seq = iter(range(1, 1_000_000))
+
+
+def poll(ts: float, readings: Mapping[str, object]) -> Published:
+    """A new poll's readings, as the hub publishes them (each with a new seq)."""
+    return Published(ts, readings, next(_seq))
+
+
 def own_families() -> list[Metric]:
     health = PollHealth()
     health.observe(PollStatus("web-1", NOW, HostState.OK, "", 0.02))
@@ -54,9 +62,9 @@ def test_renders_equal_the_library_path_as_hosts_poll_go_stale_and_leave() -> No
     readings = capture_readings()
     hosts = ["a-1", "b-1", "c-1", 'evil"\\\n']
     intervals = dict.fromkeys([*hosts, "stale-1", "stored-1"], INTERVAL)
-    published = {host: Published(NOW, readings[i % 2]) for i, host in enumerate(hosts)}
-    published["stale-1"] = Published(NOW - 2 * INTERVAL - 1, readings[0])
-    published["gone-1"] = Published(NOW, readings[0])  # not in the inventory
+    published = {host: poll(NOW, readings[i % 2]) for i, host in enumerate(hosts)}
+    published["stale-1"] = poll(NOW - 2 * INTERVAL - 1, readings[0])
+    published["gone-1"] = poll(NOW, readings[0])  # not in the inventory
     latest = [
         LatestRow("stored-1", "load1", "", NOW - 5, 0.5),
         LatestRow("stored-1", "fs_size_bytes", "/", NOW - 300, 1e9),  # slow round: older
@@ -73,7 +81,7 @@ def test_renders_equal_the_library_path_as_hosts_poll_go_stale_and_leave() -> No
 
     # b-1 polls again (a new Published, other values), c-1 leaves the inventory: only b-1
     # is printed anew, and c-1 is gone from the body and from the cache
-    published["b-1"] = Published(NOW, readings[0])
+    published["b-1"] = poll(NOW, readings[0])
     del intervals["c-1"]
     second = renderer.render(own, published, latest, intervals, NOW)
     assert second == reference(own, published, latest, intervals)
@@ -85,13 +93,13 @@ def test_renders_equal_the_library_path_as_hosts_poll_go_stale_and_leave() -> No
 
 def test_an_unchanged_host_is_not_printed_again() -> None:
     readings = capture_readings()
-    published = {"a-1": Published(NOW, readings[0])}
+    published = {"a-1": poll(NOW, readings[0])}
     intervals = {"a-1": INTERVAL}
     renderer = MetricsRenderer()
     renderer.render([], published, [], intervals, NOW)
-    cached = renderer._hosts["a-1"].families
+    cached = renderer._hosts["a-1"].printed
     renderer.render([], published, [], intervals, NOW)
-    assert renderer._hosts["a-1"].families is cached
-    published["a-1"] = Published(NOW, readings[0])  # a new poll, even with equal readings
+    assert renderer._hosts["a-1"].printed is cached
+    published["a-1"] = poll(NOW, readings[0])  # a new poll, even with equal readings
     renderer.render([], published, [], intervals, NOW)
-    assert renderer._hosts["a-1"].families is not cached
+    assert renderer._hosts["a-1"].printed is not cached
