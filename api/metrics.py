@@ -215,7 +215,7 @@ class MetricsRenderer:
     again. Hosts that went stale or left the inventory leave the cache at the next render.
     One renderer serves one hub (`seq` numbers that hub's publishes).
 
-    Memory: about one body of text (each host's sample lines, ~27 KB a host of 238
+    Memory: about one body of text (each host's sample lines, ~30 KB a host of 238
     samples); family names and HELP texts are shared by hosts that export the same
     families. Renders one at a time: the route runs it in a worker thread, and two
     scrapes may overlap.

@@ -76,6 +76,7 @@ def printed(samples: Iterable[Sample], extra_labels: Labels, formatter: LineForm
     lines: list[str] = []
     for first, members in _grouped(samples, extra_labels).values():
         name, typ = _family_name(first)
+        formatter.check(name, typ)
         metas.append((first.name, name, first.help, typ))
         lines.append(formatter.sample_lines(first.name, members))
     return Printed(tuple(metas), tuple(lines))

@@ -69,6 +69,7 @@ class LineFormatter:
         self._names: dict[str, str] = {}
         self._label_sets: dict[Labels, str] = {}
         self._pairs: dict[tuple[str, str], str] = {}
+        self._checked: set[tuple[str, str]] = set()
 
     def lines(self, metric: Metric) -> str | None:
         """The family's sample lines, or None if it holds what only generate_latest prints."""
@@ -91,6 +92,13 @@ class LineFormatter:
         return "".join(
             [f"{shown}{label_text(labels)} {go_float(value)}\n" for labels, value in members]
         )
+
+    def check(self, name: str, typ: str) -> None:
+        """Raise what `Metric(name, ..., typ)` raises (an empty name, or one that fails the
+        library's optional legacy validation), checking each name and type once."""
+        if (name, typ) not in self._checked:
+            Metric(name, "", typ)
+            self._checked.add((name, typ))
 
     def name(self, name: str) -> str:
         shown = self._names.get(name)

@@ -150,3 +150,11 @@ def test_families_of_several_hosts_merge_as_one_families_call() -> None:
 def test_a_nan_value_prints_as_the_library_does() -> None:
     built = families([Sample("node_x", (), math.nan, "gauge", "h")])
     assert text(built) == library(built) == "# HELP node_x h\n# TYPE node_x gauge\nnode_x NaN\n"
+
+
+def test_a_name_the_library_refuses_is_refused_by_both_paths() -> None:
+    found = [Sample("", (), 1, "gauge", "h")]
+    with pytest.raises(ValueError, match="empty"):
+        families(found)
+    with pytest.raises(ValueError, match="empty"):
+        printed(found, (), LineFormatter())
