@@ -87,13 +87,24 @@ def merged(parts: Iterable[Printed]) -> str:
     order: the text of `families` over all their samples, if no label set repeats across
     the sources (each host's samples carry its own `instance`)."""
     by_key: dict[str, list[str]] = {}
+    # hosts alike export the same families in the same order (one layout): find the
+    # family of each position once per layout, not once per host
+    layouts: dict[tuple[Meta, ...], list[list[str]]] = {}
     for part in parts:
-        for (key, name, documentation, typ), lines in zip(part.metas, part.lines, strict=True):
-            chunks = by_key.get(key)
-            if chunks is None:
-                chunks = by_key[key] = [header(name, documentation, typ)]
+        slots = layouts.get(part.metas)
+        if slots is None:
+            slots = layouts[part.metas] = [_slot(by_key, meta) for meta in part.metas]
+        for chunks, lines in zip(slots, part.lines, strict=True):
             chunks.append(lines)
     return "".join(["".join(chunks) for chunks in by_key.values()])
+
+
+def _slot(by_key: dict[str, list[str]], meta: Meta) -> list[str]:
+    key, name, documentation, typ = meta
+    chunks = by_key.get(key)
+    if chunks is None:
+        chunks = by_key[key] = [header(name, documentation, typ)]
+    return chunks
 
 
 def _grouped(samples: Iterable[Sample], extra_labels: Labels) -> dict[str, _Group]:
