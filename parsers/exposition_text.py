@@ -2,10 +2,11 @@
 
 `generate_latest` checks every label name against a regex, escapes every label value
 through three function calls and builds each line with `str.format`, for every sample on
-every scrape: most of the cost of /metrics at thousands of hosts (bench/metrics_render.py).
+every scrape: half the cost of /metrics at thousands of hosts (bench/metrics_render.py).
 This module prints the same bytes from the same `Metric` families: it escapes each
-distinct metric name and label pair once per `LineFormatter`, and leaves the number to
-the library's own `floatToGoString`. What it does not print itself (sample timestamps,
+distinct metric name, label pair and label set once per `LineFormatter`, prints integers
+below 2**53 itself and leaves every other number to the library's `floatToGoString`.
+What it does not print itself (sample timestamps,
 the OpenMetrics-only `_created`/`_gsum`/`_gcount` samples that generate_latest moves into
 families of their own) goes to `generate_latest` one family at a time, which prints the
 same as in one call because it prints each family on its own.
