@@ -18,6 +18,11 @@ readings at all: a dead host's last `node_load1` must not look alive forever. It
 Every host's samples carry `instance="<host>"`, the label node_exporter dashboards select
 on; the scrape config sets `honor_labels: true` so Prometheus keeps it instead of renaming
 it `exported_instance` (deploy/prometheus/prometheus.yml, README).
+
+The route prints through `MetricsRenderer`: the same text as `exposition(own,
+host_samples(...))`, i.e. `generate_latest` of those families, but each host is printed
+only when it has polled since the last scrape, and without prometheus_client's per-sample
+overhead (2,000 hosts: 7.2 s of CPU a scrape before, 2.6 s now; bench/README.md).
 """
 
 from __future__ import annotations
