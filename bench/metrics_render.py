@@ -1,7 +1,7 @@
-"""Wall time of the `GET /metrics` body for a fleet of N hosts, off the event loop.
+"""Wall and CPU time of the `GET /metrics` body for a fleet of N hosts.
 
     .venv/bin/python bench/metrics_render.py [--hosts 200] [--repeat 9] [--changed 1.0]
-                                             [--profile FILE]
+                                             [--profile FILE] [--memory]
 
 Every host's readings are parsed from one of the two real probe captures in
 tests/fixtures/local (fast and slow sections: 238 samples a host), with every integer of
@@ -14,7 +14,8 @@ one host in ten. sshmon's own health part (poll counters, host state, histogram,
 is rendered too, for the same hosts.
 
 Times what the route runs in its threads (api/routes/prom.py): `metrics.host_samples` +
-`metrics.exposition` before the fast path, `MetricsRenderer.render` after; the script
+`metrics.exposition` before the fast path, `MetricsRenderer.render` after, plus collecting
+sshmon's own families (on the event loop in the route; the same in both); the script
 uses whichever the imported `api.metrics` has, so the same script can time an older tree
 (`PYTHONPATH=/tmp/before .venv/bin/python bench/metrics_render.py`). Prints the median,
 minimum and maximum wall and CPU (`time.process_time`) ms per render, and the medians
