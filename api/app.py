@@ -20,6 +20,7 @@ from api.context import AppContext
 from api.deps import WEB_DIR, AuthState, LoginRequired, templates
 from api.fleetcache import FleetCache, keep_fresh
 from api.hostcheck import HostCheck
+from api.metrics import MetricsRenderer
 from api.middleware import SecurityHeaders
 from api.processes import ProcessLister
 from api.ratelimit import TokenBuckets
@@ -85,6 +86,8 @@ def create_app(ctx: AppContext) -> FastAPI:
     app.state.sparks = sparks
     app.state.fleet = fleet_cache
     app.state.prom_cache = {}
+    # keeps each host's printed samples until it polls again (api/metrics.py)
+    app.state.prom_renderer = MetricsRenderer()
     app.state.processes = ProcessLister(ctx.top_processes) if ctx.top_processes else None
     app.state.auth = _auth_state(ctx)
     live_cfg = ctx.settings.live

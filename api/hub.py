@@ -21,10 +21,16 @@ Tap = Callable[[str, PollStatus, list[Point]], None]
 
 
 class Published(NamedTuple):
-    """A host's newest good poll as the hub keeps it for /metrics: when, and its readings."""
+    """A host's newest good poll as the hub keeps it for /metrics: when, and its readings.
+
+    `seq` numbers every publish of one hub, so a new poll always has a new one: /metrics
+    keeps a host's printed samples until its `seq` changes (api/metrics.py), without
+    holding on to the readings they came from.
+    """
 
     ts: float
     readings: Mapping[str, object]
+    seq: int
 
 
 @dataclass(eq=False)
@@ -82,7 +88,7 @@ class Hub:
         self.published += 1
         points = list(points)
         if readings:
-            self.readings[host] = Published(status.ts, readings)
+            self.readings[host] = Published(status.ts, readings, self.published)
         for tap in self.taps:
             tap(host, status, points)
         for sub in list(self._subs):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Final
 
 from parsers.cmd_df import Df
@@ -53,6 +54,7 @@ from parsers.proc_vmstat import Vmstat
 
 # names built from target text (meminfo, vmstat, netstat keys) must still be metric names
 _METRIC_NAME: Final = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
+_BY_NAME_AND_LABELS: Final = attrgetter("name", "labels")  # C-level: no lambda per sample
 _CPU_MODES: Final = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
 
 __all__ = [
@@ -86,7 +88,7 @@ def samples(readings: Mapping[str, object]) -> list[Sample]:
             out.extend(_filesystems(reading, readings.get("df_inodes"), readings.get("mounts")))
         else:
             out.extend(_simple(reading))
-    out.sort(key=lambda s: (s.name, s.labels))
+    out.sort(key=_BY_NAME_AND_LABELS)
     return out
 
 

@@ -2,40 +2,49 @@
 
 Split from parsers/exposition.py, which decides what is exported; this module only turns
 samples into the official client library's `Metric` families so that escaping, HELP/TYPE
-lines and number formatting are prometheus_client's, not ours. Pure: no I/O.
+lines and number formatting are prometheus_client's, not ours (printed by
+parsers/exposition_text.py, held byte for byte to `generate_latest`). Pure: no I/O.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Final
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Final, NamedTuple
 
-from prometheus_client.exposition import generate_latest
 from prometheus_client.metrics_core import Metric
-from prometheus_client.registry import Collector
+from prometheus_client.samples import Sample as ClientSample
+
+from parsers.exposition_text import Families, LineFormatter, header, text
 
 if TYPE_CHECKING:
     from parsers.exposition import Labels, Sample
 
+__all__ = [
+    "Families", "Meta", "Printed", "families", "merged", "printed", "render", "render_json",
+    "render_prometheus",
+]  # fmt: skip
+
 _LABEL_NAME: Final = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 # prometheus_client's type for what node_exporter (and text format 0.0.4) calls untyped
 _CLIENT_TYPE: Final = {"counter": "counter", "gauge": "gauge", "untyped": "unknown"}
+_new: Final = tuple.__new__
 
 
-class Families(Collector):
-    """A fixed list of families, collected once: what `generate_latest` wants as a registry.
+# what names a family, printed or not: (the sample name that keys it across hosts, as in
+# `families`; Metric.name; HELP; Metric.type)
+Meta = tuple[str, str, str, str]
 
-    A `CollectorRegistry` would add nothing here: every scrape builds its families anew
-    from the newest readings, so there is nothing to register between scrapes.
-    """
 
-    def __init__(self, families: Iterable[Metric]) -> None:
-        self._families = list(families)
+class Printed(NamedTuple):
+    """Families printed without their HELP/TYPE: `metas[i]` names the one `lines[i]` holds."""
 
-    def collect(self) -> Iterator[Metric]:
-        return iter(self._families)
+    metas: tuple[Meta, ...]
+    lines: tuple[str, ...]
+
+
+_Group = tuple["Sample", list[tuple["Labels", float]]]
 
 
 def families(samples: Iterable[Sample], extra_labels: Labels = ()) -> list[Metric]:
@@ -44,41 +53,104 @@ def families(samples: Iterable[Sample], extra_labels: Labels = ()) -> list[Metri
     A second value for one label set is dropped: Prometheus rejects a whole scrape with a
     duplicate series, and one odd host must not cost everyone's.
     """
+    out = []
+    for first, members in _grouped(samples, extra_labels).values():
+        name, typ = _family_name(first)
+        family = Metric(name, first.help, typ)
+        # what `add_sample` appends, without the NamedTuple's Python-level __new__
+        family.samples.extend(
+            [
+                _new(ClientSample, (first.name, dict(labels), value, None, None, None))
+                for labels, value in members
+            ]
+        )
+        out.append(family)
+    return out
+
+
+def printed(samples: Iterable[Sample], extra_labels: Labels, formatter: LineFormatter) -> Printed:
+    """The families `families` would build, each printed as `generate_latest` prints it,
+    without building them: at 1.4 samples a family (a host's readings), making the
+    `Metric` and its samples costs more than printing them."""
+    metas: list[Meta] = []
+    lines: list[str] = []
+    for first, members in _grouped(samples, extra_labels).values():
+        name, typ = _family_name(first)
+        formatter.check(name, typ)
+        metas.append((first.name, name, first.help, typ))
+        lines.append(formatter.sample_lines(first.name, members))
+    return Printed(tuple(metas), tuple(lines))
+
+
+def merged(parts: Iterable[Printed]) -> str:
+    """Printed families of several sources as one text, one family per name in first-seen
+    order: the text of `families` over all their samples, if no label set repeats across
+    the sources (each host's samples carry its own `instance`)."""
+    by_key: dict[str, list[str]] = {}
+    # hosts alike export the same families in the same order (one layout): find the
+    # family of each position once per layout, not once per host
+    layouts: dict[tuple[Meta, ...], list[list[str]]] = {}
+    for part in parts:
+        slots = layouts.get(part.metas)
+        if slots is None:
+            slots = layouts[part.metas] = [_slot(by_key, meta) for meta in part.metas]
+        for chunks, lines in zip(slots, part.lines, strict=True):
+            chunks.append(lines)
+    return "".join(["".join(chunks) for chunks in by_key.values()])
+
+
+def _slot(by_key: dict[str, list[str]], meta: Meta) -> list[str]:
+    key, name, documentation, typ = meta
+    chunks = by_key.get(key)
+    if chunks is None:
+        chunks = by_key[key] = [header(name, documentation, typ)]
+    return chunks
+
+
+def _grouped(samples: Iterable[Sample], extra_labels: Labels) -> dict[str, _Group]:
+    """(first sample, [(labels, value)]) by sample name in first-seen order, duplicates out."""
     for name, _ in extra_labels:
         if not _LABEL_NAME.fullmatch(name):
             raise ValueError(f"invalid label name {name!r}")
     overridden = {name for name, _ in extra_labels}
-    out: dict[str, Metric] = {}
+    out: dict[str, _Group] = {}
     seen: set[tuple[str, Labels]] = set()
+    # a host's samples share a few dozen label sets (cpu and mode, one per device): join
+    # each with `extra_labels` once, not once per sample
+    joined: dict[Labels, Labels] = {}
     for s in samples:
-        labels = (
-            extra_labels + tuple(kv for kv in s.labels if kv[0] not in overridden)
-            if extra_labels
-            else s.labels
-        )
+        labels = s.labels
+        if extra_labels:
+            found = joined.get(labels)
+            if found is None:
+                found = joined[labels] = extra_labels + tuple(
+                    kv for kv in labels if kv[0] not in overridden
+                )
+            labels = found
         key = (s.name, labels)
         if key in seen:
             continue
         seen.add(key)
-        family = out.get(s.name)
-        if family is None:
-            family = out[s.name] = _family(s)
-        family.add_sample(s.name, dict(labels), s.value)
-    return list(out.values())
+        group = out.get(s.name)
+        if group is None:
+            group = out[s.name] = (s, [])
+        group[1].append((labels, s.value))
+    return out
 
 
-def _family(s: Sample) -> Metric:
+def _family_name(s: Sample) -> tuple[str, str]:
+    """The family's `Metric.name` and `Metric.type` for its first sample."""
     if s.type == "counter":
         # the client names a counter family without `_total` and adds it back when printing
         if not s.name.endswith("_total"):
             raise ValueError(f"counter {s.name} must end in _total")
-        return Metric(s.name.removesuffix("_total"), s.help, "counter")
-    return Metric(s.name, s.help, _CLIENT_TYPE[s.type])
+        return s.name.removesuffix("_total"), "counter"
+    return s.name, _CLIENT_TYPE[s.type]
 
 
 def render(collected: Iterable[Metric]) -> str:
-    """Text exposition format 0.0.4, as prometheus_client prints it."""
-    return generate_latest(Families(collected)).decode("utf-8")
+    """Text exposition format 0.0.4, as prometheus_client's `generate_latest` prints it."""
+    return text(collected)
 
 
 def render_prometheus(samples: Iterable[Sample], extra_labels: Labels = ()) -> str:

@@ -29,9 +29,7 @@ async def metrics_text(request: Request, ctx: Ctx) -> PlainTextResponse:
     latest = await ctx.queries.run(queries.latest_all) if need_store else []
     own = list(ctx.self_metrics())
     # rendering 2,000 hosts' samples takes a while: off the event loop
-    host_part = await asyncio.to_thread(
-        metrics.host_samples, published, latest, intervals, ctx.clock()
-    )
-    body = await asyncio.to_thread(metrics.exposition, own, host_part)
+    renderer: metrics.MetricsRenderer = request.app.state.prom_renderer
+    body = await asyncio.to_thread(renderer.render, own, published, latest, intervals, ctx.clock())
     cache.update(at=started, body=body)
     return PlainTextResponse(body, media_type=CONTENT_TYPE_PLAIN_0_0_4)

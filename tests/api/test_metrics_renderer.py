@@ -1,0 +1,105 @@
+"""MetricsRenderer prints what the library path prints, scrape after scrape, cache or not."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from prometheus_client.exposition import generate_latest
+from prometheus_client.metrics_core import Metric
+
+from api.hub import Published
+from api.metrics import MetricsRenderer, exposition, host_samples, writer_families
+from parsers.exposition import families
+from parsers.exposition_text import Families
+from parsers.sections import parse_all
+from poller.health import PollHealth
+from poller.points import HostState, PollStatus
+from poller.replay import sections_from_capture
+from store.rows import LatestRow
+from store.writer import WriterStats
+
+NOW = 1_000.0
+INTERVAL = 10.0
+CAPTURES = sorted((Path(__file__).resolve().parents[1] / "fixtures" / "local").glob("probe-*.txt"))
+
+
+def capture_readings() -> list[Mapping[str, object]]:
+    """Readings of the two real probe captures (same machine, different values)."""
+    return [parse_all(sections_from_capture(p.read_text())).readings for p in CAPTURES]
+
+
+def reference(
+    own: list[Metric],
+    published: dict[str, Published],
+    latest: list[LatestRow],
+    intervals: dict[str, float],
+) -> str:
+    """The uncached library path: families of every sample, printed by generate_latest."""
+    part = host_samples(published, latest, intervals, NOW)
+    text = generate_latest(Families([*own, *families(part)])).decode("utf-8")
+    assert exposition(own, part) == text
+    return text
+
+
+_seq = iter(range(1, 1_000_000))
+
+
+def poll(ts: float, readings: Mapping[str, object]) -> Published:
+    """A new poll's readings, as the hub publishes them (each with a new seq)."""
+    return Published(ts, readings, next(_seq))
+
+
+def own_families() -> list[Metric]:
+    health = PollHealth()
+    health.observe(PollStatus("web-1", NOW, HostState.OK, "", 0.02))
+    health.observe(PollStatus("db-1", NOW, HostState.TIMEOUT, "timed out", 10.0))
+    stats = WriterStats(1, 2, 3, None, 4, 0, 0, 0, 0, 0)
+    return [*health.collect(), *writer_families(stats)]
+
+
+def test_renders_equal_the_library_path_as_hosts_poll_go_stale_and_leave() -> None:
+    readings = capture_readings()
+    hosts = ["a-1", "b-1", "c-1", 'evil"\\\n']
+    intervals = dict.fromkeys([*hosts, "stale-1", "stored-1"], INTERVAL)
+    published = {host: poll(NOW, readings[i % 2]) for i, host in enumerate(hosts)}
+    published["stale-1"] = poll(NOW - 2 * INTERVAL - 1, readings[0])
+    published["gone-1"] = poll(NOW, readings[0])  # not in the inventory
+    latest = [
+        LatestRow("stored-1", "load1", "", NOW - 5, 0.5),
+        LatestRow("stored-1", "fs_size_bytes", "/", NOW - 300, 1e9),  # slow round: older
+        LatestRow("stored-1", "cpu_busy_pct", "", NOW - 5, 12.0),  # no node_exporter name
+        LatestRow("a-1", "load1", "", NOW - 5, 9.0),  # published wins over the store
+    ]
+    renderer = MetricsRenderer()
+    own = own_families()
+
+    first = renderer.render(own, published, latest, intervals, NOW)
+    assert first == reference(own, published, latest, intervals)
+    assert 'instance="stale-1"' not in first and 'instance="gone-1"' not in first
+    assert 'node_load1{instance="stored-1"} 0.5' in first
+
+    # b-1 polls again (a new Published, other values), c-1 leaves the inventory: only b-1
+    # is printed anew, and c-1 is gone from the body and from the cache
+    published["b-1"] = poll(NOW, readings[0])
+    del intervals["c-1"]
+    second = renderer.render(own, published, latest, intervals, NOW)
+    assert second == reference(own, published, latest, intervals)
+    assert 'instance="c-1"' not in second
+
+    # nothing polled: the body comes from the cache alone and has not changed
+    assert renderer.render(own, published, latest, intervals, NOW) == second
+
+
+def test_an_unchanged_host_is_not_printed_again() -> None:
+    readings = capture_readings()
+    published = {"a-1": poll(NOW, readings[0])}
+    intervals = {"a-1": INTERVAL}
+    renderer = MetricsRenderer()
+    renderer.render([], published, [], intervals, NOW)
+    cached = renderer._hosts["a-1"].printed
+    renderer.render([], published, [], intervals, NOW)
+    assert renderer._hosts["a-1"].printed is cached
+    published["a-1"] = poll(NOW, readings[0])  # a new poll, even with equal readings
+    renderer.render([], published, [], intervals, NOW)
+    assert renderer._hosts["a-1"].printed is not cached

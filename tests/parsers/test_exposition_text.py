@@ -1,0 +1,160 @@
+"""The fast printer can never drift from prometheus_client: same families, same bytes."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from peer_fixtures import FIXTURES, capture_sections
+from prometheus_client.exposition import generate_latest
+from prometheus_client.metrics_core import (
+    CounterMetricFamily,
+    GaugeHistogramMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    InfoMetricFamily,
+    Metric,
+    StateSetMetricFamily,
+    SummaryMetricFamily,
+    UnknownMetricFamily,
+)
+from prometheus_client.utils import floatToGoString
+
+from parsers.exposition import Sample, families, samples
+from parsers.exposition_render import merged, printed
+from parsers.exposition_text import Families, LineFormatter, go_float, text
+from parsers.sections import parse_all
+from poller.health import PollHealth
+from poller.points import HostState, PollStatus
+from poller.replay import sections_from_root
+
+INSTANCE = (("instance", "web-1"),)
+
+
+def library(collected: list[Metric]) -> str:
+    return generate_latest(Families(collected)).decode("utf-8")
+
+
+def _captured() -> list[list[Sample]]:
+    return [
+        samples(parse_all(sections_from_root(FIXTURES / "procfs")).readings),
+        samples(parse_all(capture_sections()).readings),
+    ]
+
+
+@pytest.mark.parametrize("extra", [(), INSTANCE], ids=["bare", "instance"])
+@pytest.mark.parametrize("index", [0, 1], ids=["procfs-tree", "probe-capture"])
+def test_real_captures_print_as_generate_latest(index: int, extra: tuple[()]) -> None:
+    found = _captured()[index]
+    built = families(found, extra)
+    assert text(built) == library(built)
+    # and the host path, which prints the same families without building them
+    assert merged([printed(found, extra, LineFormatter())]) == library(built)
+
+
+def test_sshmon_own_families_print_as_generate_latest() -> None:
+    health = PollHealth()
+    health.observe(PollStatus("a", 1.0, HostState.OK, "", 0.004), {"net_dev": 3})
+    health.observe(PollStatus('b"\\\n', 2.0, HostState.TIMEOUT, "why", 12.0))
+    collected = list(health.collect())
+    assert text(collected) == library(collected)
+
+
+def _odd_families() -> list[Metric]:
+    """Every family type and sample shape the library prints, the odd ones included."""
+    created = CounterMetricFamily("c", "with _created", labels=("a",), created=12.5)
+    created.add_metric(("1",), 3, created=7.25)
+    stamped = GaugeMetricFamily("g", "stamped", labels=("a",))
+    stamped.add_metric(("x",), 1.5, timestamp=1700000000.123)
+    stateset = StateSetMetricFamily("s", "states", value={"on": True, "off": False})
+    info = InfoMetricFamily("i", "info", value={"version": '1"\\\n'})
+    return [
+        created,
+        stamped,
+        stateset,
+        info,
+        HistogramMetricFamily("h", "h\\elp\nx", buckets=[("1.0", 2), ("+Inf", 3)], sum_value=4),
+        GaugeHistogramMetricFamily("gh", "gauge h", buckets=[("+Inf", 3)], gsum_value=1.5),
+        SummaryMetricFamily("su", "summary", count_value=3, sum_value=1.5),
+        UnknownMetricFamily("u", "untyped", value=-0.0),
+        GaugeMetricFamily("e", "empty", labels=("a",)),
+        Metric("bytes", "with unit", "gauge", unit="bytes"),
+    ]
+
+
+def test_every_family_type_and_the_odd_samples_print_as_generate_latest() -> None:
+    collected = _odd_families()
+    assert text(collected) == library(collected)
+
+
+_VALUES = st.one_of(
+    st.integers(min_value=-(2**64), max_value=2**64),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([0, -0.0, 999_999, 1_000_000, 1_200_000, 2**53 - 1, 2**53, 2**53 + 1]),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_VALUES)
+def test_numbers_print_as_float_to_go_string(value: float) -> None:
+    assert go_float(value) == floatToGoString(value)
+
+
+_LABEL_NAMES = st.from_regex(r"[a-zA-Z_][a-zA-Z0-9_]{0,6}", fullmatch=True)
+_TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    # any non-empty name: the library escapes the ones that are not legacy metric names
+    name=st.one_of(
+        st.from_regex(r"[a-zA-Z_:][a-zA-Z0-9_:]{0,10}", fullmatch=True), _TEXT.filter(bool)
+    ),
+    help_=_TEXT,
+    typ=st.sampled_from(["counter", "gauge", "untyped"]),
+    series=st.lists(
+        st.tuples(st.lists(st.tuples(_LABEL_NAMES, _TEXT), max_size=3), _VALUES), max_size=5
+    ),
+    extra=st.sampled_from([(), INSTANCE, (("a", "x"),)]),
+)
+def test_any_names_labels_and_values_print_as_generate_latest(
+    name: str,
+    help_: str,
+    typ: str,
+    series: list[tuple[list[tuple[str, str]], float]],
+    extra: tuple[tuple[str, str], ...],
+) -> None:
+    """Escaping, label order, repeated label names, duplicates, overrides, odd numbers."""
+    name = name + "_total" if typ == "counter" else name
+    found = [Sample(name, tuple(labels), value, typ, help_) for labels, value in series]  # type: ignore[arg-type]
+    built = families(found, extra)
+    assert text(built) == library(built)
+    assert merged([printed(found, extra, LineFormatter())]) == library(built)
+
+
+def test_families_of_several_hosts_merge_as_one_families_call() -> None:
+    found = _captured()[1]
+    hosts = [(("instance", f"h{i}"),) for i in range(3)]
+    formatter = LineFormatter()  # shared across hosts, as in one render
+    parts = [printed(found, extra, formatter) for extra in hosts]
+    everyone = [
+        Sample(s.name, (*extra, *s.labels), s.value, s.type, s.help)
+        for extra in hosts
+        for s in found
+    ]
+    assert merged(parts) == library(families(everyone))
+
+
+def test_a_nan_value_prints_as_the_library_does() -> None:
+    built = families([Sample("node_x", (), math.nan, "gauge", "h")])
+    assert text(built) == library(built) == "# HELP node_x h\n# TYPE node_x gauge\nnode_x NaN\n"
+
+
+def test_a_name_the_library_refuses_is_refused_by_both_paths() -> None:
+    found = [Sample("", (), 1, "gauge", "h")]
+    with pytest.raises(ValueError, match="empty"):
+        families(found)
+    with pytest.raises(ValueError, match="empty"):
+        printed(found, (), LineFormatter())
