@@ -108,7 +108,12 @@ class _Builder:
             return self._mapping(node, loc)
         if isinstance(node, yaml.SequenceNode):
             return [self(item, (*loc, i)) for i, item in enumerate(node.value)]
-        if self.env is not None and node.tag == _STR_TAG and "${" in node.value:
+        if (
+            self.env is not None
+            and isinstance(node, yaml.ScalarNode)
+            and node.tag == _STR_TAG
+            and "${" in node.value
+        ):
             return self._interpolate(node, loc)
         return _SCALARS.construct_object(node, deep=True)
 
