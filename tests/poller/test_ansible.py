@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from api import config
 from api.cli import app
 from api.cli_inventory import render
-from poller import ansible
+from poller import ansible, ansible_read
 from poller.yamlfile import ConfigError
 
 runner = CliRunner()
@@ -151,7 +151,7 @@ def test_yaml_without_extension_is_recognised(tmp_path: Path) -> None:
     ],
 )
 def test_ranges(pattern: str, expected: list[str]) -> None:
-    assert list(ansible.expand_ranges(pattern)) == expected
+    assert list(ansible_read.expand_ranges(pattern)) == expected
 
 
 def test_ini_mistakes_name_file_and_line(tmp_path: Path) -> None:
