@@ -33,6 +33,8 @@ _CONNECTION_VARS = {
     "ansible_private_key_file": "identity_file",
 }
 _SECRET_VARS = frozenset({"ansible_password", "ansible_ssh_pass", "ansible_become_password"})
+# Ansible's SSH connection plugins; anything else (winrm, docker, …) is not reachable by sshmon
+_SSH_CONNECTIONS = frozenset({"ssh", "smart", "paramiko", "paramiko_ssh"})
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,6 @@ def load(path: Path) -> Converted:
     if parsed.problems:
         raise ConfigError(parsed.problems)
     return converted
-
 
 
 def convert(parsed: Parsed) -> Converted:
@@ -111,6 +112,9 @@ def _settings(
         if key == "ansible_connection":
             if str(value) == "local":
                 out["transport"] = "local"
+            elif str(value) not in _SSH_CONNECTIONS:
+                notes.append(f"{where}: {owner}: ansible_connection={value}: sshmon polls over "
+                             "SSH (or `transport: local`); check this one")
             continue
         setting = _CONNECTION_VARS.get(key)
         if setting is None:

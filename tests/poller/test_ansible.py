@@ -124,6 +124,14 @@ def test_passwords_are_never_copied(tmp_path: Path, key: Path) -> None:
     ]
 
 
+def test_hosts_sshmon_cannot_reach_over_ssh_are_pointed_out(tmp_path: Path) -> None:
+    source = write(tmp_path, "hosts.ini", "[win]\nbox1 ansible_connection=winrm\n[lin]\nl1 ansible_connection=ssh\n")
+    assert ansible.load(source).notes == [
+        f"{source}:2: host box1: ansible_connection=winrm: sshmon polls over SSH (or "
+        "`transport: local`); check this one"
+    ]
+
+
 def test_yaml_form_with_nested_children(tmp_path: Path) -> None:
     source = write(tmp_path, "hosts.yml", YAML)
     inv = round_trip(tmp_path, source).inventory
