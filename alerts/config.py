@@ -63,28 +63,47 @@ class Scope(BaseModel):
 class Rule(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
+    # unique; shipped rules' names are in docs/alert-rules.md
     name: str = Field(pattern=NAME_PATTERN)
+    # shown with the alert and in notifications
     description: str = ""
+    # false keeps the rule in the file but never evaluates it
     enabled: bool = True
+    # a metric from docs/alert-rules.md (one of metric: or poll:)
     metric: str | None = None
+    # a poll outcome instead of a metric (one of metric: or poll:)
     poll: PollCondition | None = None
     devices: list[str] = Field(default_factory=list, description="globs; empty = every device")
+    # globs of devices, interfaces or mount points to skip
     exclude_devices: list[str] = Field(default_factory=list)
+    # how the value compares with the thresholds
     op: Op = Op.GT
+    # last value, average over `window`, or hours until a linear fit reaches zero
     reduce: Reduce = "last"
+    # how far back `reduce` looks
     window: Duration = 0.0
+    # threshold for severity warning
     warning: float | None = None
+    # threshold for severity critical
     critical: float | None = None
+    # the value must come back past the threshold by this much to clear
     hysteresis: float = Field(default=0.0, ge=0)
+    # the condition must hold this long before the alert fires (pending until then)
     for_: Duration = Field(default=0.0, alias="for")
+    # the condition must stay false this long before the alert resolves
     resolve_after: Duration = 0.0
     failures: int = Field(default=3, ge=1, le=1000, description="poll: down: failed polls in a row")
+    # severity of a poll: rule (metric rules take it from the threshold crossed)
     severity: Severity = Severity.CRITICAL
+    # reminder interval while firing; default: the routes' or alerts.repeat
     repeat: Duration | None = None
+    # which hosts the rule covers (default: all)
     scope: Scope = Field(default_factory=Scope)
     hosts: dict[str, Levels] = Field(default_factory=dict, description="per-host thresholds")
     groups: dict[str, Levels] = Field(default_factory=dict, description="per-group thresholds")
+    # added to the alert; routes match on them
     labels: dict[str, str] = Field(default_factory=dict)
+    # jinja2 template of the notification text
     message: str | None = None
 
     @model_validator(mode="after")
@@ -115,18 +134,27 @@ class Route(BaseModel):
     environment; `tags` pick entries of the Apprise config file, so secrets stay out of here."""
 
     model_config = ConfigDict(extra="forbid")
+    # unique route name
     name: str = Field(pattern=NAME_PATTERN)
+    # Apprise URLs, or env:NAME to read them from the environment
     urls: list[str] = Field(default_factory=list)
+    # tags of entries in the Apprise config file (alerts.apprise_config)
     tags: list[str] = Field(default_factory=list)
+    # only these severities (default: all)
     severity: list[Severity] = Field(default_factory=list)
+    # only hosts in these inventory groups (default: all)
     groups: list[str] = Field(default_factory=list)
+    # only alerts carrying all these labels
     labels: dict[str, str] = Field(default_factory=dict)
+    # reminder interval for this route's alerts
     repeat: Duration | None = None
     # Alertmanager's grouping: changes of alerts sharing these keys go out as one message,
     # the first `group_wait` after the group's first change, then at most every
     # `group_interval` (an outage of 50 hosts is one page, not 50). [] = one group per route.
     group_by: list[GroupKey] = Field(default_factory=lambda: [GroupKey.RULE])
+    # wait this long after a group's first change before sending
     group_wait: Duration = 10.0
+    # then send a group's changes at most this often
     group_interval: Duration = 60.0
 
     @model_validator(mode="after")
@@ -139,13 +167,17 @@ class Route(BaseModel):
 class Flap(BaseModel):
     model_config = ConfigDict(extra="forbid")
     changes: int = Field(default=4, ge=0, description="fire/resolve changes in `window` (0: off)")
+    # time over which state changes are counted
     window: Duration = 1800.0
 
 
 class Retry(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    # delivery attempts per message
     attempts: int = Field(default=5, ge=1, le=50)
+    # wait before the first retry, doubled each time
     first_delay: Duration = 2.0
+    # longest wait between retries
     max_delay: Duration = 300.0
     # a message nobody could take for this long is given up, with the reason stored and logged
     give_up_after: Duration = 3600.0
@@ -154,15 +186,25 @@ class Retry(BaseModel):
 class AlertsConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    # false: no rules are evaluated and nothing is sent
     enabled: bool = True
+    # shipped rules: true, false, or per-rule false / patches (docs/alert-rules.md)
     defaults: bool | dict[str, bool | dict[str, Any]] = True
+    # your own rules; one with a shipped rule's name replaces it
     rules: list[Rule] = Field(default_factory=list)
+    # where notifications go; an alert goes to every route it matches
     routes: list[Route] = Field(default_factory=list)
+    # reminder interval for firing alerts when neither rule nor route sets one
     repeat: Duration = 4 * 3600.0
+    # flap damping: an alert changing state this often is held
     flap: Flap = Flap()
+    # notification delivery retries
     retry: Retry = Retry()
+    # a host with no poll result for this long raises stale_data
     stale_after: Duration = 300.0
+    # a firing series without samples this long resolves (slow metrics get longer)
     series_gone_after: Duration = 900.0
+    # Apprise config file for routes' tags (relative: to the config file)
     apprise_config: str | None = None
     # SQLAlchemy URL; default: sqlite in the data dir
     db_url: str | None = None

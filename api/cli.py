@@ -36,6 +36,11 @@ app.add_typer(config_app, name="config")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(token_app, name="token")
 
+# inventory import (issue 13): kept as its own block so parallel CLI additions merge cleanly
+from api.cli_inventory import inventory_app  # noqa: E402
+
+app.add_typer(inventory_app, name="inventory")
+
 
 def main() -> None:
     app()

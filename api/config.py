@@ -58,11 +58,12 @@ class Config:
 def load(path: Path, env: Mapping[str, str] | None = None) -> Config:
     """Read and validate everything; raises ConfigError listing every problem found.
 
-    `env` is where `env:` route URLs and SSHMON_DATABASE_URL are read (default: the
-    process environment).
+    `env` is where `${VAR}` in the file, `env:` route URLs and SSHMON_DATABASE_URL are read
+    (default: the process environment).
     """
-    doc = yamlfile.load(path)  # unreadable or not YAML: nothing more can be checked
     environ = os.environ if env is None else env
+    # unreadable, not YAML or a ${VAR} unset: nothing more can be checked
+    doc = yamlfile.load(path, environ)
     problems: list[str] = []
     inv = _checked(problems, lambda: inventory.load(path, doc))
     if not isinstance(doc.data, dict):

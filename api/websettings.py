@@ -20,12 +20,15 @@ class AuthSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    # logins and API tokens; required when web.host is not a loopback address
     enabled: bool = False
     db_url: str | None = Field(
         default=None,
         description="SQLAlchemy URL of the token store; default sqlite:///<data>/auth.db",
     )
+    # a browser session ends this long after login
     session_hours: float = Field(default=12, gt=0, le=24 * 30)
+    # failed logins allowed per client per minute
     login_attempts_per_minute: int = Field(default=5, ge=1, le=1000)
     secure_cookies: bool | None = Field(
         default=None,
@@ -38,7 +41,9 @@ class RateLimitSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    # limit API requests per client
     enabled: bool = True
+    # steady rate each client may keep up
     requests_per_minute: float = Field(default=100, gt=0, le=1_000_000)
     # a page load fans out into several API calls (a host page asks for every chart at
     # once), so a client may spend this many at once before the per-minute rate applies
@@ -50,6 +55,7 @@ class LiveSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    # open live-update streams, all clients together
     max_streams: int = Field(default=100, ge=1, le=100_000)
     # browsers open at most 6 HTTP/1.1 connections per site, so 10 covers a few tabs
     max_streams_per_client: int = Field(default=10, ge=1, le=100_000)
@@ -62,7 +68,9 @@ class WebSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    # address to listen on; anything but loopback requires web.auth
     host: str = "127.0.0.1"
+    # TCP port of the dashboard and API
     port: int = Field(default=8080, ge=1, le=65535)
     base_url: str | None = Field(
         default=None, description="public URL, e.g. https://mon.example.com"
@@ -83,10 +91,15 @@ class WebSettings(BaseModel):
         default=None,
         description="HMAC key for session cookies; default <data>/session.key (created)",
     )
+    # logins, sessions and API tokens
     auth: AuthSettings = Field(default_factory=AuthSettings)
+    # requests per client
     rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
+    # live-update streams
     live: LiveSettings = Field(default_factory=LiveSettings)
+    # threads running store queries for the web app
     query_threads: int = Field(default=4, ge=1, le=64)
+    # points per series in one chart at most (longer ranges read rollups)
     max_points: int = Field(default=2000, ge=10, le=100_000)
 
     @field_validator("trusted_proxies")

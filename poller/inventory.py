@@ -46,34 +46,55 @@ EnvName = Annotated[str, Field(pattern=_ENV_NAME.pattern)]
 
 
 class HostSettings(BaseModel):
-    """Keys allowed in `defaults:`, in a group and in a host; every one optional."""
+    """Keys allowed in `defaults:`, in a group and in a host; every one optional.
+
+    The comment above each key is its entry in docs/configuration.md (docs/gen.py)."""
 
     model_config = ConfigDict(extra="forbid")
 
+    # SSH user; unset: ~/.ssh/config's User, else the user sshmon runs as
     user: str | None = None
+    # SSH port; unset: ~/.ssh/config's Port, else 22
     port: int | None = Field(default=None, ge=1, le=65535)
+    # private key file(s) to offer; ssh-agent's keys are tried too when it runs
     identity_file: Paths | None = None
+    # NAME of an environment variable holding the SSH password (never the password)
     password_env: EnvName | None = None
+    # NAME of an environment variable holding the identity file's passphrase
     passphrase_env: EnvName | None = None
+    # jump host: another inventory host, or [user@]host[:port] (like ProxyJump)
     jump: str | None = None
+    # an existing known_hosts file whose keys this host may present
     known_hosts: str | None = None
+    # accept and remember an unknown host key on first connect (default: wait for `sshmon trust`)
     trust_on_first_use: bool | None = None
+    # time between polls (default 10s)
     interval: Seconds | None = None
+    # one poll may take this long before it counts as timed out (default 10s)
     timeout: Seconds | None = None
+    # TCP connect plus SSH handshake and auth (default 10s)
     connect_timeout: Seconds | None = None
+    # df, uname, os-release and cpuinfo run every Nth poll (default 12; the first poll: always)
     slow_every: int | None = Field(default=None, ge=1, le=10_000)
+    # a poll printing more than this fails (default 8 MiB): target output is untrusted
     max_output_bytes: int | None = Field(default=None, ge=4096, le=256 * 1024 * 1024)
+    # interfaces, disks, filesystems, cpus kept per family per poll (default 256)
     max_devices: int | None = Field(default=None, ge=1, le=100_000)
+    # `local` runs the probe through a local `sh` (the machine sshmon runs on)
     transport: Literal["ssh", "local"] | None = None
+    # key: value pairs shown with the host and matched by alert scopes and routes
     labels: dict[str, str] | None = None
 
 
 class GroupEntry(HostSettings):
+    # member hosts (a host may also name its groups)
     hosts: list[str] = Field(default_factory=list)
 
 
 class HostEntry(HostSettings):
+    # name or IP to connect to (default: the host's name; an ~/.ssh/config alias works)
     address: str | None = None
+    # groups this host is in (a group may also list its hosts)
     groups: Annotated[list[str], BeforeValidator(_one_or_many)] = Field(default_factory=list)
 
 
@@ -158,11 +179,16 @@ def load(path: Path, doc: Document | None = None) -> Inventory:
     )
 
 
+def valid_name(name: str) -> bool:
+    """What a host or group may be called (also checked by `inventory import ansible`)."""
+    return _NAME.match(name) is not None
+
+
 def _check_names(doc: Document, raw: InventoryFile) -> list[str]:
     problems = []
     for section, names in (("hosts", raw.hosts), ("groups", raw.groups)):
         for name in names:
-            if not _NAME.match(name):
+            if not valid_name(name):
                 problems.append(
                     f"{doc.where((section, name))}: {section}.{name}: names may use letters, "
                     "digits, '.', '_' and '-' (up to 128)"

@@ -36,15 +36,22 @@ class RetentionSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    # every poll as measured (charts of short ranges, alert windows)
     raw_days: float = Field(default=7, gt=0)
+    # 5-minute min/max/sum/count per series (charts of days to months)
     rollup_5m_days: float = Field(default=90, gt=0)
+    # hourly min/max/sum/count per series (charts of months to years)
     rollup_1h_days: float = Field(default=730, gt=0)
+    # optional daily tier, fed from the hourly one
     rollup_1d_days: float | None = Field(default=None, gt=0, description="None: no 1-day tier")
     # Hourly t-digest for p95/p99 beyond the raw TTL: ~620 B per series-hour on noisy
     # series (store/schema.py), so off unless asked for.
     digest_1h_days: float | None = Field(default=None, gt=0, description="None: no sketch")
+    # each poll's outcome, duration and reason
     poll_status_days: float = Field(default=30, gt=0)
+    # OS, kernel, cpus, memory and boot time, as last seen
     host_info_days: float = Field(default=365, gt=0)
+    # alert state transitions (the alert history)
     alert_events_days: float = Field(default=365, gt=0)
 
     def seconds(self, key: str) -> int:
@@ -64,14 +71,21 @@ class StoreSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    # where the store is: chdb:///DIR (embedded) or http(s)://[USER:PASSWORD@]HOST[:PORT]
     url: str = "chdb:///var/lib/sshmon"
+    # ClickHouse database of sshmon's tables, created at start-up
     database: str = Field(default="sshmon", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+    # ClickHouse cluster name: Replicated and Distributed tables, created ON CLUSTER
     cluster: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_.-]{0,62}$")
+    # days each table keeps rows (TTL)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    # rows per insert at most; points of many hosts are batched together
     batch_rows: int = Field(default=50_000, ge=1)
+    # seconds a partial batch waits before it is written
     flush_interval_s: float = Field(default=2.0, gt=0)
     max_queue_rows: int = Field(default=1_000_000, ge=1, description="beyond this, submit() drops")
     spool_dir: Path | None = Field(default=None, description="default: beside a chdb dir")
+    # disk kept for batches while ClickHouse is away; past it the oldest go first
     spool_max_bytes: int = Field(default=512 * 1024 * 1024, ge=1)
 
     @model_validator(mode="wrap")
