@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi import HTTPException
 
-from api import fleet
+from api import fleet, thresholds
 from api.charts import CHARTS, Chart
 from api.context import AppContext
 from api.fleetcache import FleetCache, reload
@@ -154,6 +154,7 @@ async def host_charts(
     )
     charts = []
     resolution, step = queries.choose_resolution(span.start, span.end, CHART_POINTS)
+    limits = thresholds.for_host(thresholds.engine_config(ctx.alerts), host)
     for chart, keys in plan:
         got = [next(results) for _ in keys]
         ts, values = _align(got)
@@ -166,6 +167,8 @@ async def host_charts(
                 "series": [{"metric": m, "dev": d, "label": label} for m, d, label in keys],
                 "ts": ts,
                 "values": values,
+                # the alert rules' lines on this chart (see api/thresholds.py)
+                "thresholds": [t.as_json() for t in limits if t.metric in chart.thresholds_of],
             }
         )
     return {

@@ -107,7 +107,7 @@ async def host_page(
     missing = _missing_assets(request, who, "uPlot.iife.min.js", "uPlot.min.css")
     if missing is not None:
         return missing
-    now = time.time()
+    now = ctx.clock()
     if not start and not span:
         span = "1h"
     try:
