@@ -17,7 +17,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 
-from api import fleet, views
+from api import fleet, thresholds, views
+from api.context import AppContext
 from api.deps import Ctx, principal
 
 router = APIRouter(prefix="/api/v1", tags=["live"], dependencies=[Depends(principal)])
@@ -25,12 +26,25 @@ KEEPALIVE_S = 15.0
 RETRY_MS = 2000  # how soon EventSource reconnects after the stream ends
 
 
-def _overview_event(event: dict[str, Any]) -> dict[str, Any]:
+def _overview_event(ctx: AppContext, event: dict[str, Any]) -> dict[str, Any]:
     cells: dict[str, Any] = dict.fromkeys(
         ("cpu", "mem", "fs", "load", "net_in", "net_out", "uptime")
     )
     cells.update(fleet.row_values((m, d, v) for m, d, _, v in event["points"]))
-    return {k: event[k] for k in ("host", "ts", "state", "reason")} | {"cells": cells}
+    # the threshold colours follow the values (the same judgement as the rendered table)
+    levels: dict[str, str] = {}
+    config = thresholds.engine_config(ctx.alerts)
+    if config is not None:
+        try:
+            host = ctx.inventory.host(event["host"])
+        except KeyError:  # polled but gone from the inventory (a reload in between)
+            pass
+        else:
+            levels = thresholds.cell_levels(thresholds.cell_rules(config), host, cells)
+    return {k: event[k] for k in ("host", "ts", "state", "reason")} | {
+        "cells": cells,
+        "levels": levels,
+    }
 
 
 @router.get("/live", summary="Server-Sent Events: one `poll` event per poll")
@@ -58,7 +72,7 @@ async def live(
                     continue
                 if event is None:  # dropped as too slow, or shutting down
                     return
-                body = _overview_event(event) if overview else event
+                body = _overview_event(ctx, event) if overview else event
                 yield f"event: poll\ndata: {json.dumps(body, separators=(',', ':'))}\n\n"
         finally:
             ctx.hub.unsubscribe(sub)

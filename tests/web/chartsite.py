@@ -6,7 +6,8 @@ database, served with the app's clock pinned to that epoch and alert rules in ef
   and one week earlier at 60 s (for "compare with");
 - new-1: one single poll, two minutes before NOW (a host added a moment ago).
 Rules: cpu_hot (cpu_busy_percent > 80 warning, > 95 critical) everywhere; fs_full
-(fs_used_percent 85/95) with rates-1 overridden to warning 70.
+(fs_used_percent 85/95) with rates-1 overridden to warning 70; mem_high (mem_used_percent
+30/50, synth's memory at NOW is 36-38 %) with new-1 overridden to critical 35.
 """
 
 from __future__ import annotations
@@ -57,6 +58,15 @@ def rules() -> AlertsConfig:
                     "warning": 85,
                     "critical": 95,
                     "hosts": {"rates-1": {"warning": 70}},
+                }
+            ),
+            Rule.model_validate(
+                {
+                    "name": "mem_high",
+                    "metric": "mem_used_percent",
+                    "warning": 30,
+                    "critical": 50,
+                    "hosts": {"new-1": {"critical": 35}},
                 }
             ),
         ],

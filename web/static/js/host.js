@@ -150,7 +150,7 @@
   // --- what a chart shows --------------------------------------------------------------------
   // loopback and ifb (the mirrors traffic shaping makes of real interfaces) repeat traffic
   // that the real interfaces already show; hidden until "show lo and ifb" is ticked
-  const AUX_IFACE = /^(lo|ifb\d*)$/;
+  const AUX_IFACE = /^(lo|ifb\d+)$/;
   function visible(chart) {
     const showAll = ifaceToggle && ifaceToggle.checked;
     const keep = [];
