@@ -7,7 +7,8 @@ database, served with the app's clock pinned to that epoch and alert rules in ef
 - new-1: one single poll, two minutes before NOW (a host added a moment ago).
 Rules: cpu_hot (cpu_busy_percent > 80 warning, > 95 critical) everywhere; fs_full
 (fs_used_percent 85/95) with rates-1 overridden to warning 70; mem_high (mem_used_percent
-30/50, synth's memory at NOW is 36-38 %) with new-1 overridden to critical 35.
+30/50, synth's memory at NOW is 36-38 %) with new-1 overridden to critical 35; disk_slow
+(disk_read_await_seconds 0.5 s / 1 s, a hundred times synth's 2-5 ms).
 """
 
 from __future__ import annotations
@@ -67,6 +68,14 @@ def rules() -> AlertsConfig:
                     "warning": 30,
                     "critical": 50,
                     "hosts": {"new-1": {"critical": 35}},
+                }
+            ),
+            Rule.model_validate(
+                {
+                    "name": "disk_slow",
+                    "metric": "disk_read_await_seconds",
+                    "warning": 0.5,
+                    "critical": 1,
                 }
             ),
         ],

@@ -238,6 +238,29 @@ def test_alert_thresholds_are_labelled_lines_on_their_charts(
     assert [(t["severity"], t["value"]) for t in thresholds(p, "fs")] == [
         ("warning", 70), ("critical", 95)]
     assert thresholds(p, "disk_io") == []  # no rule on disk bytes
+    # a limit a hundred times the data is named at the top edge, not drawn at the cost of
+    # flattening 2-5 ms of latency into the axis
+    far = thresholds(p, "disk_await")
+    assert [(t["label"], t["offscale"]) for t in far] == [
+        ("↑ disk_slow warning 500 ms", "above"), ("↑ disk_slow critical 1 s", "above")]
+    y_max = p.evaluate("window.sshmonHost.plots.get('disk_await').u.scales.y.max")
+    assert y_max < 0.05
+    band = p.evaluate(
+        """() => { const u = window.sshmonHost.plots.get('disk_await').u;
+          const r = window.devicePixelRatio || 1;
+          const d = u.ctx.getImageData(u.bbox.left + u.bbox.width / 2, u.bbox.top,
+                                       u.bbox.width / 2, 30 * r).data;
+          let red = 0, amber = 0;
+          for (let i = 0; i < d.length; i += 4) {
+            if (d[i] > 220 && d[i+1] < 90 && d[i+2] < 90) red++;
+            if (d[i] > 220 && d[i+1] > 140 && d[i+1] < 175 && d[i+2] < 40) amber++;
+          }
+          return [amber, red]; }"""
+    )
+    assert band[0] > 20 and band[1] > 20, band  # both labels are painted
+    p.locator("figure[data-chart=disk_await]").screenshot(
+        path=str(artifacts / "charts-thresholds-offscale.png")
+    )
     p.locator("figure[data-chart=cpu_busy]").screenshot(path=str(artifacts / "charts-thresholds.png"))
     assert p.errors == []
     p.context.close()

@@ -234,7 +234,7 @@
       scales: {
         // the asked range, not the data's: a new host's 15 minutes must not fill a 30-day chart
         x: { time: true, range: () => [current.from, current.to] },
-        y: chart.unit === "percent" && chart.stacked ? { range: [0, 100] } : { range: sshmonPlot.yRange(limits) },
+        y: chart.unit === "percent" && chart.stacked ? { range: [0, 100] } : { range: sshmonPlot.yRange(limits, chart.unit) },
       },
       axes: [
         // x: room for "12:30pm" so neighbouring time labels never touch

@@ -47,11 +47,17 @@
   }
 
   // The y range: the data's, widened to take in the thresholds (a line off the chart tells
-  // nobody how close the value is), padded to nice numbers by uPlot's own rangeNum.
-  function yRange(limits) {
+  // nobody how close the value is), padded to nice numbers by uPlot's own rangeNum. Only on
+  // percent charts (0-100 is their natural frame) or when the line is within FAR times the
+  // data's peak: a 500 ms latency limit over 3 ms of data would flatten the data into the
+  // axis; such a line is named at the chart's edge instead (drawThresholds).
+  const FAR = 4;
+  function yRange(limits, unit) {
     return (u, min, max) => {
+      const data = max !== null && max !== undefined;
       let lo = min, hi = max;
       for (const t of limits) {
+        if (data && unit !== "percent" && Math.abs(t.value) > FAR * Math.abs(max)) continue;
         lo = lo === null || lo === undefined ? t.value : Math.min(lo, t.value);
         hi = hi === null || hi === undefined ? t.value : Math.max(hi, t.value);
       }
@@ -99,15 +105,24 @@
     ctx.textBaseline = "bottom";
     ctx.lineWidth = r;
     ctx.setLineDash([6 * r, 4 * r]);
+    let above = 0, below = 0;
     for (const l of lines) {
       const y = Math.round(u.valToPos(l.value, "y", true)) + 0.5;
-      if (y < top - 1 || y > top + height + 1) continue;
-      ctx.strokeStyle = COLORS[l.severity];
+      ctx.fillStyle = ctx.strokeStyle = COLORS[l.severity];
+      if (y < top - 1 || y > top + height + 1) {
+        // off the scale: say so at the edge it lies beyond, one line of text per threshold
+        const up = y < top;
+        const ty = up ? top + (14 + 14 * above++) * r : top + height - (4 + 14 * below++) * r;
+        const label = (up ? "↑ " : "↓ ") + l.label;
+        ctx.fillText(label, left + width - 4 * r, ty);
+        rec.thresholds.push({ severity: l.severity, value: l.value, label, y: null,
+          offscale: up ? "above" : "below", color: COLORS[l.severity] });
+        continue;
+      }
       ctx.beginPath();
       ctx.moveTo(left, y);
       ctx.lineTo(left + width, y);
       ctx.stroke();
-      ctx.fillStyle = COLORS[l.severity];
       // above the line; below it when the line runs along the top edge
       const ty = y - 2 * r < top + 12 * r ? y + 14 * r : y - 2 * r;
       ctx.fillText(l.label, left + width - 4 * r, ty);
