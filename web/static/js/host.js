@@ -275,6 +275,10 @@
     const up = byKey.get("uptime_seconds\u0000");
     if (up !== undefined) document.getElementById("uptime").textContent = fmt.duration(up);
     const cutoff = ev.ts - (current.to - current.from);
+    // first: setData below re-reads the x range (the charts' scales.x.range) from these
+    current.to = ev.ts;
+    current.from = cutoff;
+    const moved = new Set();
     for (const chart of current.charts) {
       if (!chart.series.length) continue;
       const vals = chart.series.map((s) => {
@@ -290,10 +294,10 @@
         chart.values.forEach((col) => col.shift());
       }
       const p = plots.get(chart.id);
-      if (p) p.u.setData(plotData(p));
+      if (p) { p.u.setData(plotData(p)); moved.add(p); }
     }
-    current.to = ev.ts;
-    current.from = cutoff;
+    // charts without a point in this poll (df comes every few polls) slide all the same
+    for (const p of plots.values()) if (!moved.has(p)) p.u.setScale("x", { min: cutoff, max: ev.ts });
   }
 
   // --- controls -----------------------------------------------------------------------------
