@@ -330,6 +330,13 @@ def test_compare_overlays_the_day_before(site: ChartSite, browser: Any) -> None:
     assert shown.keys() == expected.keys()
     for ts, value in shown.items():
         assert value == pytest.approx(expected[ts], abs=1e-4)
+    # the page's URL keeps it: a shared link (or a reload) compares the same
+    assert "compare=1d" in p.url
+    p.reload()
+    p.wait_for_function(
+        "() => { const e = window.sshmonHost.plots.get('disk_io'); return e && e.cmp; }"
+    )
+    assert p.input_value("#compare") == "86400"
     assert p.errors == []
     p.context.close()
 
@@ -346,5 +353,14 @@ def test_loopback_and_ifb_are_hidden_until_asked_for(site: ChartSite, browser: A
         "() => document.querySelector('figure[data-chart=net] .u-legend').innerText.includes('ifb0 in')"
     )
     assert "lo in" in legend()
+    assert "ifaces=all" in p.url
+    p.uncheck("#show-aux-ifaces")
+    p.wait_for_function(
+        "() => !document.querySelector('figure[data-chart=net] .u-legend').innerText.includes('ifb0')"
+    )
+    assert "ifaces" not in p.url
+    p.context.close()
+    p = open_host(browser, site.url + "/hosts/rates-1" + TWO_HOURS + "&ifaces=all")
+    assert p.is_checked("#show-aux-ifaces") and "lo in" in legend()
     assert p.errors == []
     p.context.close()

@@ -40,8 +40,18 @@
     if (r.range) p.set("range", r.range); else { p.set("from", r.from); p.set("to", r.to); }
     return p;
   }
+  // the page's own URL also says what is compared and whether lo/ifb show, so a shared link
+  // shows the same picture (the charts API is asked with the range alone)
+  const COMPARE = { "1d": 86400, "7d": 604800 };
+  function pageQuery(r) {
+    const p = query(r);
+    const shift = compareShift();
+    for (const [name, s] of Object.entries(COMPARE)) if (s === shift) p.set("compare", name);
+    if (ifaceToggle && ifaceToggle.checked) p.set("ifaces", "all");
+    return p;
+  }
   function navigate(r, push) {
-    const qs = query(r).toString();
+    const qs = pageQuery(r).toString();
     if (push) history.pushState(r, "", "?" + qs); else history.replaceState(r, "", "?" + qs);
     markPreset(r.range);
     load(r);
@@ -353,13 +363,22 @@
       pan(-dx / rect.width * (current.to - current.from));
     }, { once: true });
   }, true);
-  if (ifaceToggle) ifaceToggle.addEventListener("change", () => { if (current) current.charts.forEach(draw); });
-  if (compareSelect) compareSelect.addEventListener("change", () => load(rangeFromUrl()));
+  function keepInUrl() { history.replaceState(history.state, "", "?" + pageQuery(rangeFromUrl())); }
+  if (ifaceToggle) ifaceToggle.addEventListener("change", () => {
+    keepInUrl();
+    if (current) current.charts.forEach(draw);
+  });
+  if (compareSelect) compareSelect.addEventListener("change", () => { keepInUrl(); load(rangeFromUrl()); });
+  function viewFromUrl() {
+    const p = new URLSearchParams(location.search);
+    if (compareSelect) compareSelect.value = String(COMPARE[p.get("compare")] || 0);
+    if (ifaceToggle) ifaceToggle.checked = p.get("ifaces") === "all";
+  }
   document.getElementById("charts").addEventListener("dblclick", () => {
     const back = zoomStack.pop();
     if (back) navigate(back, true);
   });
-  window.addEventListener("popstate", () => { const r = rangeFromUrl(); markPreset(r.range); load(r); });
+  window.addEventListener("popstate", () => { const r = rangeFromUrl(); viewFromUrl(); markPreset(r.range); load(r); });
   let resizeTimer = null;
   new ResizeObserver(() => {
     clearTimeout(resizeTimer);
@@ -372,6 +391,7 @@
   });
 
   const start = rangeFromUrl();
+  viewFromUrl();
   markPreset(start.range);
   load(start);
   window.sshmonLive.connect(root.dataset.liveUrl, onPoll);
