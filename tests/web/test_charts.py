@@ -191,7 +191,9 @@ def test_an_outage_is_a_break_in_the_line(site: ChartSite, browser: Any) -> None
 
 
 @pytest.mark.parametrize("span", ["15m", "30d", "1y"])
-def test_a_range_holding_one_point_draws_it(site: ChartSite, browser: Any, span: str) -> None:
+def test_a_range_holding_one_point_draws_it(
+    site: ChartSite, browser: Any, artifacts: Path, span: str
+) -> None:
     p = open_host(browser, site.url + f"/hosts/new-1?range={span}")
     seconds = {"15m": 900, "30d": 30 * 86400, "1y": 365 * 86400}[span]
     # the asked range, not the years uPlot spread one point over
@@ -201,6 +203,7 @@ def test_a_range_holding_one_point_draws_it(site: ChartSite, browser: Any, span:
     assert len(points) == 1, points
     x = pos(p, "load", points[0][0], "x")
     assert color_pixels(p, "load", x - 4, x + 4, LOAD_COLORS[:1]) >= 9  # a dot, not nothing
+    p.locator("figure[data-chart=load]").screenshot(path=str(artifacts / f"charts-one-point-{span}.png"))
     assert p.errors == []
     p.context.close()
 
