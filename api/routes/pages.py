@@ -3,7 +3,6 @@ web/static/js; every value from a target or the inventory goes through jinja2's 
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from typing import Annotated
 
@@ -41,7 +40,7 @@ def _page(
     context = {
         "who": who,
         "csrf": request.cookies.get(CSRF_COOKIE, ""),
-        "now": time.time(),
+        "now": request.app.state.ctx.clock(),  # "… ago" on the same clock as the data's ranges
         **context,
     }
     return templates.TemplateResponse(request, name, context, status_code=status)

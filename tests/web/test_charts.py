@@ -95,6 +95,7 @@ def test_every_y_tick_label_is_its_value_and_fits_the_axis(
     p = open_host(browser, site.url + "/hosts/rates-1" + TWO_HOURS, dark=dark, phone=phone)
     seen = axes(p)
     assert {"disk_io", "net", "cpu_busy", "disk_await", "memory"} <= seen.keys()
+    assert p.inner_text("#lastpoll") == "10 s ago"  # the page's "now" is the app's clock
     for chart, ax in seen.items():
         ticks = ax["ticks"]
         assert len(ticks) >= 2, (chart, ticks)
