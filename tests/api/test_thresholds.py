@@ -4,19 +4,17 @@ host overrides applied, as `GET /api/v1/hosts/{name}/thresholds` and on the host
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import httpx
 import pytest
-from conftest import make_ctx
 from fleetdata import Fleet
 
 from alerts.config import AlertsConfig, Rule
 from alerts.engine import AlertEngine
 from api.app import create_app
-from api.context import QueryPool
+from api.context import AppContext
 
 RULES = [
     {"name": "cpu_hot", "metric": "cpu_busy_percent", "warning": 80, "critical": 95,
@@ -31,21 +29,16 @@ RULES = [
 ]
 
 
-async def _client(ctx: Any) -> AsyncIterator[httpx.AsyncClient]:
+@pytest.fixture
+async def ruled(fleet: Fleet, ctx: AppContext) -> AsyncIterator[httpx.AsyncClient]:
+    """The API with an alert engine (what the thresholds need of `sshmon run`'s runtime)."""
+    config = AlertsConfig(defaults=False, rules=[Rule.model_validate(r) for r in RULES])
+    ctx.alerts = SimpleNamespace(engine=AlertEngine(config, fleet.inventory.hosts))
     app = create_app(ctx)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
             yield c
-
-
-@pytest.fixture
-async def ruled(fleet: Fleet, pool: QueryPool, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
-    config = AlertsConfig(defaults=False, rules=[Rule.model_validate(r) for r in RULES])
-    ctx = make_ctx(fleet, pool, tmp_path)
-    ctx.alerts = SimpleNamespace(engine=AlertEngine(config, fleet.inventory.hosts))
-    async for c in _client(ctx):
-        yield c
 
 
 def _levels(body: dict[str, Any], metric: str) -> list[tuple[str, str, str, float]]:
