@@ -307,7 +307,7 @@ def test_pan_moves_the_range_by_buttons_keys_and_shift_drag(
     p.context.close()
 
 
-def test_compare_overlays_the_day_before(site: ChartSite, browser: Any) -> None:
+def test_compare_overlays_the_day_before(site: ChartSite, browser: Any, artifacts: Path) -> None:
     p = open_host(browser, site.url + "/hosts/rates-1" + TWO_HOURS)
     p.select_option("#compare", "86400")
     p.wait_for_function(
@@ -334,6 +334,18 @@ def test_compare_overlays_the_day_before(site: ChartSite, browser: Any) -> None:
     assert shown.keys() == expected.keys()
     for ts, value in shown.items():
         assert value == pytest.approx(expected[ts], abs=1e-4)
+    # the overlay keeps today's outage a break, and draws its own points as a line, not dots
+    middle = pos(p, "disk_io", (OUTAGE[0] + OUTAGE[1]) / 2, "x")
+    assert color_pixels(p, "disk_io", middle - 10, middle + 10, LOAD_COLORS[:2]) == 0
+    lone = p.evaluate(
+        "() => { const u = window.sshmonHost.plots.get('disk_io').u;"
+        " return [1, 2, 3, 4].map((i) => window.sshmonPlot.lonePoints(u, i)); }"
+    )
+    assert lone == [None, None, None, None]
+    for chart in ("cpu", "disk_io"):
+        p.locator(f"figure[data-chart={chart}]").screenshot(
+            path=str(artifacts / f"charts-compare-{chart}.png")
+        )
     # the page's URL keeps it: a shared link (or a reload) compares the same
     assert "compare=1d" in p.url
     p.reload()

@@ -178,10 +178,12 @@
     const drawn = chart.stacked ? [chart.ts, ...stack(view.values)] : own;
     if (!cmp) { entry.raw = own; return drawn; }
     // one x axis for both: uPlot.join marks a stamp only one side has as undefined (joined
-    // over), while the nulls of real gaps stay null (broken)
+    // over); mode 2 (NULL_EXPAND) widens a real gap's null over the other side's stamps in
+    // it, else the break would be one 10 s step wide and the line would bridge the outage
     const other = [cmp.ts, ...cmp.values];
-    entry.raw = uPlot.join([own, other]);
-    return chart.stacked ? uPlot.join([drawn, other]) : entry.raw;
+    const join = (a, b) => uPlot.join([a, b], [a.map(() => 2), b.map(() => 2)]);
+    entry.raw = join(own, other);
+    return chart.stacked ? join(drawn, other) : entry.raw;
   }
 
   function draw(chart) {

@@ -67,14 +67,18 @@
   }
 
   // Points of a series with no neighbour on either side (a range holding one poll, a lone
-  // value between gaps): a line needs two points, so these would not show at all.
+  // value between gaps): a line needs two points, so these would not show at all. An
+  // undefined value is another series' stamp (compare overlays share the x axis): look past it.
   function lonePoints(u, seriesIdx) {
     const ys = u.data[seriesIdx];
+    const near = (i, dir) => {
+      for (let j = i + dir; j >= 0 && j < ys.length; j += dir) if (ys[j] !== undefined) return ys[j];
+      return null;
+    };
     const out = [];
     for (let i = 0; i < ys.length; i++) {
       if (ys[i] === null || ys[i] === undefined) continue;
-      const prev = i > 0 ? ys[i - 1] : null, next = i < ys.length - 1 ? ys[i + 1] : null;
-      if ((prev === null || prev === undefined) && (next === null || next === undefined)) out.push(i);
+      if (near(i, -1) === null && near(i, 1) === null) out.push(i);
     }
     return out.length ? out : null;
   }
