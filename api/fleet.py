@@ -15,7 +15,7 @@ from poller.inventory import Host
 
 # interfaces left out of the fleet's net in/out: traffic that never leaves the box (lo), and
 # ifb devices, which only mirror a real interface's ingress for shaping (counted twice else);
-# the host charts hide the same ones until asked (web/static/js/host.js AUX_IFACE)
+# the host charts hide the same ones until asked (web/static/js/chartdata.js AUX_IFACE)
 LOCAL_IFACES: Final = frozenset({"lo"})
 
 
