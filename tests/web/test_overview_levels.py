@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from chartsite import ChartSite, start
+from chartsite import NOW, ChartSite, start
+
+from poller.points import HostState, Point, PollStatus
 
 pytestmark = pytest.mark.browser
 
@@ -70,6 +72,28 @@ def test_values_past_a_threshold_are_coloured_by_severity(
     assert set(rx) == {"eth0", "lo", "ifb0"}
     assert rows["rates-1"]["net_in"] == pytest.approx(rx["eth0"])
     p.screenshot(path=str(artifacts / f"overview-levels-{'dark' if dark else 'light'}.png"))
+    ctx.close()
+
+
+def test_live_values_take_their_threshold_colour(site: ChartSite, browser: Any) -> None:
+    ctx = browser.new_context(viewport={"width": 1400, "height": 600})
+    p = ctx.new_page()
+    p.goto(site.url + "/")
+    p.wait_for_function("() => document.getElementById('live').dataset.state === 'on'")
+    mem = 'tr[data-host="rates-1"] td[data-k="mem"]'
+    for step, (value, shown, cls) in enumerate(
+        [(60.0, "60 %", "lvl-critical"), (20.0, "20 %", ""), (31.0, "31 %", "lvl-warning")]
+    ):
+        ts = NOW + 10 * (step + 1)
+        site.server.publish(
+            "rates-1",
+            PollStatus("rates-1", ts, HostState.OK, "", 0.1),
+            [Point("mem_used_percent", "rates-1", "", ts, value)],
+        )
+        p.wait_for_function(
+            f"() => document.querySelector('{mem}').textContent === '{shown}'"
+        )
+        assert p.get_attribute(mem, "class") == cls, (value, cls)
     ctx.close()
 
 
