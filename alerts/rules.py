@@ -88,7 +88,9 @@ def route_matches(
     return all(merged.get(k) == v for k, v in route.labels.items())
 
 
-def compile_rule(rule: Rule, host: Host, config: AlertsConfig) -> Compiled | None:
+def effective_levels(rule: Rule, host: Host) -> tuple[float | None, float | None] | None:
+    """(warning, critical) of `rule` for `host`, group then host overrides applied; None when
+    the rule does not cover the host. Cheap (no compiling): the overview asks per row."""
     if not in_scope(rule.scope, host):
         return None
     warning, critical = rule.warning, rule.critical
@@ -98,6 +100,19 @@ def compile_rule(rule: Rule, host: Host, config: AlertsConfig) -> Compiled | Non
     for levels in overrides:
         warning = levels.warning if "warning" in levels.model_fields_set else warning
         critical = levels.critical if "critical" in levels.model_fields_set else critical
+    return warning, critical
+
+
+def device_watched(rule: Rule, dev: str) -> bool:
+    """The rule's device globs (`devices`, `exclude_devices`) let `dev` in."""
+    return _dev_matches(rule, dev)
+
+
+def compile_rule(rule: Rule, host: Host, config: AlertsConfig) -> Compiled | None:
+    levels = effective_levels(rule, host)
+    if levels is None:
+        return None
+    warning, critical = levels
     default = DEFAULT_METRIC_MESSAGE if rule.metric else DEFAULT_POLL_MESSAGE
     spec = METRICS.get(rule.metric or "")
     unit = "hours" if rule.reduce == "hours_to_zero" else (spec.unit if spec else "")

@@ -18,7 +18,7 @@ from alerts.messages import Message, clock, format_value
 from alerts.mutes import MuteStore
 from alerts.notify import Attempt, Notifier
 from alerts.persist import Key, StateStore
-from alerts.silences import Ack, Maintenance, Matcher, Schedule, Silence
+from alerts.silences import Ack, Maintenance, Matcher, Schedule, Silence, Target
 from alerts.state import AlertState, Severity, Status
 from poller.catalog import METRICS
 from store.records import AlertEvent
@@ -77,6 +77,27 @@ def active_alerts(engine: AlertEngine, host: str | None = None) -> list[AlertVie
     """Pending and firing now, from the running engine (most severe, then oldest, first)."""
     items = [(k, s) for k, s in engine.alerts() if host is None or k[1] == host]
     return _views(engine.config, items)
+
+
+def host_marks(engine: AlertEngine, hosts: Iterable[Any], now: float) -> dict[str, set[str]]:
+    """host -> {"silenced", "acknowledged"}: what the overview marks beside a host's alert
+    count. Silenced: a firing or pending alert a silence or maintenance window matches now;
+    acknowledged: a firing alert someone acknowledged."""
+    by_name = {h.name: h for h in hosts}
+    rule_labels = {r.name: dict(r.labels) for r in engine.config.rules}
+    out: dict[str, set[str]] = {}
+    for (rule, host_name, _), st in engine.alerts():
+        host = by_name.get(host_name)
+        if host is None:
+            continue
+        if st.acked:
+            out.setdefault(host_name, set()).add("acknowledged")
+        if engine.mutes is not None:
+            labels = {**dict(host.labels), **rule_labels.get(rule, {})}
+            target = Target(host.name, tuple(host.groups), rule, labels)
+            if engine.mutes.muted_by(target, now):
+                out.setdefault(host_name, set()).add("silenced")
+    return out
 
 
 def stored_alerts(config: AlertsConfig, db: AlertsDB) -> list[AlertView]:

@@ -24,6 +24,9 @@ class Chart:
     title: str
     series: tuple[ChartSeries, ...]
     stacked: bool = False
+    # metrics whose alert thresholds this chart draws besides its own series' (a stacked
+    # chart draws none of its bands': a band's threshold is not a height on the stack)
+    threshold_metrics: tuple[str, ...] = ()
 
     @property
     def unit(self) -> str:
@@ -36,6 +39,11 @@ class Chart:
     @property
     def metrics(self) -> tuple[str, ...]:
         return tuple(s.metric for s in self.series)
+
+    @property
+    def thresholds_of(self) -> frozenset[str]:
+        own = () if self.stacked else self.metrics
+        return frozenset(own + self.threshold_metrics)
 
 
 def _s(*pairs: tuple[str, str]) -> tuple[ChartSeries, ...]:
@@ -57,6 +65,13 @@ CHARTS: Final[tuple[Chart, ...]] = (
         ),
         stacked=True,
     ),
+    # per-cpu series are not stored (only the busiest cpu per poll, which is what shows
+    # one pegged thread): this chart is the busy share beside that busiest core
+    Chart(
+        "cpu_busy",
+        "CPU busy and busiest core",
+        _s(("cpu_busy_percent", "busy (all cpus)"), ("cpu_core_busy_max_percent", "busiest core")),
+    ),
     Chart("load", "Load average", _s(("load1", "1 min"), ("load5", "5 min"), ("load15", "15 min"))),
     Chart(
         "memory",
@@ -76,6 +91,16 @@ CHARTS: Final[tuple[Chart, ...]] = (
             ("disk_read_bytes_per_second", "read"),
             ("disk_write_bytes_per_second", "write"),
         ),
+    ),
+    Chart(
+        "disk_iops",
+        "Disk IOPS",
+        _s(("disk_reads_per_second", "reads"), ("disk_writes_per_second", "writes")),
+    ),
+    Chart(
+        "disk_await",
+        "Disk latency (mean time per I/O)",
+        _s(("disk_read_await_seconds", "read"), ("disk_write_await_seconds", "write")),
     ),
     Chart("disk_util", "Disk utilisation", _s(("disk_util_percent", "util"))),
     Chart("fs", "Filesystem used", _s(("fs_used_percent", "used"))),

@@ -13,8 +13,15 @@ from typing import Any, Final
 
 from poller.inventory import Host
 
-# interfaces left out of the fleet's net in/out: traffic that never leaves the box
+# interfaces left out of the fleet's net in/out: traffic that never leaves the box (lo), and
+# ifb devices, which only mirror a real interface's ingress for shaping (counted twice else);
+# the host charts hide the same ones until asked (web/static/js/chartdata.js AUX_IFACE)
 LOCAL_IFACES: Final = frozenset({"lo"})
+
+
+def _local(dev: str) -> bool:
+    return dev in LOCAL_IFACES or (dev.startswith("ifb") and dev[3:].isdigit())
+
 STALE_POLLS: Final = 3  # a host whose last poll is this many intervals old is stale
 OVERVIEW_METRICS: Final = frozenset(
     {
@@ -44,6 +51,10 @@ class Row:
     last_poll: float | None = None
     alerts: int = 0
     values: dict[str, Any] = field(default_factory=dict)
+    # cell -> "warning"/"critical": the value is past a threshold of a rule in effect
+    levels: dict[str, str] = field(default_factory=dict)
+    # "acknowledged", "silenced": some of the host's alerts are
+    marks: tuple[str, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -55,6 +66,8 @@ class Row:
             "reason": self.reason,
             "last_poll": self.last_poll,
             "firing_alerts": self.alerts,
+            "alert_marks": list(self.marks),
+            "levels": self.levels,
             **self.values,
         }
 
@@ -68,9 +81,9 @@ def row_values(points: Iterable[tuple[str, str, float]]) -> dict[str, Any]:
         if metric == "fs_used_percent":
             if worst is None or value > worst[0]:
                 worst = (value, dev)
-        elif metric == "net_rx_bytes_per_second" and dev not in LOCAL_IFACES:
+        elif metric == "net_rx_bytes_per_second" and not _local(dev):
             net_in = (net_in or 0.0) + value
-        elif metric == "net_tx_bytes_per_second" and dev not in LOCAL_IFACES:
+        elif metric == "net_tx_bytes_per_second" and not _local(dev):
             net_out = (net_out or 0.0) + value
         elif metric == "cpu_busy_percent":
             out["cpu"] = value

@@ -13,7 +13,8 @@ from typing import Any
 
 from fastapi import HTTPException
 
-from api import fleet
+from alerts.service import host_marks
+from api import fleet, thresholds
 from api.charts import CHARTS, Chart
 from api.context import AppContext
 from api.fleetcache import FleetCache, reload
@@ -39,7 +40,24 @@ async def overview(ctx: AppContext, cache: FleetCache, now: float) -> list[fleet
     if not cache.loaded.is_set():
         await reload(ctx, cache)
     alerts = ctx.firing_alerts() if ctx.firing_alerts else {}
-    return cache.rows(ctx, alerts, now)
+    rows = cache.rows(ctx, alerts, now)
+    mark_rows(ctx, rows, now)
+    return rows
+
+
+def mark_rows(ctx: AppContext, rows: list[fleet.Row], now: float) -> None:
+    """Threshold levels of the cells and silenced/acknowledged marks, from the engine of
+    this process (none without one: `sshmon serve`)."""
+    if ctx.alerts is None:
+        return
+    rules = thresholds.cell_rules(thresholds.engine_config(ctx.alerts))
+    hosts = {h.name: h for h in ctx.inventory.hosts}
+    marks = host_marks(ctx.alerts.engine, hosts.values(), now)
+    for row in rows:
+        host = hosts.get(row.name)
+        if host is not None:
+            row.levels = thresholds.cell_levels(rules, host, row.values)
+        row.marks = tuple(sorted(marks.get(row.name, ())))
 
 
 @dataclass
@@ -154,6 +172,7 @@ async def host_charts(
     )
     charts = []
     resolution, step = queries.choose_resolution(span.start, span.end, CHART_POINTS)
+    limits = thresholds.for_host(thresholds.engine_config(ctx.alerts), host)
     for chart, keys in plan:
         got = [next(results) for _ in keys]
         ts, values = _align(got)
@@ -166,6 +185,8 @@ async def host_charts(
                 "series": [{"metric": m, "dev": d, "label": label} for m, d, label in keys],
                 "ts": ts,
                 "values": values,
+                # the alert rules' lines on this chart (see api/thresholds.py)
+                "thresholds": [t.as_json() for t in limits if t.metric in chart.thresholds_of],
             }
         )
     return {

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
-from api import views
+from api import thresholds, views
 from api.deps import Ctx, principal
 from api.params import time_range
 from api.processes import ProcessLister
@@ -44,6 +44,20 @@ async def list_hosts(
 async def get_host(ctx: Ctx, name: str) -> dict[str, Any]:
     host = views.host_or_404(ctx, name)
     return (await views.host_detail(ctx, host, time.time())).as_json()
+
+
+@router.get("/{name}/thresholds", summary="Warning/critical thresholds of the rules in effect")
+async def host_thresholds(ctx: Ctx, name: str) -> dict[str, Any]:
+    """The metric rules' thresholds for this host, per-group and per-host overrides applied,
+    as the alert engine of this process evaluates them. `engine: false` (and no thresholds)
+    where no engine runs (`sshmon serve`)."""
+    host = views.host_or_404(ctx, name)
+    config = thresholds.engine_config(ctx.alerts)
+    return {
+        "host": host.name,
+        "engine": config is not None,
+        "thresholds": [t.as_json() for t in thresholds.for_host(config, host)],
+    }
 
 
 @router.get("/{name}/polls", summary="Poll results of one host, newest first")

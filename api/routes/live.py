@@ -20,8 +20,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 
-from api import fleet, views
+from api import fleet, thresholds, views
 from api.auth import still_valid
+from api.context import AppContext
 from api.deps import Ctx, Principal, principal
 from api.hub import Subscription
 from api.streams import LiveStreams, StreamRefused
@@ -32,12 +33,25 @@ RETRY_MS = 2000  # how soon EventSource reconnects after the stream ends
 REFUSED_RETRY_S = 30  # Retry-After when the stream caps are reached
 
 
-def _overview_event(event: dict[str, Any]) -> dict[str, Any]:
+def _overview_event(ctx: AppContext, event: dict[str, Any]) -> dict[str, Any]:
     cells: dict[str, Any] = dict.fromkeys(
         ("cpu", "mem", "fs", "load", "net_in", "net_out", "uptime")
     )
     cells.update(fleet.row_values((m, d, v) for m, d, _, v in event["points"]))
-    return {k: event[k] for k in ("host", "ts", "state", "reason")} | {"cells": cells}
+    # the threshold colours follow the values (the same judgement as the rendered table)
+    levels: dict[str, str] = {}
+    config = thresholds.engine_config(ctx.alerts)
+    if config is not None:
+        try:
+            host = ctx.inventory.host(event["host"])
+        except KeyError:  # polled but gone from the inventory (a reload in between)
+            pass
+        else:
+            levels = thresholds.cell_levels(thresholds.cell_rules(config), host, cells)
+    return {k: event[k] for k in ("host", "ts", "state", "reason")} | {
+        "cells": cells,
+        "levels": levels,
+    }
 
 
 @router.get(
@@ -75,7 +89,7 @@ async def live(
                 if event is None:
                     yield ": keepalive\n\n"
                     continue
-                body = _overview_event(event) if overview else event
+                body = _overview_event(ctx, event) if overview else event
                 yield f"event: poll\ndata: {json.dumps(body, separators=(',', ':'))}\n\n"
         finally:
             ctx.hub.unsubscribe(sub)

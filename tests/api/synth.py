@@ -29,6 +29,8 @@ class HostShape:
     cpus: int = 4
     boot: float = 1_790_000_000.0  # late September 2026: weeks of uptime, not years
     base_cpu: float = 20.0  # average busy %
+    disk_bytes: float = 2e6  # mean read rate per disk (writes 2.5x), bytes/s
+    net_bytes: float = 1e6  # mean receive rate per interface (loopback 1 %), bytes/s
 
 
 def poll(shape: HostShape, ts: float, rng: random.Random) -> list[Point]:
@@ -48,6 +50,8 @@ def poll(shape: HostShape, ts: float, rng: random.Random) -> list[Point]:
     out = [Point(f"cpu_{m}_percent", h, "", ts, busy * share) for m, share in modes.items()]
     out.append(Point("cpu_busy_percent", h, "", ts, busy - busy * modes["iowait"]))
     out.append(Point("cpu_idle_percent", h, "", ts, 100 - busy))
+    # derived from values already drawn, not from rng: adding series keeps the others' values
+    out.append(Point("cpu_core_busy_max_percent", h, "", ts, min(100.0, busy * 1.6)))
     load = busy / 100 * shape.cpus * (1 + rng.random() * 0.2)
     for name, value in (("load1", load), ("load5", load * 0.9), ("load15", load * 0.8)):
         out.append(Point(name, h, "", ts, value))
@@ -71,13 +75,21 @@ def poll(shape: HostShape, ts: float, rng: random.Random) -> list[Point]:
             Point("fs_avail_bytes", h, mount, ts, (100 - pct) * GiB),
         ]
     for disk in shape.disks:
+        read = abs(rng.gauss(shape.disk_bytes, shape.disk_bytes / 4))
+        write = abs(rng.gauss(2.5 * shape.disk_bytes, shape.disk_bytes / 2))
+        util = min(100.0, abs(rng.gauss(12, 4)))
         out += [
-            Point("disk_read_bytes_per_second", h, disk, ts, abs(rng.gauss(2e6, 5e5))),
-            Point("disk_write_bytes_per_second", h, disk, ts, abs(rng.gauss(5e6, 1e6))),
-            Point("disk_util_percent", h, disk, ts, min(100.0, abs(rng.gauss(12, 4)))),
+            Point("disk_read_bytes_per_second", h, disk, ts, read),
+            Point("disk_write_bytes_per_second", h, disk, ts, write),
+            Point("disk_util_percent", h, disk, ts, util),
+            # 64 KiB reads, 32 KiB writes; latency grows with utilisation
+            Point("disk_reads_per_second", h, disk, ts, read / 65536),
+            Point("disk_writes_per_second", h, disk, ts, write / 32768),
+            Point("disk_read_await_seconds", h, disk, ts, 0.0004 + util / 5000),
+            Point("disk_write_await_seconds", h, disk, ts, 0.0008 + util / 2500),
         ]
     for iface in shape.ifaces:
-        scale = 1e4 if iface == "lo" else 1e6
+        scale = shape.net_bytes / 100 if iface == "lo" else shape.net_bytes
         out += [
             Point("net_rx_bytes_per_second", h, iface, ts, abs(rng.gauss(scale, scale / 5))),
             Point("net_tx_bytes_per_second", h, iface, ts, abs(rng.gauss(scale / 2, scale / 9))),

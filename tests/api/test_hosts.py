@@ -17,7 +17,9 @@ async def test_list_has_every_inventory_host_with_state_and_latest_values(
     web1 = rows["web-1"]
     assert web1["state"] == "ok" and web1["reason"] == ""
     assert web1["groups"] == ["web"] and web1["labels"] == {"env": "prod"}
-    assert 0 < web1["cpu"] < 100 and 40 < web1["mem"] < 60
+    # synth's memory swings with the time of day the fleet was written (45 % ± 10, + 0-2):
+    # 40-60 failed every afternoon UTC
+    assert 0 < web1["cpu"] < 100 and 34 < web1["mem"] < 58
     # worst filesystem: synth puts the second mount 25 points above the first
     assert web1["fs_mount"] == "/var" and web1["fs"] > 50
     # lo is not network traffic of the host: in/out is eth0 alone (~1 MB/s in synth)

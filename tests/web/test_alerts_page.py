@@ -250,3 +250,54 @@ def test_host_charts_mark_the_hosts_alert_events(
     assert p.evaluate("window.sshmonMarkers.spans().length") == 1
     assert page.csp() == []
     page.assert_clean()
+
+
+def test_overview_marks_hosts_with_silenced_or_acknowledged_alerts(
+    server: LiveServer, page: Page, alerting: tuple[AlertsRuntime, Receiver, float], artifacts: Path
+) -> None:
+    rt, _, _ = alerting
+    mutes = rt.engine.mutes
+    assert mutes is not None
+    now = time.time()
+    for old in on_loop(server, lambda: mutes.silences(now)):  # left by the alerts page test
+        on_loop(server, lambda sid=old.id: mutes.expire_silence(sid, now))
+    silence = on_loop(
+        server, lambda: mutes.add_silence(Matcher(hosts=["web-1"]), now + 3600, now, author="t")
+    )
+    expired = False
+    try:
+        p = page.page
+        p.goto(server.url + "/")
+        alerts_cell = 'tr[data-host="web-1"] td[data-k="alerts"] .mark'
+        assert "silenced" in p.locator(alerts_cell).all_inner_texts()
+        # (the alerts page test may have acknowledged it already; once more does no harm)
+        on_loop(server, lambda: rt.engine.acknowledge("mem", "web-1", "", time.time(), author="t"))
+        p.reload()
+        assert p.locator(alerts_cell).all_inner_texts() == ["acked", "silenced"]
+        assert p.locator(f"{alerts_cell}.m-acknowledged").get_attribute("title") == (
+            "an alert of this host is acknowledged"
+        )
+        # and a person can read them: nothing in the cell overflows it (cells clip with "…"),
+        # and every mark lies inside its cell
+        fits = p.evaluate(
+            """(sel) => { const marks = Array.from(document.querySelectorAll(sel));
+              const td = marks[0].closest('td'), box = td.getBoundingClientRect();
+              return td.scrollWidth <= td.clientWidth && marks.every((m) => {
+                const r = m.getBoundingClientRect();
+                return r.left >= box.left && r.right <= box.right; }); }""",
+            alerts_cell,
+        )
+        assert fits
+        # web-2's alert resolved: nothing to mark
+        assert p.locator('tr[data-host="web-2"] .mark').count() == 0
+        rows = {r["name"]: r for r in p.request.get(server.url + "/api/v1/hosts").json()}
+        assert rows["web-1"]["alert_marks"] == ["acknowledged", "silenced"]
+        p.locator('tr[data-host="web-1"]').screenshot(path=str(artifacts / "overview-marks.png"))
+        on_loop(server, lambda: mutes.expire_silence(silence.id, time.time()))
+        expired = True
+        p.reload()
+        assert p.locator(alerts_cell).all_inner_texts() == ["acked"]  # the silence is over
+        page.assert_clean()
+    finally:
+        if not expired:
+            on_loop(server, lambda: mutes.expire_silence(silence.id, time.time()))

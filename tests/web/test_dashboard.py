@@ -19,7 +19,7 @@ from api.routes import pages
 from poller.points import HostState, Point, PollStatus
 
 pytestmark = pytest.mark.browser
-CHARTS = 10
+CHARTS = 13  # api.charts.CHARTS
 
 
 def _wait_charts(p: Any, n: int = CHARTS) -> None:
@@ -170,6 +170,14 @@ def test_live_updates_arrive_on_overview_and_host_page(
     # the poll is the charts' newest point (the oldest slid out of the 15-minute window)
     hp.wait_for_function(f"() => window.sshmonHost.current().charts[0].ts.at(-1) === {ts}")
     assert hp.evaluate("window.sshmonHost.current().charts[0].values[0].at(-1)") == 90.0
+    # the x axis slid with it: it ends at the new poll and still spans 15 minutes
+    x = hp.evaluate("(() => { const s = window.sshmonHost.plots.get('cpu').u.scales.x;"
+                    " return [s.min, s.max]; })()")
+    assert x == [ts - 900, ts]
+    # and so did the charts this poll had nothing for (no filesystem points in it)
+    fs = hp.evaluate("(() => { const s = window.sshmonHost.plots.get('fs').u.scales.x;"
+                     " return [s.min, s.max]; })()")
+    assert fs == [ts - 900, ts]
     assert hp.inner_text("#lastpoll") == "just now"
     host_ctx.close()
     page.assert_clean()

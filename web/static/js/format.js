@@ -71,6 +71,47 @@
     ratio: (v) => number(v, 2),
     load: (v) => number(v, 2),
   };
-  window.fmt = { size, percent, significant, number, si, duration, byUnit,
+  // --- axis tick labels ---------------------------------------------------------------------
+  // A tick label must read as the value it sits at: the legend formatters round (12.5 % reads
+  // "13 %", 1.0625 MiB "1.1 MiB"), which on an axis puts a number at the wrong height. Here
+  // every label of one axis gets as many decimals as its ticks need to be exact (at most 6).
+  const SI = [[1e9, "G"], [1e6, "M"], [1e3, "k"]];
+  function scaleOf(unit, a) {
+    // [divisor, suffix] of the display unit for a tick of magnitude a
+    if (unit === "bytes" || unit === "bytes_per_second") {
+      const tail = unit === "bytes" ? "" : "/s";
+      let i = 0;
+      while (i < BIN.length - 1 && a >= 1024 ** (i + 1)) i++;
+      return [1024 ** i, " " + BIN[i] + tail];
+    }
+    if (unit === "percent") return [1, " %"];
+    if (unit === "seconds") return a >= 1 || a === 0 ? [1, " s"] : a >= 1e-3 ? [1e-3, " ms"] : [1e-6, " µs"];
+    if (unit === "ratio" || unit === "load") return [1, ""];
+    const tail = unit === "per_second" ? "/s" : "";
+    for (const [d, s] of SI) if (a >= d) return [d, s + tail];
+    return [1, tail];
+  }
+  function exactDecimals(x) {
+    for (let d = 0; d < 6; d++) {
+      const r = Number(x.toFixed(d));
+      if (Math.abs(r - x) <= 1e-9 * Math.max(1, Math.abs(x))) return d;
+    }
+    return 6;
+  }
+  function axis(unit, splits) {
+    const scaled = splits.map((v) => {
+      if (v === null || v === undefined) return null;
+      const [div, suffix] = scaleOf(unit, Math.abs(v));
+      return { x: v / div, suffix };
+    });
+    // one number of decimals per display unit, so "1.5 MiB/s" and "2.0 MiB/s" line up
+    const places = new Map();
+    for (const s of scaled) {
+      if (s) places.set(s.suffix, Math.max(places.get(s.suffix) || 0, exactDecimals(s.x)));
+    }
+    return scaled.map((s) => (s === null ? "" : s.x.toFixed(s.x === 0 ? 0 : places.get(s.suffix)) + s.suffix));
+  }
+
+  window.fmt = { size, percent, significant, number, si, duration, byUnit, axis,
     rate: (v) => size(v, "/s"), unit: (u) => byUnit[u] || si };
 })();

@@ -19,6 +19,9 @@
   const plots = new Map();   // chart id -> {u, chart, raw}
   let current = null;        // last response
   let zoomStack = [];        // ranges to go back to on double-click
+  const ifaceToggle = document.getElementById("show-aux-ifaces");
+  const compareSelect = document.getElementById("compare");
+  const compared = new Map(); // chart id -> the same chart one day/week earlier, ts shifted on
 
   function theme() {
     const css = getComputedStyle(document.body);
@@ -37,8 +40,18 @@
     if (r.range) p.set("range", r.range); else { p.set("from", r.from); p.set("to", r.to); }
     return p;
   }
+  // the page's own URL also says what is compared and whether lo/ifb show, so a shared link
+  // shows the same picture (the charts API is asked with the range alone)
+  const COMPARE = { "1d": 86400, "7d": 604800 };
+  function pageQuery(r) {
+    const p = query(r);
+    const shift = compareShift();
+    for (const [name, s] of Object.entries(COMPARE)) if (s === shift) p.set("compare", name);
+    if (ifaceToggle && ifaceToggle.checked) p.set("ifaces", "all");
+    return p;
+  }
   function navigate(r, push) {
-    const qs = query(r).toString();
+    const qs = pageQuery(r).toString();
     if (push) history.pushState(r, "", "?" + qs); else history.replaceState(r, "", "?" + qs);
     markPreset(r.range);
     load(r);
@@ -75,8 +88,13 @@
     const rest = figs.filter((f) => !onScreen(f)).map((f) => f.dataset.chart);
     const batches = [first, rest].filter((ids) => ids.length);
     let chain = Promise.resolve();
+    const shift = compareShift();
+    if (!shift) compared.clear();
     batches.forEach((ids, i) => {
-      chain = chain.then(() => fetchCharts(r, ids, signal)).then((data) => {
+      chain = chain.then(() => fetchCharts(r, ids, signal)).then((data) => (shift
+        ? fetchCharts({ from: String(Math.floor(data.from - shift)), to: String(Math.ceil(data.to - shift)) }, ids, signal)
+          .then((before) => { keepCompared(before, shift); return data; })
+        : data)).then((data) => {
         if (i === 0) {
           current = data;
           current.live = !!r.range;
@@ -95,18 +113,12 @@
     });
   }
 
-  function stack(values) {
-    // cumulative sums so each band sits on the one below; a missing value stays a gap
-    // (drawing it as 0 would show a host that was down as a drop to idle)
-    const out = [];
-    let acc = null;
-    for (const vals of values) {
-      const base = acc;
-      out.push(vals.map((v, i) => (v === null ? null : v + (base && base[i] !== null ? base[i] : 0))));
-      acc = vals.map((v, i) => (base && base[i] !== null ? base[i] : 0) + (v === null ? 0 : v));
-    }
-    return out;
+  // --- compare with the day or week before ---------------------------------------------------
+  function compareShift() { return compareSelect ? Number(compareSelect.value) || 0 : 0; }
+  function keepCompared(before, shift) {
+    for (const c of before.charts) compared.set(c.id, { ...c, ts: c.ts.map((ts) => ts + shift) });
   }
+  const { visible, compareSeries, plotData } = window.sshmonChartData;
 
   function draw(chart) {
     const fig = root.querySelector('figure[data-chart="' + chart.id + '"]');
@@ -115,30 +127,47 @@
     const old = plots.get(chart.id);
     if (old) { old.u.destroy(); plots.delete(chart.id); }
     box.replaceChildren();
-    fig.classList.toggle("nodata", chart.series.length === 0);
-    if (!chart.series.length) {
+    const view = visible(chart, ifaceToggle && ifaceToggle.checked);
+    fig.classList.toggle("nodata", view.series.length === 0);
+    if (!view.series.length) {
       const p = document.createElement("p");
       p.className = "nodata";
-      p.textContent = "no data in this range";
+      p.textContent = chart.series.length ? "only lo/ifb interfaces: tick “show lo and ifb”" : "no data in this range";
       box.appendChild(p);
       return;
     }
     const f = fmt.unit(chart.unit);
     const t = theme();
-    const values = chart.stacked ? stack(chart.values) : chart.values;
+    const rec = {};
+    const limits = chart.thresholds || [];
+    const lines = sshmonPlot.thresholdLines(limits, chart.unit);
+    const cmp = compareSeries(chart, view, compared.get(chart.id), compareShift(), PALETTE);
+    const entry = { chart, view, cmp, rec, raw: null, u: null };
+    const own = (si, idx) => {
+      const v = idx === null || idx === undefined ? null : entry.raw[si][idx];
+      return v === undefined ? null : v;
+    };
     const series = [{ value: (u, ts) => (ts === null ? "–" : new Date(ts * 1000).toLocaleString()) }];
-    chart.series.forEach((s, i) => {
+    view.series.forEach((s, i) => {
       const color = PALETTE[i % PALETTE.length];
       series.push({
         label: s.label, stroke: color, width: 1.5,
         fill: chart.stacked ? color + "55" : undefined,
         // the legend shows the series' own value, not the stacked sum
-        value: (u, v, si, idx) => f(idx === null || idx === undefined ? null : chart.values[si - 1][idx]),
-        points: { show: false },
+        value: (u, v, si, idx) => f(own(si, idx)),
+        // a line needs two points: a lone one (one poll in the range) is drawn as a dot
+        points: { show: false, size: 6, fill: color, filter: sshmonPlot.lonePoints },
         spanGaps: false,
       });
     });
-    const bands = chart.stacked ? chart.series.slice(1).map((_, i) => ({ series: [i + 2, i + 1] })) : undefined;
+    if (cmp) {
+      cmp.labels.forEach((label, i) => {
+        const color = cmp.colors[i] || t.fg;
+        series.push({ label, stroke: color + "80", width: 1, dash: [4, 3], value: (u, v, si, idx) => f(own(si, idx)),
+          points: { show: false, size: 4, fill: color + "80", filter: sshmonPlot.lonePoints }, spanGaps: false });
+      });
+    }
+    const bands = chart.stacked ? view.series.slice(1).map((_, i) => ({ series: [i + 2, i + 1] })) : undefined;
     const opts = {
       width: Math.max(box.clientWidth, 280), height: 220,
       // crosshair synced across charts, selection not: a synced drag would zoom ten times
@@ -148,19 +177,29 @@
       },
       select: { show: true },
       legend: { live: true },
-      scales: { x: { time: true }, y: chart.unit === "percent" && chart.stacked ? { range: [0, 100] } : { auto: true } },
+      scales: {
+        // the asked range, not the data's: a new host's 15 minutes must not fill a 30-day chart
+        x: { time: true, range: () => [current.from, current.to] },
+        y: chart.unit === "percent" && chart.stacked ? { range: [0, 100] } : { range: sshmonPlot.yRange(limits, chart.unit) },
+      },
       axes: [
         // x: room for "12:30pm" so neighbouring time labels never touch
         { stroke: t.fg, grid: { stroke: t.grid }, ticks: { stroke: t.grid }, space: 80 },
-        { stroke: t.fg, grid: { stroke: t.grid }, ticks: { stroke: t.grid }, size: 72,
-          incrs: BINARY_UNITS.has(chart.unit) ? BINARY_INCRS : undefined,
-          values: (u, splits) => splits.map((v) => f(v)) },
+        sshmonPlot.yAxis(chart.unit, t, BINARY_UNITS.has(chart.unit) ? BINARY_INCRS : undefined, rec),
       ],
       series, bands,
-      hooks: { setSelect: [onSelect], draw: [(u) => window.sshmonMarkers && window.sshmonMarkers.draw(u)] },
+      hooks: {
+        setSelect: [onSelect],
+        draw: [(u) => {
+          if (window.sshmonMarkers) window.sshmonMarkers.draw(u);
+          sshmonPlot.drawThresholds(u, lines, rec);
+          sshmonPlot.record(fig, u, rec);
+        }],
+      },
     };
-    const u = new uPlot(opts, [chart.ts, ...values], box);
-    plots.set(chart.id, { u, chart });
+    const u = new uPlot(opts, plotData(entry), box);
+    entry.u = u;
+    plots.set(chart.id, entry);
   }
 
   function onSelect(u) {
@@ -182,6 +221,10 @@
     const up = byKey.get("uptime_seconds\u0000");
     if (up !== undefined) document.getElementById("uptime").textContent = fmt.duration(up);
     const cutoff = ev.ts - (current.to - current.from);
+    // first: setData below re-reads the x range (the charts' scales.x.range) from these
+    current.to = ev.ts;
+    current.from = cutoff;
+    const moved = new Set();
     for (const chart of current.charts) {
       if (!chart.series.length) continue;
       const vals = chart.series.map((s) => {
@@ -197,10 +240,10 @@
         chart.values.forEach((col) => col.shift());
       }
       const p = plots.get(chart.id);
-      if (p) p.u.setData([chart.ts, ...(chart.stacked ? stack(chart.values) : chart.values)]);
+      if (p) { p.u.setData(plotData(p)); moved.add(p); }
     }
-    current.to = ev.ts;
-    current.from = cutoff;
+    // charts without a point in this poll (df comes every few polls) slide all the same
+    for (const p of plots.values()) if (!moved.has(p)) p.u.setScale("x", { min: cutoff, max: ev.ts });
   }
 
   // --- controls -----------------------------------------------------------------------------
@@ -227,11 +270,51 @@
     if (!(from < to)) { status.textContent = "from must be before to"; return; }
     navigate({ from: String(Math.floor(from)), to: String(Math.ceil(to)) }, true);
   });
+  // pan: the same span, earlier or later by half of it (buttons, ←/→ on a focused chart), or
+  // by the distance dragged with Shift held (a plain drag zooms)
+  function pan(seconds) {
+    if (!current) return;
+    const from = Math.round(current.from + seconds), to = Math.round(current.to + seconds);
+    navigate({ from: String(from), to: String(to) }, true);
+  }
+  document.getElementById("pan-earlier").addEventListener("click", () => pan(-(current.to - current.from) / 2));
+  document.getElementById("pan-later").addEventListener("click", () => pan((current.to - current.from) / 2));
+  document.getElementById("charts").addEventListener("keydown", (e) => {
+    if (!current || !e.target.matches("figure.chart")) return;
+    if (e.key !== "ArrowLeft" && e.key !== "ArrowRight") return;
+    e.preventDefault();
+    pan((e.key === "ArrowLeft" ? -1 : 1) * (current.to - current.from) / 2);
+  });
+  document.getElementById("charts").addEventListener("mousedown", (e) => {
+    if (!e.shiftKey || !e.target.classList.contains("u-over")) return;
+    // capture phase: uPlot's own mousedown (which starts a zoom selection) never sees it
+    e.stopPropagation();
+    e.preventDefault();
+    const over = e.target, rect = over.getBoundingClientRect(), x0 = e.clientX;
+    over.classList.add("panning");
+    window.addEventListener("mouseup", (up) => {
+      over.classList.remove("panning");
+      const dx = up.clientX - x0;
+      if (Math.abs(dx) < 3 || !current) return;
+      pan(-dx / rect.width * (current.to - current.from));
+    }, { once: true });
+  }, true);
+  function keepInUrl() { history.replaceState(history.state, "", "?" + pageQuery(rangeFromUrl())); }
+  if (ifaceToggle) ifaceToggle.addEventListener("change", () => {
+    keepInUrl();
+    if (current) current.charts.forEach(draw);
+  });
+  if (compareSelect) compareSelect.addEventListener("change", () => { keepInUrl(); load(rangeFromUrl()); });
+  function viewFromUrl() {
+    const p = new URLSearchParams(location.search);
+    if (compareSelect) compareSelect.value = String(COMPARE[p.get("compare")] || 0);
+    if (ifaceToggle) ifaceToggle.checked = p.get("ifaces") === "all";
+  }
   document.getElementById("charts").addEventListener("dblclick", () => {
     const back = zoomStack.pop();
     if (back) navigate(back, true);
   });
-  window.addEventListener("popstate", () => { const r = rangeFromUrl(); markPreset(r.range); load(r); });
+  window.addEventListener("popstate", () => { const r = rangeFromUrl(); viewFromUrl(); markPreset(r.range); load(r); });
   let resizeTimer = null;
   new ResizeObserver(() => {
     clearTimeout(resizeTimer);
@@ -244,6 +327,7 @@
   });
 
   const start = rangeFromUrl();
+  viewFromUrl();
   markPreset(start.range);
   load(start);
   window.sshmonLive.connect(root.dataset.liveUrl, onPoll);

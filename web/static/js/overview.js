@@ -223,11 +223,15 @@
       if (!why) { why = document.createElement("small"); why.className = "reason"; r.tr.children[1].append(" ", why); }
       why.textContent = ev.reason; // textContent: the reason can quote target output
     } else if (why) why.remove();
+    const levels = ev.levels || {};
     for (const [k, v] of Object.entries(ev.cells)) {
       const td = r.cells[k];
       if (!td) continue;
       td.dataset.v = v === null ? "" : v;
       td.textContent = fmtOf[k](v);
+      // the threshold colour follows the value (the server judged it, see api/thresholds.py)
+      td.classList.remove("lvl-warning", "lvl-critical");
+      if (levels[k]) { td.classList.add("lvl-" + levels[k]); td.dataset.level = levels[k]; } else delete td.dataset.level;
     }
     if (ev.cells.fs_mount !== undefined && r.cells.fs) r.cells.fs.title = ev.cells.fs_mount;
     if (r.series && ev.cells.cpu !== undefined && ev.cells.cpu !== null) {

@@ -1,0 +1,148 @@
+"""A site of its own for the chart tests: hosts written at a fixed epoch into their own
+database, served with the app's clock pinned to that epoch and alert rules in effect.
+
+- rates-1: two hours of 10 s polls ending at NOW, with a 10-minute outage; disks near
+  20/50 MiB/s, eth0 and ifb0 near 40 KiB/s, lo under 1 KiB/s; and the same two hours one day
+  and one week earlier at 60 s (for "compare with");
+- new-1: one single poll, two minutes before NOW (a host added a moment ago).
+Rules: cpu_hot (cpu_busy_percent > 80 warning, > 95 critical) everywhere; fs_full
+(fs_used_percent 85/95) with rates-1 overridden to warning 70; mem_high (mem_used_percent
+30/50, synth's memory at NOW is 36-38 %) with new-1 overridden to critical 35; disk_slow
+(disk_read_await_seconds 0.5 s / 1 s, a hundred times synth's 2-5 ms).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+
+import synth
+from livesite import LiveServer, free_port, start_server
+
+from alerts.config import AlertsConfig, Rule
+from alerts.engine import AlertEngine
+from api.context import AppContext, QueryPool, WebSettings
+from poller.inventory import Host, Inventory
+from poller.points import HostState
+from store.db import connect
+from store.settings import RetentionSettings, StoreSettings
+from store.writer import Writer
+
+NOW = 1_790_006_400.0  # 2026-09-21 16:00 UTC; the server's clock is pinned here
+DAY = 86_400.0
+OUTAGE = (NOW - 3600, NOW - 3000)  # no polls in between
+MiB = 1024**2
+KiB = 1024
+FOREVER = 36_500  # days: the store's TTLs run on the real clock, the data sits at NOW
+
+RATES = synth.HostShape(
+    "rates-1", disks=("sda",), ifaces=("eth0", "lo", "ifb0"), disk_bytes=20 * MiB,
+    net_bytes=40 * KiB,
+)
+NEW = synth.HostShape("new-1")
+
+
+def rules() -> AlertsConfig:
+    return AlertsConfig(
+        defaults=False,
+        rules=[
+            Rule.model_validate(
+                {"name": "cpu_hot", "metric": "cpu_busy_percent", "warning": 80, "critical": 95}
+            ),
+            Rule.model_validate(
+                {
+                    "name": "fs_full",
+                    "metric": "fs_used_percent",
+                    "warning": 85,
+                    "critical": 95,
+                    "hosts": {"rates-1": {"warning": 70}},
+                }
+            ),
+            Rule.model_validate(
+                {
+                    "name": "mem_high",
+                    "metric": "mem_used_percent",
+                    "warning": 30,
+                    "critical": 50,
+                    "hosts": {"new-1": {"critical": 35}},
+                }
+            ),
+            Rule.model_validate(
+                {
+                    "name": "disk_slow",
+                    "metric": "disk_read_await_seconds",
+                    "warning": 0.5,
+                    "critical": 1,
+                }
+            ),
+        ],
+    )
+
+
+@dataclass
+class ChartSite:
+    server: LiveServer
+    settings: StoreSettings
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+
+def _write(settings: StoreSettings) -> None:
+    writer = Writer(settings, catalog={})  # no rounding: values as written
+    writer.start()
+    for points in synth.history(RATES, NOW - 7200, NOW, 10):
+        if OUTAGE[0] <= points[0].ts < OUTAGE[1]:
+            continue
+        writer.submit(points)
+        writer.submit_status(synth.status(RATES, points[0].ts))
+    for back in (DAY, 7 * DAY):
+        for points in synth.history(RATES, NOW - back - 7200, NOW - back, 60, seed=int(back)):
+            writer.submit(points)
+    for points in synth.history(NEW, NOW - 120, NOW - 119, 10):
+        writer.submit(points)
+        writer.submit_status(synth.status(NEW, points[0].ts, HostState.OK))
+    for shape in (RATES, NEW):
+        writer.submit_host_info(synth.info(shape, NOW))
+    assert writer.close(60), "writer did not flush"
+
+
+def start(chdb_dir: Path, data_dir: Path) -> Iterator[ChartSite]:
+    settings = StoreSettings(
+        url=f"chdb://{chdb_dir}",
+        database=f"charts_{uuid.uuid4().hex[:10]}",
+        spool_dir=data_dir / "spool",
+        flush_interval_s=0.05,
+        retention=RetentionSettings(
+            raw_days=FOREVER, rollup_5m_days=FOREVER, rollup_1h_days=FOREVER,
+            poll_status_days=FOREVER, host_info_days=FOREVER,
+        ),
+    )
+    _write(settings)
+    hosts = (
+        Host(name="rates-1", interval=10, address="10.0.1.1", groups=("web",)),
+        Host(name="new-1", interval=10, address="10.0.1.2", groups=("web",)),
+    )
+    config = rules()
+    ctx = AppContext(
+        settings=WebSettings(port=free_port()),
+        queries=QueryPool(lambda: connect(settings)),
+        inventory=Inventory(path=Path("inventory.yaml"), hosts=hosts),
+        data_dir=data_dir,
+        clock=lambda: NOW,
+        # what the charts need of an alerts runtime: the engine and its effective rules
+        alerts=SimpleNamespace(engine=AlertEngine(config, hosts, clock=lambda: NOW)),
+    )
+    server = start_server(ctx)
+    try:
+        yield ChartSite(server, settings)
+    finally:
+        server.shutdown()
+        ctx.queries.close()
+        client = connect(settings)
+        client.command(f"DROP DATABASE IF EXISTS `{settings.database}`")
+        client.close()
