@@ -201,8 +201,9 @@ def _exit_unless_ok(outcome: PollOutcome) -> None:
 
 def _probe_json(outcome: PollOutcome) -> str:
     from parsers import exposition
+    from poller.collectors import registry
 
-    samples = json.loads(exposition.render_json(exposition.samples(outcome.readings)))
+    samples = json.loads(exposition.render_json(registry.samples(outcome.readings)))
     points = [
         {"metric": p.metric, "dev": p.dev, "ts": p.ts, "value": p.value} for p in outcome.points
     ]
@@ -219,15 +220,15 @@ def _probe_json(outcome: PollOutcome) -> str:
 def _print_probe(outcome: PollOutcome) -> None:
     from prometheus_client import utils
 
-    from parsers import exposition
     from poller.catalog import METRICS
+    from poller.collectors import registry
 
     readings = Table(title="readings (node_exporter names)", box=None, title_justify="left")
     readings.add_column("metric", overflow="fold")
     readings.add_column("value", justify="right")
     # the client's own number format, as /metrics prints it (the library ships it untyped)
     go_float = cast(Callable[[float], str], utils.floatToGoString)
-    for s in exposition.samples(outcome.readings):
+    for s in registry.samples(outcome.readings):
         labels = ",".join(f'{k}="{v}"' for k, v in s.labels)
         readings.add_row(_plain(f"{s.name}{{{labels}}}" if labels else s.name), go_float(s.value))
     points = Table(title="derived points", box=None, title_justify="left")

@@ -16,8 +16,9 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from poller.collectors.registry import NAMES as COLLECTOR_NAMES
 from poller.yamlfile import ConfigError, Document, validate
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
@@ -38,6 +39,30 @@ def _duration(value: Any) -> Any:
 
 def _one_or_many(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
+
+
+def _known_collector(name: str) -> str:
+    if name not in COLLECTOR_NAMES:
+        raise ValueError(
+            f"unknown collector {name!r}; the collectors are: {', '.join(COLLECTOR_NAMES)}"
+        )
+    return name
+
+
+CollectorName = Annotated[str, AfterValidator(_known_collector)]
+CollectorNames = Annotated[list[CollectorName], BeforeValidator(_one_or_many)]
+
+
+class CollectorsSetting(BaseModel):
+    """`collectors: {exclude: [pressure], include: [...]}`, like node_exporter's
+    --no-collector.X / --collector.X. Layers apply in order (defaults, groups, host): each
+    turns its `include` on, then its `exclude` off, so a host can take back a collector
+    its group switched off. Every collector is on unless something excludes it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    include: CollectorNames = Field(default_factory=list)
+    exclude: CollectorNames = Field(default_factory=list)
 
 
 Seconds = Annotated[float, BeforeValidator(_duration), Field(gt=0, le=86400)]
@@ -66,6 +91,7 @@ class HostSettings(BaseModel):
     max_devices: int | None = Field(default=None, ge=1, le=100_000)
     transport: Literal["ssh", "local"] | None = None
     labels: dict[str, str] | None = None
+    collectors: CollectorsSetting | None = None
 
 
 class GroupEntry(HostSettings):
@@ -112,6 +138,8 @@ class Host(BaseModel):
     transport: Literal["ssh", "local"] = "ssh"
     labels: tuple[tuple[str, str], ...] = ()
     groups: tuple[str, ...] = ()
+    # the collectors polled on this host, in registry order (poller/collectors/registry.py)
+    collectors: tuple[str, ...] = COLLECTOR_NAMES
 
 
 class Inventory(BaseModel):
@@ -196,6 +224,7 @@ def _resolve(doc: Document, raw: InventoryFile, name: str) -> tuple[Host, list[s
     layers.append((("hosts", name), entry))
     merged: dict[str, Any] = {}
     labels: dict[str, str] = {}
+    collectors = set(COLLECTOR_NAMES)
     origin: dict[str, tuple[str, ...]] = {}
     for loc, layer in layers:
         for key in HostSettings.model_fields:
@@ -204,6 +233,8 @@ def _resolve(doc: Document, raw: InventoryFile, name: str) -> tuple[Host, list[s
                 continue
             if key == "labels":
                 labels.update(value)
+            elif key == "collectors":
+                collectors = (collectors | set(value.include)) - set(value.exclude)
             else:
                 merged[key] = value
                 origin[key] = (*loc, key)
@@ -216,6 +247,7 @@ def _resolve(doc: Document, raw: InventoryFile, name: str) -> tuple[Host, list[s
         known_hosts=Path(known).expanduser() if known else None,
         labels=tuple(sorted(labels.items())),
         groups=tuple(groups),
+        collectors=tuple(n for n in COLLECTOR_NAMES if n in collectors),
         **merged,
     )
     return host, _check_references(doc, host, origin)

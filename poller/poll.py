@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from parsers.frame import split
-from parsers.sections import parse_all
 from poller import probe
+from poller.collectors import registry
+from poller.collectors.registry import parse_all
+from poller.collectors.status import CollectorStatus, status_plans, statuses
 from poller.derive import Snapshot, derive, host_info
 from poller.derive_cap import Capped, cap_devices
 from poller.errors import PollError, PollTimeout, ProbeFailed
@@ -26,7 +28,6 @@ from poller.transport import Mode, RawPoll
 log = logging.getLogger(__name__)
 
 FAST_PATHS = {path: name for name, path in probe.FAST_FILES.items()}
-SLOW_SECTIONS = frozenset((*probe.SLOW_FILES, *probe.SLOW_COMMANDS))
 BACKOFF_BASE_S = 1.0
 BACKOFF_CAP_S = 300.0
 
@@ -59,6 +60,8 @@ class PollOutcome:
     schedule_lag_s: float = 0.0  # how late after its tick the poll started (scheduler)
     # section -> devices left out over the host's max_devices (poller/derive_cap.py)
     dropped: Mapping[str, int] = field(default_factory=dict)
+    # collector -> ok / unavailable / failed of this poll (collectors whose sections ran)
+    collectors: Mapping[str, CollectorStatus] = field(default_factory=dict)
 
 
 def backoff_s(failures: int, rng: random.Random) -> float:
@@ -89,6 +92,11 @@ class HostPoller:
         # polls tried since the last slow round; None: a slow round is due at once (a new
         # connection, or the first poll)
         self._since_slow: int | None = None
+        self._collectors = registry.enabled(host.collectors)
+        self._plan = probe.plan_for(host)
+        self._status_plans = status_plans(self._collectors)
+        self._fast_paths = {path: name for name, path in self._plan.fast_files.items()}
+        self._slow_sections = frozenset((*self._plan.slow_files, *self._plan.slow_commands))
         self._failures = 0
         self._retry_at = float("-inf")
         self._last_error: PollError | None = None
@@ -151,7 +159,8 @@ class HostPoller:
             # derive sees only what this poll measured: a df reading becomes points once,
             # stamped with the poll that ran df, not again at every fast poll after it
             current = Snapshot(ts=ts, readings=measured)
-            points = derive(self.host.name, self._previous, current)
+            broken: dict[str, str] = {}
+            points = derive(self.host.name, self._previous, current, self._collectors, broken)
             info = host_info(self.host.name, ts, readings) if slow else None
         except ProbeFailed as exc:
             return self._failed(ts, self._since(started), exc.state, exc.reason)
@@ -162,6 +171,7 @@ class HostPoller:
             return self._failed(ts, self._since(started), HostState.PROBE_FAILED, reason)
         duration = self._since(started)
         self._previous = current
+        collectors = statuses(self._status_plans, slow, measured, failures, broken)
         status = PollStatus(
             self.host.name,
             ts,
@@ -172,7 +182,15 @@ class HostPoller:
         )
         connect_s = raw.connect_s if raw.reconnected else None
         return PollOutcome(
-            status, points, info, readings, failures, None, connect_s, dropped=capped.dropped
+            status,
+            points,
+            info,
+            readings,
+            failures,
+            None,
+            connect_s,
+            dropped=capped.dropped,
+            collectors=collectors,
         )
 
     def _readings(
@@ -182,7 +200,7 @@ class HostPoller:
 
         The second is for /metrics and `probe`, which show a host's latest readings."""
         # target output is untrusted: undecodable bytes become U+FFFD, never an exception
-        frames = split(output.decode("utf-8", errors="replace"), nonce, FAST_PATHS)
+        frames = split(output.decode("utf-8", errors="replace"), nonce, self._fast_paths)
         if not frames.sections:
             raise ProbeFailed(
                 f"no framed probe sections in {len(output)} bytes of output (not a POSIX sh?)"
@@ -190,7 +208,7 @@ class HostPoller:
         parsed = parse_all(frames.sections)
         fresh, failures = dict(parsed.readings), dict(parsed.failures)
         budget = probe.command_timeout_s(self.host.timeout)
-        for name in probe.SLOW_COMMANDS:
+        for name in self._plan.slow_commands:
             section = frames.sections.get(name)
             if section is not None and section.rc in probe.TIMED_OUT_RCS:
                 # `timeout` stopped it: a failure with its reason, not "unavailable"
@@ -199,7 +217,7 @@ class HostPoller:
         # capped as read, before the slow ones are kept: a drop is counted once per read
         capped = cap_devices(fresh, self.host.max_devices)
         if slow:
-            self._slow = {k: v for k, v in capped.readings.items() if k in SLOW_SECTIONS}
+            self._slow = {k: v for k, v in capped.readings.items() if k in self._slow_sections}
         readings = {**self._slow, **capped.readings}
         return dict(capped.readings), readings, failures, capped
 
@@ -235,4 +253,5 @@ def _with_raw(outcome: PollOutcome, raw: RawPoll) -> PollOutcome:
         outcome.connect_s,
         outcome.schedule_lag_s,
         outcome.dropped,
+        outcome.collectors,
     )

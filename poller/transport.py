@@ -227,7 +227,7 @@ class SshLink:
         try:
             if self._shell is None:
                 self._shell = await self._open_shell()
-                self._shell.write(probe.definitions(_budget(self.host)).encode())
+                self._shell.write(_definitions(self.host))
             return await _run_shell(self._shell, nonce, slow, self.host)
         except (asyncssh.ChannelOpenError, ChannelClosed) as exc:
             # a refused session, or a forced command that ends it before printing
@@ -250,7 +250,12 @@ class SshLink:
     async def _exec(self, nonce: str, slow: bool) -> bytes:
         assert self._conn is not None  # poll() connects first
         process = await self._conn.create_process(
-            probe.script(nonce, slow=slow, command_timeout=_budget(self.host)),
+            probe.script(
+                nonce,
+                slow=slow,
+                command_timeout=_budget(self.host),
+                plan=probe.plan_for(self.host),
+            ),
             term_type=None,
             encoding=None,
             stderr=asyncssh.DEVNULL,
@@ -359,7 +364,7 @@ class LocalLink:
             async with asyncio.timeout(self.host.timeout):
                 if self._shell is None:
                     self._shell = await self._start()
-                    self._shell.write(probe.definitions(_budget(self.host)).encode())
+                    self._shell.write(_definitions(self.host))
                 output = await _run_shell(self._shell, nonce, slow, self.host)
         except BaseException as exc:
             await self.close()
@@ -414,6 +419,11 @@ class LocalLink:
             shell, self._shell = self._shell, None
             shell.close()
             await shell.wait()
+
+
+def _definitions(host: Host) -> bytes:
+    """The probe's shell functions for this host's collectors (poller/probe.py)."""
+    return probe.definitions(_budget(host), probe.plan_for(host)).encode()
 
 
 def _budget(host: Host) -> int:

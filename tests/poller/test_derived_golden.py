@@ -13,8 +13,8 @@ import os
 from dataclasses import asdict
 from pathlib import Path
 
-from parsers.sections import parse_all
 from poller.catalog import METRICS
+from poller.collectors.registry import parse_all
 from poller.derive import Snapshot, derive, host_info
 from poller.replay import sections_from_capture
 
