@@ -19,6 +19,7 @@ from typing import Any, ParamSpec, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.hub import Hub
+from poller.collectors.status import CollectorStatus
 from poller.inventory import Inventory
 
 P = ParamSpec("P")
@@ -124,6 +125,8 @@ class AppContext:
     hub: Hub = field(default_factory=Hub)
     # poller/writer health for /metrics: prometheus_client Metric families
     self_metrics: Callable[[], Iterable[Any]] = _no_self_metrics
+    # host -> collector -> newest ok/unavailable/failed; only where the poller runs (`run`)
+    collector_status: Callable[[str], Mapping[str, CollectorStatus]] | None = None
     # wall clock (seconds since the epoch), read only at the edge; tests pass a fixed one
     clock: Callable[[], float] = time.time
     # runs the fixed `ps` (parsers.cmd_ps.COMMAND) on a host's kept session, returns stdout

@@ -179,3 +179,43 @@ def test_host_with_no_settings_uses_its_name_as_address(tmp_path: Path) -> None:
 def test_every_defined_group_is_kept_even_without_members(tmp_path: Path) -> None:
     path = write(tmp_path, "groups:\n  web: {hosts: [a]}\n  spare: {}\nhosts:\n  a: {}\n")
     assert inventory.load(path).groups == ("web", "spare")
+
+
+def test_collectors_excluded_for_a_group_and_taken_back_by_a_host(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """defaults:
+  collectors: {exclude: [uname]}
+groups:
+  old-kernels:
+    hosts: [a, b]
+    collectors:
+      exclude: [pressure, filesystem]
+hosts:
+  a: {}
+  b:
+    collectors: {include: [filesystem]}
+  c: {}
+""",
+    )
+    inv = inventory.load(path)
+    a, b, c = (inv.host(n).collectors for n in "abc")
+    assert "pressure" not in a and "filesystem" not in a and "uname" not in a
+    assert "pressure" not in b and "filesystem" in b
+    assert "pressure" in c and "cpu" in c and "uname" not in c
+
+
+def test_an_unknown_collector_names_file_line_and_key(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """groups:
+  web:
+    collectors:
+      exclude: [presure]
+hosts:
+  a: {groups: [web]}
+""",
+    )
+    [problem] = problems(path)
+    assert problem.startswith(f"{path}:4: groups.web.collectors.exclude.0: ")
+    assert "unknown collector 'presure'" in problem and "pressure" in problem
