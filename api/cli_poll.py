@@ -200,10 +200,10 @@ def _exit_unless_ok(outcome: PollOutcome) -> None:
 
 
 def _probe_json(outcome: PollOutcome) -> str:
-    from parsers import exposition
-    from poller.collectors import registry
+    from parsers.exposition import render_json
+    from poller import exposition
 
-    samples = json.loads(exposition.render_json(registry.samples(outcome.readings)))
+    samples = json.loads(render_json(exposition.samples(outcome.readings)))
     points = [
         {"metric": p.metric, "dev": p.dev, "ts": p.ts, "value": p.value} for p in outcome.points
     ]
@@ -220,22 +220,25 @@ def _probe_json(outcome: PollOutcome) -> str:
 def _print_probe(outcome: PollOutcome) -> None:
     from prometheus_client import utils
 
+    from poller import exposition
     from poller.catalog import METRICS
-    from poller.collectors import registry
 
     readings = Table(title="readings (node_exporter names)", box=None, title_justify="left")
     readings.add_column("metric", overflow="fold")
     readings.add_column("value", justify="right")
     # the client's own number format, as /metrics prints it (the library ships it untyped)
     go_float = cast(Callable[[float], str], utils.floatToGoString)
-    for s in registry.samples(outcome.readings):
+    for s in exposition.samples(outcome.readings):
         labels = ",".join(f'{k}="{v}"' for k, v in s.labels)
         readings.add_row(_plain(f"{s.name}{{{labels}}}" if labels else s.name), go_float(s.value))
     points = Table(title="derived points", box=None, title_justify="left")
     for column in ("metric", "dev", "value", "meaning"):
         points.add_column(column, overflow="fold")
     for p in sorted(outcome.points, key=lambda p: (p.metric, p.dev)):
-        spec = METRICS[p.metric]
+        spec = METRICS.get(p.metric)
+        if spec is None:  # a user metric (custom:<name>): no unit or meaning to show
+            points.add_row(_plain(p.metric), _plain(p.dev), _human(p.value, "count"), "user metric")
+            continue
         points.add_row(
             p.metric, _plain(p.dev) if p.dev else "", _human(p.value, spec.unit), spec.description
         )

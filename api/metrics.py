@@ -29,7 +29,8 @@ from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamil
 
 from api.hub import Published
 from parsers.exposition import Sample, SampleType, families, render
-from poller.collectors.registry import COLLECTORS, samples
+from poller.collectors.registry import COLLECTORS
+from poller.exposition import samples
 
 # Two intervals, not one: a poll that lands a little late (jitter, a slow target, a
 # reconnect) must not make a healthy host blink out of /metrics between two scrapes.

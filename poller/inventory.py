@@ -12,12 +12,14 @@ Secrets never live in this file: `password_env` / `passphrase_env` name environm
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from poller.collectors.custom import collision
 from poller.collectors.registry import NAMES as COLLECTOR_NAMES
 from poller.yamlfile import ConfigError, Document, validate
 
@@ -65,6 +67,35 @@ class CollectorsSetting(BaseModel):
     exclude: CollectorNames = Field(default_factory=list)
 
 
+class CommandSetting(BaseModel):
+    """One operator-written command (`commands:`): a fixed command line, never built from
+    target output, run by `sh -c` on the target every `every` polls under `timeout`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[a-zA-Z_][a-zA-Z0-9_]{0,63}$")
+    run: str = Field(min_length=1, max_length=4096, pattern=r"^[^\x00\n\r]+$")
+    every: int = Field(default=1, ge=1, le=10_000)
+    # whole seconds: busybox `timeout` takes no fractions
+    timeout: int = Field(default=5, ge=1, le=300)
+    format: Literal["prometheus", "value", "keyvalue"] = "value"
+    max_output_bytes: int = Field(default=64 * 1024, ge=64, le=1024 * 1024)
+
+    @field_validator("name")
+    @classmethod
+    def _not_builtin(cls, name: str) -> str:
+        why = collision(name)
+        if why is not None:
+            raise ValueError(why)
+        return name
+
+
+def _textfile_dir(value: str) -> str:
+    if not value.startswith("/") or "\x00" in value or "\n" in value or len(value) > 1024:
+        raise ValueError("expected an absolute directory path on the target (one line)")
+    return posixpath.normpath(value)
+
+
 Seconds = Annotated[float, BeforeValidator(_duration), Field(gt=0, le=86400)]
 Paths = Annotated[list[str], BeforeValidator(_one_or_many)]
 EnvName = Annotated[str, Field(pattern=_ENV_NAME.pattern)]
@@ -92,6 +123,11 @@ class HostSettings(BaseModel):
     transport: Literal["ssh", "local"] | None = None
     labels: dict[str, str] | None = None
     collectors: CollectorsSetting | None = None
+    # a directory on the target whose *.prom files are read every poll (node_exporter's
+    # textfile collector format); off unless set
+    textfile_dir: Annotated[str, AfterValidator(_textfile_dir)] | None = None
+    commands: list[CommandSetting] | None = None
+    max_custom_series: int | None = Field(default=None, ge=1, le=100_000)
 
 
 class GroupEntry(HostSettings):
@@ -140,6 +176,11 @@ class Host(BaseModel):
     groups: tuple[str, ...] = ()
     # the collectors polled on this host, in registry order (poller/collectors/registry.py)
     collectors: tuple[str, ...] = COLLECTOR_NAMES
+    textfile_dir: str | None = None
+    # by name; a later layer's command of the same name replaces an earlier one
+    commands: tuple[CommandSetting, ...] = ()
+    # user series (textfile + commands) kept per poll (poller/collectors/custom.py)
+    max_custom_series: int = 1000
 
 
 class Inventory(BaseModel):
@@ -225,6 +266,7 @@ def _resolve(doc: Document, raw: InventoryFile, name: str) -> tuple[Host, list[s
     merged: dict[str, Any] = {}
     labels: dict[str, str] = {}
     collectors = set(COLLECTOR_NAMES)
+    commands: dict[str, CommandSetting] = {}
     origin: dict[str, tuple[str, ...]] = {}
     for loc, layer in layers:
         for key in HostSettings.model_fields:
@@ -233,6 +275,8 @@ def _resolve(doc: Document, raw: InventoryFile, name: str) -> tuple[Host, list[s
                 continue
             if key == "labels":
                 labels.update(value)
+            elif key == "commands":
+                commands.update((c.name, c) for c in value)
             elif key == "collectors":
                 collectors = (collectors | set(value.include)) - set(value.exclude)
             else:
@@ -248,6 +292,7 @@ def _resolve(doc: Document, raw: InventoryFile, name: str) -> tuple[Host, list[s
         labels=tuple(sorted(labels.items())),
         groups=tuple(groups),
         collectors=tuple(n for n in COLLECTOR_NAMES if n in collectors),
+        commands=tuple(commands.values()),
         **merged,
     )
     return host, _check_references(doc, host, origin)

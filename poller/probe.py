@@ -16,21 +16,24 @@ The `end` marker is printed as `\\n@@sshmon …`, so text without a trailing new
 swallow it; the reader drops exactly that one newline. The nonce keeps late output from a
 poll that timed out from being mistaken for the current one.
 
-Nothing from the inventory or from a target is ever formatted into this script: the only
-variable parts are the nonce (hex from `secrets`) and integers.
+Nothing from a target is ever formatted into this script. From the inventory only the
+operator's own textfile directory and command lines are, each through `shlex.quote` as
+one shell word; the other variable parts are the nonce (hex from `secrets`) and integers.
 """
 
 from __future__ import annotations
 
 import secrets
+import shlex
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
 
 from poller.collectors.base import Collector
+from poller.collectors.custom import COMMAND, RC_MARK, CommandSpec
 from poller.collectors.registry import COLLECTORS, enabled, sources
-from poller.inventory import Host
+from poller.inventory import CommandSetting, Host
 
 MARK: Final = "@@sshmon"
 
@@ -44,9 +47,17 @@ class Plan:
     slow_files: Mapping[str, str]
     fallback_files: Mapping[str, str]
     slow_commands: Mapping[str, str]
+    # user metrics (poller/collectors/custom.py): DIR/*.prom joins the `tail`; commands run
+    # only at the polls they are due (`invocation(due=…)`)
+    textfile_dir: str | None = None
+    commands: tuple[CommandSpec, ...] = ()
 
 
-def plan(collectors: Iterable[Collector] = COLLECTORS) -> Plan:
+def plan(
+    collectors: Iterable[Collector] = COLLECTORS,
+    textfile_dir: str | None = None,
+    commands: tuple[CommandSpec, ...] = (),
+) -> Plan:
     """The probe of `collectors`: an excluded collector's files are not read on the target."""
     found = sources(collectors).values()
     return Plan(
@@ -54,6 +65,8 @@ def plan(collectors: Iterable[Collector] = COLLECTORS) -> Plan:
         slow_files={s.section: s.path for s in found if s.path and s.slow},
         fallback_files={s.section: s.fallback for s in found if s.path and s.fallback},
         slow_commands={s.section: s.command for s in found if s.command},
+        textfile_dir=textfile_dir,
+        commands=commands,
     )
 
 
@@ -61,13 +74,19 @@ DEFAULT_PLAN: Final = plan()
 
 
 def plan_for(host: Host) -> Plan:
-    """The probe plan of one host (its enabled collectors)."""
-    return _plan_of(host.collectors)
+    """The probe plan of one host (its enabled collectors, textfile directory, commands)."""
+    return _plan_of(host.collectors, host.textfile_dir, host.commands)
 
 
 @lru_cache(maxsize=256)
-def _plan_of(collectors: tuple[str, ...]) -> Plan:
-    return plan(enabled(collectors))
+def _plan_of(
+    collectors: tuple[str, ...], textfile_dir: str | None, commands: tuple[CommandSetting, ...]
+) -> Plan:
+    specs = tuple(
+        CommandSpec(c.name, c.run, c.every, c.timeout, c.format, c.max_output_bytes)
+        for c in commands
+    )
+    return plan(enabled(collectors), textfile_dir, specs)
 
 
 # Every collector's sections (what `replay --root` reads, what tests check).
@@ -86,6 +105,7 @@ TIMED_OUT_RCS: Final = frozenset({124, 143})
 
 FAST_FUNCTION: Final = "_sm_fast"
 SLOW_FUNCTION: Final = "_sm_slow"
+COMMAND_FUNCTION: Final = "_sm_c"  # + the command's index in the plan
 
 
 def command_timeout_s(poll_timeout_s: float) -> int:
@@ -128,6 +148,12 @@ def definitions(command_timeout: int = COMMAND_TIMEOUT_S, plan: Plan = DEFAULT_P
     `command_timeout`: seconds each slow command may run (`command_timeout_s`).
     """
     files = " ".join(plan.fast_files.values())
+    if plan.textfile_dir is not None:
+        # the operator's path, shell-quoted; the glob stays outside the quotes so the shell
+        # expands it (no match: tail is given the pattern itself, finds no such file and
+        # says so on stderr, which is discarded). The /dev/null before it ends the last
+        # /proc file, so nothing a strange file name does can run into a kernel file.
+        files += f" /dev/null {shlex.quote(plan.textfile_dir.rstrip('/') or '/')}/*.prom"
     fast = _section("fast", f"tail -n +1 {files} /dev/null 2>/dev/null")
     slow_parts = [
         _section(name, _cat(name, path, plan.fallback_files))
@@ -142,26 +168,53 @@ def definitions(command_timeout: int = COMMAND_TIMEOUT_S, plan: Plan = DEFAULT_P
     return (
         "unset HISTFILE; export LC_ALL=C; "
         f"if command -v timeout >/dev/null 2>&1; then _sm_t='timeout {int(command_timeout)}'; "
-        "else _sm_t=''; fi\n"
+        "_sm_to=timeout; else _sm_t=''; _sm_to=''; fi\n"
         f"{FAST_FUNCTION}() {{ {fast}; }}\n"
         f"{SLOW_FUNCTION}() {{ {slow}; }}\n"
+        + "".join(
+            f"{COMMAND_FUNCTION}{i}() {{ {_user_command(c)}; }}\n"
+            for i, c in enumerate(plan.commands)
+        )
     )
 
 
-def invocation(nonce: str, *, slow: bool) -> str:
-    """The line written per poll to a session that already has the definitions."""
+def _user_command(cmd: CommandSpec) -> str:
+    """One operator command, framed like a section. `run` is the operator's fixed text from
+    the inventory, passed to `sh -c` as one shell-quoted word; stdin is /dev/null so it
+    cannot eat the probe lines that follow on the session's stdin. Its status is printed
+    after its output (RC_MARK) because the pipe's status is head's; head caps the output,
+    and a command cut off loses the mark, which is how the poller tells it was cut."""
+    mark = RC_MARK.strip()
+    body = (
+        f"{{ $_sm_to ${{_sm_to:+{int(cmd.timeout_s)}}} sh -c {shlex.quote(cmd.run)} "
+        f"</dev/null 2>/dev/null; printf '\\n%s %s\\n' '{mark}' \"$?\"; }}"
+        f" | head -c {int(cmd.max_output_bytes) + 32}"
+    )
+    return _section(COMMAND + cmd.name, body)
+
+
+def invocation(nonce: str, *, slow: bool, due: tuple[int, ...] = ()) -> str:
+    """The line written per poll to a session that already has the definitions; `due`:
+    indexes of the plan's commands to run at this poll."""
     _check_nonce(nonce)
     calls = f"{FAST_FUNCTION} {nonce}"
     if slow:
         calls += f"; {SLOW_FUNCTION} {nonce}"
+    for i in due:
+        calls += f"; {COMMAND_FUNCTION}{int(i)} {nonce}"
     return f"{calls}; printf '%s\\n' \"{MARK} {nonce} done\"\n"
 
 
 def script(
-    nonce: str, *, slow: bool, command_timeout: int = COMMAND_TIMEOUT_S, plan: Plan = DEFAULT_PLAN
+    nonce: str,
+    *,
+    slow: bool,
+    command_timeout: int = COMMAND_TIMEOUT_S,
+    plan: Plan = DEFAULT_PLAN,
+    due: tuple[int, ...] = (),
 ) -> str:
     """The whole probe as one script, for exec-per-poll (a forced command refuses a shell)."""
-    return definitions(command_timeout, plan) + invocation(nonce, slow=slow)
+    return definitions(command_timeout, plan) + invocation(nonce, slow=slow, due=due)
 
 
 def new_nonce() -> str:

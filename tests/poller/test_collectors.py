@@ -78,9 +78,7 @@ async def test_every_declared_section_appears_in_a_real_probe_run() -> None:
                 continue
             assert s.section in found, f"collector {c.name}: section {s.section} never came"
             assert found[s.section].strip(), f"collector {c.name}: section {s.section} is empty"
-    parsed = registry.parse_all(
-        {n: Section(n, t, 0) for n, t in found.items()}
-    )
+    parsed = registry.parse_all({n: Section(n, t, 0) for n, t in found.items()})
     assert parsed.failures == {}
 
 

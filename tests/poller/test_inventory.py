@@ -219,3 +219,50 @@ hosts:
     [problem] = problems(path)
     assert problem.startswith(f"{path}:4: groups.web.collectors.exclude.0: ")
     assert "unknown collector 'presure'" in problem and "pressure" in problem
+
+
+def test_textfile_dir_and_commands_resolve_by_layer_and_name(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """defaults:
+  textfile_dir: /var/lib/node_exporter/textfile/
+  commands:
+    - {name: queue_depth, run: "redis-cli llen jobs", every: 6, timeout: 3}
+groups:
+  db:
+    hosts: [a]
+    commands:
+      - {name: queue_depth, run: "echo 0"}
+      - {name: pg, run: "pg-metrics", format: prometheus}
+hosts:
+  a: {}
+  b: {}
+""",
+    )
+    inv = inventory.load(path)
+    a, b = inv.host("a"), inv.host("b")
+    assert a.textfile_dir == "/var/lib/node_exporter/textfile"
+    assert [(c.name, c.run) for c in a.commands] == [("queue_depth", "echo 0"), ("pg", "pg-metrics")]
+    assert [(c.name, c.every, c.timeout) for c in b.commands] == [("queue_depth", 6, 3)]
+
+
+def test_a_command_named_like_a_builtin_metric_is_refused_at_its_line(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """hosts:
+  a:
+    textfile_dir: relative/dir
+    commands:
+      - name: load1
+        run: cat /proc/loadavg
+""",
+    )
+    found = problems(path)
+    assert any(
+        p.startswith(f"{path}:3: hosts.a.textfile_dir: ") and "absolute" in p for p in found
+    ), found
+    assert any(
+        p.startswith(f"{path}:5: hosts.a.commands.0.name: ")
+        and "collides with a built-in metric" in p
+        for p in found
+    ), found
