@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api import views
-from api.charts import CHARTS
+from api.charts import CHARTS, custom_charts
 from api.context import AppContext
 from api.deps import WEB_DIR, Ctx, Principal, principal, templates
 from api.params import PRESETS, BadParam, time_range
@@ -131,7 +131,7 @@ async def host_page(
             "reason": detail.reason,
             "last_poll": detail.poll.ts if detail.poll else None,
             "uptime": uptime,
-            "charts": CHARTS,
+            "charts": (*CHARTS, *custom_charts(r.metric for r in detail.latest)),
             "presets": PRESETS,
             "range": rng,
             "range_param": span if not start else None,

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from parsers.custom_metrics import (
+    MAX_NAME,
+    NAME,
     CustomSample,
     parse_keyvalue,
     parse_prometheus,
@@ -78,6 +80,14 @@ def collision(name: str) -> str | None:
     if name in METRICS or name.startswith(RESERVED_PREFIXES):
         return f"name {name} collides with a built-in metric"
     return None
+
+
+def rule_name_problem(metric: str) -> str | None:
+    """Why `custom:<name>` cannot name a user metric in an alert rule, or None."""
+    name = metric.removeprefix(PREFIX)
+    if not NAME.fullmatch(name) or len(name) > MAX_NAME:
+        return f"{metric!r}: after {PREFIX} comes a Prometheus metric name"
+    return collision(name)
 
 
 def dev_of(labels: Iterable[tuple[str, str]]) -> str:
