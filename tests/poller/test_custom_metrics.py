@@ -47,7 +47,9 @@ def _builtin_ok(outcome: PollOutcome) -> None:
 async def test_textfile_metrics_are_stored_and_exported_with_names_and_labels(
     tmp_path: Path,
 ) -> None:
-    odd = tmp_path / "it's a dir"  # a quote and spaces: the path is shell-quoted
+    # quotes, spaces and substitutions: the path is one shell-quoted word, never evaluated
+    # (if it were, $(echo x) would change the path and no file would be found)
+    odd = tmp_path / "it's a $(echo x) `echo y` dir"
     odd.mkdir()
     (odd / "backup.prom").write_text(GOOD)
     (odd / "ignored.txt").write_text("not_read 1\n")
