@@ -77,7 +77,7 @@ class CommandSetting(BaseModel):
     run: str = Field(min_length=1, max_length=4096, pattern=r"^[^\x00\n\r]+$")
     every: int = Field(default=1, ge=1, le=10_000)
     # whole seconds: busybox `timeout` takes no fractions
-    timeout: int = Field(default=5, ge=1, le=300)
+    timeout: int = Field(default=2, ge=1, le=300)
     format: Literal["prometheus", "value", "keyvalue"] = "value"
     max_output_bytes: int = Field(default=64 * 1024, ge=64, le=1024 * 1024)
 
@@ -277,6 +277,7 @@ def _resolve(doc: Document, raw: InventoryFile, name: str) -> tuple[Host, list[s
                 labels.update(value)
             elif key == "commands":
                 commands.update((c.name, c) for c in value)
+                origin[key] = (*loc, key)
             elif key == "collectors":
                 collectors = (collectors | set(value.include)) - set(value.exclude)
             else:
@@ -306,6 +307,15 @@ def _check_references(doc: Document, host: Host, origin: dict[str, tuple[str, ..
         loc = origin[key]
         problems.append(f"{doc.where(loc)}: {'.'.join(loc)}: {what} (host {host.name})")
 
+    # commands run one after another inside the poll: all of them timing out together
+    # (every one is due at the first poll) must still leave the poll time for /proc
+    budget = sum(c.timeout for c in host.commands)
+    if host.commands and budget > host.timeout / 2:
+        report(
+            "commands",
+            f"the commands' timeouts add up to {budget} s, more than half the poll timeout "
+            f"({host.timeout:g} s): lower them or raise `timeout:`",
+        )
     for key_file in host.identity_files:
         if not key_file.is_file():
             report("identity_file", f"key file {key_file} does not exist")

@@ -225,6 +225,7 @@ def test_textfile_dir_and_commands_resolve_by_layer_and_name(tmp_path: Path) -> 
     path = write(
         tmp_path,
         """defaults:
+  timeout: 30s
   textfile_dir: /var/lib/node_exporter/textfile/
   commands:
     - {name: queue_depth, run: "redis-cli llen jobs", every: 6, timeout: 3}
@@ -266,3 +267,18 @@ def test_a_command_named_like_a_builtin_metric_is_refused_at_its_line(tmp_path: 
         and "collides with a built-in metric" in p
         for p in found
     ), found
+
+
+def test_commands_that_cannot_fit_in_the_poll_are_refused(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """hosts:
+  a:
+    timeout: 10s
+    commands:
+      - {name: one, run: "sleep 1", timeout: 4}
+      - {name: two, run: "sleep 1", timeout: 4}
+""",
+    )
+    [problem] = problems(path)
+    assert problem.startswith(f"{path}:4: hosts.a.commands: the commands' timeouts add up to 8 s")
