@@ -39,7 +39,7 @@ class StatusPlan:
     name: str
     fast: tuple[str, ...]
     every: tuple[str, ...]  # fast and slow
-    what: str  # the files and commands, for the "unavailable" reason
+    unavailable: CollectorStatus  # with the files and commands it reads
 
 
 def status_plans(collectors: tuple[Collector, ...]) -> tuple[StatusPlan, ...]:
@@ -48,7 +48,11 @@ def status_plans(collectors: tuple[Collector, ...]) -> tuple[StatusPlan, ...]:
             c.name,
             tuple(s.section for s in c.sources if not s.slow),
             c.sections,
-            ", ".join(s.path or (s.command or "").split()[0] for s in c.sources),
+            CollectorStatus(
+                CollectorState.UNAVAILABLE,
+                "not on the target: "
+                + ", ".join(s.path or (s.command or "").split()[0] for s in c.sources),
+            ),
         )
         for c in collectors
     )
@@ -62,21 +66,24 @@ def statuses(
     broken: Mapping[str, str],
 ) -> dict[str, CollectorStatus]:
     """`measured`: readings of this poll; `failures`: section -> parse error; `broken`:
-    collector -> derivation error (poller/derive.py)."""
+    collector -> derivation error (poller/derive.py). Runs every poll of every host, so
+    the usual case (nothing failed) allocates nothing but the result."""
     out: dict[str, CollectorStatus] = {}
     for p in plans:
         sections = p.every if slow else p.fast
         if not sections:
             continue
-        reasons = [f"{s}: {failures[s]}" for s in sections if s in failures]
-        if p.name in broken:
-            reasons.append(broken[p.name])
-        if reasons:
-            out[p.name] = CollectorStatus(CollectorState.FAILED, "; ".join(reasons))
-        elif any(s in measured for s in sections):
-            out[p.name] = OK
+        if failures or broken:
+            reasons = [f"{s}: {failures[s]}" for s in sections if s in failures]
+            if p.name in broken:
+                reasons.append(broken[p.name])
+            if reasons:
+                out[p.name] = CollectorStatus(CollectorState.FAILED, "; ".join(reasons))
+                continue
+        for s in sections:
+            if s in measured:
+                out[p.name] = OK
+                break
         else:
-            out[p.name] = CollectorStatus(
-                CollectorState.UNAVAILABLE, f"not on the target: {p.what}"
-            )
+            out[p.name] = p.unavailable
     return out
