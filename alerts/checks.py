@@ -19,6 +19,7 @@ from typing import Final
 from alerts.config import AlertsConfig, Rule
 from alerts.silences import Matcher
 from poller.catalog import METRICS
+from poller.collectors import custom
 from poller.yamlfile import Document
 
 Loc = tuple[str | int, ...]
@@ -46,7 +47,14 @@ def rule_problems(
     def say(where: Loc, what: str) -> None:
         problems.append(f"{doc.where(where)}: {_dotted(where)}: rule {rule.name!r}: {what}")
 
-    if rule.metric is not None and rule.metric not in METRICS:
+    if rule.metric is not None and rule.metric.startswith(custom.PREFIX):
+        # user metrics (textfile, commands) are only known once a host sends them, so a
+        # rule names them with the prefix they are stored under; `devices:` match their
+        # label string (`job="db"`)
+        why = custom.rule_name_problem(rule.metric)
+        if why is not None:
+            say((*loc, "metric"), why)
+    elif rule.metric is not None and rule.metric not in METRICS:
         say((*loc, "metric"), f"unknown metric {rule.metric!r}{_hint(rule.metric, METRICS)}")
     elif rule.devices or rule.exclude_devices:
         # a host-wide metric is stored with dev '' only, so a device filter would silently

@@ -6,10 +6,12 @@ number means; this table only groups metrics into pictures people read together.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
 from poller.catalog import METRICS
+from poller.collectors.custom import PREFIX as CUSTOM_PREFIX
 
 
 @dataclass(frozen=True)
@@ -30,11 +32,15 @@ class Chart:
 
     @property
     def unit(self) -> str:
-        return METRICS[self.series[0].metric].unit
+        # user metrics have no catalog row: their unit is unknown, drawn as plain numbers
+        spec = METRICS.get(self.series[0].metric)
+        return spec.unit if spec is not None else ""
 
     @property
     def per_dev(self) -> bool:
-        return METRICS[self.series[0].metric].dev is not None
+        # a user metric's labels are stored in dev: one line per label set
+        spec = METRICS.get(self.series[0].metric)
+        return spec is None or spec.dev is not None
 
     @property
     def metrics(self) -> tuple[str, ...]:
@@ -143,3 +149,19 @@ CHARTS: Final[tuple[Chart, ...]] = (
 )
 
 CHART_METRICS: Final = frozenset(m for c in CHARTS for m in c.metrics)
+
+
+MAX_CUSTOM_CHARTS: Final = 50  # per host page; a host's series are capped, its names too
+
+
+def custom_charts(metrics: Iterable[str]) -> tuple[Chart, ...]:
+    """The "custom" group: one chart per user metric (`custom:<name>`) the host has."""
+    names = sorted({m for m in metrics if m.startswith(CUSTOM_PREFIX)})[:MAX_CUSTOM_CHARTS]
+    return tuple(
+        Chart(
+            f"custom-{m.removeprefix(CUSTOM_PREFIX)}",
+            f"{m.removeprefix(CUSTOM_PREFIX)} (custom)",
+            _s((m, m.removeprefix(CUSTOM_PREFIX))),
+        )
+        for m in names
+    )

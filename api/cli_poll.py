@@ -255,9 +255,10 @@ def _exit_unless_ok(outcome: PollOutcome) -> None:
 
 
 def _probe_json(outcome: PollOutcome) -> str:
-    from parsers import exposition
+    from parsers.exposition import render_json
+    from poller import exposition
 
-    samples = json.loads(exposition.render_json(exposition.samples(outcome.readings)))
+    samples = json.loads(render_json(exposition.samples(outcome.readings)))
     points = [
         {"metric": p.metric, "dev": p.dev, "ts": p.ts, "value": p.value} for p in outcome.points
     ]
@@ -274,7 +275,7 @@ def _probe_json(outcome: PollOutcome) -> str:
 def _print_probe(outcome: PollOutcome) -> None:
     from prometheus_client import utils
 
-    from parsers import exposition
+    from poller import exposition
     from poller.catalog import METRICS
 
     readings = Table(title="readings (node_exporter names)", box=None, title_justify="left")
@@ -289,7 +290,10 @@ def _print_probe(outcome: PollOutcome) -> None:
     for column in ("metric", "dev", "value", "meaning"):
         points.add_column(column, overflow="fold")
     for p in sorted(outcome.points, key=lambda p: (p.metric, p.dev)):
-        spec = METRICS[p.metric]
+        spec = METRICS.get(p.metric)
+        if spec is None:  # a user metric (custom:<name>): no unit or meaning to show
+            points.add_row(shown(p.metric), shown(p.dev), _human(p.value, "count"), "user metric")
+            continue
         points.add_row(
             p.metric, shown(p.dev) if p.dev else "", _human(p.value, spec.unit), spec.description
         )

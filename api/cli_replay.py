@@ -30,8 +30,9 @@ def replay(
     fmt: Annotated[ReplayFormat, typer.Option("--format", "-f")] = ReplayFormat.prometheus,
 ) -> None:
     """Parse a capture or a /proc tree offline; print readings with node_exporter names."""
-    from parsers import exposition, sections
+    from parsers import exposition
     from poller import replay as replay_source
+    from poller.collectors import registry
 
     with user_errors():
         if (capture is None) == (root is None):
@@ -51,12 +52,12 @@ def replay(
                 raise UsageError(
                     f"{capture}: no framed probe output found (not a `probe --raw` capture?)"
                 )
-        parsed = sections.parse_all(found)
+        parsed = registry.parse_all(found)
         for name, reason in sorted(parsed.failures.items()):
             verb = "" if name in parsed.readings else " skipped"  # or just some rows
             warning = printable(f"warning: section {name}{verb}: {reason}")
             err.print(warning, markup=False, soft_wrap=True)
-        samples = exposition.samples(parsed.readings)
+        samples = registry.samples(parsed.readings)
         render: Callable[..., str] = (
             exposition.render_prometheus
             if fmt is ReplayFormat.prometheus

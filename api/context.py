@@ -18,6 +18,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from api.hub import Hub
 from api.websettings import LOOPBACK, AuthSettings, WebSettings
+from poller.collectors.status import CollectorStatus
 from poller.inventory import Inventory
 
 __all__ = ["LOOPBACK", "AppContext", "AuthSettings", "QueryPool", "WebSettings"]
@@ -81,6 +82,8 @@ class AppContext:
     hub: Hub = field(default_factory=Hub)
     # poller/writer health for /metrics: prometheus_client Metric families
     self_metrics: Callable[[], Iterable[Any]] = _no_self_metrics
+    # host -> collector -> newest ok/unavailable/failed; only where the poller runs (`run`)
+    collector_status: Callable[[str], Mapping[str, CollectorStatus]] | None = None
     # wall clock (seconds since the epoch), read only at the edge; tests pass a fixed one
     clock: Callable[[], float] = time.time
     # runs the fixed `ps` (parsers.cmd_ps.COMMAND) on a host's kept session, returns stdout

@@ -35,77 +35,23 @@ from typing import Any, Final
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from api.hub import Published
-from parsers.exposition import Sample, SampleType, families, render, samples
+from parsers.exposition import Sample, SampleType, families, render
 from parsers.exposition_render import Meta, Printed, merged, printed
 from parsers.exposition_text import LineFormatter
+from poller.collectors.registry import COLLECTORS
+from poller.exposition import samples
 
 # Two intervals, not one: a poll that lands a little late (jitter, a slow target, a
 # reconnect) must not make a healthy host blink out of /metrics between two scrapes.
 STALE_INTERVALS: Final = 2.0
 
 
-# catalog metric -> (node_exporter name, label for dev, help)
+# catalog metric -> (node_exporter name, label for dev, help), from the collectors' NodeName
+# rows: each collector says which of its stored gauges node_exporter exports as they are
 FALLBACK: Final[Mapping[str, tuple[str, str | None, str]]] = {
-    "load1": ("node_load1", None, "1m load average."),
-    "load5": ("node_load5", None, "5m load average."),
-    "load15": ("node_load15", None, "15m load average."),
-    "mem_total_bytes": (
-        "node_memory_MemTotal_bytes",
-        None,
-        "Memory information field MemTotal_bytes.",
-    ),
-    "mem_available_bytes": (
-        "node_memory_MemAvailable_bytes",
-        None,
-        "Memory information field MemAvailable_bytes.",
-    ),
-    "mem_free_bytes": (
-        "node_memory_MemFree_bytes",
-        None,
-        "Memory information field MemFree_bytes.",
-    ),
-    "mem_buffers_bytes": (
-        "node_memory_Buffers_bytes",
-        None,
-        "Memory information field Buffers_bytes.",
-    ),
-    "mem_cached_bytes": (
-        "node_memory_Cached_bytes",
-        None,
-        "Memory information field Cached_bytes.",
-    ),
-    "mem_dirty_bytes": ("node_memory_Dirty_bytes", None, "Memory information field Dirty_bytes."),
-    "swap_total_bytes": (
-        "node_memory_SwapTotal_bytes",
-        None,
-        "Memory information field SwapTotal_bytes.",
-    ),
-    "fs_size_bytes": ("node_filesystem_size_bytes", "mountpoint", "Filesystem size in bytes."),
-    "fs_avail_bytes": (
-        "node_filesystem_avail_bytes",
-        "mountpoint",
-        "Filesystem space available to non-root users in bytes.",
-    ),
-    "fs_inodes_total": ("node_filesystem_files", "mountpoint", "Filesystem total file nodes."),
-    "fs_inodes_free": (
-        "node_filesystem_files_free",
-        "mountpoint",
-        "Filesystem total free file nodes.",
-    ),
-    "boot_time_seconds": ("node_boot_time_seconds", None, "Node boot time, in unixtime."),
-    "procs_running": ("node_procs_running", None, "Number of processes in runnable state."),
-    "procs_blocked": (
-        "node_procs_blocked",
-        None,
-        "Number of processes blocked waiting for I/O to complete.",
-    ),
-    "open_fds": ("node_filefd_allocated", None, "File descriptor statistics: allocated."),
-    "fd_max": ("node_filefd_maximum", None, "File descriptor statistics: maximum."),
-    "tcp_established": ("node_netstat_Tcp_CurrEstab", None, "Statistic TcpCurrEstab."),
-    "sockets_used": ("node_sockstat_sockets_used", None, "Number of IPv4 sockets in use."),
-    "tcp_time_wait": ("node_sockstat_TCP_tw", None, "Number of TCP sockets in state tw."),
+    n.metric: (n.name, n.dev_label, n.help) for c in COLLECTORS for n in c.node_names
 }
-_UNTYPED: Final = frozenset({"node_netstat_Tcp_CurrEstab"})
+_UNTYPED: Final = frozenset(n.name for c in COLLECTORS for n in c.node_names if n.untyped)
 
 
 def fresh(last_good: float, interval: float, now: float) -> bool:

@@ -330,7 +330,7 @@ def _sink(state: Running) -> Callable[[PollOutcome], None]:
         writer.submit_status(status)
         if outcome.host_info is not None:
             writer.submit_host_info(outcome.host_info)
-        health.observe(status, outcome.dropped)
+        health.observe(status, outcome.dropped, outcome.collectors)
         alerts = state.parts.get("alerts")
         if alerts is not None:
             alerts.engine.observe(status, outcome.points, status.ts)
@@ -369,6 +369,7 @@ def build_context(state: Running) -> Any:
         inventory=config.inventory,
         hub=hub,
         self_metrics=lambda: [*state.health.collect(), *writer_families(writer.stats())],
+        collector_status=state.health.collectors_of,
         top_processes=_top_processes(state),
         firing_alerts=_firing(state),
         alerts=state.parts.get("alerts"),

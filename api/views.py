@@ -15,7 +15,7 @@ from fastapi import HTTPException
 
 from alerts.service import host_marks
 from api import fleet, thresholds
-from api.charts import CHARTS, Chart
+from api.charts import CHARTS, Chart, custom_charts
 from api.context import AppContext
 from api.fleetcache import FleetCache, reload
 from api.params import TimeRange
@@ -116,7 +116,7 @@ def _chart_keys(chart: Chart, latest: list[LatestRow]) -> list[tuple[str, str, s
         devs[dev] = max(devs.get(dev, 0.0), value if metric == chart.series[0].metric else 0.0)
     keep = sorted(sorted(devs, key=lambda d: -devs[d])[:MAX_DEVS])
     return [
-        (s.metric, dev, f"{dev} {s.label}" if len(chart.series) > 1 else dev)
+        (s.metric, dev, f"{dev} {s.label}" if len(chart.series) > 1 else dev or s.label)
         for dev in keep
         for s in chart.series
         if (s.metric, dev) in have
@@ -160,8 +160,9 @@ async def host_charts(
     """Chart data; `only` limits it to some chart ids (the page asks for the charts on
     screen first and the rest right after, so the top of the page draws sooner)."""
     latest = await ctx.queries.run(queries.latest_host, host.name)
+    charts = (*CHARTS, *custom_charts(r.metric for r in latest))
     plan = [
-        (chart, _chart_keys(chart, latest)) for chart in CHARTS if only is None or chart.id in only
+        (chart, _chart_keys(chart, latest)) for chart in charts if only is None or chart.id in only
     ]
     wanted = [(metric, dev) for _, keys in plan for metric, dev, _ in keys]
     # one query for every series of the page: ~40 separate ones cost 6-7 ms each
@@ -170,13 +171,13 @@ async def host_charts(
             queries.series_many, host.name, wanted, span.start, span.end, CHART_POINTS
         )
     )
-    charts = []
+    out = []
     resolution, step = queries.choose_resolution(span.start, span.end, CHART_POINTS)
     limits = thresholds.for_host(thresholds.engine_config(ctx.alerts), host)
     for chart, keys in plan:
         got = [next(results) for _ in keys]
         ts, values = _align(got)
-        charts.append(
+        out.append(
             {
                 "id": chart.id,
                 "title": chart.title,
@@ -195,5 +196,5 @@ async def host_charts(
         "to": span.end,
         "resolution": resolution,
         "step": step,
-        "charts": charts,
+        "charts": out,
     }

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from parsers.frame import Section
-from parsers.sections import PARSERS, parse_all
+from poller.collectors.registry import PARSERS, parse_all
 from poller.derive import Snapshot, derive
 from poller.probe import SLOW_COMMANDS, SLOW_FILES
 from poller.replay import sections_from_capture

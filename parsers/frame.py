@@ -31,12 +31,18 @@ class Frames:
     complete: bool = False
 
 
-def split(output: str, nonce: str, fast_paths: dict[str, str]) -> Frames:
+TEXTFILE_SECTION: Final = "textfile:"  # + the file's name
+
+
+def split(
+    output: str, nonce: str, fast_paths: dict[str, str], textfile_dir: str | None = None
+) -> Frames:
     """Cut framed output into sections.
 
     `fast_paths` maps file path -> section name for the files the `fast` frame holds as
     `tail -n +1` output. A frame that was begun but never ended (output cut off) is
-    dropped: a truncated section must not parse as a short but valid one.
+    dropped: a truncated section must not parse as a short but valid one. `textfile_dir`:
+    files `DIR/NAME.prom` in the tail output become sections `textfile:NAME.prom`.
 
     Works with str.find over the whole output rather than line by line: this runs for
     every poll of every host, and a line loop cost as much as parsing all the sections.
@@ -61,7 +67,7 @@ def split(output: str, nonce: str, fast_paths: dict[str, str]) -> Frames:
         rc_end = output.find("\n", end + len(end_mark))
         rc = _int_or_none(output[end + len(end_mark) : rc_end if rc_end >= 0 else None])
         if name == "fast":
-            sections.update(split_tail(text, fast_paths))
+            sections.update(split_tail(text, fast_paths, textfile_dir))
         else:
             sections[name] = Section(name, text, rc)
         last_end = end + len(end_mark)
@@ -82,18 +88,33 @@ def _find_line(text: str, prefix: str, start: int, *, whole: bool = False) -> in
     return -1
 
 
-def split_tail(text: str, paths: dict[str, str]) -> dict[str, Section]:
+def split_tail(
+    text: str, paths: dict[str, str], textfile_dir: str | None = None
+) -> dict[str, Section]:
     """Cut `tail -n +1 f1 f2 …` output at its `==> path <==` headers.
 
     GNU and busybox tail put a blank line before every header but the first; it is not part
     of the file. Headers naming a path not in `paths` (e.g. /dev/null) end the previous
     file and are otherwise skipped.
+
+    A section is never replaced by a later header of the same name: the /proc files come
+    first in the tail, and a user's .prom file (or a file name) holding a line such as
+    `==> /proc/meminfo <==` must not stand in for the real one.
     """
-    headers = [h for h in _tail_headers(text) if h[2] in paths or h[2] == "/dev/null"]
+    prefix = textfile_dir.rstrip("/") + "/" if textfile_dir is not None else None
+    headers = [
+        h
+        for h in _tail_headers(text)
+        if h[2] in paths
+        or h[2] == "/dev/null"
+        or (prefix is not None and h[2].startswith(prefix) and h[2].endswith(".prom"))
+    ]
     out: dict[str, Section] = {}
     for i, (_, body_start, path) in enumerate(headers):
         name = paths.get(path)
-        if name is None:
+        if name is None and prefix is not None and path.startswith(prefix):
+            name = TEXTFILE_SECTION + path[len(prefix) :]
+        if name is None or name in out:
             continue
         stop = headers[i + 1][0] if i + 1 < len(headers) else len(text)
         body = text[body_start:stop]

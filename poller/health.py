@@ -5,7 +5,11 @@ fixed bucket list: the per-poll cost is a few dict updates, which matters at tho
 polls a second; the families are only built when someone scrapes. Names are an interface
 other tools rely on (DESIGN.md): `sshmon_polls_total{host,result}`,
 `sshmon_poll_duration_seconds`, `sshmon_host_up{host}`, `sshmon_host_state{host,state}`,
-`sshmon_series_dropped_total{host,family}`.
+`sshmon_series_dropped_total{host,family}`, `sshmon_collector_success{host,collector}`
+(node_exporter's `node_scrape_collector_success`: 1 ok, 0 unavailable or failed) and
+`sshmon_collector_state{host,collector,state}`, which tells those two apart.
+No per-collector duration: one `tail` reads every collector's files at once, so the
+target's time cannot be split by collector, and the poller's share is microseconds.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from prometheus_client.metrics_core import (
 )
 from prometheus_client.registry import Collector
 
+from poller.collectors.status import CollectorState, CollectorStatus
 from poller.points import HostState, PollStatus
 
 # Poll durations worth telling apart: a kept session answers in ms, a reconnect in 100s of ms,
@@ -39,8 +44,15 @@ class PollHealth(Collector):
     last_poll: dict[str, float] = field(default_factory=dict)
     # (host, family) -> devices left out over the per-host cap (poller/derive_cap.py)
     dropped: dict[tuple[str, str], int] = field(default_factory=dict)
+    # host -> collector -> its newest status (a slow collector keeps its slow round's)
+    collectors: dict[str, dict[str, CollectorStatus]] = field(default_factory=dict)
 
-    def observe(self, status: PollStatus, dropped: Mapping[str, int] | None = None) -> None:
+    def observe(
+        self,
+        status: PollStatus,
+        dropped: Mapping[str, int] | None = None,
+        collectors: Mapping[str, CollectorStatus] | None = None,
+    ) -> None:
         key = (status.host, status.state.value)
         self.polls[key] = self.polls.get(key, 0) + 1
         self.bucket_counts[bisect_left(BUCKETS, status.duration_s)] += 1
@@ -50,6 +62,12 @@ class PollHealth(Collector):
         self.last_poll[status.host] = status.ts
         for family, n in (dropped or {}).items():
             self.dropped[status.host, family] = self.dropped.get((status.host, family), 0) + n
+        if collectors:
+            self.collectors.setdefault(status.host, {}).update(collectors)
+
+    def collectors_of(self, host: str) -> Mapping[str, CollectorStatus]:
+        """The newest status of each of the host's collectors ({} before its first poll)."""
+        return dict(self.collectors.get(host, {}))
 
     def forget(self, hosts: Iterable[str]) -> None:
         """Drop hosts removed from the inventory so their series stop being exported."""
@@ -57,6 +75,7 @@ class PollHealth(Collector):
         self.polls = {k: v for k, v in self.polls.items() if k[0] not in gone}
         self.dropped = {k: v for k, v in self.dropped.items() if k[0] not in gone}
         for host in gone:
+            self.collectors.pop(host, None)
             self.state.pop(host, None)
             self.last_poll.pop(host, None)
 
@@ -93,6 +112,27 @@ class PollHealth(Collector):
         for (host, family), n in sorted(self.dropped.items()):
             dropped.add_metric((host, family), n)
         yield dropped
+        yield from self._collector_families()
+
+    def _collector_families(self) -> Iterator[Metric]:
+        success = GaugeMetricFamily(
+            "sshmon_collector_success",
+            "1 when the collector's newest run on the host read its source, else 0.",
+            labels=("host", "collector"),
+        )
+        state = GaugeMetricFamily(
+            "sshmon_collector_state",
+            "1 for the state of the collector's newest run (ok, unavailable: the source does "
+            "not exist on that host, failed), 0 for the others.",
+            labels=("host", "collector", "state"),
+        )
+        for host, by_name in sorted(self.collectors.items()):
+            for name, st in sorted(by_name.items()):
+                success.add_metric((host, name), int(st.state is CollectorState.OK))
+                for each in CollectorState:
+                    state.add_metric((host, name, each.value), int(each is st.state))
+        yield success
+        yield state
 
     def _durations(self) -> Metric:
         buckets: list[tuple[str, float]] = []

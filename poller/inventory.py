@@ -12,12 +12,15 @@ Secrets never live in this file: `password_env` / `passphrase_env` name environm
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from poller.collectors.custom import collision
+from poller.collectors.registry import NAMES as COLLECTOR_NAMES
 from poller.yamlfile import ConfigError, Document, validate
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
@@ -38,6 +41,59 @@ def _duration(value: Any) -> Any:
 
 def _one_or_many(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
+
+
+def _known_collector(name: str) -> str:
+    if name not in COLLECTOR_NAMES:
+        raise ValueError(
+            f"unknown collector {name!r}; the collectors are: {', '.join(COLLECTOR_NAMES)}"
+        )
+    return name
+
+
+CollectorName = Annotated[str, AfterValidator(_known_collector)]
+CollectorNames = Annotated[list[CollectorName], BeforeValidator(_one_or_many)]
+
+
+class CollectorsSetting(BaseModel):
+    """`collectors: {exclude: [pressure], include: [...]}`, like node_exporter's
+    --no-collector.X / --collector.X. Layers apply in order (defaults, groups, host): each
+    turns its `include` on, then its `exclude` off, so a host can take back a collector
+    its group switched off. Every collector is on unless something excludes it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    include: CollectorNames = Field(default_factory=list)
+    exclude: CollectorNames = Field(default_factory=list)
+
+
+class CommandSetting(BaseModel):
+    """One operator-written command (`commands:`): a fixed command line, never built from
+    target output, run by `sh -c` on the target every `every` polls under `timeout`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[a-zA-Z_][a-zA-Z0-9_]{0,63}$")
+    run: str = Field(min_length=1, max_length=4096, pattern=r"^[^\x00\n\r]+$")
+    every: int = Field(default=1, ge=1, le=10_000)
+    # whole seconds: busybox `timeout` takes no fractions
+    timeout: int = Field(default=2, ge=1, le=300)
+    format: Literal["prometheus", "value", "keyvalue"] = "value"
+    max_output_bytes: int = Field(default=64 * 1024, ge=64, le=1024 * 1024)
+
+    @field_validator("name")
+    @classmethod
+    def _not_builtin(cls, name: str) -> str:
+        why = collision(name)
+        if why is not None:
+            raise ValueError(why)
+        return name
+
+
+def _textfile_dir(value: str) -> str:
+    if not value.startswith("/") or "\x00" in value or "\n" in value or len(value) > 1024:
+        raise ValueError("expected an absolute directory path on the target (one line)")
+    return posixpath.normpath(value)
 
 
 Seconds = Annotated[float, BeforeValidator(_duration), Field(gt=0, le=86400)]
@@ -84,6 +140,12 @@ class HostSettings(BaseModel):
     transport: Literal["ssh", "local"] | None = None
     # key: value pairs shown with the host and matched by alert scopes and routes
     labels: dict[str, str] | None = None
+    collectors: CollectorsSetting | None = None
+    # a directory on the target whose *.prom files are read every poll (node_exporter's
+    # textfile collector format); off unless set
+    textfile_dir: Annotated[str, AfterValidator(_textfile_dir)] | None = None
+    commands: list[CommandSetting] | None = None
+    max_custom_series: int | None = Field(default=None, ge=1, le=100_000)
 
 
 class GroupEntry(HostSettings):
@@ -133,6 +195,13 @@ class Host(BaseModel):
     transport: Literal["ssh", "local"] = "ssh"
     labels: tuple[tuple[str, str], ...] = ()
     groups: tuple[str, ...] = ()
+    # the collectors polled on this host, in registry order (poller/collectors/registry.py)
+    collectors: tuple[str, ...] = COLLECTOR_NAMES
+    textfile_dir: str | None = None
+    # by name; a later layer's command of the same name replaces an earlier one
+    commands: tuple[CommandSetting, ...] = ()
+    # user series (textfile + commands) kept per poll (poller/collectors/custom.py)
+    max_custom_series: int = 1000
 
 
 class Inventory(BaseModel):
@@ -222,6 +291,8 @@ def _resolve(doc: Document, raw: InventoryFile, name: str) -> tuple[Host, list[s
     layers.append((("hosts", name), entry))
     merged: dict[str, Any] = {}
     labels: dict[str, str] = {}
+    collectors = set(COLLECTOR_NAMES)
+    commands: dict[str, CommandSetting] = {}
     origin: dict[str, tuple[str, ...]] = {}
     for loc, layer in layers:
         for key in HostSettings.model_fields:
@@ -230,6 +301,11 @@ def _resolve(doc: Document, raw: InventoryFile, name: str) -> tuple[Host, list[s
                 continue
             if key == "labels":
                 labels.update(value)
+            elif key == "commands":
+                commands.update((c.name, c) for c in value)
+                origin[key] = (*loc, key)
+            elif key == "collectors":
+                collectors = (collectors | set(value.include)) - set(value.exclude)
             else:
                 merged[key] = value
                 origin[key] = (*loc, key)
@@ -242,6 +318,8 @@ def _resolve(doc: Document, raw: InventoryFile, name: str) -> tuple[Host, list[s
         known_hosts=Path(known).expanduser() if known else None,
         labels=tuple(sorted(labels.items())),
         groups=tuple(groups),
+        collectors=tuple(n for n in COLLECTOR_NAMES if n in collectors),
+        commands=tuple(commands.values()),
         **merged,
     )
     return host, _check_references(doc, host, origin)
@@ -255,6 +333,15 @@ def _check_references(doc: Document, host: Host, origin: dict[str, tuple[str, ..
         loc = origin[key]
         problems.append(f"{doc.where(loc)}: {'.'.join(loc)}: {what} (host {host.name})")
 
+    # commands run one after another inside the poll: all of them timing out together
+    # (every one is due at the first poll) must still leave the poll time for /proc
+    budget = sum(c.timeout for c in host.commands)
+    if host.commands and budget > host.timeout / 2:
+        report(
+            "commands",
+            f"the commands' timeouts add up to {budget} s, more than half the poll timeout "
+            f"({host.timeout:g} s): lower them or raise `timeout:`",
+        )
     for key_file in host.identity_files:
         if not key_file.is_file():
             report("identity_file", f"key file {key_file} does not exist")

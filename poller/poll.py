@@ -14,8 +14,11 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from parsers.frame import split
-from parsers.sections import parse_all
 from poller import probe
+from poller.collectors import custom, registry
+from poller.collectors.custom import CustomResult
+from poller.collectors.registry import parse_all
+from poller.collectors.status import CollectorStatus, status_plans, statuses
 from poller.derive import Snapshot, derive, host_info
 from poller.derive_cap import Capped, cap_devices
 from poller.errors import PollError, PollTimeout, ProbeFailed
@@ -26,7 +29,6 @@ from poller.transport import Mode, RawPoll
 log = logging.getLogger(__name__)
 
 FAST_PATHS = {path: name for name, path in probe.FAST_FILES.items()}
-SLOW_SECTIONS = frozenset((*probe.SLOW_FILES, *probe.SLOW_COMMANDS))
 BACKOFF_BASE_S = 1.0
 BACKOFF_CAP_S = 300.0
 
@@ -41,7 +43,7 @@ class Link(Protocol):
 
     @property
     def connected(self) -> bool: ...
-    async def poll(self, nonce: str, *, slow: bool) -> RawPoll: ...
+    async def poll(self, nonce: str, *, slow: bool, due: tuple[int, ...] = ()) -> RawPoll: ...
     async def close(self) -> None: ...
 
 
@@ -59,6 +61,8 @@ class PollOutcome:
     schedule_lag_s: float = 0.0  # how late after its tick the poll started (scheduler)
     # section -> devices left out over the host's max_devices (poller/derive_cap.py)
     dropped: Mapping[str, int] = field(default_factory=dict)
+    # collector -> ok / unavailable / failed of this poll (collectors whose sections ran)
+    collectors: Mapping[str, CollectorStatus] = field(default_factory=dict)
 
 
 def backoff_s(failures: int, rng: random.Random) -> float:
@@ -86,9 +90,16 @@ class HostPoller:
         self._nonce = nonce
         self._previous: Snapshot | None = None
         self._slow: dict[str, object] = {}
+        self._user: dict[str, object] = {}  # user collector -> its newest CustomReading
         # polls tried since the last slow round; None: a slow round is due at once (a new
         # connection, or the first poll)
         self._since_slow: int | None = None
+        self._collectors = registry.enabled(host.collectors)
+        self._plan = probe.plan_for(host)
+        self._status_plans = status_plans(self._collectors)
+        self._fast_paths = {path: name for name, path in self._plan.fast_files.items()}
+        self._slow_sections = frozenset((*self._plan.slow_files, *self._plan.slow_commands))
+        self._polls = 0  # rounds tried, for the commands' `every`
         self._failures = 0
         self._retry_at = float("-inf")
         self._last_error: PollError | None = None
@@ -101,15 +112,16 @@ class HostPoller:
             return self._failed(ts, 0.0, self._last_error.state, reason)
         slow = force_slow or self._slow_due()
         nonce = self._nonce()
+        due = self._commands_due()
         try:
-            raw = await self.link.poll(nonce, slow=slow)
+            raw = await self.link.poll(nonce, slow=slow, due=due)
         except PollError as exc:
             self._count_round(slow)
             return self._link_failed(exc, ts, started)
         self._count_round(slow)
         self._failures = 0
         self._last_error = None
-        outcome = self._process(raw, nonce, ts, started, slow)
+        outcome = self._process(raw, nonce, ts, started, slow, due)
         if keep_raw:
             outcome = _with_raw(outcome, raw)
         return outcome
@@ -124,8 +136,15 @@ class HostPoller:
             return True  # a new connection (a reboot, maybe): fresh host info
         return self._since_slow + 1 >= self.host.slow_every
 
+    def _commands_due(self) -> tuple[int, ...]:
+        """Indexes of the user commands to run this round: each every `every` rounds,
+        all of them on the first."""
+        n = self._polls
+        return tuple(i for i, c in enumerate(self._plan.commands) if n % c.every == 0)
+
     def _count_round(self, slow: bool) -> None:
         """Count every round tried, failed ones too, towards the slow schedule."""
+        self._polls += 1
         if slow or self._since_slow is None:
             self._since_slow = 0
         else:
@@ -143,15 +162,21 @@ class HostPoller:
         return self._failed(ts, now - started, exc.state, exc.reason)
 
     def _process(
-        self, raw: RawPoll, nonce: str, ts: float, started: float, slow: bool
+        self, raw: RawPoll, nonce: str, ts: float, started: float, slow: bool, due: tuple[int, ...]
     ) -> PollOutcome:
         """Output to readings and points; the poll's duration includes this work."""
         try:
-            measured, readings, failures, capped = self._readings(raw.output, nonce, slow)
+            measured, readings, failures, capped, user = self._readings(
+                raw.output, nonce, slow, due
+            )
             # derive sees only what this poll measured: a df reading becomes points once,
             # stamped with the poll that ran df, not again at every fast poll after it
             current = Snapshot(ts=ts, readings=measured)
-            points = derive(self.host.name, self._previous, current)
+            broken: dict[str, str] = {}
+            points = derive(self.host.name, self._previous, current, self._collectors, broken)
+            if user.triples:
+                name = self.host.name
+                points += [Point(m, name, dev, ts, v) for m, dev, v in user.triples]
             info = host_info(self.host.name, ts, readings) if slow else None
         except ProbeFailed as exc:
             return self._failed(ts, self._since(started), exc.state, exc.reason)
@@ -162,6 +187,8 @@ class HostPoller:
             return self._failed(ts, self._since(started), HostState.PROBE_FAILED, reason)
         duration = self._since(started)
         self._previous = current
+        collectors = statuses(self._status_plans, slow, measured, failures, broken)
+        collectors.update(user.statuses)
         status = PollStatus(
             self.host.name,
             ts,
@@ -172,17 +199,26 @@ class HostPoller:
         )
         connect_s = raw.connect_s if raw.reconnected else None
         return PollOutcome(
-            status, points, info, readings, failures, None, connect_s, dropped=capped.dropped
+            status,
+            points,
+            info,
+            readings,
+            failures,
+            None,
+            connect_s,
+            dropped=capped.dropped,
+            collectors=collectors,
         )
 
     def _readings(
-        self, output: bytes, nonce: str, slow: bool
-    ) -> tuple[dict[str, object], dict[str, object], dict[str, str], Capped]:
-        """(what this poll measured, that plus the last slow readings, failures, drops).
-
-        The second is for /metrics and `probe`, which show a host's latest readings."""
+        self, output: bytes, nonce: str, slow: bool, due: tuple[int, ...]
+    ) -> tuple[dict[str, object], dict[str, object], dict[str, str], Capped, CustomResult]:
+        """(what this poll measured, that plus the last slow readings, failures, drops,
+        user metrics). The second is for /metrics and `probe`, which show a host's latest
+        readings."""
         # target output is untrusted: undecodable bytes become U+FFFD, never an exception
-        frames = split(output.decode("utf-8", errors="replace"), nonce, FAST_PATHS)
+        text = output.decode("utf-8", errors="replace")
+        frames = split(text, nonce, self._fast_paths, self._plan.textfile_dir)
         if not frames.sections:
             raise ProbeFailed(
                 f"no framed probe sections in {len(output)} bytes of output (not a POSIX sh?)"
@@ -190,7 +226,7 @@ class HostPoller:
         parsed = parse_all(frames.sections)
         fresh, failures = dict(parsed.readings), dict(parsed.failures)
         budget = probe.command_timeout_s(self.host.timeout)
-        for name in probe.SLOW_COMMANDS:
+        for name in self._plan.slow_commands:
             section = frames.sections.get(name)
             if section is not None and section.rc in probe.TIMED_OUT_RCS:
                 # `timeout` stopped it: a failure with its reason, not "unavailable"
@@ -199,9 +235,18 @@ class HostPoller:
         # capped as read, before the slow ones are kept: a drop is counted once per read
         capped = cap_devices(fresh, self.host.max_devices)
         if slow:
-            self._slow = {k: v for k, v in capped.readings.items() if k in SLOW_SECTIONS}
+            self._slow = {k: v for k, v in capped.readings.items() if k in self._slow_sections}
         readings = {**self._slow, **capped.readings}
-        return dict(capped.readings), readings, failures, capped
+        user = CustomResult()
+        if self._plan.textfile_dir is not None or due:
+            commands = [self._plan.commands[i] for i in due]
+            user = custom.collect(
+                frames.sections, self._plan.textfile_dir, commands, self.host.max_custom_series
+            )
+            self._user.update(user.readings)
+        if self._user:
+            readings.update(self._user)  # a command between its runs keeps its last samples
+        return dict(capped.readings), readings, failures, capped, user
 
     def _since(self, started: float) -> float:
         return self._clock.monotonic() - started
@@ -235,4 +280,5 @@ def _with_raw(outcome: PollOutcome, raw: RawPoll) -> PollOutcome:
         outcome.connect_s,
         outcome.schedule_lag_s,
         outcome.dropped,
+        outcome.collectors,
     )

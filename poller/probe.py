@@ -16,60 +16,84 @@ The `end` marker is printed as `\\n@@sshmon …`, so text without a trailing new
 swallow it; the reader drops exactly that one newline. The nonce keeps late output from a
 poll that timed out from being mistaken for the current one.
 
-Nothing from the inventory or from a target is ever formatted into this script: the only
-variable parts are the nonce (hex from `secrets`) and integers.
+Nothing from a target is ever formatted into this script. From the inventory only the
+operator's own textfile directory and command lines are, each through `shlex.quote` as
+one shell word; the other variable parts are the nonce (hex from `secrets`) and integers.
 """
 
 from __future__ import annotations
 
 import secrets
+import shlex
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final
+
+from poller.collectors.base import Collector
+from poller.collectors.custom import COMMAND, RC_MARK, CommandSpec
+from poller.collectors.registry import COLLECTORS, enabled, sources
+from poller.inventory import CommandSetting, Host
 
 MARK: Final = "@@sshmon"
 
-# Section name -> file read by the single `tail -n +1` every poll.
-FAST_FILES: Final[dict[str, str]] = {
-    "stat": "/proc/stat",
-    "meminfo": "/proc/meminfo",
-    "loadavg": "/proc/loadavg",
-    "uptime": "/proc/uptime",
-    "net_dev": "/proc/net/dev",
-    "diskstats": "/proc/diskstats",
-    "vmstat": "/proc/vmstat",
-    "net_snmp": "/proc/net/snmp",
-    "net_netstat": "/proc/net/netstat",
-    "net_sockstat": "/proc/net/sockstat",
-    "file_nr": "/proc/sys/fs/file-nr",
-    "pressure_cpu": "/proc/pressure/cpu",
-    "pressure_memory": "/proc/pressure/memory",
-    "pressure_io": "/proc/pressure/io",
-}
 
-# Section name -> file read whole in the slow round (files are also what `replay --root` reads).
-SLOW_FILES: Final[dict[str, str]] = {
-    "os_release": "/etc/os-release",
-    "mounts": "/proc/mounts",
-}
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What one host's probe reads, assembled from its enabled collectors (and, later, the
+    user's textfile directory and commands). Section name -> file path or command text."""
 
-# Where a slow file may live instead: the os-release spec says to read /usr/lib/os-release
-# when /etc/os-release is missing (some minimal and immutable images ship only that one).
-FALLBACK_FILES: Final[dict[str, str]] = {"os_release": "/usr/lib/os-release"}
+    fast_files: Mapping[str, str]
+    slow_files: Mapping[str, str]
+    fallback_files: Mapping[str, str]
+    slow_commands: Mapping[str, str]
+    # user metrics (poller/collectors/custom.py): DIR/*.prom joins the `tail`; commands run
+    # only at the polls they are due (`invocation(due=…)`)
+    textfile_dir: str | None = None
+    commands: tuple[CommandSpec, ...] = ()
 
-# Section name -> shell command text of the slow round. Fixed strings, never built from input.
-# cpuinfo is summarised with grep because /proc/cpuinfo is ~1 KB per CPU (128 KB on big boxes);
-# the lines kept are the ones the cpuinfo parser reads, in the same `key : value` format.
-SLOW_COMMANDS: Final[dict[str, str]] = {
-    "df": "$_sm_t df -kP",
-    # A df that timed out hangs on a mount (stale NFS); the inode df would hang on the same
-    # one, so it is not tried and reports df's status: both fit in one command budget.
-    "df_inodes": 'case "$_sm_rc" in 124|143) (exit "$_sm_rc") ;; *) $_sm_t df -iP ;; esac',
-    "uname": "uname -snrm; uname -v",
-    "cpuinfo": (
-        "grep -E '^(processor|model name|Model|Hardware|physical id|core id|cpu cores)"
-        "[[:space:]]*:' /proc/cpuinfo"
-    ),
-}
 
+def plan(
+    collectors: Iterable[Collector] = COLLECTORS,
+    textfile_dir: str | None = None,
+    commands: tuple[CommandSpec, ...] = (),
+) -> Plan:
+    """The probe of `collectors`: an excluded collector's files are not read on the target."""
+    found = sources(collectors).values()
+    return Plan(
+        fast_files={s.section: s.path for s in found if s.path and not s.slow},
+        slow_files={s.section: s.path for s in found if s.path and s.slow},
+        fallback_files={s.section: s.fallback for s in found if s.path and s.fallback},
+        slow_commands={s.section: s.command for s in found if s.command},
+        textfile_dir=textfile_dir,
+        commands=commands,
+    )
+
+
+DEFAULT_PLAN: Final = plan()
+
+
+def plan_for(host: Host) -> Plan:
+    """The probe plan of one host (its enabled collectors, textfile directory, commands)."""
+    return _plan_of(host.collectors, host.textfile_dir, host.commands)
+
+
+@lru_cache(maxsize=256)
+def _plan_of(
+    collectors: tuple[str, ...], textfile_dir: str | None, commands: tuple[CommandSetting, ...]
+) -> Plan:
+    specs = tuple(
+        CommandSpec(c.name, c.run, c.every, c.timeout, c.format, c.max_output_bytes)
+        for c in commands
+    )
+    return plan(enabled(collectors), textfile_dir, specs)
+
+
+# Every collector's sections (what `replay --root` reads, what tests check).
+FAST_FILES: Final = dict(DEFAULT_PLAN.fast_files)
+SLOW_FILES: Final = dict(DEFAULT_PLAN.slow_files)
+FALLBACK_FILES: Final = dict(DEFAULT_PLAN.fallback_files)
+SLOW_COMMANDS: Final = dict(DEFAULT_PLAN.slow_commands)
 ALL_SECTIONS: Final = (*FAST_FILES, *SLOW_FILES, *SLOW_COMMANDS)
 
 # Seconds a slow command may run before `timeout` stops it (df on a dead NFS mount hangs),
@@ -81,6 +105,7 @@ TIMED_OUT_RCS: Final = frozenset({124, 143})
 
 FAST_FUNCTION: Final = "_sm_fast"
 SLOW_FUNCTION: Final = "_sm_slow"
+COMMAND_FUNCTION: Final = "_sm_c"  # + the command's index in the plan
 
 
 def command_timeout_s(poll_timeout_s: float) -> int:
@@ -109,47 +134,87 @@ def _section(name: str, body: str) -> str:
     )
 
 
-def _cat(name: str, path: str) -> str:
-    fallback = FALLBACK_FILES.get(name)
+def _cat(name: str, path: str, fallbacks: Mapping[str, str]) -> str:
+    fallback = fallbacks.get(name)
     read = f"cat {path} 2>/dev/null"
     return f"{{ {read} || cat {fallback} 2>/dev/null; }}" if fallback else read
 
 
-def definitions(command_timeout: int = COMMAND_TIMEOUT_S) -> str:
+def definitions(command_timeout: int = COMMAND_TIMEOUT_S, plan: Plan = DEFAULT_PLAN) -> str:
     """Shell functions sent once when a session opens; each poll then sends one short line.
 
     `/dev/null` is always the last tail argument so tail prints headers even if only one
     of the files exists (GNU and busybox tail omit headers for a single file).
     `command_timeout`: seconds each slow command may run (`command_timeout_s`).
     """
-    files = " ".join(FAST_FILES.values())
+    files = " ".join(plan.fast_files.values())
+    if plan.textfile_dir is not None:
+        # the operator's path, shell-quoted; the glob stays outside the quotes so the shell
+        # expands it (no match: tail is given the pattern itself, finds no such file and
+        # says so on stderr, which is discarded). The /dev/null before it ends the last
+        # /proc file, so nothing a strange file name does can run into a kernel file.
+        files += f" /dev/null {shlex.quote(plan.textfile_dir.rstrip('/') or '/')}/*.prom"
     fast = _section("fast", f"tail -n +1 {files} /dev/null 2>/dev/null")
-    slow_parts = [_section(name, _cat(name, path)) for name, path in SLOW_FILES.items()]
-    slow_parts += [
-        _section(name, f"{{ {command}; }} 2>/dev/null") for name, command in SLOW_COMMANDS.items()
+    slow_parts = [
+        _section(name, _cat(name, path, plan.fallback_files))
+        for name, path in plan.slow_files.items()
     ]
-    slow = "; ".join(slow_parts)
+    slow_parts += [
+        _section(name, f"{{ {command}; }} 2>/dev/null")
+        for name, command in plan.slow_commands.items()
+    ]
+    # `:` keeps a function with no section (every slow collector off) valid sh
+    slow = "; ".join(slow_parts) or ":"
     return (
         "unset HISTFILE; export LC_ALL=C; "
         f"if command -v timeout >/dev/null 2>&1; then _sm_t='timeout {int(command_timeout)}'; "
-        "else _sm_t=''; fi\n"
+        "_sm_to=timeout; else _sm_t=''; _sm_to=''; fi\n"
         f"{FAST_FUNCTION}() {{ {fast}; }}\n"
         f"{SLOW_FUNCTION}() {{ {slow}; }}\n"
+        + "".join(
+            f"{COMMAND_FUNCTION}{i}() {{ {_user_command(c)}; }}\n"
+            for i, c in enumerate(plan.commands)
+        )
     )
 
 
-def invocation(nonce: str, *, slow: bool) -> str:
-    """The line written per poll to a session that already has the definitions."""
+def _user_command(cmd: CommandSpec) -> str:
+    """One operator command, framed like a section. `run` is the operator's fixed text from
+    the inventory, passed to `sh -c` as one shell-quoted word; stdin is /dev/null so it
+    cannot eat the probe lines that follow on the session's stdin. Its status is printed
+    after its output (RC_MARK) because the pipe's status is head's; head caps the output,
+    and a command cut off loses the mark, which is how the poller tells it was cut."""
+    mark = RC_MARK.strip()
+    body = (
+        f"{{ $_sm_to ${{_sm_to:+{int(cmd.timeout_s)}}} sh -c {shlex.quote(cmd.run)} "
+        f"</dev/null 2>/dev/null; printf '\\n%s %s\\n' '{mark}' \"$?\"; }}"
+        f" | head -c {int(cmd.max_output_bytes) + 32}"
+    )
+    return _section(COMMAND + cmd.name, body)
+
+
+def invocation(nonce: str, *, slow: bool, due: tuple[int, ...] = ()) -> str:
+    """The line written per poll to a session that already has the definitions; `due`:
+    indexes of the plan's commands to run at this poll."""
     _check_nonce(nonce)
     calls = f"{FAST_FUNCTION} {nonce}"
     if slow:
         calls += f"; {SLOW_FUNCTION} {nonce}"
+    for i in due:
+        calls += f"; {COMMAND_FUNCTION}{int(i)} {nonce}"
     return f"{calls}; printf '%s\\n' \"{MARK} {nonce} done\"\n"
 
 
-def script(nonce: str, *, slow: bool, command_timeout: int = COMMAND_TIMEOUT_S) -> str:
+def script(
+    nonce: str,
+    *,
+    slow: bool,
+    command_timeout: int = COMMAND_TIMEOUT_S,
+    plan: Plan = DEFAULT_PLAN,
+    due: tuple[int, ...] = (),
+) -> str:
     """The whole probe as one script, for exec-per-poll (a forced command refuses a shell)."""
-    return definitions(command_timeout) + invocation(nonce, slow=slow)
+    return definitions(command_timeout, plan) + invocation(nonce, slow=slow, due=due)
 
 
 def new_nonce() -> str:

@@ -171,8 +171,10 @@ class _LocalShell:
         await self._process.wait()
 
 
-async def _run_shell(shell: _Shell, nonce: str, slow: bool, host: Host) -> bytes:
-    shell.write(probe.invocation(nonce, slow=slow).encode())
+async def _run_shell(
+    shell: _Shell, nonce: str, slow: bool, host: Host, due: tuple[int, ...] = ()
+) -> bytes:
+    shell.write(probe.invocation(nonce, slow=slow, due=due).encode())
     return await shell.read_frame(probe.done_marker(nonce), host.max_output_bytes)
 
 
@@ -195,8 +197,9 @@ class SshLink:
     def connected(self) -> bool:
         return self._conn is not None and not self._conn.is_closed()
 
-    async def poll(self, nonce: str, *, slow: bool) -> RawPoll:
-        """One poll. Raises PollError; connect failures leave no half-open state behind."""
+    async def poll(self, nonce: str, *, slow: bool, due: tuple[int, ...] = ()) -> RawPoll:
+        """One poll. Raises PollError; connect failures leave no half-open state behind.
+        `due`: indexes of the host's commands to run this time (poller/probe.py)."""
         reconnected, connect_s = False, 0.0
         if not self.connected:
             await self.close()
@@ -205,7 +208,7 @@ class SshLink:
             reconnected, connect_s = True, self._clock() - started
         try:
             async with asyncio.timeout(self.host.timeout):
-                output = await self._poll_once(nonce, slow)
+                output = await self._poll_once(nonce, slow, due)
         except TimeoutError as exc:
             await self._end_shell()
             raise PollTimeout(
@@ -220,15 +223,15 @@ class SshLink:
             raise
         return RawPoll(output, self.mode, reconnected, connect_s)
 
-    async def _poll_once(self, nonce: str, slow: bool) -> bytes:
+    async def _poll_once(self, nonce: str, slow: bool, due: tuple[int, ...]) -> bytes:
         if self.mode == "exec":
-            return await self._exec(nonce, slow)
+            return await self._exec(nonce, slow, due)
         fresh = self._shell is None
         try:
             if self._shell is None:
                 self._shell = await self._open_shell()
-                self._shell.write(probe.definitions(_budget(self.host)).encode())
-            return await _run_shell(self._shell, nonce, slow, self.host)
+                self._shell.write(_definitions(self.host))
+            return await _run_shell(self._shell, nonce, slow, self.host, due)
         except (asyncssh.ChannelOpenError, ChannelClosed) as exc:
             # a refused session, or a forced command that ends it before printing
             # anything: use one exec channel per poll from now on (if exec fails too, the
@@ -238,7 +241,7 @@ class SshLink:
                 raise
             self._discard_shell()
             self.mode = "exec"
-            return await self._exec(nonce, slow)
+            return await self._exec(nonce, slow, due)
 
     async def _open_shell(self) -> _SshShell:
         assert self._conn is not None  # poll() connects first
@@ -247,10 +250,16 @@ class SshLink:
         )
         return _SshShell(process)
 
-    async def _exec(self, nonce: str, slow: bool) -> bytes:
+    async def _exec(self, nonce: str, slow: bool, due: tuple[int, ...]) -> bytes:
         assert self._conn is not None  # poll() connects first
         process = await self._conn.create_process(
-            probe.script(nonce, slow=slow, command_timeout=_budget(self.host)),
+            probe.script(
+                nonce,
+                slow=slow,
+                command_timeout=_budget(self.host),
+                plan=probe.plan_for(self.host),
+                due=due,
+            ),
             term_type=None,
             encoding=None,
             stderr=asyncssh.DEVNULL,
@@ -353,14 +362,14 @@ class LocalLink:
         self._argv = shell
         self._shell: _LocalShell | None = None
 
-    async def poll(self, nonce: str, *, slow: bool) -> RawPoll:
+    async def poll(self, nonce: str, *, slow: bool, due: tuple[int, ...] = ()) -> RawPoll:
         reconnected = self._shell is None
         try:
             async with asyncio.timeout(self.host.timeout):
                 if self._shell is None:
                     self._shell = await self._start()
-                    self._shell.write(probe.definitions(_budget(self.host)).encode())
-                output = await _run_shell(self._shell, nonce, slow, self.host)
+                    self._shell.write(_definitions(self.host))
+                output = await _run_shell(self._shell, nonce, slow, self.host, due)
         except BaseException as exc:
             await self.close()
             if isinstance(exc, TimeoutError):
@@ -414,6 +423,11 @@ class LocalLink:
             shell, self._shell = self._shell, None
             shell.close()
             await shell.wait()
+
+
+def _definitions(host: Host) -> bytes:
+    """The probe's shell functions for this host's collectors (poller/probe.py)."""
+    return probe.definitions(_budget(host), probe.plan_for(host)).encode()
 
 
 def _budget(host: Host) -> int:

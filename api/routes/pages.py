@@ -10,10 +10,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api import views
-from api.charts import CHARTS
+from api.charts import CHARTS, custom_charts
+from api.context import AppContext
 from api.deps import WEB_DIR, Ctx, Principal, principal, templates
 from api.params import PRESETS, BadParam, time_range
 from api.security import CSRF_COOKIE
+from poller.inventory import Host
 from store.rows import HostInfoRow
 
 router = APIRouter(include_in_schema=False)
@@ -128,12 +130,27 @@ async def host_page(
             "reason": detail.reason,
             "last_poll": detail.poll.ts if detail.poll else None,
             "uptime": uptime,
-            "charts": CHARTS,
+            "charts": (*CHARTS, *custom_charts(r.metric for r in detail.latest)),
             "presets": PRESETS,
             "range": rng,
             "range_param": span if not start else None,
+            "collectors": _collectors(ctx, host),
         },
     )
+
+
+def _collectors(ctx: AppContext, host: Host) -> list[tuple[str, str, str]]:
+    """(collector, state, reason) of every collector the host has on; empty where this
+    process does not poll (`sshmon serve`)."""
+    if ctx.collector_status is None:
+        return []
+    seen = ctx.collector_status(host.name)
+    out = []
+    for name in host.collectors:
+        st = seen.get(name)
+        out.append((name, st.state.value, st.reason) if st else (name, "pending", ""))
+    out += [(n, st.state.value, st.reason) for n, st in seen.items() if n not in host.collectors]
+    return out
 
 
 @router.get("/docs", response_class=HTMLResponse)

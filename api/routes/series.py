@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import time
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query
@@ -21,6 +22,8 @@ from api.charts import CHARTS
 from api.deps import Ctx, principal
 from api.params import MAX_SPAN_S, BadParam, TimeRange, time_range
 from poller.catalog import METRICS, MetricSpec
+from poller.collectors import custom
+from poller.precision import exact
 from store import queries
 
 router = APIRouter(prefix="/api/v1", tags=["history"], dependencies=[Depends(principal)])
@@ -62,12 +65,22 @@ class TopQuery(RangeQuery):
 
 
 def metric_or_400(name: str, dev: str | None) -> MetricSpec:
+    """The catalog row of `name`; a user metric (`custom:<name>`, textfile or commands)
+    gets a row of its own: no unit known, its label string in dev ('' without labels)."""
+    if name.startswith(custom.PREFIX) and custom.rule_name_problem(name) is None:
+        return _custom_spec(name)
     spec = METRICS.get(name)
     if spec is None:
         raise HTTPException(404, f"unknown metric {name!r}; GET /api/v1/metrics lists them")
     if spec.dev is None and dev:
         raise BadParam(f"{name} is host-wide; leave dev out")
     return spec
+
+
+@lru_cache(maxsize=1024)
+def _custom_spec(name: str) -> MetricSpec:
+    # dev None: user series are asked for with or without dev= (labels are optional)
+    return MetricSpec(name, "count", "gauge", None, "user metric", exact())
 
 
 def _points(ctx: Ctx, q: SeriesQuery, span: TimeRange) -> int:
@@ -159,7 +172,7 @@ async def top(ctx: Ctx, q: Annotated[TopQuery, Query()]) -> dict[str, Any]:
 
 class ChartsQuery(RangeQuery):
     charts: str | None = Field(
-        default=None, max_length=200, description="comma-separated chart ids; default all"
+        default=None, max_length=4000, description="comma-separated chart ids; default all"
     )
 
 
@@ -169,7 +182,8 @@ async def host_charts(ctx: Ctx, name: str, q: Annotated[ChartsQuery, Query()]) -
     only = None
     if q.charts:
         only = frozenset(q.charts.split(","))
-        unknown = only - {c.id for c in CHARTS}
+        # the "custom" group's ids (custom-<name>) depend on what the host sent
+        unknown = {i for i in only - {c.id for c in CHARTS} if not i.startswith("custom-")}
         if unknown:
             raise BadParam(f"unknown chart ids {sorted(unknown)}; known: {[c.id for c in CHARTS]}")
     return await views.host_charts(ctx, host, q.resolve(ctx.clock()), only)

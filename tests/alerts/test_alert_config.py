@@ -208,3 +208,21 @@ def test_devices_on_a_per_device_metric_are_fine(tmp_path: Path) -> None:
     text = "alerts:\n  rules:\n    - {name: x, metric: fs_used_percent, warning: 9, devices: [/]}\n"
     config = config_from_yaml(tmp_path, text)
     assert config.rules[-1].devices == ["/"]
+
+
+def test_user_metrics_are_named_with_the_custom_prefix(tmp_path: Path) -> None:
+    ok = (
+        "hosts: {a: {}}\n"
+        "alerts:\n"
+        "  rules:\n"
+        "    - name: backup-old\n"
+        "      metric: custom:backup_age_seconds\n"
+        "      devices: ['job=\"db\"']\n"
+        "      warning: 86400\n"
+    )
+    config = config_from_yaml(tmp_path, ok)
+    assert any(r.metric == "custom:backup_age_seconds" for r in config.rules)
+    bad = ok.replace("custom:backup_age_seconds", "custom:node_load1")
+    [problem] = problems(tmp_path, bad)
+    assert problem.startswith(f"{tmp_path / 'inventory.yaml'}:5: alerts.rules.0.metric: ")
+    assert "collides with a built-in metric" in problem

@@ -12,7 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from api.context import AppContext
 from parsers.frame import Section
-from parsers.sections import parse_all
+from poller.collectors.registry import parse_all
 from poller.health import PollHealth
 from poller.points import HostState, PollStatus
 

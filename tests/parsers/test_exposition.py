@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from peer_fixtures import CAPTURES, FIXTURES, PROC, capture_sections
 
 from parsers import cmd_df, proc_mounts
-from parsers.exposition import Sample, render_json, render_prometheus, samples
+from parsers.exposition import Sample, render_json, render_prometheus
 from parsers.frame import Section
-from parsers.sections import parse_all
+from poller.collectors.registry import parse_all, samples
 from poller.replay import sections_from_root
 
 GOLDEN = FIXTURES / "exposition"

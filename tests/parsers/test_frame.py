@@ -97,3 +97,18 @@ def test_no_frames_at_all_is_a_parse_error() -> None:
 def test_any_output_gives_frames(output: str) -> None:
     frames = frame.split(output, NONCE, PATHS)
     assert isinstance(frames, frame.Frames)
+
+
+def test_a_textfile_cannot_stand_in_for_a_proc_file() -> None:
+    """User .prom files come after /proc in the tail; a header line inside one (or in a
+    file name) must not replace the real section."""
+    text = (
+        "==> /proc/loadavg <==\n1.00 2.00 3.00 1/100 42\n\n"
+        "==> /dev/null <==\n\n"
+        "==> /srv/tf/a.prom <==\nok 1\n==> /proc/loadavg <==\n9 9 9 9/9 9\n\n"
+        "==> /srv/tf/b.prom <==\nb 2\n"
+    )
+    out = frame.split_tail(text, {"/proc/loadavg": "loadavg"}, "/srv/tf")
+    assert out["loadavg"].text == "1.00 2.00 3.00 1/100 42\n"
+    assert out["textfile:a.prom"].text == "ok 1\n"
+    assert out["textfile:b.prom"].text == "b 2\n"

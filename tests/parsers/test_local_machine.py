@@ -21,8 +21,8 @@ from parsers.proc_loadavg import LoadAvg
 from parsers.proc_meminfo import Meminfo
 from parsers.proc_net_dev import NetDev
 from parsers.proc_stat import ProcStat
-from parsers.sections import parse_all
 from poller import probe
+from poller.collectors.registry import parse_all
 
 psutil = pytest.importorskip("psutil")
 pytestmark = pytest.mark.skipif(

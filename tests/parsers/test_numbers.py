@@ -10,10 +10,10 @@ from peer_fixtures import capture_sections
 
 from parsers import proc_meminfo
 from parsers.errors import ParseError
-from parsers.exposition import render_json, render_prometheus, samples
+from parsers.exposition import render_json, render_prometheus
 from parsers.frame import Section
 from parsers.numbers import LIMIT, bounded_float, bounded_int
-from parsers.sections import PARSERS, parse_all
+from poller.collectors.registry import PARSERS, parse_all, samples
 
 HUGE = "9" * 400
 _FIRST_NUMBER = re.compile(r"(?<![\w.-])[0-9]+(?![\w.])")

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from peer_fixtures import capture_sections
 
 from parsers.errors import ParseError
-from parsers.sections import PARSERS
+from poller.collectors.registry import PARSERS
 
 _PARSERS = sorted(set(PARSERS.values()), key=lambda f: f.__module__)
 _IDS = [f.__module__.rsplit(".", 1)[-1] for f in _PARSERS]

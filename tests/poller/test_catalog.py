@@ -6,8 +6,8 @@ from typing import get_args
 
 import pytest
 
-from parsers.sections import parse_all
 from poller.catalog import METRICS, DevLabel, Kind, MetricSpec, Unit, per_dev_metrics
+from poller.collectors.registry import parse_all
 from poller.derive import Snapshot, derive
 from poller.precision import Precision, exact
 from poller.replay import sections_from_capture

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from parsers import cmd_df, proc_meminfo, proc_mounts, proc_stat, proc_uptime
 from parsers.frame import Section
 from parsers.proc_net_dev import NetDev
-from parsers.sections import parse_all
 from poller.catalog import METRICS
+from poller.collectors.registry import parse_all
 from poller.derive import Snapshot, derive, host_info
 from poller.points import Point
 from poller.replay import sections_from_capture, sections_from_root

@@ -61,3 +61,21 @@ def test_hostile_host_names_are_escaped_and_removed_hosts_forgotten() -> None:
     assert 'host="x\\"} evil 1\\n"' in text(health)
     health.forget(['x"} evil 1\n'])
     assert "evil" not in text(health)
+
+
+def test_collector_success_and_state_per_host_keep_a_slow_collectors_last_status() -> None:
+    from poller.collectors.status import CollectorState, CollectorStatus
+
+    health = PollHealth()
+    ok, failed = CollectorStatus(CollectorState.OK), CollectorStatus(CollectorState.FAILED, "x")
+    unavailable = CollectorStatus(CollectorState.UNAVAILABLE, "no /proc/pressure/cpu")
+    health.observe(status("a", HostState.OK, 0.1), None, {"filesystem": failed, "cpu": ok})
+    health.observe(status("a", HostState.OK, 0.1), None, {"cpu": ok, "pressure": unavailable})
+    out = text(health)
+    assert 'sshmon_collector_success{collector="cpu",host="a"} 1.0' in out
+    assert 'sshmon_collector_success{collector="filesystem",host="a"} 0.0' in out
+    assert 'sshmon_collector_success{collector="pressure",host="a"} 0.0' in out
+    assert 'sshmon_collector_state{collector="pressure",host="a",state="unavailable"} 1.0' in out
+    assert health.collectors_of("a")["filesystem"].reason == "x"
+    health.forget(["a"])
+    assert "sshmon_collector_success{" not in text(health)

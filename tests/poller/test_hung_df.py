@@ -100,7 +100,7 @@ class _SlowRoundTimesOut:
     def connected(self) -> bool:
         return self.inner.connected
 
-    async def poll(self, nonce: str, *, slow: bool) -> RawPoll:
+    async def poll(self, nonce: str, *, slow: bool, due: tuple[int, ...] = ()) -> RawPoll:
         self.rounds.append(slow)
         if slow and len(self.rounds) > 1:
             raise PollTimeout("probe did not finish")

@@ -179,3 +179,106 @@ def test_host_with_no_settings_uses_its_name_as_address(tmp_path: Path) -> None:
 def test_every_defined_group_is_kept_even_without_members(tmp_path: Path) -> None:
     path = write(tmp_path, "groups:\n  web: {hosts: [a]}\n  spare: {}\nhosts:\n  a: {}\n")
     assert inventory.load(path).groups == ("web", "spare")
+
+
+def test_collectors_excluded_for_a_group_and_taken_back_by_a_host(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """defaults:
+  collectors: {exclude: [uname]}
+groups:
+  old-kernels:
+    hosts: [a, b]
+    collectors:
+      exclude: [pressure, filesystem]
+hosts:
+  a: {}
+  b:
+    collectors: {include: [filesystem]}
+  c: {}
+""",
+    )
+    inv = inventory.load(path)
+    a, b, c = (inv.host(n).collectors for n in "abc")
+    assert "pressure" not in a and "filesystem" not in a and "uname" not in a
+    assert "pressure" not in b and "filesystem" in b
+    assert "pressure" in c and "cpu" in c and "uname" not in c
+
+
+def test_an_unknown_collector_names_file_line_and_key(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """groups:
+  web:
+    collectors:
+      exclude: [presure]
+hosts:
+  a: {groups: [web]}
+""",
+    )
+    [problem] = problems(path)
+    assert problem.startswith(f"{path}:4: groups.web.collectors.exclude.0: ")
+    assert "unknown collector 'presure'" in problem and "pressure" in problem
+
+
+def test_textfile_dir_and_commands_resolve_by_layer_and_name(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """defaults:
+  timeout: 30s
+  textfile_dir: /var/lib/node_exporter/textfile/
+  commands:
+    - {name: queue_depth, run: "redis-cli llen jobs", every: 6, timeout: 3}
+groups:
+  db:
+    hosts: [a]
+    commands:
+      - {name: queue_depth, run: "echo 0"}
+      - {name: pg, run: "pg-metrics", format: prometheus}
+hosts:
+  a: {}
+  b: {}
+""",
+    )
+    inv = inventory.load(path)
+    a, b = inv.host("a"), inv.host("b")
+    assert a.textfile_dir == "/var/lib/node_exporter/textfile"
+    assert [(c.name, c.run) for c in a.commands] == [("queue_depth", "echo 0"), ("pg", "pg-metrics")]
+    assert [(c.name, c.every, c.timeout) for c in b.commands] == [("queue_depth", 6, 3)]
+
+
+def test_a_command_named_like_a_builtin_metric_is_refused_at_its_line(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """hosts:
+  a:
+    textfile_dir: relative/dir
+    commands:
+      - name: load1
+        run: cat /proc/loadavg
+""",
+    )
+    found = problems(path)
+    assert any(
+        p.startswith(f"{path}:3: hosts.a.textfile_dir: ") and "absolute" in p for p in found
+    ), found
+    assert any(
+        p.startswith(f"{path}:5: hosts.a.commands.0.name: ")
+        and "collides with a built-in metric" in p
+        for p in found
+    ), found
+
+
+def test_commands_that_cannot_fit_in_the_poll_are_refused(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """hosts:
+  a:
+    timeout: 10s
+    commands:
+      - {name: one, run: "sleep 1", timeout: 4}
+      - {name: two, run: "sleep 1", timeout: 4}
+""",
+    )
+    [problem] = problems(path)
+    assert problem.startswith(f"{path}:4: hosts.a.commands: the commands' timeouts add up to 8 s")

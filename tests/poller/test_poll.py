@@ -68,7 +68,7 @@ class _CountingLink:
     def connected(self) -> bool:
         return self.inner.connected
 
-    async def poll(self, nonce: str, *, slow: bool) -> RawPoll:
+    async def poll(self, nonce: str, *, slow: bool, due: tuple[int, ...] = ()) -> RawPoll:
         self.slow.append(slow)
         return await self.inner.poll(nonce, slow=slow)
 
@@ -153,7 +153,7 @@ class _FailingLink:
         self.mode: Mode = "shell"
         self.connected = True
 
-    async def poll(self, nonce: str, *, slow: bool) -> RawPoll:
+    async def poll(self, nonce: str, *, slow: bool, due: tuple[int, ...] = ()) -> RawPoll:
         raise self.error
 
     async def close(self) -> None:

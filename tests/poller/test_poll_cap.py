@@ -35,7 +35,7 @@ class _EditingLink:
     def connected(self) -> bool:
         return self.inner.connected
 
-    async def poll(self, nonce: str, *, slow: bool) -> RawPoll:
+    async def poll(self, nonce: str, *, slow: bool, due: tuple[int, ...] = ()) -> RawPoll:
         raw = await self.inner.poll(nonce, slow=slow)
         edited = self.edit(raw.output.decode()).encode()
         return RawPoll(edited, raw.mode, raw.reconnected, raw.connect_s)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from parsers.frame import Section, split
-from parsers.sections import parse_all
 from poller import probe
+from poller.collectors.registry import parse_all
 from poller.inventory import Host
 from poller.poll import FAST_PATHS
 from poller.transport import LocalLink

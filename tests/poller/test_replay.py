@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from parsers import frame
-from parsers.sections import parse_all
+from poller.collectors.registry import parse_all
 from poller.probe import FAST_FILES, SLOW_COMMANDS, SLOW_FILES
 from poller.replay import sections_from_capture, sections_from_root
 

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from peer_fixtures import capture_sections
 
-from parsers import proc_loadavg, sections
+from parsers import proc_loadavg
 from parsers.frame import Section
+from poller.collectors import registry as sections
 from poller.probe import ALL_SECTIONS
 
 

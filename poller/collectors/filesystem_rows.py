@@ -1,8 +1,8 @@
 """Filesystem gauges: which df rows are stored, and their space and inode figures.
 
-Part of poller/derive.py's pure derivation; split out because choosing the "real"
-filesystems (node_exporter's exclusions, pseudo types, one row per device) is its own
-concern. Appends (metric, mount point, value) triples to the caller's list.
+Part of the filesystem collector (poller/collectors/filesystem.py); split out because
+choosing the "real" filesystems (node_exporter's exclusions, pseudo types, one row per
+device) is its own concern. Appends (metric, mount point, value) triples to the caller's list.
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ from typing import Final
 from parsers.cmd_df import Df, DfRow
 from parsers.exposition_filters import FSTYPES_EXCLUDED, MOUNTPOINTS_EXCLUDED
 from parsers.proc_mounts import Mounts
-
-Triple = tuple[str, str, float]
+from poller.collectors.base import Triple
 
 # Stored filesystems are the "real" ones: node_exporter's default exclusions plus
 # memory-backed and pseudo types, whose size is RAM or nothing and which come and go

@@ -1,0 +1,111 @@
+"""What a collector is: the probe sections it asks for, and what it makes of them.
+
+A collector (node_exporter's unit, one module per source area in this package) owns
+everything about its source: the files or commands the probe reads for it and at what
+cadence, the pure parser of each (in parsers/), its derivation into points, its catalog
+rows and its node_exporter names. poller/collectors/registry.py lists them in one literal
+tuple; the probe, the section table, the catalog and the exposition are assembled from it.
+
+Everything here is pure: readings in, triples or samples out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from parsers.exposition import Sample
+from poller.metric_spec import MetricSpec
+
+Triple = tuple[str, str, float]
+Readings = Mapping[str, object]
+R = TypeVar("R")
+
+Gauges = Callable[[Readings, list[Triple]], None]
+Rates = Callable[[Readings, Readings, float, list[Triple]], None]
+Exposition = Callable[[Readings], Iterable[Sample]]
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One probe section: a file read by the every-poll `tail`, or a slow-round file or
+    command. Exactly one of `path` and `command` is set. `command` is fixed shell text
+    written here, never built from inventory or target text."""
+
+    section: str
+    parse: Callable[[str], object]
+    path: str | None = None
+    command: str | None = None
+    slow: bool = False
+    # where a slow file may live instead (os-release: /usr/lib/os-release)
+    fallback: str | None = None
+    # absent on some kernels without anything being wrong (PSI before 4.20): such a
+    # section may be missing from a real probe run
+    optional: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class NodeName:
+    """A stored gauge with an exact node_exporter equivalent, for /metrics when only the
+    store has a host's values (api/metrics.py); `dev_label` names the label for `dev`."""
+
+    metric: str
+    name: str
+    help: str
+    dev_label: str | None = None
+    untyped: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Collector:
+    """One source area. `gauges` sees the current poll's readings; `rates` the previous
+    and current ones and the seconds between them (called only when a rate may be taken).
+    `samples` names raw readings as node_exporter does (`sshmon replay`, /metrics)."""
+
+    name: str
+    help: str
+    sources: tuple[Source, ...]
+    metrics: tuple[MetricSpec, ...] = ()
+    gauges: Gauges | None = None
+    rates: Rates | None = None
+    samples: Exposition | None = None
+    node_names: tuple[NodeName, ...] = field(default=())
+
+    @property
+    def sections(self) -> tuple[str, ...]:
+        return tuple(s.section for s in self.sources)
+
+
+def reading(readings: Readings, section: str, kind: type[R]) -> R | None:
+    """The section's reading if it is of the expected type, else None."""
+    value = readings.get(section)
+    return value if isinstance(value, kind) else None
+
+
+def counter_rate(v0: float | None, v1: float | None, dt: float) -> float | None:
+    """Per-second increase; None when a side is missing or the counter went down (reset)."""
+    if v0 is None or v1 is None or v1 < v0:
+        return None
+    return (v1 - v0) / dt
+
+
+def counter_rates(
+    before: Mapping[str, object],
+    after: Mapping[str, object],
+    table: tuple[tuple[str, Callable[[Any], float | None]], ...],
+    dt: float,
+    out: list[Triple],
+) -> None:
+    """Rates of each (metric, field getter) in `table` per device present on both sides.
+
+    One loop appending to one list: nesting generators here cost twice as much."""
+    add = out.append
+    for dev, c1 in after.items():
+        c0 = before.get(dev)
+        if c0 is None:
+            continue  # new device or interface: its first rate comes next poll
+        for name, get in table:
+            v0, v1 = get(c0), get(c1)
+            if v0 is not None and v1 is not None and v1 >= v0:
+                add((name, dev, (v1 - v0) / dt))
