@@ -41,10 +41,23 @@ def rule_problems(
     groups: frozenset[str],
 ) -> list[str]:
     """What is wrong with one rule found at `loc`; empty `hosts`/`groups` skip those checks."""
-    problems: list[str] = []
+    return [
+        f"{doc.where(where)}: {_dotted(where)}: rule {rule.name!r}: {what}"
+        for where, what in rule_issues(loc, rule, hosts, groups)
+    ]
+
+
+def rule_issues(
+    loc: Loc,
+    rule: Rule,
+    hosts: frozenset[str],
+    groups: frozenset[str],
+) -> list[tuple[Loc, str]]:
+    """rule_problems as (key path, what): the API answers them as a 422 naming the path."""
+    problems: list[tuple[Loc, str]] = []
 
     def say(where: Loc, what: str) -> None:
-        problems.append(f"{doc.where(where)}: {_dotted(where)}: rule {rule.name!r}: {what}")
+        problems.append((where, what))
 
     if rule.metric is not None and rule.metric not in METRICS:
         say((*loc, "metric"), f"unknown metric {rule.metric!r}{_hint(rule.metric, METRICS)}")

@@ -217,12 +217,15 @@ def test_route(
 def list_alerts(inventory: InventoryOpt = None) -> None:
     """Firing and pending alerts (as last saved by `sshmon run`)."""
     with _opened(inventory) as (loaded, db):
+        now = time.time()
         views = service.stored_alerts(loaded.config, db)
-    now = time.time()
+        views = service.stored_quiet(loaded.config, db, views, loaded.inventory.hosts, now)
     if not views:
         _echo("no alerts firing or pending")
     for v in views:
         flags = "".join([" acked" if v.acked else "", " flapping" if v.flapping else ""])
+        if v.quiet:
+            flags += f" {v.quiet} ({v.quiet_reason})"
         where = f"{v.host} {v.dev}".strip()
         _echo(
             f"{v.state:8} {v.severity or '-':8} {v.rule:18} {where:30} {v.value_text:>10}"

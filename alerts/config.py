@@ -24,6 +24,7 @@ from poller.yamlfile import ConfigError, Document, validate
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
 _UNIT_S = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+Loc = tuple[str | int, ...]
 
 
 def parse_duration(value: Any) -> Any:
@@ -183,6 +184,18 @@ def load(
     data: Any = None,
 ) -> AlertsConfig:
     """Validate `alerts:` of a loaded file, shipped rules merged in; ConfigError on problems."""
+    config, rules = load_base(doc, hosts, groups, data)
+    return config.model_copy(update={"rules": [r for _, r in rules if r.enabled]})
+
+
+def load_base(
+    doc: Document,
+    hosts: frozenset[str] = frozenset(),
+    groups: frozenset[str] = frozenset(),
+    data: Any = None,
+) -> tuple[AlertsConfig, list[tuple[Loc, Rule]]]:
+    """`load`, keeping every rule with where it came from, disabled ones included: the base
+    that rules edited in the UI (alerts/overrides.py) are layered over."""
     from alerts.checks import rule_problems
     from alerts.defaults import merged_rules
 
@@ -199,7 +212,7 @@ def load(
     ]
     if problems:
         raise ConfigError(problems)
-    return config.model_copy(update={"rules": [r for _, r in rules if r.enabled]})
+    return config, rules
 
 
 def apprise_config_path(config: AlertsConfig, base: Path) -> Path | None:

@@ -138,6 +138,10 @@ class AlertEngine:
             self._queue(self._out.emit(host, items))
         return out
 
+    def hosts(self) -> list[Host]:
+        """The hosts the engine knows (the inventory's, plus any that reported unannounced)."""
+        return list(self._hosts.values())
+
     def _remove(self, key: Key, st: Status, now: float, out: list[Transition]) -> None:
         c = (self._rules.get(key[1]) or self._compile(key[1])).by_name.get(key[0])
         nxt, change = vanish(st, now)
@@ -408,6 +412,22 @@ class AlertEngine:
         if st.state is AlertState.FIRING and ack.created_at >= st.fired_at and not st.acked:
             st = self._status[key] = self._dirty[key] = replace(st, acked=True)
         return st
+
+    def quiet(self, key: Key, now: float) -> tuple[str, str] | None:
+        """Why receivers are not told about this alert now, as (kind, words): kind is
+        "suppressed" (its host is down, or the jump host in front of it), "silenced" (a
+        silence or maintenance window) or "inhibited"; None when nothing keeps it quiet.
+        An acknowledgement is on the status itself (`acked`)."""
+        rules = self._rules.get(key[1]) or self._compile(key[1])
+        c = rules.by_name.get(key[0])
+        if c is None:
+            return None
+        if c.rule.metric is not None and self._down.get(key[1], False):
+            return ("suppressed", "host down")
+        muted = self._muted(c, now)
+        if muted is None:
+            return None
+        return ("suppressed" if muted.startswith("its jump host") else "silenced", muted)
 
     def alerts(self) -> list[tuple[Key, Status]]:
         """Pending and firing alerts now (for the API), most severe and oldest first."""
