@@ -28,9 +28,9 @@ async def api(ctx: AppContext, rt: AlertsRuntime) -> AsyncIterator[httpx.AsyncCl
         yield c
 
 
-def running(rt: AlertsRuntime) -> dict[str, tuple[float | None, float | None]]:
+def running(runtime: AlertsRuntime) -> dict[str, tuple[float | None, float | None]]:
     """Rule name -> (warning, critical) of what the engine evaluates now."""
-    return {r.name: (r.warning, r.critical) for r in rt.engine.config.rules}
+    return {r.name: (r.warning, r.critical) for r in runtime.engine.config.rules}
 
 
 async def test_rules_say_where_they_come_from_whom_they_cover_and_where_they_fire(
