@@ -241,7 +241,7 @@ def test_rules_tab_shows_rules_their_hosts_where_they_fire_and_edits_them(
     assert "mem_used_percent > 80 (warning) / 95 (critical)" in mem.inner_text()
     assert "all (5 hosts)" in mem.inner_text()
     assert mem.locator("td.firing").inner_text() == "web-1"  # fires there now
-    assert cpu.locator("td.firing").inner_text() == "–"  # only pending
+    assert cpu.locator("td.firing").inner_text() == "\u2013"  # only pending: a dash
     assert mem.get_attribute("data-source") == "file"
 
     # lower cpu's warning from the tab: in effect at once, said on the page, audited
