@@ -28,6 +28,11 @@ def _dotted(loc: Loc) -> str:
     return ".".join(map(str, loc))
 
 
+def hint(name: str, known: Collection[str]) -> str:
+    """` (did you mean X?)` for the closest known name, or ''."""
+    return _hint(name, known)
+
+
 def _hint(name: str, known: Collection[str]) -> str:
     close = difflib.get_close_matches(name, list(known), n=1)
     return f" (did you mean {close[0]}?)" if close else ""
@@ -59,14 +64,25 @@ def rule_issues(
     def say(where: Loc, what: str) -> None:
         problems.append((where, what))
 
-    if rule.metric is not None and rule.metric not in METRICS:
-        say((*loc, "metric"), f"unknown metric {rule.metric!r}{_hint(rule.metric, METRICS)}")
-    elif rule.devices or rule.exclude_devices:
+    unknown = [
+        ((*loc, "metric") if rule.metric else (*loc, "all", i, "metric"), m)
+        for i, m in enumerate(rule.metrics())
+        if m not in METRICS
+    ]
+    for where, m in unknown:
+        say(where, f"unknown metric {m!r}{_hint(m, METRICS)}")
+    if not unknown and (rule.devices or rule.exclude_devices):
         # a host-wide metric is stored with dev '' only, so a device filter would silently
         # match nothing (devices:) or nothing at all would be excluded (exclude_devices:)
-        spec = METRICS.get(rule.metric) if rule.metric else None
-        if spec is None or spec.dev is None:
-            what = f"metric {rule.metric!r}" if rule.metric else "a `poll:` rule"
+        per_device = [m for m in rule.metrics() if METRICS[m].dev is not None]
+        if not per_device:
+            what = (
+                f"metric {rule.metric!r}"
+                if rule.metric
+                else "a `poll:` rule"
+                if rule.poll
+                else "every metric of `all:`"
+            )
             for key in ("devices", "exclude_devices"):
                 if getattr(rule, key):
                     say(

@@ -30,7 +30,7 @@ from alerts.messages import Notice, Transition, by_host
 from alerts.mutes import MuteStore
 from alerts.output import Output, Submitter
 from alerts.persist import Key, StateStore
-from alerts.rules import Compiled, HostRules, compile_host
+from alerts.rules import Compiled, HostRules, compile_host, inhibitors
 from alerts.silences import Ack, Target
 from alerts.state import (
     INACTIVE,
@@ -54,6 +54,7 @@ log = logging.getLogger(__name__)
 DOWN_STATES = frozenset({HostState.UNREACHABLE, HostState.TIMEOUT, HostState.PROBE_FAILED})
 RELOAD_EVERY_S = 15.0  # how soon a silence or ack written by the CLI takes effect
 REMOVED = "host removed from the inventory"
+INHIBITED = "inhibited by "
 
 
 class AlertEngine:
@@ -78,6 +79,11 @@ class AlertEngine:
         self._down: dict[str, bool] = {}
         self._last_poll: dict[str, float] = {}
         self._reason: dict[str, str] = {}
+        # the last value of each series a composite (`all:`) rule reads, and the devices
+        # seen per (host, metric), so one condition's new value meets the others' latest
+        self._latest: dict[tuple[str, str, str], tuple[float, float]] = {}
+        self._devs: dict[tuple[str, str], set[str]] = {}
+        self._inhibitors = inhibitors(config)
         self._clock = clock
         self._next_reload = 0.0
         self.mutes = MuteStore(db) if db is not None else None
@@ -126,6 +132,9 @@ class AlertEngine:
         for name in [n for n in self._hosts if n not in kept]:
             for per_host in (self._fails, self._down, self._last_poll, self._reason):
                 per_host.pop(name, None)
+        self._latest = {k: v for k, v in self._latest.items() if k[0] in kept}
+        self._devs = {k: v for k, v in self._devs.items() if k[0] in kept}
+        self._inhibitors = inhibitors(config)
         old = {r.name: (r.reduce, r.window) for r in self.config.rules}
         new = {r.name: (r.reduce, r.window) for r in config.rules}
         self.config = self._out.config = config
@@ -158,12 +167,19 @@ class AlertEngine:
         self._poll(status, rules, now, out)
         if status.state is HostState.OK:
             by_metric = rules.by_metric
+            composite: dict[str, tuple[Compiled, set[str]]] = {}
             for p in points:
                 compiled = by_metric.get(p.metric)
                 if compiled is not None:
                     for c in compiled:
-                        if c.wants(p.dev):
+                        if c.rule.all_:
+                            self._remember(p)
+                            composite.setdefault(c.name, (c, set()))[1].add(p.dev)
+                        elif c.wants(p.dev):
                             self._metric(c, p, now, out)
+            # after the whole poll, so every condition is judged on this poll's values
+            for c, devs in composite.values():
+                self._composite(c, devs, now, out)
         if out:
             self._queue(self._out.emit(host, out))
         return out
@@ -223,6 +239,41 @@ class AlertEngine:
             return  # the common case: fine before, fine now
         self._step(c, p.dev, Observation(lvl, value), now, out)
 
+    def _remember(self, p: Point) -> None:
+        self._latest[(p.host, p.metric, p.dev)] = (p.ts, p.value)
+        if p.dev:
+            devs = self._devs.setdefault((p.host, p.metric), set())
+            if len(devs) < 4096:  # a host inventing device names cannot grow this
+                devs.add(p.dev)
+
+    def _composite(self, c: Compiled, seen: set[str], now: float, out: list[Transition]) -> None:
+        """An `all:` rule: every condition on the same host, and on the same device where
+        a metric has devices (a host-wide metric pairs with each device of the other)."""
+        host = c.host.name
+        per_device = [m for m in c.rule.metrics() if (s := METRICS.get(m)) and s.dev is not None]
+        if not per_device:
+            devs: set[str] = {""}
+        else:
+            devs = {d for d in seen if d} or self._devs.get((host, per_device[0]), set())
+        for dev in sorted(devs):
+            if dev and not c.wants(dev):
+                continue
+            values = []
+            for cond in c.rule.all_:
+                d = dev if cond.metric in per_device else ""
+                got = self._latest.get((host, cond.metric, d))
+                if got is None or now - got[0] > self.config.series_gone_after:
+                    break  # a condition without a recent value: unknown, neither fine nor bad
+                values.append(got[1])
+            else:
+                true = all(cond.holds(v) for cond, v in zip(c.rule.all_, values, strict=True))
+                key = (c.name, host, dev)
+                prev = self._status.get(key)
+                if not true and (prev is None or not (prev.active or prev.flapping)):
+                    continue
+                obs = Observation(c.rule.severity if true else None, values[0])
+                self._step(c, dev, obs, now, out)
+
     def _step(
         self, c: Compiled, dev: str, obs: Observation, now: float, out: list[Transition]
     ) -> None:
@@ -250,7 +301,7 @@ class AlertEngine:
                 self._status[key] = nxt  # value only: not worth a database write per poll
             return
         muted = self._muted(c, now)
-        host_down = c.rule.metric is not None and self._down.get(c.host.name, False)
+        host_down = c.rule.on_points and self._down.get(c.host.name, False)
         decision = decide(change, prev, muted, host_down)
         if decision.send and change is not Change.RESOLVED:
             nxt = replace(nxt, notified_at=now)
@@ -264,6 +315,9 @@ class AlertEngine:
         )
 
     def _muted(self, c: Compiled, now: float) -> str | None:
+        for by in self._inhibitors.get(c.name, ()):
+            if self._fires(by, c.host.name):
+                return f"{INHIBITED}{by}"
         jump = c.host.jump
         if c.rule.poll == "down" and jump and self._down.get(jump.rpartition("@")[2], False):
             # a bastion going down takes every host behind it along: page about the bastion
@@ -273,6 +327,14 @@ class AlertEngine:
         host = c.host
         target = Target(host.name, host.groups, c.name, {**dict(host.labels), **c.labels})
         return self.mutes.muted_by(target, now)
+
+    def _fires(self, rule: str, host: str) -> bool:
+        """Does `rule` fire on `host` (on any device)? Asked on transitions only, not per
+        point, so a scan of the alerts is cheap enough."""
+        return any(
+            k[0] == rule and k[1] == host and st.state is AlertState.FIRING
+            for k, st in self._status.items()
+        )
 
     # time-driven ---------------------------------------------------------------------------
 
@@ -316,7 +378,7 @@ class AlertEngine:
             return
         host_up = not self._down.get(key[1], False)
         if (
-            c.rule.metric is not None
+            c.rule.on_points
             and host_up
             and st.active
             and now - st.seen >= self._gone_after(c)
@@ -324,7 +386,7 @@ class AlertEngine:
         ):
             nxt, change = vanish(st, now)
             self._commit(c, key, st, nxt, change, now, out, "no data for this series any more")
-        elif st.state is AlertState.PENDING and (host_up or c.rule.metric is None):
+        elif st.state is AlertState.PENDING and (host_up or not c.rule.on_points):
             self._elapse(c, key, st, now, out)
         elif st.state is AlertState.FIRING and st.notified_at is None:
             self._unmuted(c, key, st, now, out)
@@ -356,7 +418,7 @@ class AlertEngine:
     ) -> None:
         """A firing alert nobody was told about (muted, or the host was down): tell them once
         the reason for keeping quiet is gone."""
-        host_down = c.rule.metric is not None and self._down.get(c.host.name, False)
+        host_down = c.rule.on_points and self._down.get(c.host.name, False)
         if host_down or self._muted(c, now) is not None:
             return
         self._commit(
@@ -422,11 +484,13 @@ class AlertEngine:
         c = rules.by_name.get(key[0])
         if c is None:
             return None
-        if c.rule.metric is not None and self._down.get(key[1], False):
+        if c.rule.on_points and self._down.get(key[1], False):
             return ("suppressed", "host down")
         muted = self._muted(c, now)
         if muted is None:
             return None
+        if muted.startswith(INHIBITED):
+            return ("inhibited", muted)
         return ("suppressed" if muted.startswith("its jump host") else "silenced", muted)
 
     def alerts(self) -> list[tuple[Key, Status]]:

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from alerts.checks import rule_issues
-from alerts.config import Rule
+from alerts.config import Rule, inhibit_issues
 from alerts.effective import Effective, SourcedRule, dump
 from alerts.errors import ConflictError, InvalidRequestError, NotFoundError, RuleInvalidError
 
@@ -35,8 +35,9 @@ class Known:
     groups: frozenset[str]
 
 
-def validate(data: dict[str, Any], known: Known) -> Rule:
-    """The file's schema, then the file's cross-reference checks (catalog, hosts, groups)."""
+def validate(data: dict[str, Any], known: Known, names: frozenset[str] = frozenset()) -> Rule:
+    """The file's schema, then the file's cross-reference checks (catalog, hosts, groups,
+    and the rules `inhibits:`/`inhibited_by:` name, among `names`)."""
     try:
         rule = Rule.model_validate(data)
     except ValidationError as exc:
@@ -44,9 +45,14 @@ def validate(data: dict[str, Any], known: Known) -> Rule:
             [(tuple(e["loc"]), str(e["msg"]).removeprefix("Value error, ")) for e in exc.errors()]
         ) from exc
     issues = rule_issues((), rule, known.hosts, known.groups)
+    issues += inhibit_issues((), rule, names | {rule.name})
     if issues:
         raise RuleInvalidError(issues)
     return rule
+
+
+def _names(effective: Effective) -> frozenset[str]:
+    return frozenset(r.rule.name for r in effective.rules)
 
 
 def _existing(effective: Effective, name: str) -> SourcedRule:
@@ -57,7 +63,7 @@ def _existing(effective: Effective, name: str) -> SourcedRule:
 
 
 def create(effective: Effective, data: dict[str, Any], known: Known) -> Edit:
-    rule = validate(data, known)
+    rule = validate(data, known, _names(effective))
     if effective.get(rule.name) is not None:
         raise ConflictError(f"a rule named {rule.name!r} exists: change it with PUT")
     return Edit(rule.name, "create", dump(rule), None)
@@ -70,7 +76,7 @@ def replace(effective: Effective, name: str, data: dict[str, Any], known: Known)
             f"name: {data['name']!r} differs from the rule being changed ({name!r}); "
             "create a rule with the new name and delete this one"
         )
-    rule = validate({**data, "name": name}, known)
+    rule = validate({**data, "name": name}, known, _names(effective))
     return Edit(name, "update", dump(rule), dump(was.rule))
 
 
@@ -80,14 +86,15 @@ def thresholds(
     """Only warning and/or critical change (the keys given; null removes a level)."""
     was = _existing(effective, name)
     if was.rule.metric is None:
-        raise InvalidRequestError(f"rule {name!r} watches poll results; it has no thresholds")
-    rule = validate({**dump(was.rule), **levels}, known)
+        kind = "watches poll results" if was.rule.poll else "fires when its `all:` conditions hold"
+        raise InvalidRequestError(f"rule {name!r} {kind}; it has no warning/critical thresholds")
+    rule = validate({**dump(was.rule), **levels}, known, _names(effective))
     return Edit(name, "thresholds", dump(rule), dump(was.rule))
 
 
 def set_enabled(effective: Effective, name: str, enabled: bool, known: Known) -> Edit:
     was = _existing(effective, name)
-    rule = validate({**dump(was.rule), "enabled": enabled}, known)
+    rule = validate({**dump(was.rule), "enabled": enabled}, known, _names(effective))
     return Edit(name, "enable" if enabled else "disable", dump(rule), dump(was.rule))
 
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from alerts.config import AlertsConfig
 from alerts.effective import Effective, SourcedRule, dump, hosts_of
 from alerts.persist import Key
+from alerts.rules import inhibitors
 from alerts.state import AlertState, Status
 from poller.inventory import Host
 
@@ -17,6 +19,12 @@ def condition_text(r: SourcedRule) -> str:
     rule = r.rule
     if rule.poll is not None:
         return f"poll: {rule.poll}"
+    if rule.all_:
+        parts = [
+            f"{c.metric} > {c.above:g}" if c.above is not None else f"{c.metric} < {c.below:g}"
+            for c in rule.all_
+        ]
+        return f"all of: {' and '.join(parts)} ({rule.severity.value})"
     what = rule.metric or ""
     if rule.reduce != "last":
         what = f"{rule.reduce}({what}, {rule.window:g}s)"
@@ -28,7 +36,9 @@ def condition_text(r: SourcedRule) -> str:
     return f"{what} {rule.op.value} {' / '.join(levels)}"
 
 
-def rule_view(r: SourcedRule, applies: list[str], firing: set[str]) -> dict[str, Any]:
+def rule_view(
+    r: SourcedRule, applies: list[str], firing: set[str], held_by: tuple[str, ...] = ()
+) -> dict[str, Any]:
     rule = r.rule
     return {
         "name": rule.name,
@@ -57,6 +67,9 @@ def rule_view(r: SourcedRule, applies: list[str], firing: set[str]) -> dict[str,
         "updated_by": r.updated_by,
         "applies_to": applies,
         "firing_on": sorted(firing),
+        "all": [c.model_dump(exclude_none=True) for c in rule.all_],
+        # while one of these fires on a host, this rule's alerts there are held
+        "inhibited_by": list(held_by),
         "definition": dump(rule),
     }
 
@@ -69,7 +82,10 @@ def report(
         if status.state is AlertState.FIRING:
             firing.setdefault(rule, set()).add(host)
     known = list(hosts)
+    held = inhibitors(AlertsConfig(rules=[r.rule for r in effective.rules]))
     return [
-        rule_view(r, hosts_of(r.rule, known), firing.get(r.rule.name, set()))
+        rule_view(
+            r, hosts_of(r.rule, known), firing.get(r.rule.name, set()), held.get(r.rule.name, ())
+        )
         for r in effective.rules
     ]

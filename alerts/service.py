@@ -123,7 +123,7 @@ def stored_quiet(
     for v in views:
         rule = rules.get(v.rule)
         host = known.get(v.host)
-        if rule is not None and rule.metric is not None and v.host in down:
+        if rule is not None and rule.on_points and v.host in down:
             v = replace(v, quiet="suppressed", quiet_reason="host down")
         elif host is not None:
             labels = {**dict(host.labels), **(rule.labels if rule else {})}
