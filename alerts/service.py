@@ -19,6 +19,7 @@ from alerts.messages import Message, clock, format_value
 from alerts.mutes import MuteStore
 from alerts.notify import Attempt, Notifier
 from alerts.persist import Key, StateStore
+from alerts.rules import inhibitors
 from alerts.silences import Ack, Maintenance, Matcher, Schedule, Silence, Target
 from alerts.state import AlertState, Severity, Status
 from poller.catalog import METRICS
@@ -111,9 +112,12 @@ def stored_quiet(
     config: AlertsConfig, db: AlertsDB, views: list[AlertView], hosts: Iterable[Host], now: float
 ) -> list[AlertView]:
     """What the engine's `quiet` says, worked out from the database (for `alerts list`):
-    a metric alert on a host whose `poll: down` rule fires is suppressed; one a silence or
-    maintenance window covers is silenced."""
+    a metric alert on a host whose `poll: down` rule fires is suppressed; one whose
+    inhibiting rule fires on its host is inhibited; one a silence or maintenance window
+    covers is silenced."""
     known = {h.name: h for h in hosts}
+    held_by = inhibitors(config)
+    fires = {(v.rule, v.host) for v in views if v.state == "firing"}
     rules = {r.name: r for r in config.rules}
     down_rules = {r.name for r in config.rules if r.poll == "down"}
     down = {v.host for v in views if v.rule in down_rules and v.state == "firing"}
@@ -123,8 +127,11 @@ def stored_quiet(
     for v in views:
         rule = rules.get(v.rule)
         host = known.get(v.host)
+        by = next((a for a in held_by.get(v.rule, ()) if (a, v.host) in fires), None)
         if rule is not None and rule.on_points and v.host in down:
             v = replace(v, quiet="suppressed", quiet_reason="host down")
+        elif by is not None:
+            v = replace(v, quiet="inhibited", quiet_reason=f"inhibited by {by}")
         elif host is not None:
             labels = {**dict(host.labels), **(rule.labels if rule else {})}
             muted = mutes.muted_by(Target(v.host, host.groups, v.rule, labels), now)
