@@ -228,7 +228,9 @@ def list_alerts(inventory: InventoryOpt = None) -> None:
         _echo("no alerts firing or pending")
     for v in views:
         flags = "".join([" acked" if v.acked else "", " flapping" if v.flapping else ""])
-        if v.quiet:
+        if v.quiet == "inhibited":
+            flags += f" {v.quiet_reason}"  # "inhibited by RULE" says it all
+        elif v.quiet:
             flags += f" {v.quiet} ({v.quiet_reason})"
         where = f"{v.host} {v.dev}".strip()
         _echo(

@@ -311,5 +311,5 @@ def test_list_says_which_firing_alerts_are_silenced_or_inhibited(
     code, out = run(path, "list")
     assert code == 0
     lines = {line.split()[2]: line for line in out.splitlines()}
-    assert lines["memory_used"].endswith("inhibited (inhibited by mem_hi)")
+    assert lines["memory_used"].endswith(" inhibited by mem_hi")
     assert "silenced (silence #1 (rule=mem_hi)" in lines["mem_hi"]
