@@ -223,3 +223,27 @@ async def test_export_is_yaml_for_the_file(api: httpx.AsyncClient) -> None:
     assert r.headers["content-type"].startswith("application/yaml")
     assert "attachment" in r.headers["content-disposition"]
     assert "- name: cpu\n    enabled: false\n" in r.text
+
+
+async def test_a_firing_alert_says_when_it_is_silenced_or_its_host_is_down(
+    api: httpx.AsyncClient,
+    rt: AlertsRuntime,  # noqa: F811
+) -> None:
+    from alerts_helpers import failed
+
+    now = time.time()
+    alertsdata.fire(rt, "web-1", now)
+    alertsdata.fire(rt, "web-2", now)
+    r = await api.post(
+        "/api/v1/alerts/silences", json={"matcher": {"hosts": ["web-2"]}, "duration": "1h"}
+    )
+    assert r.status_code == 201, r.text
+    rt.engine.observe(failed("web-1", now + 1), [], now + 1)
+    quiet = {
+        (a["host"], a["rule"]): (a["quiet"], a["quiet_reason"])
+        for a in (await api.get("/api/v1/alerts")).json()
+        if a["state"] == "firing"
+    }
+    assert quiet[("web-1", "mem")] == ("suppressed", "host down")
+    kind, reason = quiet[("web-2", "mem")]
+    assert kind == "silenced" and reason.startswith(f"silence #{r.json()['id']} (host=web-2)")
