@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
+from alerts.composite import Latest
 from alerts.config import AlertsConfig
 from alerts.db import AlertsDB
 from alerts.decide import decide
@@ -79,10 +80,9 @@ class AlertEngine:
         self._down: dict[str, bool] = {}
         self._last_poll: dict[str, float] = {}
         self._reason: dict[str, str] = {}
-        # the last value of each series a composite (`all:`) rule reads, and the devices
-        # seen per (host, metric), so one condition's new value meets the others' latest
-        self._latest: dict[tuple[str, str, str], tuple[float, float]] = {}
-        self._devs: dict[tuple[str, str], set[str]] = {}
+        # the series composite (`all:`) rules read: one condition's new value meets the
+        # others' latest
+        self._latest = Latest()
         self._inhibitors = inhibitors(config)
         self._clock = clock
         self._next_reload = 0.0
@@ -132,8 +132,7 @@ class AlertEngine:
         for name in [n for n in self._hosts if n not in kept]:
             for per_host in (self._fails, self._down, self._last_poll, self._reason):
                 per_host.pop(name, None)
-        self._latest = {k: v for k, v in self._latest.items() if k[0] in kept}
-        self._devs = {k: v for k, v in self._devs.items() if k[0] in kept}
+        self._latest.keep_hosts(set(kept))
         self._inhibitors = inhibitors(config)
         old = {r.name: (r.reduce, r.window) for r in self.config.rules}
         new = {r.name: (r.reduce, r.window) for r in config.rules}
@@ -173,7 +172,7 @@ class AlertEngine:
                 if compiled is not None:
                     for c in compiled:
                         if c.rule.all_:
-                            self._remember(p)
+                            self._latest.remember(p)
                             composite.setdefault(c.name, (c, set()))[1].add(p.dev)
                         elif c.wants(p.dev):
                             self._metric(c, p, now, out)
@@ -239,40 +238,20 @@ class AlertEngine:
             return  # the common case: fine before, fine now
         self._step(c, p.dev, Observation(lvl, value), now, out)
 
-    def _remember(self, p: Point) -> None:
-        self._latest[(p.host, p.metric, p.dev)] = (p.ts, p.value)
-        if p.dev:
-            devs = self._devs.setdefault((p.host, p.metric), set())
-            if len(devs) < 4096:  # a host inventing device names cannot grow this
-                devs.add(p.dev)
-
     def _composite(self, c: Compiled, seen: set[str], now: float, out: list[Transition]) -> None:
-        """An `all:` rule: every condition on the same host, and on the same device where
-        a metric has devices (a host-wide metric pairs with each device of the other)."""
+        """An `all:` rule, judged on this poll's values and the latest of the others."""
         host = c.host.name
-        per_device = [m for m in c.rule.metrics() if (s := METRICS.get(m)) and s.dev is not None]
-        if not per_device:
-            devs: set[str] = {""}
-        else:
-            devs = {d for d in seen if d} or self._devs.get((host, per_device[0]), set())
-        for dev in sorted(devs):
+        for dev in self._latest.to_judge(c.rule, host, seen):
             if dev and not c.wants(dev):
                 continue
-            values = []
-            for cond in c.rule.all_:
-                d = dev if cond.metric in per_device else ""
-                got = self._latest.get((host, cond.metric, d))
-                if got is None or now - got[0] > self.config.series_gone_after:
-                    break  # a condition without a recent value: unknown, neither fine nor bad
-                values.append(got[1])
-            else:
-                true = all(cond.holds(v) for cond, v in zip(c.rule.all_, values, strict=True))
-                key = (c.name, host, dev)
-                prev = self._status.get(key)
-                if not true and (prev is None or not (prev.active or prev.flapping)):
-                    continue
-                obs = Observation(c.rule.severity if true else None, values[0])
-                self._step(c, dev, obs, now, out)
+            judged = self._latest.judge(c.rule, host, dev, now, self.config.series_gone_after)
+            if judged is None:
+                continue
+            true, value = judged
+            prev = self._status.get((c.name, host, dev))
+            if not true and (prev is None or not (prev.active or prev.flapping)):
+                continue  # the common case: fine before, fine now
+            self._step(c, dev, Observation(c.rule.severity if true else None, value), now, out)
 
     def _step(
         self, c: Compiled, dev: str, obs: Observation, now: float, out: list[Transition]

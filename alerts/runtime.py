@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from alerts import config as alerts_config
@@ -85,6 +85,8 @@ class AlertsRuntime:
     # rules changed in the UI or the API (alerts.overrides), kept here so a reload of the
     # file (SIGHUP) layers them again without a database read on the event loop
     overrides: tuple[Override, ...] = ()
+    # one rule change at a time: each is planned against the rules the last one left
+    rules_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def effective(self) -> Effective:
         """The rules in effect and where each comes from (alerts.effective.effective_rules)."""

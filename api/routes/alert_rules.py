@@ -87,27 +87,28 @@ def _http(exc: AlertsError) -> Exception:
 async def _apply(request: Request, ctx: Any, who: Principal, plan: Any) -> dict[str, Any]:
     """Plan the edit against the rules in effect, store it, apply it to the engine."""
     rt = _runtime(ctx)
-    try:
-        edit: rule_edit.Edit = plan(rt.effective())
-    except AlertsError as exc:
-        raise _http(exc) from exc
     author = await _author(request, who)
     store = OverrideStore(rt.db)
+    async with rt.rules_lock:
+        try:
+            edit: rule_edit.Edit = plan(rt.effective())
+        except AlertsError as exc:
+            raise _http(exc) from exc
 
-    def write() -> list[Any]:
-        store.put(
-            edit.name,
-            edit.after,
-            action=edit.action,
-            before=edit.before,
-            who=author,
-            now=time.time(),
-            keep=edit.keep,
-        )
-        return store.all()
+        def write() -> list[Any]:
+            store.put(
+                edit.name,
+                edit.after,
+                action=edit.action,
+                before=edit.before,
+                who=author,
+                now=time.time(),
+                keep=edit.keep,
+            )
+            return store.all()
 
-    overrides = await asyncio.to_thread(write)
-    found = rt.apply_overrides(overrides)  # on the loop: the engine's state lives here
+        overrides = await asyncio.to_thread(write)
+        found = rt.apply_overrides(overrides)  # on the loop: the engine's state lives here
     now = found.get(edit.name)
     return {
         "action": edit.action,

@@ -247,3 +247,15 @@ async def test_a_firing_alert_says_when_it_is_silenced_or_its_host_is_down(
     assert quiet[("web-1", "mem")] == ("suppressed", "host down")
     kind, reason = quiet[("web-2", "mem")]
     assert kind == "silenced" and reason.startswith(f"silence #{r.json()['id']} (host=web-2)")
+
+
+async def test_concurrent_creates_of_one_name_make_one_rule_and_the_rest_are_409(
+    api: httpx.AsyncClient,
+) -> None:
+    import asyncio
+
+    body = {"name": "race", "metric": "mem_used_percent", "warning": 1}
+    answers = await asyncio.gather(*(api.post(RULES, json=body) for _ in range(5)))
+    assert sorted(r.status_code for r in answers) == [201, 409, 409, 409, 409]
+    audit = (await api.get(f"{RULES}/audit")).json()
+    assert [(e["action"], e["rule"]) for e in audit] == [("create", "race")]
