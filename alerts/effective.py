@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 from pydantic import ValidationError
@@ -20,6 +20,9 @@ from alerts.defaults import SHIPPED
 from alerts.overrides import Override
 from alerts.rules import in_scope
 from poller.inventory import Host
+
+if TYPE_CHECKING:  # runtime imports this module
+    from alerts.runtime import AlertsRuntime
 
 log = logging.getLogger(__name__)
 Source = Literal["default", "file", "ui"]
@@ -95,10 +98,10 @@ def with_rules(config: AlertsConfig, effective: Effective) -> AlertsConfig:
     return config.model_copy(update={"rules": effective.enabled()})
 
 
-def effective_rules(runtime: Any) -> Effective:
-    """The rules of a running alerts.runtime.AlertsRuntime, each with where it comes from."""
-    found: Effective = runtime.effective()
-    return found
+def effective_rules(runtime: AlertsRuntime) -> Effective:
+    """The rules a running alert engine evaluates (`.enabled()`), and the disabled and
+    deleted ones, each with where it comes from: what charts, the API and the page read."""
+    return runtime.effective()
 
 
 def hosts_of(rule: Rule, hosts: Iterable[Host]) -> list[str]:
