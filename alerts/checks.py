@@ -29,6 +29,11 @@ def _dotted(loc: Loc) -> str:
     return ".".join(map(str, loc))
 
 
+def hint(name: str, known: Collection[str]) -> str:
+    """` (did you mean X?)` for the closest known name, or ''."""
+    return _hint(name, known)
+
+
 def _hint(name: str, known: Collection[str]) -> str:
     close = difflib.get_close_matches(name, list(known), n=1)
     return f" (did you mean {close[0]}?)" if close else ""
@@ -42,26 +47,54 @@ def rule_problems(
     groups: frozenset[str],
 ) -> list[str]:
     """What is wrong with one rule found at `loc`; empty `hosts`/`groups` skip those checks."""
-    problems: list[str] = []
+    return [
+        f"{doc.where(where)}: {_dotted(where)}: rule {rule.name!r}: {what}"
+        for where, what in rule_issues(loc, rule, hosts, groups)
+    ]
+
+
+def rule_issues(
+    loc: Loc,
+    rule: Rule,
+    hosts: frozenset[str],
+    groups: frozenset[str],
+) -> list[tuple[Loc, str]]:
+    """rule_problems as (key path, what): the API answers them as a 422 naming the path."""
+    problems: list[tuple[Loc, str]] = []
 
     def say(where: Loc, what: str) -> None:
-        problems.append(f"{doc.where(where)}: {_dotted(where)}: rule {rule.name!r}: {what}")
+        problems.append((where, what))
 
-    if rule.metric is not None and rule.metric.startswith(custom.PREFIX):
-        # user metrics (textfile, commands) are only known once a host sends them, so a
-        # rule names them with the prefix they are stored under; `devices:` match their
-        # label string (`job="db"`)
-        why = custom.rule_name_problem(rule.metric)
-        if why is not None:
-            say((*loc, "metric"), why)
-    elif rule.metric is not None and rule.metric not in METRICS:
-        say((*loc, "metric"), f"unknown metric {rule.metric!r}{_hint(rule.metric, METRICS)}")
-    elif rule.devices or rule.exclude_devices:
+    unknown: list[tuple[Loc, str]] = []
+    for i, m in enumerate(rule.metrics()):
+        where = (*loc, "metric") if rule.metric else (*loc, "all", i, "metric")
+        if m.startswith(custom.PREFIX):
+            # user metrics (textfile, commands) are only known once a host sends them, so a
+            # rule names them with the prefix they are stored under; `devices:` match their
+            # label string (`job="db"`)
+            why = custom.rule_name_problem(m)
+            if why is not None:
+                say(where, why)
+        elif m not in METRICS:
+            unknown.append((where, m))
+    for where, m in unknown:
+        say(where, f"unknown metric {m!r}{_hint(m, METRICS)}")
+    if not unknown and (rule.devices or rule.exclude_devices):
         # a host-wide metric is stored with dev '' only, so a device filter would silently
         # match nothing (devices:) or nothing at all would be excluded (exclude_devices:)
-        spec = METRICS.get(rule.metric) if rule.metric else None
-        if spec is None or spec.dev is None:
-            what = f"metric {rule.metric!r}" if rule.metric else "a `poll:` rule"
+        per_device = [
+            m
+            for m in rule.metrics()
+            if m.startswith(custom.PREFIX) or (m in METRICS and METRICS[m].dev is not None)
+        ]
+        if not per_device:
+            what = (
+                f"metric {rule.metric!r}"
+                if rule.metric
+                else "a `poll:` rule"
+                if rule.poll
+                else "every metric of `all:`"
+            )
             for key in ("devices", "exclude_devices"):
                 if getattr(rule, key):
                     say(

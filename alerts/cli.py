@@ -22,10 +22,12 @@ from pydantic import ValidationError
 from alerts import checks, runtime, service
 from alerts.config import parse_duration
 from alerts.db import AlertsDB
+from alerts.effective import with_rules
 from alerts.errors import AlertsError
 from alerts.messages import clock, format_duration
 from alerts.mutes import MuteStore
 from alerts.notify import Notifier
+from alerts.overrides import OverrideStore
 from alerts.silences import Matcher, Schedule
 from poller import yamlfile
 from poller.printable import printable
@@ -217,12 +219,19 @@ def test_route(
 def list_alerts(inventory: InventoryOpt = None) -> None:
     """Firing and pending alerts (as last saved by `sshmon run`)."""
     with _opened(inventory) as (loaded, db):
-        views = service.stored_alerts(loaded.config, db)
-    now = time.time()
+        now = time.time()
+        # the rules in effect, changes made in the UI included (units, inhibitions)
+        config = with_rules(loaded.config, loaded.effective(OverrideStore(db).all()))
+        views = service.stored_alerts(config, db)
+        views = service.stored_quiet(config, db, views, loaded.inventory.hosts, now)
     if not views:
         _echo("no alerts firing or pending")
     for v in views:
         flags = "".join([" acked" if v.acked else "", " flapping" if v.flapping else ""])
+        if v.quiet == "inhibited":
+            flags += f" {v.quiet_reason}"  # "inhibited by RULE" says it all
+        elif v.quiet:
+            flags += f" {v.quiet} ({v.quiet_reason})"
         where = f"{v.host} {v.dev}".strip()
         _echo(
             f"{v.state:8} {v.severity or '-':8} {v.rule:18} {where:30} {v.value_text:>10}"

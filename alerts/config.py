@@ -24,6 +24,7 @@ from poller.yamlfile import ConfigError, Document, validate
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
 _UNIT_S = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+Loc = tuple[str | int, ...]
 
 
 def parse_duration(value: Any) -> Any:
@@ -60,7 +61,34 @@ class Scope(BaseModel):
     exclude: list[str] = Field(default_factory=list)
 
 
+class Condition(BaseModel):
+    """One part of a composite rule: `{metric: cpu_iowait_percent, above: 20}`."""
+
+    model_config = ConfigDict(extra="forbid")
+    metric: str
+    above: float | None = None
+    below: float | None = None
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> Condition:
+        if (self.above is None) == (self.below is None):
+            raise ValueError("a condition needs exactly one of `above:` or `below:`")
+        return self
+
+    def holds(self, value: float) -> bool:
+        if self.above is not None:
+            return value > self.above
+        return self.below is not None and value < self.below
+
+
 class Rule(BaseModel):
+    """A metric rule (`metric:` and thresholds), a poll rule (`poll:`), or a composite rule
+    (`all:` conditions that must hold together on one host, and on one device where the
+    metrics have devices; it fires at `severity:`).
+
+    `inhibits: [b]` (or `inhibited_by: [a]` on b): while this rule fires on a host, b's
+    alerts on that host are held (not sent, shown as "inhibited by a") until it stops."""
+
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     # unique; shipped rules' names are in docs/alert-rules.md
@@ -73,6 +101,9 @@ class Rule(BaseModel):
     metric: str | None = None
     # a poll outcome instead of a metric (one of metric: or poll:)
     poll: PollCondition | None = None
+    all_: list[Condition] = Field(default_factory=list, alias="all", max_length=8)
+    inhibits: list[str] = Field(default_factory=list)
+    inhibited_by: list[str] = Field(default_factory=list)
     devices: list[str] = Field(default_factory=list, description="globs; empty = every device")
     # globs of devices, interfaces or mount points to skip
     exclude_devices: list[str] = Field(default_factory=list)
@@ -108,8 +139,18 @@ class Rule(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Rule:
-        if (self.metric is None) == (self.poll is None):
-            raise ValueError("a rule needs exactly one of `metric:` or `poll:`")
+        kinds = [
+            k for k, v in (("metric", self.metric), ("poll", self.poll), ("all", self.all_)) if v
+        ]
+        if len(kinds) != 1:
+            raise ValueError("a rule needs exactly one of `metric:`, `poll:` or `all:`")
+        if self.all_ and len(self.all_) < 2:
+            raise ValueError("`all:` takes two or more conditions (one is a `metric:` rule)")
+        if self.all_ and (self.warning is not None or self.critical is not None):
+            raise ValueError(
+                "an `all:` rule fires at its `severity:`; thresholds go in its conditions "
+                "(`above:`/`below:`), not in `warning:`/`critical:`"
+            )
         if self.metric is not None and self.warning is None and self.critical is None:
             raise ValueError("a metric rule needs `warning:` and/or `critical:`")
         if self.reduce != "last" and self.window <= 0:
@@ -120,6 +161,15 @@ class Rule(BaseModel):
             except jinja2.TemplateSyntaxError as exc:
                 raise ValueError(f"message template: {exc.message} (line {exc.lineno})") from exc
         return self
+
+    @property
+    def on_points(self) -> bool:
+        """Judged on polled values (metric and composite rules), not on poll results."""
+        return self.poll is None
+
+    def metrics(self) -> list[str]:
+        """Every metric this rule reads."""
+        return [c.metric for c in self.all_] if self.all_ else [self.metric] if self.metric else []
 
 
 class GroupKey(StrEnum):
@@ -225,6 +275,18 @@ def load(
     data: Any = None,
 ) -> AlertsConfig:
     """Validate `alerts:` of a loaded file, shipped rules merged in; ConfigError on problems."""
+    config, rules = load_base(doc, hosts, groups, data)
+    return config.model_copy(update={"rules": [r for _, r in rules if r.enabled]})
+
+
+def load_base(
+    doc: Document,
+    hosts: frozenset[str] = frozenset(),
+    groups: frozenset[str] = frozenset(),
+    data: Any = None,
+) -> tuple[AlertsConfig, list[tuple[Loc, Rule]]]:
+    """`load`, keeping every rule with where it came from, disabled ones included: the base
+    that rules edited in the UI (alerts/overrides.py) are layered over."""
     from alerts.checks import rule_problems
     from alerts.defaults import merged_rules
 
@@ -239,9 +301,28 @@ def load(
         f"{doc.where(('alerts', 'rules'))}: alerts.rules: rule {n!r} is defined twice"
         for n in sorted({n for n in names if names.count(n) > 1})
     ]
+    problems += [
+        f"{doc.where(where)}: {'.'.join(map(str, where))}: rule {r.name!r}: {what}"
+        for loc, r in rules
+        for where, what in inhibit_issues(loc, r, frozenset(names))
+    ]
     if problems:
         raise ConfigError(problems)
-    return config.model_copy(update={"rules": [r for _, r in rules if r.enabled]})
+    return config, rules
+
+
+def inhibit_issues(loc: Loc, rule: Rule, names: frozenset[str]) -> list[tuple[Loc, str]]:
+    """`inhibits:`/`inhibited_by:` naming a rule that does not exist (or the rule itself)."""
+    from alerts.checks import hint
+
+    out: list[tuple[Loc, str]] = []
+    for key in ("inhibits", "inhibited_by"):
+        for i, name in enumerate(getattr(rule, key)):
+            if name == rule.name:
+                out.append(((*loc, key, i), "a rule cannot inhibit itself"))
+            elif name not in names:
+                out.append(((*loc, key, i), f"no rule named {name!r}{hint(name, names)}"))
+    return out
 
 
 def apprise_config_path(config: AlertsConfig, base: Path) -> Path | None:

@@ -123,6 +123,33 @@ outbox = Table(
 )
 
 
+# Rules changed through the UI or the API, layered over the file's rules and the shipped ones
+# (alerts/overrides.py). One row per rule name: the whole rule as it now stands, or NULL for
+# a rule deleted there. The file stays the base; `sshmon alerts rules --export` writes these
+# back as YAML.
+rule_overrides = Table(
+    "alert_rule_overrides",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("rule", JSON, nullable=True),
+    Column("updated_at", Float, nullable=False),
+    Column("updated_by", String(200), nullable=False, default=""),
+)
+
+# Every change to a rule through the UI or the API: who (token name or user), when, what.
+rule_audit = Table(
+    "alert_rule_audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ts", Float, nullable=False, index=True),
+    Column("who", String(200), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("rule", String(64), nullable=False),
+    Column("before", JSON, nullable=True),
+    Column("after", JSON, nullable=True),
+)
+
+
 class AlertsDB:
     """One SQLAlchemy engine and the alerts schema on it."""
 

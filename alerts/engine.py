@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
+from alerts.composite import Latest
 from alerts.config import AlertsConfig
 from alerts.db import AlertsDB
 from alerts.decide import decide
@@ -30,7 +31,7 @@ from alerts.messages import Notice, Transition, by_host
 from alerts.mutes import MuteStore
 from alerts.output import Output, Submitter
 from alerts.persist import Key, StateStore
-from alerts.rules import Compiled, HostRules, compile_host
+from alerts.rules import Compiled, HostRules, compile_host, inhibitors
 from alerts.silences import Ack, Target
 from alerts.state import (
     INACTIVE,
@@ -54,6 +55,7 @@ log = logging.getLogger(__name__)
 DOWN_STATES = frozenset({HostState.UNREACHABLE, HostState.TIMEOUT, HostState.PROBE_FAILED})
 RELOAD_EVERY_S = 15.0  # how soon a silence or ack written by the CLI takes effect
 REMOVED = "host removed from the inventory"
+INHIBITED = "inhibited by "
 
 
 class AlertEngine:
@@ -78,6 +80,10 @@ class AlertEngine:
         self._down: dict[str, bool] = {}
         self._last_poll: dict[str, float] = {}
         self._reason: dict[str, str] = {}
+        # the series composite (`all:`) rules read: one condition's new value meets the
+        # others' latest
+        self._latest = Latest()
+        self._inhibitors = inhibitors(config)
         self._clock = clock
         self._next_reload = 0.0
         self.mutes = MuteStore(db) if db is not None else None
@@ -126,6 +132,8 @@ class AlertEngine:
         for name in [n for n in self._hosts if n not in kept]:
             for per_host in (self._fails, self._down, self._last_poll, self._reason):
                 per_host.pop(name, None)
+        self._latest.keep_hosts(set(kept))
+        self._inhibitors = inhibitors(config)
         old = {r.name: (r.reduce, r.window) for r in self.config.rules}
         new = {r.name: (r.reduce, r.window) for r in config.rules}
         self.config = self._out.config = config
@@ -137,6 +145,10 @@ class AlertEngine:
         for host, items in by_host(out).items():
             self._queue(self._out.emit(host, items))
         return out
+
+    def hosts(self) -> list[Host]:
+        """The hosts the engine knows (the inventory's, plus any that reported unannounced)."""
+        return list(self._hosts.values())
 
     def _remove(self, key: Key, st: Status, now: float, out: list[Transition]) -> None:
         c = (self._rules.get(key[1]) or self._compile(key[1])).by_name.get(key[0])
@@ -154,12 +166,19 @@ class AlertEngine:
         self._poll(status, rules, now, out)
         if status.state is HostState.OK:
             by_metric = rules.by_metric
+            composite: dict[str, tuple[Compiled, set[str]]] = {}
             for p in points:
                 compiled = by_metric.get(p.metric)
                 if compiled is not None:
                     for c in compiled:
-                        if c.wants(p.dev):
+                        if c.rule.all_:
+                            self._latest.remember(p)
+                            composite.setdefault(c.name, (c, set()))[1].add(p.dev)
+                        elif c.wants(p.dev):
                             self._metric(c, p, now, out)
+            # after the whole poll, so every condition is judged on this poll's values
+            for c, devs in composite.values():
+                self._composite(c, devs, now, out)
         if out:
             self._queue(self._out.emit(host, out))
         return out
@@ -219,6 +238,21 @@ class AlertEngine:
             return  # the common case: fine before, fine now
         self._step(c, p.dev, Observation(lvl, value), now, out)
 
+    def _composite(self, c: Compiled, seen: set[str], now: float, out: list[Transition]) -> None:
+        """An `all:` rule, judged on this poll's values and the latest of the others."""
+        host = c.host.name
+        for dev in self._latest.to_judge(c.rule, host, seen):
+            if dev and not c.wants(dev):
+                continue
+            judged = self._latest.judge(c.rule, host, dev, now, self.config.series_gone_after)
+            if judged is None:
+                continue
+            true, value = judged
+            prev = self._status.get((c.name, host, dev))
+            if not true and (prev is None or not (prev.active or prev.flapping)):
+                continue  # the common case: fine before, fine now
+            self._step(c, dev, Observation(c.rule.severity if true else None, value), now, out)
+
     def _step(
         self, c: Compiled, dev: str, obs: Observation, now: float, out: list[Transition]
     ) -> None:
@@ -246,7 +280,7 @@ class AlertEngine:
                 self._status[key] = nxt  # value only: not worth a database write per poll
             return
         muted = self._muted(c, now)
-        host_down = c.rule.metric is not None and self._down.get(c.host.name, False)
+        host_down = c.rule.on_points and self._down.get(c.host.name, False)
         decision = decide(change, prev, muted, host_down)
         if decision.send and change is not Change.RESOLVED:
             nxt = replace(nxt, notified_at=now)
@@ -260,6 +294,9 @@ class AlertEngine:
         )
 
     def _muted(self, c: Compiled, now: float) -> str | None:
+        for by in self._inhibitors.get(c.name, ()):
+            if self._fires(by, c.host.name):
+                return f"{INHIBITED}{by}"
         jump = c.host.jump
         if c.rule.poll == "down" and jump and self._down.get(jump.rpartition("@")[2], False):
             # a bastion going down takes every host behind it along: page about the bastion
@@ -269,6 +306,14 @@ class AlertEngine:
         host = c.host
         target = Target(host.name, host.groups, c.name, {**dict(host.labels), **c.labels})
         return self.mutes.muted_by(target, now)
+
+    def _fires(self, rule: str, host: str) -> bool:
+        """Does `rule` fire on `host` (on any device)? Asked on transitions only, not per
+        point, so a scan of the alerts is cheap enough."""
+        return any(
+            k[0] == rule and k[1] == host and st.state is AlertState.FIRING
+            for k, st in self._status.items()
+        )
 
     # time-driven ---------------------------------------------------------------------------
 
@@ -312,7 +357,7 @@ class AlertEngine:
             return
         host_up = not self._down.get(key[1], False)
         if (
-            c.rule.metric is not None
+            c.rule.on_points
             and host_up
             and st.active
             and now - st.seen >= self._gone_after(c)
@@ -320,7 +365,7 @@ class AlertEngine:
         ):
             nxt, change = vanish(st, now)
             self._commit(c, key, st, nxt, change, now, out, "no data for this series any more")
-        elif st.state is AlertState.PENDING and (host_up or c.rule.metric is None):
+        elif st.state is AlertState.PENDING and (host_up or not c.rule.on_points):
             self._elapse(c, key, st, now, out)
         elif st.state is AlertState.FIRING and st.notified_at is None:
             self._unmuted(c, key, st, now, out)
@@ -352,7 +397,7 @@ class AlertEngine:
     ) -> None:
         """A firing alert nobody was told about (muted, or the host was down): tell them once
         the reason for keeping quiet is gone."""
-        host_down = c.rule.metric is not None and self._down.get(c.host.name, False)
+        host_down = c.rule.on_points and self._down.get(c.host.name, False)
         if host_down or self._muted(c, now) is not None:
             return
         self._commit(
@@ -408,6 +453,24 @@ class AlertEngine:
         if st.state is AlertState.FIRING and ack.created_at >= st.fired_at and not st.acked:
             st = self._status[key] = self._dirty[key] = replace(st, acked=True)
         return st
+
+    def quiet(self, key: Key, now: float) -> tuple[str, str] | None:
+        """Why receivers are not told about this alert now, as (kind, words): kind is
+        "suppressed" (its host is down, or the jump host in front of it), "silenced" (a
+        silence or maintenance window) or "inhibited"; None when nothing keeps it quiet.
+        An acknowledgement is on the status itself (`acked`)."""
+        rules = self._rules.get(key[1]) or self._compile(key[1])
+        c = rules.by_name.get(key[0])
+        if c is None:
+            return None
+        if c.rule.on_points and self._down.get(key[1], False):
+            return ("suppressed", "host down")
+        muted = self._muted(c, now)
+        if muted is None:
+            return None
+        if muted.startswith(INHIBITED):
+            return ("inhibited", muted)
+        return ("suppressed" if muted.startswith("its jump host") else "silenced", muted)
 
     def alerts(self) -> list[tuple[Key, Status]]:
         """Pending and firing alerts now (for the API), most severe and oldest first."""

@@ -21,3 +21,16 @@ class NotFoundError(AlertsError):
 
 class InvalidRequestError(AlertsError):
     """A request that cannot be honoured: an end before the start, an empty matcher, …"""
+
+
+class ConflictError(AlertsError):
+    """A request that clashes with what exists: creating a rule whose name is taken."""
+
+
+class RuleInvalidError(InvalidRequestError):
+    """A rule from the UI or the API that the file's loader would refuse; each problem is
+    (key path inside the rule, what is wrong), so the API can answer with the path."""
+
+    def __init__(self, problems: list[tuple[tuple[str | int, ...], str]]) -> None:
+        super().__init__("; ".join(f"{'.'.join(map(str, loc))}: {msg}" for loc, msg in problems))
+        self.problems = problems

@@ -60,7 +60,7 @@ class Output:
         poll_reason: str,
         note: str | None,
     ) -> Transition:
-        threshold = c.thresholds.of(st.severity) if c.rule.metric else float(c.rule.failures)
+        threshold = c.thresholds.of(st.severity) if c.rule.on_points else float(c.rule.failures)
         if change is Change.RESOLVED and c.rule.message is None:
             text = resolved_text(c, dev, st, threshold, now, note)
         elif change is Change.CANCELLED and c.rule.message is None:

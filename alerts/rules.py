@@ -23,6 +23,10 @@ DEFAULT_METRIC_MESSAGE = (
     '{% if state == "resolved" %} (threshold {{ op }} {{ threshold }})'
     "{% else %} {{ op }} {{ threshold }}{% endif %}"
 )
+DEFAULT_ALL_MESSAGE = (
+    "{{ rule }}{% if dev %} on {{ dev }}{% endif %}: "
+    "{% if description %}{{ description }}{% else %}all its conditions hold{% endif %}"
+)
 DEFAULT_POLL_MESSAGE = (
     "{{ rule }}{% if reason %}: {{ reason }}{% elif description %}: {{ description }}{% endif %}"
 )
@@ -113,7 +117,13 @@ def compile_rule(rule: Rule, host: Host, config: AlertsConfig) -> Compiled | Non
     if levels is None:
         return None
     warning, critical = levels
-    default = DEFAULT_METRIC_MESSAGE if rule.metric else DEFAULT_POLL_MESSAGE
+    default = (
+        DEFAULT_METRIC_MESSAGE
+        if rule.metric
+        else DEFAULT_ALL_MESSAGE
+        if rule.all_
+        else DEFAULT_POLL_MESSAGE
+    )
     spec = METRICS.get(rule.metric or "")
     unit = "hours" if rule.reduce == "hours_to_zero" else (spec.unit if spec else "")
     return Compiled(
@@ -147,6 +157,16 @@ def _params(rule: Rule, host: Host, config: AlertsConfig, severity: Severity) ->
     )
 
 
+def inhibitors(config: AlertsConfig) -> dict[str, tuple[str, ...]]:
+    """rule -> the rules that hold it while they fire on the same host, from both sides:
+    `inhibits:` on the inhibiting rule and `inhibited_by:` on the held one."""
+    out: dict[str, list[str]] = {r.name: list(r.inhibited_by) for r in config.rules}
+    for r in config.rules:
+        for held in r.inhibits:
+            out.setdefault(held, []).append(r.name)
+    return {name: tuple(dict.fromkeys(by)) for name, by in out.items() if by}
+
+
 @dataclass(slots=True)
 class HostRules:
     """Every rule that applies to one host, metric rules indexed by metric."""
@@ -165,8 +185,10 @@ def compile_host(config: AlertsConfig, host: Host) -> HostRules:
         if compiled is None:
             continue
         by_name[rule.name] = compiled
-        if rule.metric is not None:
-            by_metric.setdefault(rule.metric, []).append(compiled)
+        if rule.on_points:
+            # a composite rule is looked at whenever any of its metrics arrives
+            for metric in dict.fromkeys(rule.metrics()):
+                by_metric.setdefault(metric, []).append(compiled)
         elif rule.poll is not None:
             by_poll[rule.poll] = compiled
     return HostRules({m: tuple(c) for m, c in by_metric.items()}, by_poll, by_name)

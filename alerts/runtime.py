@@ -14,17 +14,19 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from alerts import config as alerts_config
-from alerts.config import AlertsConfig
+from alerts.config import AlertsConfig, Loc, Rule
 from alerts.db import AlertsDB
 from alerts.dispatch import Dispatcher
+from alerts.effective import Effective, SourcedRule, layer, with_rules
 from alerts.engine import AlertEngine
 from alerts.notify import Notifier
 from alerts.outbox import OutboxStore
+from alerts.overrides import Override, OverrideStore
 from poller import inventory as inventory_mod
 from poller import yamlfile
 from poller.inventory import Inventory
@@ -40,6 +42,15 @@ class Loaded:
     inventory: Inventory
     db_url: str
     base_dir: Path
+    # every rule of the file and the shipped list, disabled ones too, with where it is
+    base: tuple[tuple[Loc, Rule], ...] = ()
+
+    def effective(self, overrides: Iterable[Override]) -> Effective:
+        """The file's rules with those changed in the UI layered over them."""
+        base = self.base or tuple(
+            (("alerts", "rules", i), r) for i, r in enumerate(self.config.rules)
+        )
+        return layer(base, overrides)
 
 
 def load(path: Path) -> Loaded:
@@ -48,7 +59,7 @@ def load(path: Path) -> Loaded:
     inv = inventory_mod.load(path, doc)
     groups = frozenset(g for h in inv.hosts for g in h.groups)
     doc_groups = (doc.data or {}).get("groups") or {}
-    config = alerts_config.load(
+    config, base = alerts_config.load_base(
         doc, frozenset(h.name for h in inv.hosts), groups | frozenset(doc_groups)
     )
     poller = yamlfile.validate(doc, PollerSettings, inv.extra.get("poller") or {}, loc=("poller",))
@@ -58,7 +69,8 @@ def load(path: Path) -> Loaded:
     else:
         data_dir.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{data_dir / 'alerts.db'}"
-    return Loaded(config, inv, url, path.parent)
+    enabled = config.model_copy(update={"rules": [r for _, r in base if r.enabled]})
+    return Loaded(enabled, inv, url, path.parent, tuple(base))
 
 
 @dataclass
@@ -69,6 +81,29 @@ class AlertsRuntime:
     db: AlertsDB
     clock: Callable[[], float]
     link_base: str | None = None
+    loaded: Loaded | None = None
+    # rules changed in the UI or the API (alerts.overrides), kept here so a reload of the
+    # file (SIGHUP) layers them again without a database read on the event loop
+    overrides: tuple[Override, ...] = ()
+    # one rule change at a time: each is planned against the rules the last one left
+    rules_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def effective(self) -> Effective:
+        """The rules in effect and where each comes from (alerts.effective.effective_rules)."""
+        if self.loaded is None:
+            return Effective(
+                tuple(SourcedRule(r, "file", None) for r in self.engine.config.rules), ()
+            )
+        return self.loaded.effective(self.overrides)
+
+    def apply_overrides(self, overrides: Iterable[Override]) -> Effective:
+        """Rules changed through the UI or the API take effect now, as a reload would."""
+        self.overrides = tuple(overrides)
+        found = self.effective()
+        config = with_rules(self.engine.config, found)
+        hosts = self.loaded.inventory.hosts if self.loaded else self.engine.hosts()
+        self.engine.reconfigure(config, hosts, self.clock())
+        return found
 
     async def start(self) -> None:
         await asyncio.to_thread(self.engine.load, self.clock())  # before any poll arrives
@@ -85,7 +120,8 @@ class AlertsRuntime:
     def reconfigure(self, loaded: Loaded) -> None:
         """Rules, routes and hosts of a reloaded file, all or nothing: routes are built first,
         so a route Apprise refuses (NotifyConfigError) leaves everything as it was."""
-        config = with_link_base(loaded.config, self.link_base)
+        self.loaded = loaded
+        config = with_rules(with_link_base(loaded.config, self.link_base), self.effective())
         self.notifier.check(config)
         self.notifier.reconfigure(config)
         self.dispatcher.config = config
@@ -110,8 +146,9 @@ def build(
 ) -> AlertsRuntime:
     """`owner`: "K/N" for `sshmon poll --shard K/N`, so pollers sharing a database each
     deliver only the notices they wrote."""
-    config = with_link_base(loaded.config, link_base)
     db = AlertsDB(loaded.db_url)
+    overrides = tuple(OverrideStore(db).all())
+    config = with_rules(with_link_base(loaded.config, link_base), loaded.effective(overrides))
     notifier = Notifier(config, db=db, base_dir=loaded.base_dir, clock=clock)
     engine = AlertEngine(
         config,
@@ -125,7 +162,7 @@ def build(
         config, notifier, OutboxStore(db, owner), clock=clock, delivered=engine.delivered
     )
     engine.on_persisted = dispatcher.wake
-    return AlertsRuntime(engine, notifier, dispatcher, db, clock, link_base)
+    return AlertsRuntime(engine, notifier, dispatcher, db, clock, link_base, loaded, overrides)
 
 
 def from_file(

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import math
+import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from alerts.config import AlertsConfig
@@ -18,9 +19,11 @@ from alerts.messages import Message, clock, format_value
 from alerts.mutes import MuteStore
 from alerts.notify import Attempt, Notifier
 from alerts.persist import Key, StateStore
+from alerts.rules import inhibitors
 from alerts.silences import Ack, Maintenance, Matcher, Schedule, Silence, Target
 from alerts.state import AlertState, Severity, Status
 from poller.catalog import METRICS
+from poller.inventory import Host
 from store.records import AlertEvent
 
 
@@ -40,6 +43,10 @@ class AlertView:
     acked: bool
     flapping: bool
     notified_at: float | None
+    # why receivers are not told now: silenced, suppressed (host down) or inhibited, with
+    # the words saying by what; None when nothing keeps it quiet (acked is apart, above)
+    quiet: str | None = None
+    quiet_reason: str = ""
 
 
 def _unit(config: AlertsConfig, rule: str) -> str:
@@ -73,10 +80,19 @@ def _views(config: AlertsConfig, items: Iterable[tuple[Key, Status]]) -> list[Al
     ]
 
 
-def active_alerts(engine: AlertEngine, host: str | None = None) -> list[AlertView]:
-    """Pending and firing now, from the running engine (most severe, then oldest, first)."""
+def active_alerts(
+    engine: AlertEngine, host: str | None = None, now: float | None = None
+) -> list[AlertView]:
+    """Pending and firing now, from the running engine (most severe, then oldest, first),
+    each saying what keeps it quiet, if anything."""
     items = [(k, s) for k, s in engine.alerts() if host is None or k[1] == host]
-    return _views(engine.config, items)
+    at = time.time() if now is None else now
+    views = _views(engine.config, items)
+    out = []
+    for (key, _), view in zip(items, views, strict=True):
+        why = engine.quiet(key, at)
+        out.append(replace(view, quiet=why[0], quiet_reason=why[1]) if why else view)
+    return out
 
 
 def host_marks(engine: AlertEngine, hosts: Iterable[Any], now: float) -> dict[str, set[str]]:
@@ -111,6 +127,39 @@ def stored_alerts(config: AlertsConfig, db: AlertsDB) -> list[AlertView]:
         )
     )
     return _views(config, items)
+
+
+def stored_quiet(
+    config: AlertsConfig, db: AlertsDB, views: list[AlertView], hosts: Iterable[Host], now: float
+) -> list[AlertView]:
+    """What the engine's `quiet` says, worked out from the database (for `alerts list`):
+    a metric alert on a host whose `poll: down` rule fires is suppressed; one whose
+    inhibiting rule fires on its host is inhibited; one a silence or maintenance window
+    covers is silenced."""
+    known = {h.name: h for h in hosts}
+    held_by = inhibitors(config)
+    fires = {(v.rule, v.host) for v in views if v.state == "firing"}
+    rules = {r.name: r for r in config.rules}
+    down_rules = {r.name for r in config.rules if r.poll == "down"}
+    down = {v.host for v in views if v.rule in down_rules and v.state == "firing"}
+    mutes = MuteStore(db)
+    mutes.reload(now)
+    out = []
+    for v in views:
+        rule = rules.get(v.rule)
+        host = known.get(v.host)
+        by = next((a for a in held_by.get(v.rule, ()) if (a, v.host) in fires), None)
+        if rule is not None and rule.on_points and v.host in down:
+            v = replace(v, quiet="suppressed", quiet_reason="host down")
+        elif by is not None:
+            v = replace(v, quiet="inhibited", quiet_reason=f"inhibited by {by}")
+        elif host is not None:
+            labels = {**dict(host.labels), **(rule.labels if rule else {})}
+            muted = mutes.muted_by(Target(v.host, host.groups, v.rule, labels), now)
+            if muted:
+                v = replace(v, quiet="silenced", quiet_reason=muted)
+        out.append(v)
+    return out
 
 
 def counts(engine: AlertEngine) -> dict[str, int]:

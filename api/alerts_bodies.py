@@ -142,3 +142,20 @@ class AckIn(BaseModel):
 class TestIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     route: str | None = Field(default=None, description="one route; default every route")
+
+
+RuleName = Annotated[str, Path(min_length=1, max_length=64)]
+
+
+class ThresholdsIn(BaseModel):
+    """A threshold-only edit: the levels given change (null removes one), the rest stays."""
+
+    model_config = ConfigDict(extra="forbid")
+    warning: float | None = Field(default=None, allow_inf_nan=False)
+    critical: float | None = Field(default=None, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _something(self) -> ThresholdsIn:
+        if not self.model_fields_set:
+            raise ValueError("nothing to change: give warning and/or critical")
+        return self

@@ -25,6 +25,7 @@ from api.middleware import SecurityHeaders
 from api.processes import ProcessLister
 from api.ratelimit import TokenBuckets
 from api.routes import (
+    alert_rules,
     alerts,
     alerts_page,
     catalog,
@@ -107,6 +108,7 @@ def create_app(ctx: AppContext) -> FastAPI:
         login,
         pages,
         openapi,
+        alert_rules,
         alerts,
         alerts_page,
     ):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import typer
 
+from alerts import cli_rules
 from alerts.cli import alerts_app
 from api import cli_poll, cli_replay, cli_run
 from api.cli_config import config_app
@@ -33,6 +34,7 @@ db_app = typer.Typer(help="Inspect the ClickHouse store.", no_args_is_help=True)
 db_app.command("status")(cli_run.db_status)
 app.add_typer(db_app, name="db")
 app.add_typer(config_app, name="config")
+alerts_app.command("rules")(cli_rules.rules)
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(token_app, name="token")
 

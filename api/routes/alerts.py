@@ -139,7 +139,7 @@ async def active(
     ctx: Ctx, host: Annotated[str | None, Query(max_length=255)] = None
 ) -> list[dict[str, Any]]:
     engine = _runtime(ctx).engine
-    return [dataclasses.asdict(v) for v in service.active_alerts(engine, host)]
+    return [dataclasses.asdict(v) for v in service.active_alerts(engine, host, time.time())]
 
 
 @router.get("/counts", summary="How many alerts fire (by severity) and how many are pending")

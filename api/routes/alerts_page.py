@@ -7,21 +7,27 @@ into API calls (with the CSRF token) and reloads.
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import time
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from alerts import service
+from alerts.overrides import OverrideStore, describe_change
 from api.deps import Ctx, Principal, principal, templates
 from api.params import BadParam, time_range
+from api.routes.alert_rules import rules_report
 from api.routes.alerts import NO_ENGINE
 from api.security import CSRF_COOKIE, new_csrf
+from poller.catalog import METRICS
 from store.errors import StoreError
 
 router = APIRouter(include_in_schema=False)
 HISTORY_LIMIT = 200
+AUDIT_LIMIT = 50
 
 
 async def _live_parts(ctx: Any, now: float) -> dict[str, Any]:
@@ -31,11 +37,26 @@ async def _live_parts(ctx: Any, now: float) -> dict[str, Any]:
     mutes = rt.engine.mutes
     return {
         "engine": True,
-        "active": service.active_alerts(rt.engine),
+        "active": service.active_alerts(rt.engine, now=now),
         "silences": service.list_silences(mutes, now) if mutes else [],
         "windows": service.list_maintenance(mutes, now) if mutes else [],
         "routes": rt.notifier.routes,
         "rules": sorted(r.name for r in rt.engine.config.rules),
+    }
+
+
+async def _rules_parts(ctx: Any) -> dict[str, Any]:
+    rt = ctx.alerts
+    if rt is None:
+        return {"rule_rows": [], "deleted_rules": [], "audit": [], "metric_names": []}
+    entries = await asyncio.to_thread(OverrideStore(rt.db).audit, AUDIT_LIMIT)
+    return {
+        "rule_rows": rules_report(rt, ctx.inventory),
+        "deleted_rules": rt.effective().deleted,
+        "audit": [
+            {**dataclasses.asdict(e), "change": describe_change(e.before, e.after)} for e in entries
+        ],
+        "metric_names": sorted(METRICS),
     }
 
 
@@ -48,6 +69,7 @@ async def alerts_page(
     rule: Annotated[str | None, Query(max_length=100)] = None,
     start: Annotated[str | None, Query(alias="from", max_length=40)] = None,
     end: Annotated[str | None, Query(alias="to", max_length=40)] = None,
+    tab: Annotated[Literal["now", "rules"], Query()] = "now",
 ) -> Response:
     now = time.time()
     problem = None
@@ -67,6 +89,7 @@ async def alerts_page(
     except StoreError as exc:  # the live half of the page still helps while the store is out
         problem = f"the alert history is unavailable: {exc}"
     live = await _live_parts(ctx, now)
+    rules_tab = await _rules_parts(ctx) if tab == "rules" else {}
     csrf = request.cookies.get(CSRF_COOKIE) or new_csrf()
     context = {
         "who": who,
@@ -79,7 +102,9 @@ async def alerts_page(
         "problem": problem,
         "filters": {"host": host or "", "rule": rule or "", "from": start or "", "to": end or ""},
         "rules": [],
+        "tab": tab,
         **live,
+        **rules_tab,
     }
     response = templates.TemplateResponse(request, "alerts.html", context)
     if CSRF_COOKIE not in request.cookies:  # the forms echo it (double submit, api/security)

@@ -246,3 +246,70 @@ def test_alerts_test_names_the_file_and_line_of_a_url_apprise_refuses(
         "Apprise cannot parse this slack:// URL (see its docs)\n"
     )
     assert receiver.received == []
+
+
+def test_rules_shows_each_rule_with_its_source_and_exports_ui_changes(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    import json
+
+    import yaml
+
+    from alerts.db import AlertsDB
+    from alerts.overrides import OverrideStore
+    from api.cli import app
+
+    extra = (
+        "  defaults: {swap_used: false}\n"
+        "  rules:\n"
+        "    - {name: busy_io, severity: warning, inhibits: [load_per_core], all: "
+        "[{metric: load1_per_core, above: 2}, {metric: cpu_iowait_percent, above: 20}]}\n"
+    )
+    path = write_inventory(tmp_path, receiver, extra)
+    loaded = runtime.load(path)
+    db = AlertsDB(loaded.db_url)
+    new = {"name": "mine", "metric": "mem_used_percent", "warning": 70}
+    OverrideStore(db).put("mine", new, action="create", before=None, who="ana", now=1.0)
+    db.close()
+
+    def sshmon(*args: str) -> str:
+        result = runner.invoke(app, ["alerts", "rules", *args, "-i", str(path)])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    rows = {r["name"]: r for r in json.loads(sshmon("--json"))}
+    assert (rows["mine"]["source"], rows["mine"]["updated_by"]) == ("ui", "ana")
+    assert rows["busy_io"]["source"] == "file" and rows["memory_used"]["source"] == "default"
+    assert rows["busy_io"]["condition"]["text"] == (
+        "all of: load1_per_core > 2 and cpu_iowait_percent > 20 (warning)"
+    )
+    assert rows["load_per_core"]["inhibited_by"] == ["busy_io"]
+    assert rows["mine"]["applies_to"] == ["web-1"]
+    assert "swap_used" not in rows
+    table = sshmon()
+    assert "mine" in table and "ui (ana)" in table and "memory_used" in table
+    exported = yaml.safe_load(sshmon("--export"))["alerts"]
+    assert exported["defaults"] == {"swap_used": False}
+    assert [r["name"] for r in exported["rules"]] == ["busy_io", "mine"]
+
+
+def test_list_says_which_firing_alerts_are_silenced_or_inhibited(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    extra = (
+        "  rules:\n"
+        "    - {name: mem_hi, metric: mem_used_percent, warning: 90, inhibits: [memory_used]}\n"
+    )
+    path = write_inventory(tmp_path, receiver, extra)
+    rt = runtime.from_file(path, clock=lambda: 100.0)
+    rt.engine.load(100.0)
+    for t in (100, 400):  # the shipped memory_used waits 5 minutes
+        rt.engine.observe(ok("web-1", t), [pt("web-1", "mem_used_percent", 99, t)], t)
+    rt.engine.flush()
+    rt.db.close()
+    assert run(path, "silence", "add", "--rule", "mem_hi", "--for", "1h")[0] == 0
+    code, out = run(path, "list")
+    assert code == 0
+    lines = {line.split()[2]: line for line in out.splitlines()}
+    assert lines["memory_used"].endswith(" inhibited by mem_hi")
+    assert "silenced (silence #1 (rule=mem_hi)" in lines["mem_hi"]

@@ -493,6 +493,16 @@ async def test_every_alerts_endpoint_is_in_the_openapi_document(api: httpx.Async
         (f"{API}/maintenance/{{window_id}}/expire", "post"),
         (f"{API}/ack", "post"),
         (f"{API}/test", "post"),
+        (f"{API}/rules", "get"),
+        (f"{API}/rules", "post"),
+        (f"{API}/rules/audit", "get"),
+        (f"{API}/rules/export", "get"),
+        (f"{API}/rules/{{name}}", "put"),
+        (f"{API}/rules/{{name}}", "patch"),
+        (f"{API}/rules/{{name}}", "delete"),
+        (f"{API}/rules/{{name}}/disable", "post"),
+        (f"{API}/rules/{{name}}/enable", "post"),
+        (f"{API}/rules/{{name}}/revert", "post"),
     }
     assert "/alerts" not in paths  # the page is not API
     edit = paths[f"{API}/silences/{{silence_id}}"]["patch"]

@@ -144,13 +144,18 @@ def test_alerts_page_shows_firing_silences_acks_and_sends_a_test(
         lambda: mutes.update_silence(silence.id, time.time(), matcher=Matcher(hosts=["web-1"])),
     )
     p.reload()
+    # the Now table says the firing alert is silenced, and by what
+    assert f"silenced: silence #{silence.id}" in firing.inner_text()
 
-    # acknowledge the firing alert
+    # acknowledge the firing alert; the page says what the button did
     with p.expect_navigation():
         firing.locator("button", has_text="Acknowledge").click()
     assert (
         "acknowledged"
         in p.locator('#active tr[data-host="web-1"][data-state="firing"]').inner_text()
+    )
+    assert p.locator("#alerts-status").inner_text() == (
+        "acknowledged mem on web-1: no more reminders for this episode"
     )
 
     # a bad maintenance window says why, and nothing is stored
@@ -221,6 +226,44 @@ def test_alerts_page_shows_firing_silences_acks_and_sends_a_test(
     assert p.evaluate("window.__xss") is None
     assert page.csp() == []
     page.assert_clean()
+
+
+def test_rules_tab_shows_rules_their_hosts_where_they_fire_and_edits_them(
+    server: LiveServer, page: Page, alerting: tuple[AlertsRuntime, Receiver, float], artifacts: Path
+) -> None:
+    rt, _, _ = alerting
+    p = page.page
+    p.goto(server.url + "/alerts")
+    with p.expect_navigation():
+        p.click("#rules-tab-link")
+    mem = p.locator('#rules tr[data-rule="mem"]')
+    cpu = p.locator('#rules tr[data-rule="cpu"]')
+    assert "mem_used_percent > 80 (warning) / 95 (critical)" in mem.inner_text()
+    assert "all (5 hosts)" in mem.inner_text()
+    assert mem.locator("td.firing").inner_text() == "web-1"  # fires there now
+    assert cpu.locator("td.firing").inner_text() == "\u2013"  # only pending: a dash
+    assert mem.get_attribute("data-source") == "file"
+
+    # lower cpu's warning from the tab: in effect at once, said on the page, audited
+    cpu.locator("input[name=warning]").fill("50")
+    with p.expect_navigation():
+        cpu.locator("form[data-kind=thresholds] button").click()
+    assert p.locator("#alerts-status").inner_text() == (
+        "thresholds saved (in effect now): warning 50, critical none"
+    )
+    assert {r.name: r.warning for r in rt.engine.config.rules}["cpu"] == 50.0
+    assert cpu.get_attribute("data-source") == "ui"
+    assert "by local (127.0.0.1, auth off), over the file rule" in cpu.inner_text()
+    audit = p.locator('#rule-audit tr[data-rule="cpu"]').first.inner_text()
+    assert "thresholds" in audit and "warning: 90.0 → 50.0" in audit
+    p.screenshot(path=str(artifacts / "alerts-rules-tab.png"), full_page=True)
+
+    # put it back as the file has it
+    with p.expect_navigation():
+        cpu.locator("button", has_text="Revert").click()
+    assert {r.name: r.warning for r in rt.engine.config.rules}["cpu"] == 90.0
+    assert cpu.get_attribute("data-source") == "file"
+    assert page.errors == []
 
 
 def test_host_charts_mark_the_hosts_alert_events(

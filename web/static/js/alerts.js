@@ -49,7 +49,25 @@
     if (kind === "weekly") s.days = field(form, "days").split(/[\s,]+/).filter(Boolean);
     return s;
   }
+  function number(form, name) {
+    // an empty level is sent as null: "no warning level", as the file's omitted key
+    const v = field(form, name);
+    return v === "" ? null : Number(v);
+  }
   const BODIES = {
+    thresholds: (f) => ({ warning: number(f, "warning"), critical: number(f, "critical") }),
+    "rule-action": () => null,
+    "rule-create": (f) => {
+      const b = { name: field(f, "name"), metric: field(f, "metric"), op: field(f, "op") };
+      if (field(f, "warning")) b.warning = number(f, "warning");
+      if (field(f, "critical")) b.critical = number(f, "critical");
+      if (field(f, "for")) b.for = field(f, "for");
+      const scope = {};
+      if (list(f, "hosts").length) scope.hosts = list(f, "hosts");
+      if (list(f, "groups").length) scope.groups = list(f, "groups");
+      if (Object.keys(scope).length) b.scope = scope;
+      return b;
+    },
     ack: (f) => ({ rule: field(f, "rule"), host: field(f, "host"), dev: field(f, "dev") }),
     test: (f) => ({ route: field(f, "route") || null }),
     expire: () => null,
@@ -95,8 +113,38 @@
     }).join(" · ");
   }
 
+  // what a button did, in words, shown after the reload that renders the new state
+  const DONE = {
+    ack: (f) => "acknowledged " + field(f, "rule") + " on " + field(f, "host") +
+      (field(f, "dev") ? " " + field(f, "dev") : "") + ": no more reminders for this episode",
+    expire: () => "ended now",
+    silence: (f) => "silenced " + describe(matcher(f)) + " for " + field(f, "duration"),
+    maintenance: (f) => "maintenance window " + field(f, "name") + " added",
+    "silence-edit": () => "silence saved",
+    "maintenance-edit": () => "maintenance window saved",
+    thresholds: (f) => "thresholds saved (in effect now): warning " + (field(f, "warning") || "none") +
+      ", critical " + (field(f, "critical") || "none"),
+    "rule-action": (f) => "rule " + f.dataset.done,
+    "rule-create": (f) => "rule " + field(f, "name") + " created (in effect now)",
+  };
+  function describe(m) {
+    const parts = [];
+    if (m.hosts) parts.push("host " + m.hosts.join(", "));
+    if (m.groups) parts.push("group " + m.groups.join(", "));
+    if (m.rules) parts.push("rule " + m.rules.join(", "));
+    return parts.join(", ") || "everything";
+  }
+  const FLASH = "sshmon-alerts-done";
+  const flashed = sessionStorage.getItem(FLASH);
+  if (flashed) {
+    sessionStorage.removeItem(FLASH);
+    status.textContent = flashed;
+    status.classList.add("done");
+  }
+
   async function submit(form) {
     const kind = form.dataset.kind;
+    if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) return;
     const payload = BODIES[kind](form);
     const headers = { "X-CSRF-Token": root.dataset.csrf };
     if (payload !== null) headers["Content-Type"] = "application/json";
@@ -110,7 +158,9 @@
       const body = await res.json().catch(() => null);
       if (!res.ok) throw new Error(explain(body, res.status));
       if (kind === "test") { status.textContent = "test notification: " + testResult(body); return; }
-      status.textContent = "done";
+      const done = DONE[kind] ? DONE[kind](form) : "done";
+      status.textContent = done;
+      sessionStorage.setItem(FLASH, done);
       location.reload();
     } catch (e) {
       status.classList.add("error");
