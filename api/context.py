@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -134,3 +135,7 @@ class AppContext:
     data_dir: Path = Path("data")
     # True once the store is reachable and the schema applied; /readyz reports it
     ready: Callable[[], bool] = lambda: True
+    # The app's one wall clock (epoch seconds): every "now" a request, page or background
+    # task uses comes from here, so tests pin it to the fixed instant their data was
+    # written for (tests/api/fleetdata.py) instead of racing the real clock.
+    clock: Callable[[], float] = time.time

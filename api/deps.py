@@ -110,7 +110,7 @@ async def principal(request: Request) -> Principal:
         if info is None:
             raise HTTPException(401, "invalid or revoked token", {"WWW-Authenticate": "Bearer"})
         return Principal(info.role, "token")
-    session = read_session(auth.key, request.cookies.get(SESSION_COOKIE), time.time())
+    session = read_session(auth.key, request.cookies.get(SESSION_COOKIE), ctx.clock())
     if session is not None and await _token_active(auth, session.token_id):
         return Principal(session.role, "session")
     if request.url.path.startswith("/api/") or request.url.path == "/metrics":

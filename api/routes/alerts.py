@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import time
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
@@ -126,7 +125,7 @@ async def history(
     span: Annotated[str | None, Query(alias="range", max_length=10)] = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 500,
 ) -> list[dict[str, Any]]:
-    r = time_range(start, end, span, time.time(), default="7d")
+    r = time_range(start, end, span, ctx.clock(), default="7d")
     events = await ctx.queries.run(
         service.history,
         host=host or None,
@@ -140,13 +139,13 @@ async def history(
 
 @router.get("/silences", name="alerts_silences", summary="Silences (active and future)")
 async def silences(ctx: Ctx, include_expired: bool = False) -> list[dict[str, Any]]:
-    found = await _call(service.list_silences, _mutes(ctx), time.time(), include_expired)
+    found = await _call(service.list_silences, _mutes(ctx), ctx.clock(), include_expired)
     return [s.model_dump() for s in found]
 
 
 @router.get("/maintenance", name="alerts_maintenance", summary="Maintenance windows")
 async def maintenance(ctx: Ctx, include_expired: bool = False) -> list[dict[str, Any]]:
-    found = await _call(service.list_maintenance, _mutes(ctx), time.time(), include_expired)
+    found = await _call(service.list_maintenance, _mutes(ctx), ctx.clock(), include_expired)
     return [m.model_dump() for m in found]
 
 
@@ -161,7 +160,7 @@ async def maintenance(ctx: Ctx, include_expired: bool = False) -> list[dict[str,
     summary="Silence what a matcher covers until a time (admin)",
 )
 async def create_silence(ctx: Ctx, body: SilenceIn) -> dict[str, Any]:
-    now = time.time()
+    now = ctx.clock()
     created = await _call(
         service.create_silence,
         _mutes(ctx),
@@ -185,7 +184,7 @@ async def create_silence(ctx: Ctx, body: SilenceIn) -> dict[str, Any]:
     responses={404: {"description": "no active silence with this id"}},
 )
 async def update_silence(ctx: Ctx, silence_id: int, body: SilencePatch) -> dict[str, Any]:
-    now = time.time()
+    now = ctx.clock()
     updated = await _call(
         service.update_silence,
         _mutes(ctx),
@@ -206,7 +205,7 @@ async def update_silence(ctx: Ctx, silence_id: int, body: SilencePatch) -> dict[
     summary="End a silence now (admin)",
 )
 async def expire_silence(ctx: Ctx, silence_id: int) -> dict[str, Any]:
-    await _call(service.expire_silence, _mutes(ctx), silence_id, time.time())
+    await _call(service.expire_silence, _mutes(ctx), silence_id, ctx.clock())
     return {"expired": silence_id}
 
 
@@ -224,7 +223,7 @@ async def create_maintenance(ctx: Ctx, body: MaintenanceIn) -> dict[str, Any]:
         body.name,
         body.matcher,
         body.schedule,
-        time.time(),
+        ctx.clock(),
         comment=body.comment,
         author=body.author,
     )
@@ -245,7 +244,7 @@ async def update_maintenance(ctx: Ctx, window_id: int, body: MaintenancePatch) -
         service.update_maintenance,
         _mutes(ctx),
         window_id,
-        time.time(),
+        ctx.clock(),
         name=body.name,
         matcher=body.matcher,
         schedule=body.schedule,
@@ -262,7 +261,7 @@ async def update_maintenance(ctx: Ctx, window_id: int, body: MaintenancePatch) -
     summary="End a maintenance window now (admin)",
 )
 async def expire_maintenance(ctx: Ctx, window_id: int) -> dict[str, Any]:
-    await _call(service.expire_maintenance, _mutes(ctx), window_id, time.time())
+    await _call(service.expire_maintenance, _mutes(ctx), window_id, ctx.clock())
     return {"expired": window_id}
 
 
@@ -281,7 +280,7 @@ async def acknowledge(ctx: Ctx, body: AckIn) -> dict[str, Any]:
             body.rule,
             body.host,
             body.dev,
-            time.time(),
+            ctx.clock(),
             author=body.author,
             comment=body.comment,
         )
@@ -301,7 +300,7 @@ async def send_test(ctx: Ctx, body: TestIn) -> dict[str, Any]:
     if not notifier.routes:
         raise HTTPException(422, "no notification routes are configured (alerts.routes)")
     try:
-        results = await service.send_test(notifier, body.route, time.time())
+        results = await service.send_test(notifier, body.route, ctx.clock())
     except AlertsError as exc:
         raise _http(exc) from exc
     return {route: [dataclasses.asdict(a) for a in attempts] for route, attempts in results.items()}

@@ -7,7 +7,6 @@ into API calls (with the CSRF token) and reloads.
 
 from __future__ import annotations
 
-import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -49,7 +48,7 @@ async def alerts_page(
     start: Annotated[str | None, Query(alias="from", max_length=40)] = None,
     end: Annotated[str | None, Query(alias="to", max_length=40)] = None,
 ) -> Response:
-    now = time.time()
+    now = ctx.clock()
     problem = None
     events: list[Any] = []
     try:

@@ -9,7 +9,6 @@ and sign-in attempts are rate-limited per client address.
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -68,7 +67,7 @@ async def login(
     if not csrf_ok(request.cookies.get(CSRF_COOKIE), csrf_token):
         return _form(request, next_url, "The form expired; please try again.", 403)
     client = request.client.host if request.client else "?"
-    now = time.time()
+    now = ctx.clock()
     if not auth.limiter.allow(client, now):
         wait = auth.limiter.retry_after(client, now)
         response = _form(request, next_url, f"Too many attempts; wait {wait} s.", 429)

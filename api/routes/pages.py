@@ -3,7 +3,6 @@ web/static/js; every value from a target or the inventory goes through jinja2's 
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from typing import Annotated
 
@@ -12,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from api import views
 from api.charts import CHARTS
-from api.deps import WEB_DIR, Ctx, Principal, principal, templates
+from api.deps import WEB_DIR, Ctx, Principal, get_ctx, principal, templates
 from api.params import PRESETS, BadParam, time_range
 from api.security import CSRF_COOKIE
 from store.rows import HostInfoRow
@@ -41,7 +40,7 @@ def _page(
     context = {
         "who": who,
         "csrf": request.cookies.get(CSRF_COOKIE, ""),
-        "now": time.time(),
+        "now": get_ctx(request).clock(),
         **context,
     }
     return templates.TemplateResponse(request, name, context, status_code=status)
@@ -72,7 +71,7 @@ async def overview(
 ) -> Response:
     # name order is the table's default sort: the script then has nothing to move at load
     rows = sorted(
-        await views.overview(ctx, request.app.state.fleet, time.time()), key=lambda r: r.name
+        await views.overview(ctx, request.app.state.fleet, ctx.clock()), key=lambda r: r.name
     )
     groups = sorted({g for h in ctx.inventory.hosts for g in h.groups})
     labels = sorted({f"{k}={v}" for h in ctx.inventory.hosts for k, v in h.labels})
@@ -107,7 +106,7 @@ async def host_page(
     missing = _missing_assets(request, who, "uPlot.iife.min.js", "uPlot.min.css")
     if missing is not None:
         return missing
-    now = time.time()
+    now = ctx.clock()
     if not start and not span:
         span = "1h"
     try:

@@ -36,8 +36,8 @@ class RangeQuery(BaseModel):
     end: str | None = Field(None, alias="to", max_length=40)
     span: str | None = Field(None, alias="range", max_length=10, description="e.g. 1h, 7d")
 
-    def resolve(self) -> TimeRange:
-        return time_range(self.start, self.end, self.span, time.time())
+    def resolve(self, now: float) -> TimeRange:
+        return time_range(self.start, self.end, self.span, now)
 
 
 class SeriesQuery(RangeQuery):
@@ -88,7 +88,7 @@ async def series(ctx: Ctx, q: Annotated[SeriesQuery, Query()]) -> Any:
     host = views.host_or_404(ctx, q.host)
     if spec.dev is not None and not q.dev:
         raise BadParam(f"{q.metric} is per {spec.dev}; give dev= (see /api/v1/hosts/{host.name})")
-    span = q.resolve()
+    span = q.resolve(ctx.clock())
     result = await ctx.queries.run(
         queries.series, host.name, q.metric, q.dev, span.start, span.end, _points(ctx, q, span)
     )
@@ -124,7 +124,7 @@ async def summary(ctx: Ctx, q: Annotated[SeriesQuery, Query()]) -> dict[str, Any
     host = views.host_or_404(ctx, q.host)
     if spec.dev is not None and not q.dev:
         raise BadParam(f"{q.metric} is per {spec.dev}; give dev=")
-    span = q.resolve()
+    span = q.resolve(ctx.clock())
     s = await ctx.queries.run(queries.summary, host.name, q.metric, q.dev, span.start, span.end)
     return {
         "host": host.name,
@@ -140,7 +140,7 @@ async def summary(ctx: Ctx, q: Annotated[SeriesQuery, Query()]) -> dict[str, Any
 @router.get("/top", summary="The hosts with the highest value of a metric over a range")
 async def top(ctx: Ctx, q: Annotated[TopQuery, Query()]) -> dict[str, Any]:
     spec = metric_or_400(q.metric, q.dev)
-    span = q.resolve()
+    span = q.resolve(ctx.clock())
     rows = await ctx.queries.run(
         queries.top_hosts, q.metric, span.start, span.end, q.n, q.by, q.dev
     )
@@ -169,4 +169,4 @@ async def host_charts(ctx: Ctx, name: str, q: Annotated[ChartsQuery, Query()]) -
         unknown = only - {c.id for c in CHARTS}
         if unknown:
             raise BadParam(f"unknown chart ids {sorted(unknown)}; known: {[c.id for c in CHARTS]}")
-    return await views.host_charts(ctx, host, q.resolve(), only)
+    return await views.host_charts(ctx, host, q.resolve(ctx.clock()), only)

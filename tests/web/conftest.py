@@ -49,6 +49,7 @@ def web_ctx(fleet: Fleet, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         inventory=fleet.inventory,
         data_dir=tmp_path_factory.mktemp("web"),
         top_processes=local_ps,
+        clock=fleet.clock(),  # the fleet's fixed "now", whatever the wall clock says
     )
     yield ctx
     ctx.queries.close()
