@@ -17,3 +17,11 @@ def chdb_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path …" for a second one), so suites share this one and isolate by database name.
     """
     return tmp_path_factory.mktemp("chdb") / "data"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that reads the shared fleet (tests/api/fleetdata.py), directly or
+    through an app built on it: tests/at_other_hours.sh runs `-m fleet` at faked hours."""
+    for item in items:
+        if "fleet" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.fleet)
