@@ -3,6 +3,14 @@
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# No per-example deadline anywhere: property tests pin what parsers and derive return, and
+# a 200 ms limit per example measures the machine (2 cores shared by many suites in CI).
+# Loaded here, before test modules are imported, so @settings(...) without a deadline
+# inherits it too. Speed is measured in bench/.
+settings.register_profile("sshmon", deadline=None)
+settings.load_profile("sshmon")
 
 # The real-sshd fixtures (`sshd`, `sshd_factory`), usable by poller, e2e and CLI tests alike.
 # Imported as `sshd`: pytest puts this directory (no __init__.py) on sys.path for conftest.
