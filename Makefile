@@ -6,19 +6,26 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 INVENTORY ?= inventory.example.yaml
 # Debian packages the tests drive for real: OpenSSH's sshd, busybox (the probe must run
-# under it), Chromium (the browser tests).
-SYSTEM_PACKAGES := openssh-server openssh-client busybox chromium
+# under it), Chromium (the browser tests), faketime (the fleet tests at other hours).
+SYSTEM_PACKAGES := openssh-server openssh-client busybox chromium faketime
 
-.PHONY: run test setup system-deps web-assets lint bench clean
+.PHONY: run test test-clock setup system-deps web-assets lint bench clean
 
 run: setup
 	$(BIN)/sshmon run --inventory $(INVENTORY)
 
 # The strict gates (ruff, mypy) run first: they are part of the test, not an afterthought.
+# Then the fleet-data tests again with the wall clock faked to other hours (test-clock).
 test: setup system-deps
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest
+	$(MAKE) test-clock
+
+# tests/api and tests/web (`-m fleet`) under libfaketime at 03:00, 17:00 and across midnight:
+# a test that reads the wall clock instead of the app's injected one fails here.
+test-clock: setup system-deps
+	PYTEST=$(BIN)/pytest tests/at_other_hours.sh
 
 setup: $(VENV)/.installed web-assets
 
@@ -39,6 +46,7 @@ system-deps:
 	[ -x /usr/sbin/sshd ] || missing="$$missing openssh-server openssh-client"; \
 	command -v busybox >/dev/null || missing="$$missing busybox"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v faketime >/dev/null || missing="$$missing faketime"; \
 	if [ -n "$$missing" ]; then \
 	  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
 	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI, Request
@@ -179,7 +178,7 @@ def _auth_state(ctx: AppContext) -> AuthState:
 
 async def _seed_sparks(ctx: AppContext, sparks: Sparks) -> None:
     """Fill sparklines from the store after a restart, one host at a time in the background."""
-    end = time.time()
+    end = ctx.clock()
     start = end - SEED_HOURS * 3600
     for host in ctx.inventory.hosts:
         try:
@@ -190,3 +189,4 @@ async def _seed_sparks(ctx: AppContext, sparks: Sparks) -> None:
             log.warning("sparkline seed for %s failed: %s", host.name, exc)
             continue
         sparks.seed(host.name, ((p.ts, p.avg) for p in s.points))
+    sparks.seeded.set()

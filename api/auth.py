@@ -124,7 +124,7 @@ async def _credential(request: Request, auth: AuthState, addr: str) -> Principal
             spend(request, addr)
             raise HTTPException(401, "invalid or revoked token", {"WWW-Authenticate": "Bearer"})
         return Principal(info.role, "token", f"token:{info.id}")
-    session = read_session(auth.key, request.cookies.get(SESSION_COOKIE), time.time())
+    session = read_session(auth.key, request.cookies.get(SESSION_COOKIE), _now(request))
     if session is not None and await _session_active(auth, session):
         return Principal(session.role, "session", f"token:{session.token_id}", session.sid)
     return None
@@ -158,10 +158,16 @@ async def still_valid(request: Request, who: Principal) -> bool:
         header = request.headers.get("authorization", "")
         info = await asyncio.to_thread(tokens.verify, auth.engine, header[7:].strip())
         return info is not None
-    session = read_session(auth.key, request.cookies.get(SESSION_COOKIE), time.time())
+    session = read_session(auth.key, request.cookies.get(SESSION_COOKIE), _now(request))
     return session is not None and await _session_active(auth, session, fresh=True)
 
 
 def forget_session(auth: AuthState, sid: str) -> None:
     """Sign-out in this process: drop the cached verdict so the next request asks again."""
     auth.checked.pop(sid, None)
+
+
+def _now(request: Request) -> float:
+    """The app's wall clock (AppContext.clock): tests pin it to their data's instant."""
+    ctx: AppContext = request.app.state.ctx
+    return ctx.clock()

@@ -8,6 +8,7 @@ host after another, so the first page after a restart still has history).
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
 from collections.abc import Iterable
 from typing import Final
@@ -20,6 +21,8 @@ class Sparks:
     def __init__(self) -> None:
         # host -> deque of [bucket start, sum, count]
         self._rings: dict[str, deque[list[float]]] = {}
+        # set once the start-up seeding has been through every host (tests wait on it)
+        self.seeded = asyncio.Event()
 
     def add(self, host: str, ts: float, value: float) -> None:
         bucket = ts - ts % BUCKET_S

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import time
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
@@ -139,7 +138,7 @@ async def active(
     ctx: Ctx, host: Annotated[str | None, Query(max_length=255)] = None
 ) -> list[dict[str, Any]]:
     engine = _runtime(ctx).engine
-    return [dataclasses.asdict(v) for v in service.active_alerts(engine, host, time.time())]
+    return [dataclasses.asdict(v) for v in service.active_alerts(engine, host, ctx.clock())]
 
 
 @router.get("/counts", summary="How many alerts fire (by severity) and how many are pending")
@@ -161,7 +160,7 @@ async def history(
     span: Annotated[str | None, Query(alias="range", max_length=10)] = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 500,
 ) -> list[dict[str, Any]]:
-    r = time_range(start, end, span, time.time(), default="7d")
+    r = time_range(start, end, span, ctx.clock(), default="7d")
     events = await ctx.queries.run(
         service.history,
         host=host or None,
@@ -175,13 +174,13 @@ async def history(
 
 @router.get("/silences", name="alerts_silences", summary="Silences (active and future)")
 async def silences(ctx: Ctx, include_expired: bool = False) -> list[dict[str, Any]]:
-    found = await _call(service.list_silences, _mutes(ctx), time.time(), include_expired)
+    found = await _call(service.list_silences, _mutes(ctx), ctx.clock(), include_expired)
     return [s.model_dump() for s in found]
 
 
 @router.get("/maintenance", name="alerts_maintenance", summary="Maintenance windows")
 async def maintenance(ctx: Ctx, include_expired: bool = False) -> list[dict[str, Any]]:
-    found = await _call(service.list_maintenance, _mutes(ctx), time.time(), include_expired)
+    found = await _call(service.list_maintenance, _mutes(ctx), ctx.clock(), include_expired)
     return [m.model_dump() for m in found]
 
 
@@ -196,7 +195,7 @@ async def maintenance(ctx: Ctx, include_expired: bool = False) -> list[dict[str,
     summary="Silence what a matcher covers until a time (admin)",
 )
 async def create_silence(ctx: Ctx, body: SilenceIn) -> dict[str, Any]:
-    now = time.time()
+    now = ctx.clock()
     created = await _call(
         service.create_silence,
         _mutes(ctx),
@@ -220,7 +219,7 @@ async def create_silence(ctx: Ctx, body: SilenceIn) -> dict[str, Any]:
     responses={404: {"description": "no active silence with this id"}},
 )
 async def update_silence(ctx: Ctx, silence_id: Id, body: SilencePatch) -> dict[str, Any]:
-    now = time.time()
+    now = ctx.clock()
     updated = await _call(
         service.update_silence,
         _mutes(ctx),
@@ -241,7 +240,7 @@ async def update_silence(ctx: Ctx, silence_id: Id, body: SilencePatch) -> dict[s
     summary="End a silence now (admin)",
 )
 async def expire_silence(ctx: Ctx, silence_id: Id) -> dict[str, Any]:
-    await _call(service.expire_silence, _mutes(ctx), silence_id, time.time())
+    await _call(service.expire_silence, _mutes(ctx), silence_id, ctx.clock())
     return {"expired": silence_id}
 
 
@@ -259,7 +258,7 @@ async def create_maintenance(ctx: Ctx, body: MaintenanceIn) -> dict[str, Any]:
         body.name,
         _known(ctx, body.matcher),
         body.schedule,
-        time.time(),
+        ctx.clock(),
         comment=body.comment,
         author=body.author,
     )
@@ -280,7 +279,7 @@ async def update_maintenance(ctx: Ctx, window_id: Id, body: MaintenancePatch) ->
         service.update_maintenance,
         _mutes(ctx),
         window_id,
-        time.time(),
+        ctx.clock(),
         name=body.name,
         matcher=_known(ctx, body.matcher),
         schedule=body.schedule,
@@ -297,7 +296,7 @@ async def update_maintenance(ctx: Ctx, window_id: Id, body: MaintenancePatch) ->
     summary="End a maintenance window now (admin)",
 )
 async def expire_maintenance(ctx: Ctx, window_id: Id) -> dict[str, Any]:
-    await _call(service.expire_maintenance, _mutes(ctx), window_id, time.time())
+    await _call(service.expire_maintenance, _mutes(ctx), window_id, ctx.clock())
     return {"expired": window_id}
 
 
@@ -316,7 +315,7 @@ async def acknowledge(ctx: Ctx, body: AckIn) -> dict[str, Any]:
             body.rule,
             body.host,
             body.dev,
-            time.time(),
+            ctx.clock(),
             author=body.author,
             comment=body.comment,
         )
@@ -336,7 +335,7 @@ async def send_test(ctx: Ctx, body: TestIn) -> dict[str, Any]:
     if not notifier.routes:
         raise HTTPException(422, "no notification routes are configured (alerts.routes)")
     try:
-        results = await service.send_test(notifier, body.route, time.time())
+        results = await service.send_test(notifier, body.route, ctx.clock())
     except AlertsError as exc:
         raise _http(exc) from exc
     return {route: [dataclasses.asdict(a) for a in attempts] for route, attempts in results.items()}

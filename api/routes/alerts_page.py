@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import time
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -71,7 +70,7 @@ async def alerts_page(
     end: Annotated[str | None, Query(alias="to", max_length=40)] = None,
     tab: Annotated[Literal["now", "rules"], Query()] = "now",
 ) -> Response:
-    now = time.time()
+    now = ctx.clock()
     problem = None
     events: list[Any] = []
     try:

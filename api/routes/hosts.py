@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -27,7 +26,7 @@ async def list_hosts(
     label: Annotated[str | None, Query(max_length=256, description="key=value")] = None,
     state: Annotated[str | None, Query(max_length=32)] = None,
 ) -> list[dict[str, Any]]:
-    rows = await views.overview(ctx, request.app.state.fleet, time.time())
+    rows = await views.overview(ctx, request.app.state.fleet, ctx.clock())
     if label is not None and "=" not in label:
         raise HTTPException(400, "label: expected key=value")
     key, _, value = (label or "").partition("=")
@@ -43,7 +42,7 @@ async def list_hosts(
 @router.get("/{name}", summary="One host: inventory, host info, last poll, latest values")
 async def get_host(ctx: Ctx, name: str) -> dict[str, Any]:
     host = views.host_or_404(ctx, name)
-    return (await views.host_detail(ctx, host, time.time())).as_json()
+    return (await views.host_detail(ctx, host, ctx.clock())).as_json()
 
 
 @router.get("/{name}/thresholds", summary="Warning/critical thresholds of the rules in effect")
@@ -70,7 +69,7 @@ async def polls(
     limit: Annotated[int, Query(ge=1, le=10_000)] = 500,
 ) -> list[dict[str, Any]]:
     host = views.host_or_404(ctx, name)
-    r = time_range(start, end, span, time.time(), default="24h")
+    r = time_range(start, end, span, ctx.clock(), default="24h")
     rows = await ctx.queries.run(queries.poll_history, host.name, r.start, r.end, limit)
     return [row._asdict() for row in rows]
 

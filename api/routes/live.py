@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
@@ -134,7 +133,7 @@ async def _events(
 
 @router.get("/sparklines", summary="Per-minute CPU busy % of every host over the last hour")
 async def sparklines(request: Request, ctx: Ctx) -> dict[str, Any]:
-    now = time.time()
+    now = ctx.clock()
     values = request.app.state.sparks.values(now)
     names = {h.name for h in ctx.inventory.hosts}
     return {

@@ -10,7 +10,6 @@ cookie (double submit), and failed sign-in attempts are rate-limited per client 
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -18,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api import sessions, tokens
 from api.auth import client_address, forget_session
-from api.deps import Ctx, get_auth, templates
+from api.deps import Ctx, get_auth, get_ctx, templates
 from api.security import (
     CSRF_COOKIE,
     CSRF_FIELD,
@@ -71,7 +70,7 @@ async def login(
     if not csrf_ok(request.cookies.get(CSRF_COOKIE), csrf_token):
         return _form(request, next_url, "The form expired; please try again.", 403)
     client = client_address(request)
-    now = time.time()
+    now = ctx.clock()
     if auth.limiter.blocked(client, now):
         wait = auth.limiter.retry_after(client, now)
         response = _form(request, next_url, f"Too many attempts; wait {wait} s.", 429)
@@ -113,7 +112,7 @@ async def logout(
     if not csrf_ok(request.cookies.get(CSRF_COOKIE), csrf_token):
         return Response("CSRF check failed", 403, media_type="text/plain")
     auth = get_auth(request)
-    session = read_session(auth.key, request.cookies.get(SESSION_COOKIE), time.time())
+    session = read_session(auth.key, request.cookies.get(SESSION_COOKIE), get_ctx(request).clock())
     if session is not None and session.sid and auth.engine is not None:
         # on the server, not only in this browser: a copy of the cookie dies with it
         await asyncio.to_thread(sessions.end, auth.engine, session.sid)

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from api import views
 from api.charts import CHARTS, custom_charts
 from api.context import AppContext
-from api.deps import WEB_DIR, Ctx, Principal, principal, templates
+from api.deps import WEB_DIR, Ctx, Principal, get_ctx, principal, templates
 from api.params import PRESETS, BadParam, time_range
 from api.security import CSRF_COOKIE
 from poller.inventory import Host
@@ -42,7 +42,7 @@ def _page(
     context = {
         "who": who,
         "csrf": request.cookies.get(CSRF_COOKIE, ""),
-        "now": request.app.state.ctx.clock(),  # "… ago" on the same clock as the data's ranges
+        "now": get_ctx(request).clock(),  # "… ago" on the same clock as the data's ranges
         **context,
     }
     return templates.TemplateResponse(request, name, context, status_code=status)

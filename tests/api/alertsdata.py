@@ -25,11 +25,15 @@ def build(
     tmp_path: Path,
     route_url: str | None = None,
     store_events: Callable[[AlertEvent], None] | None = None,
+    *,
+    clock: Callable[[], float],
 ) -> AlertsRuntime:
+    """`clock` is the app's (the fleet's fixed now): silences made through the API and
+    the engine's own ticks must agree on what time it is."""
     routes = [{"name": "ops", "urls": [route_url]}] if route_url else []
     config = AlertsConfig.model_validate({"defaults": False, "rules": RULES, "routes": routes})
     loaded = Loaded(config, inventory, f"sqlite:///{tmp_path / 'alerts.db'}", tmp_path)
-    return runtime.build(loaded, store_events=store_events)
+    return runtime.build(loaded, store_events=store_events, clock=clock)
 
 
 def fire(

@@ -30,7 +30,13 @@ def pool(fleet: Fleet) -> Iterator[QueryPool]:
 
 def make_ctx(fleet: Fleet, pool: QueryPool, tmp_path: Path, **web: object) -> AppContext:
     settings = WebSettings(**web)  # type: ignore[arg-type]
-    return AppContext(settings=settings, queries=pool, inventory=fleet.inventory, data_dir=tmp_path)
+    return AppContext(
+        settings=settings,
+        queries=pool,
+        inventory=fleet.inventory,
+        data_dir=tmp_path,
+        clock=fleet.clock(),  # the fleet's fixed "now", whatever the wall clock says
+    )
 
 
 @pytest.fixture

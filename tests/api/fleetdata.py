@@ -3,13 +3,19 @@ store. Shared by tests/api and tests/web (imported by both conftests).
 
 chDB allows one data directory per process (store/db.py): the fleet is a database of its
 own in the run's shared directory (`chdb_dir`, tests/conftest.py).
+
+Time: the fleet's history ends at a fixed instant, FLEET_NOW, never at the wall clock, and
+the apps under test read that instant through `AppContext.clock` (`frozen_clock`). So the
+same rows and the same answers come back at any hour of the day (synth's daily cycle puts
+memory anywhere from 35 % to 57 % over a day) and however long the session has run.
+Retention is ten years so that ClickHouse's TTL, which does read the real clock, never
+removes rows of a fixed past instant.
 """
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +33,9 @@ XSS_MOUNT = '/mnt/"><img src=x onerror="window.__xss=2">'
 XSS_LABEL = "<img src=x onerror=window.__xss=3>"
 HISTORY_S = 2 * 3600
 LONG_DAYS = 35
+# 2026-11-02 09:00:00 UTC: mid-morning of synth's daily cycle, well inside every assertion
+FLEET_NOW = 1_793_610_000.0
+KEEP_DAYS = 3650.0  # far past FLEET_NOW + LONG_DAYS for years, and within DateTime's range
 
 
 @dataclass(frozen=True)
@@ -35,6 +44,14 @@ class Fleet:
     shapes: dict[str, synth.HostShape]
     inventory: Inventory
     now: float
+
+    def clock(self) -> Callable[[], float]:
+        """The clock an app over this fleet runs on: stopped at the end of the history."""
+        return frozen_clock(self.now)
+
+
+def frozen_clock(now: float) -> Callable[[], float]:
+    return lambda: now
 
 
 def _hosts() -> tuple[list[synth.HostShape], list[Host]]:
@@ -80,10 +97,17 @@ def fleet(tmp_path_factory: pytest.TempPathFactory, chdb_dir: Path) -> Iterator[
         database=f"api_{uuid.uuid4().hex[:10]}",
         spool_dir=tmp_path_factory.mktemp("spool"),
         flush_interval_s=0.05,
-        retention=RetentionSettings(raw_days=60),  # keep the long history's raw rows too
+        retention=RetentionSettings(  # keep every row of the fixed past (see above)
+            raw_days=KEEP_DAYS,
+            rollup_5m_days=KEEP_DAYS,
+            rollup_1h_days=KEEP_DAYS,
+            poll_status_days=KEEP_DAYS,
+            host_info_days=KEEP_DAYS,
+            alert_events_days=KEEP_DAYS,
+        ),
     )
     shapes, hosts = _hosts()
-    now = time.time()
+    now = FLEET_NOW
     # an empty catalog keeps every bit, so assertions compare exactly what was written
     writer = Writer(settings, catalog={})
     writer.start()

@@ -4,7 +4,6 @@ receiver) and the real embedded store holding the test fleet."""
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -36,7 +35,7 @@ def receiver() -> Iterator[Receiver]:
 
 @pytest.fixture
 async def rt(fleet: Fleet, tmp_path: Path, receiver: Receiver) -> AsyncIterator[AlertsRuntime]:
-    runtime = alertsdata.build(fleet.inventory, tmp_path, receiver.url("ops"))
+    runtime = alertsdata.build(fleet.inventory, tmp_path, receiver.url("ops"), clock=fleet.clock())
     await runtime.start()
     yield runtime
     await runtime.stop()
@@ -60,7 +59,7 @@ async def api(ctx: AppContext, rt: AlertsRuntime) -> AsyncIterator[httpx.AsyncCl
 async def test_lists_firing_and_pending_alerts_with_severity_host_since_value(
     api: httpx.AsyncClient, rt: AlertsRuntime
 ) -> None:
-    now = time.time()
+    now = rt.clock()
     alertsdata.fire(rt, "web-1", now)
     r = await api.get(API)
     assert r.status_code == 200
@@ -87,7 +86,7 @@ async def test_silence_is_created_listed_muting_and_expired(
     listed = (await api.get(f"{API}/silences")).json()
     assert [(s["id"], s["comment"]) for s in listed] == [(created["id"], "disk swap")]
     # the engine sees it at once: web-2's alert fires but is muted, web-1's is not
-    now = time.time()
+    now = rt.clock()
     [muted] = [t for t in alertsdata.fire(rt, "web-2", now) if t.rule == "mem"]
     [loud] = [t for t in alertsdata.fire(rt, "web-1", now) if t.rule == "mem"]
     assert not muted.send and f"silence #{created['id']}" in muted.reason
@@ -120,7 +119,7 @@ async def test_editing_a_silence_moves_what_the_engine_mutes_and_when_it_ends(
     )
     assert edited["ends_at"] == created["ends_at"] and edited["updated_at"] is not None
     # the engine sees the new matcher at once: web-2 is muted now, web-1 is not
-    now = time.time()
+    now = rt.clock()
     [muted] = [t for t in alertsdata.fire(rt, "web-2", now) if t.rule == "mem"]
     [loud] = [t for t in alertsdata.fire(rt, "web-1", now) if t.rule == "mem"]
     assert not muted.send and f"silence #{created['id']}" in muted.reason
@@ -129,7 +128,7 @@ async def test_editing_a_silence_moves_what_the_engine_mutes_and_when_it_ends(
     # shortened to a minute: still quiet at +30 s, and web-2 is told once it has ended
     r = await api.patch(url, json={"duration": "1m"})
     assert r.status_code == 200, r.text
-    assert r.json()["ends_at"] == pytest.approx(time.time() + 60, abs=5)
+    assert r.json()["ends_at"] == pytest.approx(now + 60)
     assert [t for t in rt.engine.tick(now + 30) if t.host == "web-2"] == []
     [told] = [t for t in rt.engine.tick(now + 120) if t.host == "web-2"]
     assert told.send and told.rule == "mem" and "quiet has ended" in told.reason
@@ -311,7 +310,7 @@ async def test_maintenance_window_is_created_listed_and_expired(api: httpx.Async
 async def test_acknowledging_a_firing_alert_marks_it_and_a_pending_one_is_404(
     api: httpx.AsyncClient, rt: AlertsRuntime
 ) -> None:
-    alertsdata.fire(rt, "db-1", time.time())
+    alertsdata.fire(rt, "db-1", rt.clock())
     r = await api.post(f"{API}/ack", json={"rule": "mem", "host": "db-1", "comment": "on it"})
     assert r.status_code == 200, r.text
     acked = {a["rule"]: a["acked"] for a in (await api.get(API)).json()}
@@ -325,9 +324,11 @@ async def test_history_returns_events_the_writer_stored(
 ) -> None:
     writer = Writer(fleet.settings)
     writer.start()
-    rt = alertsdata.build(fleet.inventory, tmp_path, store_events=writer.submit_alert_event)
+    rt = alertsdata.build(
+        fleet.inventory, tmp_path, store_events=writer.submit_alert_event, clock=fleet.clock()
+    )
     await rt.start()
-    now = time.time()
+    now = rt.clock()
     try:
         alertsdata.fire(rt, "down-1", now, mem=99.0)
         alertsdata.fire(rt, "down-1", now + 10, mem=50.0)  # resolves
@@ -437,8 +438,8 @@ async def test_viewer_token_reads_but_cannot_silence_admin_can(
     auth_ctx.alerts = rt
     async for c in _client(auth_ctx):  # the app opens the token store
         engine = tokens.open_db(f"sqlite:///{auth_ctx.data_dir / 'auth.db'}")
-        _, viewer = tokens.create(engine, "dash", tokens.Role.viewer, time.time())
-        _, admin = tokens.create(engine, "ops", tokens.Role.admin, time.time())
+        _, viewer = tokens.create(engine, "dash", tokens.Role.viewer, auth_ctx.clock())
+        _, admin = tokens.create(engine, "ops", tokens.Role.admin, auth_ctx.clock())
         body = {"matcher": {"hosts": ["web-1"]}, "duration": "1h"}
         as_viewer = {"Authorization": f"Bearer {viewer}"}
         assert (await c.get(API)).status_code == 401
@@ -468,7 +469,7 @@ async def test_overview_shows_firing_counts_per_host(ctx: AppContext, rt: Alerts
     # wired as `sshmon run` should: AppContext.firing_alerts from this process's engine
     ctx.alerts = rt
     ctx.firing_alerts = lambda: firing_by_host(rt.engine)
-    alertsdata.fire(rt, "web-2", time.time())  # mem fires, cpu only pends
+    alertsdata.fire(rt, "web-2", rt.clock())  # mem fires, cpu only pends
     async for c in _client(ctx):
         rows = {r["name"]: r["firing_alerts"] for r in (await c.get("/api/v1/hosts")).json()}
         assert rows == {"web-1": 0, "web-2": 1, "db-1": 0, "down-1": 0, "evil": 0}

@@ -66,6 +66,17 @@ async def _read_events(response: httpx.Response, n: int) -> list[dict[str, objec
     return events
 
 
+async def _until_listening(client: httpx.AsyncClient, server: asyncio.Task[None]) -> None:
+    """Until uvicorn answers: it binds in the background, as soon as this machine lets it."""
+    while True:
+        assert not server.done(), server.result()  # a failed bind says why, not "timeout"
+        try:
+            await client.get("/healthz")
+            return
+        except httpx.ConnectError:
+            await asyncio.sleep(0.02)
+
+
 async def test_sse_over_a_real_server_and_clean_stop(fleet: Fleet, ctx: AppContext) -> None:
     settings = WebSettings(port=_free_port())
     ctx.settings = settings
@@ -73,12 +84,7 @@ async def test_sse_over_a_real_server_and_clean_stop(fleet: Fleet, ctx: AppConte
     server = asyncio.create_task(serve(create_app(ctx), settings, stop))
     base = f"http://127.0.0.1:{settings.port}"
     async with httpx.AsyncClient(base_url=base, timeout=10) as client:
-        for _ in range(100):
-            try:
-                await client.get("/healthz")
-                break
-            except httpx.ConnectError:
-                await asyncio.sleep(0.05)
+        await asyncio.wait_for(_until_listening(client, server), 60)
         async with (
             client.stream("GET", "/api/v1/live", params={"view": "overview"}) as overview,
             client.stream("GET", "/api/v1/live", params={"host": "evil"}) as host,
@@ -107,14 +113,15 @@ async def test_serve_refuses_a_public_bind_without_auth(ctx: AppContext) -> None
         await serve(create_app(ctx), settings, asyncio.Event())
 
 
-async def test_sparklines_are_seeded_from_the_store(
-    client: httpx.AsyncClient, fleet: Fleet
-) -> None:
-    for _ in range(100):
-        body = (await client.get("/api/v1/sparklines")).json()
-        if len(body["hosts"]) == len(fleet.inventory.hosts):
-            break
-        await asyncio.sleep(0.05)
+async def test_sparklines_are_seeded_from_the_store(ctx: AppContext, fleet: Fleet) -> None:
+    app = create_app(ctx)
+    async with app.router.lifespan_context(app):
+        await asyncio.wait_for(app.state.sparks.seeded.wait(), 60)  # the background seeding
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            body = (await c.get("/api/v1/sparklines")).json()
+    assert set(body["hosts"]) == {h.name for h in fleet.inventory.hosts}
+    assert body["end"] == fleet.now - fleet.now % 60  # the app's clock, not the wall's
     web1 = body["hosts"]["web-1"]
     assert len(web1) == 60 and sum(v is not None for v in web1) >= 55
     assert all(0 <= v <= 100 for v in web1 if v is not None)

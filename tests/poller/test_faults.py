@@ -139,23 +139,31 @@ async def test_server_that_refuses_shell_is_polled_through_exec(
 
 
 async def test_bad_hosts_do_not_delay_good_ones(fake: FakeServer, tmp_path: Path) -> None:
-    """Real time: a hung, an endless and a garbage host beside two good ones."""
+    """Real SSH: a hung, an endless and a garbage host beside two good ones. The good hosts
+    keep being polled while the bad ones fail; how late a tick may be is pinned on a fake
+    clock (test_scheduler.py), not here, where it would measure the machine's load."""
     results: dict[str, list[PollOutcome]] = defaultdict(list)
-    scheduler = ssh_scheduler(
-        lambda o: results[o.status.host].append(o), _connector(fake, tmp_path)
-    )
+    enough = asyncio.Event()
+
+    def sink(outcome: PollOutcome) -> None:
+        results[outcome.status.host].append(outcome)
+        good = all(len(results[h]) >= 5 for h in ("good-0", "good-1"))
+        if good and all(len(results[h]) >= 2 for h in ("hang-2", "endless-3")):
+            enough.set()
+
+    scheduler = ssh_scheduler(sink, _connector(fake, tmp_path))
     hosts = [
         fake.host(b, name=f"{b}-{i}", interval=0.3, timeout=0.8)
         for i, b in enumerate(["good", "good", "hang", "endless", "garbage", "slow"])
     ]
     await scheduler.start(hosts)
-    await asyncio.sleep(2.0)  # real time is the point of this one test
-    await scheduler.stop()
+    try:
+        await asyncio.wait_for(enough.wait(), 120)  # a hang guard, not a speed limit
+    finally:
+        await scheduler.stop()
     for name in ("good-0", "good-1"):
         good = results[name]
-        assert len(good) >= 5, [o.status for o in good]
-        assert all(o.status.state is HostState.OK for o in good)
-        assert max(o.schedule_lag_s for o in good) < 0.3  # never a whole interval late
+        assert all(o.status.state is HostState.OK for o in good), [o.status for o in good]
     assert {o.status.state for o in results["hang-2"]} == {HostState.TIMEOUT}
     assert {o.status.state for o in results["endless-3"]} == {HostState.PROBE_FAILED}
 

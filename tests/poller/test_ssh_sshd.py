@@ -326,9 +326,8 @@ def agent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     sock = tmp_path / "agent.sock"
     proc = subprocess.Popen(["ssh-agent", "-D", "-a", str(sock)], stdout=subprocess.DEVNULL)
     try:
-        for _ in range(200):  # waits for the agent's socket, not for time to pass
-            if sock.exists():
-                break
+        deadline = time.monotonic() + 60  # waits for the agent's socket, not for time to pass
+        while not sock.exists() and time.monotonic() < deadline:
             time.sleep(0.01)
         monkeypatch.setenv("SSH_AUTH_SOCK", str(sock))
         yield sock
@@ -349,12 +348,13 @@ async def test_key_from_ssh_agent(sshd: Sshd, agent: Path, tmp_path: Path) -> No
 
 
 async def _until(condition: Callable[[], bool], what: str) -> None:
-    """Wait for something real to happen on the target (not for time to pass)."""
-    for _ in range(500):
-        if condition():
-            return
+    """Wait for something real to happen on the target (not for time to pass). The bound
+    only turns a hang into a failure: generous, since a loaded CI machine is slow."""
+    deadline = time.monotonic() + 60
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"never happened: {what}")
         await asyncio.sleep(0.01)
-    raise AssertionError(f"never happened: {what}")
 
 
 async def test_connection_dropped_mid_poll_fails_that_poll_then_reconnects(

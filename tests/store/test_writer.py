@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from typing import Any
 
@@ -25,6 +26,10 @@ class Faults:
         self.fail = False
         self.fail_after_insert = False
         self.connects = 0
+        # inserts into `points` wait while the gate is closed; `held` says one is waiting
+        self.gate = threading.Event()
+        self.gate.set()
+        self.held = threading.Event()
 
     def connector(self, settings: StoreSettings) -> Client:
         self.connects += 1
@@ -41,6 +46,9 @@ class FlakyClient:
     def insert(self, *args: Any, **kwargs: Any) -> Any:
         if self.faults.fail:
             raise OperationalError("connection refused (test)")
+        if args and args[0] == "points" and not self.faults.gate.is_set():
+            self.faults.held.set()
+            self.faults.gate.wait()
         result = self.real.insert(*args, **kwargs)
         if self.faults.fail_after_insert:
             raise OperationalError("read timed out after the rows were sent (test)")
@@ -102,11 +110,19 @@ async def test_submit_from_the_event_loop_does_not_wait_for_inserts(
     writer = Writer(settings, connector=flaky.connector)
     writer.start()
     points = make_points(20, 10, 10)
-    started = time.perf_counter()
-    for i in range(0, len(points), 100):
-        writer.submit(points[i:i + 100])
-        await asyncio.sleep(0)
-    assert time.perf_counter() - started < 0.5  # 20 submits: just list appends
+    flaky.gate.clear()  # every insert of points now waits until the test opens the gate
+    guard = threading.Timer(60, flaky.gate.set)  # a submit that waits fails below, not hangs
+    guard.start()
+    try:
+        writer.submit(points[:100])
+        assert await asyncio.to_thread(flaky.held.wait, 60), "the writer never inserted"
+        for i in range(100, len(points), 100):  # while that insert cannot finish
+            writer.submit(points[i:i + 100])
+            await asyncio.sleep(0)
+        assert flaky.gate.is_set() is False and writer.stats().rows_written == 0
+    finally:
+        flaky.gate.set()
+        guard.cancel()
     assert writer.close(10)
     assert writer.stats().rows_written == 2_000
 

@@ -8,6 +8,7 @@ that never reaches the console as an error on some versions).
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -49,6 +50,7 @@ def web_ctx(fleet: Fleet, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         inventory=fleet.inventory,
         data_dir=tmp_path_factory.mktemp("web"),
         top_processes=local_ps,
+        clock=fleet.clock(),  # the fleet's fixed "now", whatever the wall clock says
     )
     yield ctx
     ctx.queries.close()
@@ -61,6 +63,15 @@ def server(web_ctx: AppContext) -> Iterator[LiveServer]:
     live.shutdown()
 
 
+def _real_clock_env() -> dict[str, str]:
+    """Chromium's environment without libfaketime: under tests/at_other_hours.sh the browser
+    crashes at start (its zygote cannot fork), and nothing on the pages reads the wall
+    clock; the server, which does, stays faked."""
+    return {
+        k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith("FAKETIME")
+    }
+
+
 # module scope: Playwright's sync API keeps an event loop running on this thread while it
 # is open, which would break asyncio tests collected after this module
 @pytest.fixture(scope="module")
@@ -70,7 +81,9 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        b = p.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, env=_real_clock_env()
+        )
         yield b
         b.close()
 

@@ -89,7 +89,7 @@ def start_server(ctx: AppContext) -> LiveServer:
 
 
 def _wait_listening(port: int) -> None:
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 60  # a hang guard: uvicorn starts when the machine lets it
     while time.monotonic() < deadline:
         try:
             socket.create_connection(("127.0.0.1", port), 0.2).close()

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
 import pytest
-from fleetdata import Fleet
+from fleetdata import FLEET_NOW, Fleet
 from livesite import LiveServer, Page
 
 from alerts.runtime import AlertsRuntime
@@ -45,7 +44,7 @@ def alerting(
     server: LiveServer, fleet: Fleet, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[AlertsRuntime, Receiver, float]]:
     """web-1 fires now (memory, critical); web-2 fired and resolved half an hour ago."""
-    now = time.time()
+    now = FLEET_NOW
     writer = Writer(fleet.settings)
     writer.start()
     with Receiver() as receiver:
@@ -54,6 +53,7 @@ def alerting(
             tmp_path_factory.mktemp("alerts"),
             receiver.url("ops"),
             store_events=writer.submit_alert_event,
+            clock=fleet.clock(),
         )
         asyncio.run_coroutine_threadsafe(rt.start(), server.loop).result(10)
         on_loop(server, lambda: alertsdata.fire(rt, "web-2", now - 1800))
@@ -99,7 +99,7 @@ def test_alerts_page_shows_firing_silences_acks_and_sends_a_test(
     assert row.count() == 1
     assert "<img src=x onerror=window.__xss=9>" in row.inner_text()
     assert "host=web-1" in row.inner_text()
-    [silence] = on_loop(server, lambda: mutes.silences(time.time()))
+    [silence] = on_loop(server, lambda: mutes.silences(FLEET_NOW))
     assert (silence.matcher.hosts, silence.author) == (["web-1"], "ana")
 
     # edit it: another host, a new comment (escaped as well) and a longer end
@@ -130,18 +130,18 @@ def test_alerts_page_shows_firing_silences_acks_and_sends_a_test(
     row = p.locator("#silences tbody tr[data-id]")
     assert "host=web-2,db-1" in row.inner_text() and "<b>longer</b>" in row.inner_text()
     assert "edited by bo" in row.inner_text()
-    [edited] = on_loop(server, lambda: mutes.silences(time.time()))
+    [edited] = on_loop(server, lambda: mutes.silences(FLEET_NOW))
     assert (edited.id, edited.author, edited.updated_by) == (silence.id, "ana", "bo")
-    assert edited.ends_at == pytest.approx(time.time() + 4 * 3600, abs=60)
+    assert edited.ends_at == pytest.approx(FLEET_NOW + 4 * 3600, abs=60)
     # the engine's own store: web-1 is no longer muted by it, web-2 is
     target = Target("web-2", (), "mem", {})
-    assert on_loop(server, lambda: mutes.muted_by(target, time.time())) is not None
+    assert on_loop(server, lambda: mutes.muted_by(target, FLEET_NOW)) is not None
     web1 = Target("web-1", (), "mem", {})
-    assert on_loop(server, lambda: mutes.muted_by(web1, time.time())) is None
+    assert on_loop(server, lambda: mutes.muted_by(web1, FLEET_NOW)) is None
     # put it back on web-1 so the rest of the page reads as before
     on_loop(
         server,
-        lambda: mutes.update_silence(silence.id, time.time(), matcher=Matcher(hosts=["web-1"])),
+        lambda: mutes.update_silence(silence.id, FLEET_NOW, matcher=Matcher(hosts=["web-1"])),
     )
     p.reload()
     # the Now table says the firing alert is silenced, and by what
@@ -178,13 +178,13 @@ def test_alerts_page_shows_firing_silences_acks_and_sends_a_test(
         "Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)"
     ]
     page.errors.clear()
-    assert on_loop(server, lambda: mutes.maintenance(time.time())) == []
+    assert on_loop(server, lambda: mutes.maintenance(FLEET_NOW)) == []
 
     # edit a window: a rename keeps its one-off times exactly, a new schedule replaces them
-    start = time.time() + 3600.5
+    start = FLEET_NOW + 3600.5
     once = Schedule(kind="once", start=start, end=start + 1800)
     window = on_loop(
-        server, lambda: mutes.add_maintenance("disks", Matcher(groups=["db"]), once, time.time())
+        server, lambda: mutes.add_maintenance("disks", Matcher(groups=["db"]), once, FLEET_NOW)
     )
     p.reload()
     wedit = p.locator(f"#window-edit-{window.id}")
@@ -194,7 +194,7 @@ def test_alerts_page_shows_firing_silences_acks_and_sends_a_test(
     wedit.locator("input[name=name]").fill("disks & <raid>")
     with p.expect_navigation():
         wedit.locator("button[type=submit]").click()
-    [renamed] = on_loop(server, lambda: mutes.maintenance(time.time()))
+    [renamed] = on_loop(server, lambda: mutes.maintenance(FLEET_NOW))
     assert (renamed.name, renamed.schedule) == ("disks & <raid>", once)
     assert "disks & <raid>" in p.locator(f'#windows tr[data-id="{window.id}"]').inner_text()
     p.locator(f'#windows tr[data-id="{window.id}"] button', has_text="Edit").click()
@@ -203,13 +203,13 @@ def test_alerts_page_shows_firing_silences_acks_and_sends_a_test(
     wedit.locator("input[name=minutes]").fill("90")
     with p.expect_navigation():
         wedit.locator("button[type=submit]").click()
-    [daily] = on_loop(server, lambda: mutes.maintenance(time.time()))
+    [daily] = on_loop(server, lambda: mutes.maintenance(FLEET_NOW))
     assert (daily.schedule.kind, daily.schedule.at, daily.schedule.duration) == (
         "daily",
         "02:30",
         5400,
     )
-    on_loop(server, lambda: mutes.expire_maintenance(window.id, time.time()))
+    on_loop(server, lambda: mutes.expire_maintenance(window.id, FLEET_NOW))
     p.reload()
 
     p.click("#send-test")
@@ -298,10 +298,9 @@ def test_host_charts_mark_the_hosts_alert_events(
 def test_overview_marks_hosts_with_silenced_or_acknowledged_alerts(
     server: LiveServer, page: Page, alerting: tuple[AlertsRuntime, Receiver, float], artifacts: Path
 ) -> None:
-    rt, _, _ = alerting
+    rt, _, now = alerting  # the fixed instant the app's clock reads
     mutes = rt.engine.mutes
     assert mutes is not None
-    now = time.time()
     for old in on_loop(server, lambda: mutes.silences(now)):  # left by the alerts page test
         on_loop(server, lambda sid=old.id: mutes.expire_silence(sid, now))
     silence = on_loop(
@@ -314,7 +313,7 @@ def test_overview_marks_hosts_with_silenced_or_acknowledged_alerts(
         alerts_cell = 'tr[data-host="web-1"] td[data-k="alerts"] .mark'
         assert "silenced" in p.locator(alerts_cell).all_inner_texts()
         # (the alerts page test may have acknowledged it already; once more does no harm)
-        on_loop(server, lambda: rt.engine.acknowledge("mem", "web-1", "", time.time(), author="t"))
+        on_loop(server, lambda: rt.engine.acknowledge("mem", "web-1", "", now, author="t"))
         p.reload()
         assert p.locator(alerts_cell).all_inner_texts() == ["acked", "silenced"]
         assert p.locator(f"{alerts_cell}.m-acknowledged").get_attribute("title") == (
@@ -336,11 +335,11 @@ def test_overview_marks_hosts_with_silenced_or_acknowledged_alerts(
         rows = {r["name"]: r for r in p.request.get(server.url + "/api/v1/hosts").json()}
         assert rows["web-1"]["alert_marks"] == ["acknowledged", "silenced"]
         p.locator('tr[data-host="web-1"]').screenshot(path=str(artifacts / "overview-marks.png"))
-        on_loop(server, lambda: mutes.expire_silence(silence.id, time.time()))
+        on_loop(server, lambda: mutes.expire_silence(silence.id, now))
         expired = True
         p.reload()
         assert p.locator(alerts_cell).all_inner_texts() == ["acked"]  # the silence is over
         page.assert_clean()
     finally:
         if not expired:
-            on_loop(server, lambda: mutes.expire_silence(silence.id, time.time()))
+            on_loop(server, lambda: mutes.expire_silence(silence.id, now))

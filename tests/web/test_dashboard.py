@@ -4,13 +4,12 @@ zoom live in the URL, live updates arrive, and nothing breaks the CSP or logs an
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
-from fleetdata import XSS_IFACE, XSS_LABEL, XSS_MOUNT
+from fleetdata import FLEET_NOW, XSS_IFACE, XSS_LABEL, XSS_MOUNT
 from livesite import LiveServer, Page, free_port, start_server
 
 from api.context import AppContext
@@ -156,7 +155,7 @@ def test_live_updates_arrive_on_overview_and_host_page(
     hp.goto(server.url + "/hosts/web-2?range=15m")
     _wait_charts(hp)
     hp.wait_for_function("() => document.getElementById('live').dataset.state === 'on'")
-    ts = float(int(time.time()) + 1)
+    ts = FLEET_NOW + 1
     points = [
         Point("cpu_busy_percent", "web-2", "", ts, 97.5),
         Point("cpu_user_percent", "web-2", "", ts, 90.0),
@@ -201,7 +200,7 @@ def test_live_stream_reconnects_after_a_server_restart(
         p.wait_for_function(
             "() => document.getElementById('live').dataset.state === 'on'", timeout=20_000
         )
-        ts = float(int(time.time()) + 3)
+        ts = FLEET_NOW + 3
         second.publish(
             "db-1",
             PollStatus("db-1", ts, HostState.OK, "", 0.1),
@@ -227,7 +226,7 @@ def test_script_payloads_from_targets_never_run(server: LiveServer, page: Page) 
     assert XSS_IFACE in legends and XSS_MOUNT in legends  # shown as text
     assert XSS_LABEL in p.inner_text(".facts")
     # and the same names arriving live
-    ts = float(int(time.time()) + 2)
+    ts = FLEET_NOW + 2
     server.publish(
         "evil",
         PollStatus("evil", ts, HostState.OK, XSS_LABEL, 0.1),
