@@ -42,7 +42,7 @@ from typing import Any
 from api import metrics
 from api.hub import Published
 from parsers.frame import Section
-from parsers.sections import parse_all
+from poller.collectors.registry import parse_all
 from poller.health import PollHealth
 from poller.points import HostState, PollStatus
 from poller.replay import sections_from_capture

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 
 from parsers.errors import ParseError
-from parsers.sections import PARSERS
+from poller.collectors.registry import PARSERS
 
 LINES: dict[str, Callable[[int], str]] = {
     "numbers": lambda n: "1 " * (n // 2),

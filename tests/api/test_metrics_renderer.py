@@ -12,7 +12,7 @@ from api.hub import Published
 from api.metrics import MetricsRenderer, exposition, host_samples, writer_families
 from parsers.exposition import families
 from parsers.exposition_text import Families
-from parsers.sections import parse_all
+from poller.collectors.registry import parse_all
 from poller.health import PollHealth
 from poller.points import HostState, PollStatus
 from poller.replay import sections_from_capture

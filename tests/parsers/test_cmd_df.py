@@ -5,9 +5,10 @@ from pathlib import Path
 import pytest
 from peer_fixtures import capture_section
 
-from parsers import cmd_df, sections
+from parsers import cmd_df
 from parsers.errors import ParseError
 from parsers.frame import Section
+from poller.collectors import registry as sections
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "cmd"
 

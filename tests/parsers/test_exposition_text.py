@@ -22,10 +22,11 @@ from prometheus_client.metrics_core import (
 )
 from prometheus_client.utils import floatToGoString
 
-from parsers.exposition import Sample, families, samples
+from parsers.exposition import Sample, families
 from parsers.exposition_render import merged, printed
 from parsers.exposition_text import Families, LineFormatter, go_float, text
-from parsers.sections import parse_all
+from poller.collectors.registry import parse_all
+from poller.exposition import samples
 from poller.health import PollHealth
 from poller.points import HostState, PollStatus
 from poller.replay import sections_from_root
