@@ -24,8 +24,8 @@ from api.routes import alerts, alerts_page, catalog, health, hosts, live, login,
 from api.security import RateLimiter, load_secret
 from api.sparks import Sparks
 from poller.points import Point, PollStatus
-from store import queries
-from store.errors import StoreError
+from store import localstate, queries
+from store.errors import StoreCorruptError, StoreError
 
 log = logging.getLogger(__name__)
 SEED_HOURS = 1.0
@@ -97,6 +97,12 @@ def create_app(ctx: AppContext) -> FastAPI:
         }
         return templates.TemplateResponse(request, "message.html", context, exc.status_code)
 
+    @app.exception_handler(StoreCorruptError)
+    async def store_corrupt(request: Request, exc: StoreCorruptError) -> Response:
+        # damaged files on disk, not a bug: a 503 with the part and the reason, not a 500
+        log.warning("%s %s: %s", request.method, request.url.path, exc)
+        return await http_error(request, StarletteHTTPException(503, str(exc)))
+
     return app
 
 
@@ -116,7 +122,12 @@ def _auth_state(ctx: AppContext) -> AuthState:
     auth = ctx.settings.auth
     engine = None
     if auth.enabled:
-        engine = tokens.open_db(auth.db_url or f"sqlite:///{ctx.data_dir / 'auth.db'}")
+        url = auth.db_url or f"sqlite:///{ctx.data_dir / 'auth.db'}"
+        # a corrupt token store is moved aside (tokens must be made again: fails closed);
+        # one that still cannot open raises StateUnusable, which `sshmon run` contains
+        with localstate.translated(url, "token database"):
+            localstate.recover_if_corrupt(url, "token database")
+            engine = tokens.open_db(url)
     key = load_secret(ctx.settings.session_secret_file or ctx.data_dir / "session.key")
     return AuthState(engine, key, RateLimiter(auth.login_attempts_per_minute), {})
 

@@ -134,3 +134,6 @@ class AppContext:
     data_dir: Path = Path("data")
     # True once the store is reachable and the schema applied; /readyz reports it
     ready: Callable[[], bool] = lambda: True
+    # one line per part that is off or lost data (a corrupt alerts.db, broken store parts):
+    # shown as a banner on every page, so nobody has to read the log to learn it
+    problems: Callable[[], list[str]] = list

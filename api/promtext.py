@@ -116,3 +116,32 @@ def host_samples(
 def render(self_metrics: str, host_part: Iterable[Sample]) -> str:
     head = self_metrics if not self_metrics or self_metrics.endswith("\n") else self_metrics + "\n"
     return head + render_prometheus(host_part)
+
+
+def local_state_values(
+    components: Mapping[str, str | None], broken_parts: int | None
+) -> list[tuple[str, str, dict[str, str], float]]:
+    """(name, help, labels, value) of the local-state gauges: whether each part runs, and how
+    many broken store parts the engine detached. Values only, so they port to any renderer."""
+    out: list[tuple[str, str, dict[str, str], float]] = [
+        ("sshmon_component_up", "1 while the part runs; 0 when its state is unusable "
+         "(reason in the log and on the dashboard).", {"component": name},
+         float(reason is None))
+        for name, reason in sorted(components.items())
+    ]
+    if broken_parts is not None:
+        out.append(("sshmon_store_broken_parts", "Store parts the engine detached as broken "
+                    "(their rows are no longer queried).", {}, float(broken_parts)))
+    return out
+
+
+def render_local_state(values: Iterable[tuple[str, str, dict[str, str], float]]) -> str:
+    lines: list[str] = []
+    seen: set[str] = set()
+    for name, help_, labels, value in values:
+        if name not in seen:
+            seen.add(name)
+            lines += [f"# HELP {name} {help_}", f"# TYPE {name} gauge"]
+        label_text = ",".join(f'{k}="{v}"' for k, v in labels.items())
+        lines.append(f"{name}{{{label_text}}} {value:g}" if label_text else f"{name} {value:g}")
+    return "".join(line + "\n" for line in lines)

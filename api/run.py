@@ -59,6 +59,12 @@ class Running:
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     health: PollHealth = field(default_factory=PollHealth)
     parts: dict[str, Any] = field(default_factory=dict)
+    # part name -> None while it works, else the one-line reason it is off (dashboard, /metrics)
+    components: dict[str, str | None] = field(default_factory=dict)
+    # things that went wrong at start and cost data, for the dashboard banner
+    notices: list[str] = field(default_factory=list)
+    # store parts the engine has detached as broken (None: not known, e.g. `serve`)
+    broken_parts: int | None = None
 
 
 def check_store_free(config: Config) -> None:
@@ -88,8 +94,11 @@ async def run(config: Config, roles: Roles) -> None:
     check_store_free(config)
     # Open the store before taking the signals: chDB's engine installs its own SIGTERM and
     # SIGINT handlers when it starts, which would otherwise replace ours silently.
-    await asyncio.to_thread(_migrate, config)
+    broken = await asyncio.to_thread(_migrate, config)
     state = Running(config, roles)
+    state.broken_parts = len(broken.all)
+    if broken.new:
+        state.notices.append(broken.message())
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, state.stop.set)
@@ -136,12 +145,14 @@ async def _run(state: Running) -> None:
             raise failed[0].exception()  # type: ignore[misc]
 
 
-def _migrate(config: Config) -> None:
-    from store import db, migrations
+def _migrate(config: Config) -> Any:
+    """Apply the schema, then report parts the engine detached as broken while opening."""
+    from store import brokenparts, db, migrations
 
     client = db.connect(config.database)
     try:
         migrations.migrate(client, config.database)
+        return brokenparts.check(client)
     finally:
         client.close()
 
@@ -158,11 +169,32 @@ def _close_writer(writer: Any) -> None:
 
 
 async def _start_alerts(state: Running, stack: contextlib.AsyncExitStack, tasks: list[Any]) -> None:
+    """Start the alert part; unusable alert state switches only this part off (DESIGN.md,
+    Reliability): polling and storing go on, and the reason is logged and on /metrics."""
     from alerts import runtime
+    from store import localstate
 
     writer = state.parts["writer"]
-    alerts = runtime.from_file(state.config.path, store_events=writer.submit_alert_event)
-    await alerts.start()
+    loaded = runtime.load(state.config.path)
+    what = "alerts database"
+    try:
+        with localstate.translated(loaded.db_url, what):
+            recovered = await asyncio.to_thread(
+                localstate.recover_if_corrupt, loaded.db_url, what
+            )
+            alerts = runtime.build(loaded, store_events=writer.submit_alert_event)
+            await alerts.start()
+    except localstate.StateUnusable as exc:
+        log.error("alerts are off: %s", exc)
+        state.components["alerts"] = str(exc)
+        return
+    state.components["alerts"] = None
+    if recovered is not None:
+        state.notices.append(
+            f"{what} {recovered.path} was corrupt ({recovered.reason}); moved to "
+            f"{recovered.moved_to.name}: silences, acknowledgements and alert state from "
+            "before are in that file, not in use"
+        )
     stack.push_async_callback(alerts.stop)
     state.parts["alerts"] = alerts
     tasks.append(asyncio.create_task(alerts.engine.run(ALERT_TICK_S), name="alert ticks"))
@@ -224,16 +256,26 @@ def _sink(state: Running) -> Callable[[PollOutcome], None]:
 async def _serve(state: Running) -> None:
     from api import server
     from api.app import create_app
+    from store.localstate import StateUnusable
 
     ctx = build_context(state)
     state.parts["ctx"] = ctx
     try:
-        await server.serve(create_app(ctx), ctx.settings, state.stop)
+        try:
+            app = create_app(ctx)
+        except StateUnusable as exc:  # the token store: only the web part goes off
+            log.error("web app is off: %s", exc)
+            state.components["web"] = str(exc)
+            await state.stop.wait()
+            return
+        state.components["web"] = None
+        await server.serve(app, ctx.settings, state.stop)
     finally:
         ctx.queries.close()
 
 
 def build_context(state: Running) -> Any:
+    from api import promtext
     from api.context import AppContext, QueryPool
     from api.hub import Hub
     from store import db
@@ -250,12 +292,22 @@ def build_context(state: Running) -> Any:
         queries=QueryPool(lambda: db.connect(config.database), web.query_threads),
         inventory=config.inventory,
         hub=hub,
-        self_metrics=lambda: state.health.render(_writer_gauges(writer)),
+        self_metrics=lambda: state.health.render(_writer_gauges(writer))
+        + promtext.render_local_state(
+            promtext.local_state_values(state.components, state.broken_parts)
+        ),
+        problems=lambda: _problems(state),
         top_processes=_top_processes(state),
         firing_alerts=_firing(state),
         alerts=state.parts.get("alerts"),
         data_dir=config.poller.data_path(),
     )
+
+
+def _problems(state: Running) -> list[str]:
+    off = [f"{name} is off: {reason}" for name, reason in sorted(state.components.items())
+           if reason is not None]
+    return off + state.notices
 
 
 def _writer_gauges(writer: Any) -> dict[str, float]:

@@ -58,6 +58,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "raw points, 5m/1h(/1d) rollups, latest, poll status, host info, alerts",
               _initial),
     Migration(2, "latest as ReplacingMergeTree(ts), read with FINAL", _latest_replacing),
+    Migration(3, "broken_parts_seen: broken detached parts already reported",
+              lambda settings, database: schema.create_table_sql(
+                  schema.BROKEN_PARTS_SEEN, settings, database)),
 )
 
 

@@ -153,6 +153,13 @@ ALERT_EVENTS = Table(
     "MergeTree", "(ts, host, rule)", ttl_column="toDateTime(ts)",
     retention_key="alert_events_days", partition_by="toYYYYMM(ts)",
 )
+# Which broken detached parts were already reported (store/brokenparts.py); a few rows ever.
+BROKEN_PARTS_SEEN = Table(
+    "broken_parts_seen",
+    (Column("table", "String"), Column("name", "String"),
+     Column("seen_at", "DateTime('UTC')", "DEFAULT now()")),
+    "MergeTree", "(table, name)", shard_key="cityHash64(table)",
+)
 MIGRATIONS_TABLE = Table(
     "schema_migrations",
     (Column("version", "UInt32"), Column("name", "String"),
@@ -204,7 +211,7 @@ DIGEST_1H = Table(
     retention_key="digest_1h_days", partition_by="toYYYYMM(ts)", settings=TIER_SETTINGS,
 )
 TABLES = (POINTS, *ROLLUPS, DIGEST_1H, LATEST, POLL_STATUS, POLL_LATEST, HOST_INFO,
-          ALERT_EVENTS)
+          ALERT_EVENTS, BROKEN_PARTS_SEEN)
 SCHEMA = Schema(TABLES, VIEWS)
 
 
