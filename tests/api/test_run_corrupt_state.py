@@ -191,3 +191,46 @@ def _answers(r: Run) -> bool:
         return "ok" in r.get("/healthz")
     except OSError:
         return False
+
+
+def points_parts(chdb: Path) -> list[Path]:
+    """The part directories of the raw points table, found through the Atomic database's
+    metadata (`ATTACH TABLE _ UUID '…'`): read from disk, the engine being stopped."""
+    sql = (chdb / "metadata" / "sshmon" / "points.sql").read_text()
+    table_uuid = sql.split("UUID '", 1)[1].split("'", 1)[0]
+    table = chdb / "store" / table_uuid[:3] / table_uuid
+    return [p for p in table.iterdir() if p.is_dir() and p.name[:1].isdigit()]
+
+
+def test_broken_store_parts_are_reported_once_counted_and_shown(run: Run) -> None:
+    run.start().wait_polled()
+    assert run.stop() == 0  # SIGTERM flushes: the points are in parts on disk
+    for part in points_parts(run.data / "db"):
+        for column in part.glob("*.bin"):  # sizes no longer match checksums.txt
+            with column.open("r+b") as f:
+                f.truncate(column.stat().st_size // 2)
+
+    seen = len(run.output())
+    run.start().wait_polled()
+    line = only_line_with(run.output()[seen:], "broken part")
+    assert "WARNING" in line and "points/detached/broken-on-start_" in line
+    assert "rows no longer queried" in line
+    count = int(line.split("the store detached ", 1)[1].split(" ", 1)[0])
+    assert count >= 1
+    assert f"sshmon_store_broken_parts {count}" in run.get("/metrics")
+    assert "broken part(s) at start" in run.get("/")  # the banner
+    assert run.stop() == 0
+
+    seen = len(run.output())  # the next start knows these parts: no second warning
+    run.start().wait_polled()
+    assert "broken part" not in run.output()[seen:]
+    assert f"sshmon_store_broken_parts {count}" in run.get("/metrics")
+    assert run.stop() == 0
+    assert "Traceback" not in run.output()
+
+    status = subprocess.run(
+        [str(SSHMON), "db", "status", "-i", str(run.inventory)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert status.returncode == 0, status.stderr
+    assert f"broken parts detached: {count}: points/detached/broken-on-start_" in status.stdout
