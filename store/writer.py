@@ -1,7 +1,8 @@
 """Batching writer: the poll path hands rows over and never waits on the database.
 
 Rows from all hosts are gathered and inserted in one request per table per batch on a
-worker thread, flushed when `batch_rows` are queued or every `flush_interval_s`. Measured
+worker thread, flushed when `batch_rows` are queued or every `flush_interval_s` (10 s: fewer,
+bigger parts keep background merges down, see store/settings.py). Measured
 in chDB 26.9 with the views attached: one 62-row insert per host manages ~33 inserts/s,
 while 16k-row batches insert in ~50 ms and 50k-row batches in ~120 ms (~400k rows/s).
 
