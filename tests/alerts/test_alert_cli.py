@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -230,3 +231,17 @@ async def test_the_runtime_sshmon_run_composes_delivers_and_persists(
     assert [e.state for e in events] == ["pending", "firing"]
     code, out = run(path, "list")
     assert code == 0 and out.startswith("firing   critical memory_used")
+
+
+def test_a_corrupt_alerts_db_is_one_line_naming_the_file(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    path = write_inventory(tmp_path, receiver)
+    db = tmp_path / "data" / "alerts.db"
+    db.parent.mkdir(parents=True, exist_ok=True)
+    db.write_bytes(os.urandom(64) + b"\0" * 4032)  # 64 random bytes where the header was
+    code, out = run(path, "list")
+    assert code == 2
+    assert out == (f"error: alerts database {db}: file is not a database "
+                   "(`sshmon run` moves a corrupt file aside when it starts)\n")
+    assert db.exists()  # left in place: a running `sshmon run` may hold it
