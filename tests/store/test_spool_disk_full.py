@@ -9,6 +9,7 @@ partial *.tmp left behind, and a replay is logged with how much it replayed.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import shutil
@@ -113,3 +114,30 @@ def test_partial_spool_files_are_removed_at_start(
     assert list(spool_dir.glob("*.tmp")) == []
     assert f"removed 1 partial spool file(s) left by an interrupted write in {spool_dir}" \
         in messages(caplog)
+
+
+def test_a_spool_write_that_fails_half_way_leaves_nothing(
+    settings: StoreSettings, tmp_path: Path, flaky: Faults,
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The same without root: ENOSPC injected at the file-write boundary, after half the
+    bytes reached the file (what a full disk does to a write)."""
+    real_write = Path.write_bytes
+
+    def half_then_enospc(path: Path, data: bytes) -> int:
+        real_write(path, data[: len(data) // 2])
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+    monkeypatch.setattr(Path, "write_bytes", half_then_enospc)
+    caplog.set_level(logging.INFO, logger="store.writer")
+    spool_dir = tmp_path / "spool"
+    writer = Writer(settings.model_copy(update={"spool_dir": spool_dir}),
+                    connector=flaky.connector)
+    writer.start()
+    flaky.fail = True
+    writer.submit(make_points(1, 1, ROWS))
+    wait_for(lambda: writer.stats().dropped_rows == ROWS)
+    assert writer.close(5)
+    (line,) = messages(caplog)
+    assert "No space left on device" in line and line.endswith(f"batch of {ROWS} rows dropped")
+    assert list(spool_dir.iterdir()) == []
