@@ -11,7 +11,10 @@ What it prints, one line a minute (and a CSV with --csv FILE):
   A part is "old" when another part of its partition covers its block range (merged away
   but not yet deleted); the level is the last field of the part name (how many merges
   produced it);
-- store MiB: bytes under the chDB directory (active and old parts of every table).
+- store MiB: bytes under the chDB directory (active and old parts of every table);
+- k rows/min: raw points stored in the minute (from the active parts' count.txt), and CPU
+  ms per 1,000 of them: on a shared machine a starved poller polls less, and CPU per
+  minute then falls with the work, so the per-row figure is the one to compare.
 
 Summary at the end: CPU per minute at minute 10 against the last minutes (flat is within
 ±20 %), and the old parts left. Reads the engine's files without opening it: chDB allows
@@ -30,11 +33,14 @@ import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from poller_bench import sim_target
+
+from poller.inventory import Host
 
 SSHMON = Path(sys.executable).with_name("sshmon")
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -52,6 +58,7 @@ class Sample:
     points_max_level: int
     all_old: int
     store_mib: float
+    rows: int
 
 
 def thread_cpu(pid: int) -> dict[str, float]:
@@ -84,18 +91,36 @@ def table_dirs(chdb: Path, database: str) -> dict[str, Path]:
     return found
 
 
-def parts(directory: Path) -> tuple[int, int, int]:
-    """(active, old, max level) of the part directories in one table directory."""
+def active_rows(directory: Path) -> int:
+    """Rows in the active parts (count.txt of each part not covered by another)."""
+    seen = _parts(directory)
+    total = 0
+    for p in seen:
+        if not _covered(p, seen):
+            with contextlib.suppress(OSError, ValueError):  # merged away meanwhile
+                total += int((directory / p[4] / "count.txt").read_text())
+    return total
+
+
+def _covered(p: tuple[str, int, int, int, str], seen: list[tuple[str, int, int, int, str]]
+             ) -> bool:
+    return any(q != p and q[0] == p[0] and q[1] <= p[1] and q[2] >= p[2] for q in seen)
+
+
+def _parts(directory: Path) -> list[tuple[str, int, int, int, str]]:
     seen = []
     for entry in directory.iterdir() if directory.is_dir() else ():
         match = PART.match(entry.name)
         if match and entry.is_dir():
             seen.append((match["partition"], int(match["min"]), int(match["max"]),
-                         int(match["level"])))
-    old = sum(
-        1 for p in seen
-        if any(q != p and q[0] == p[0] and q[1] <= p[1] and q[2] >= p[2] for q in seen)
-    )
+                         int(match["level"]), entry.name))
+    return seen
+
+
+def parts(directory: Path) -> tuple[int, int, int]:
+    """(active, old, max level) of the part directories in one table directory."""
+    seen = _parts(directory)
+    old = sum(1 for p in seen if _covered(p, seen))
     return len(seen) - old, old, max((p[3] for p in seen), default=0)
 
 
@@ -108,12 +133,12 @@ def du_mib(path: Path) -> float:
     return total / 2**20
 
 
-def inventory(tmp: Path, hosts: list[object], known: Path, port: int) -> Path:
+def inventory(tmp: Path, hosts: Sequence[Host], known: Path) -> Path:
     path = tmp / "inventory.yaml"
     lines = [f"poller:\n  data_dir: {tmp / 'data'}\n  known_hosts: {known}\n", "hosts:\n"]
     for h in hosts:
-        lines.append(f"  {h.name}:\n    address: {h.address}\n    port: {h.port}\n"  # type: ignore[attr-defined]
-                     f"    user: bench\n    interval: {h.interval}\n")  # type: ignore[attr-defined]
+        lines.append(f"  {h.name}:\n    address: {h.address}\n    port: {h.port}\n"
+                     f"    user: bench\n    interval: {h.interval}\n")
     path.write_text("".join(lines))
     return path
 
@@ -122,8 +147,7 @@ async def soak(args: argparse.Namespace) -> list[Sample]:
     with tempfile.TemporaryDirectory(prefix="merge-soak-") as tmp_dir:
         tmp = Path(tmp_dir)
         async with sim_target(tmp, args.hosts, args.interval) as target:
-            port = target.hosts[0].port
-            inv = inventory(tmp, target.hosts, target.known_hosts, port)
+            inv = inventory(tmp, target.hosts, target.known_hosts)
             log = (tmp / "run.log").open("w")
             proc = subprocess.Popen(
                 [str(SSHMON), "run", "-i", str(inv), "--no-web", "--log-level", "warning"],
@@ -141,21 +165,25 @@ async def soak(args: argparse.Namespace) -> list[Sample]:
 async def _watch(pid: int, chdb: Path, args: argparse.Namespace) -> list[Sample]:
     samples: list[Sample] = []
     cpu0, merge0 = process_cpu(pid), _merge_cpu(pid)
-    print("minute  cpu s/min  merge s/min  points active/old  max level  all old  store MiB",
-          flush=True)
+    print("minute  cpu s/min  merge s/min  points active/old  max level  all old  store MiB"
+          "  k rows/min  cpu ms/k rows", flush=True)
+    rows0 = 0
     for minute in range(1, args.minutes + 1):
         await asyncio.sleep(60)
         cpu1, merge1 = process_cpu(pid), _merge_cpu(pid)
         dirs = table_dirs(chdb, "sshmon")
         active, old, level = parts(dirs["points"]) if "points" in dirs else (0, 0, 0)
         all_old = sum(parts(d)[1] for d in dirs.values())
+        rows1 = active_rows(dirs["points"]) if "points" in dirs else 0
         s = Sample(minute, cpu1 - cpu0, merge1 - merge0, active, old, level, all_old,
-                   du_mib(chdb))
-        cpu0, merge0 = cpu1, merge1
+                   du_mib(chdb), rows1 - rows0)
+        cpu0, merge0, rows0 = cpu1, merge1, rows1
         samples.append(s)
+        per_k = s.cpu_s * 1e6 / s.rows if s.rows > 0 else float("nan")
         print(f"{s.minute:>6}  {s.cpu_s:>9.1f}  {s.merge_cpu_s:>11.1f}  "
               f"{s.points_active:>10}/{s.points_old:<6}  {s.points_max_level:>9}  "
-              f"{s.all_old:>7}  {s.store_mib:>9.1f}", flush=True)
+              f"{s.all_old:>7}  {s.store_mib:>9.1f}  {s.rows / 1000:>10.0f}  {per_k:>12.1f}",
+              flush=True)
     return samples
 
 
@@ -168,14 +196,18 @@ def _merge_cpu(pid: int) -> float:
 def summary(samples: list[Sample]) -> str:
     if len(samples) < 12:
         return "too short for a verdict (needs 12 minutes or more)"
-    ref = samples[9].cpu_s
+    ref = samples[9]
     tail = samples[-3:]
     late = sum(s.cpu_s for s in tail) / len(tail)
-    change = (late - ref) / ref * 100 if ref else float("nan")
+    change = (late - ref.cpu_s) / ref.cpu_s * 100 if ref.cpu_s else float("nan")
     verdict = "flat" if abs(change) <= 20 else "NOT flat"
-    return (f"CPU at minute 10: {ref:.1f} s/min; last 3 minutes: {late:.1f} s/min "
-            f"({change:+.0f} %, {verdict}); old parts at the end: {samples[-1].all_old}; "
-            f"points max level {samples[-1].points_max_level}")
+    ref_k = ref.cpu_s * 1e6 / ref.rows if ref.rows else float("nan")
+    tail_rows = sum(s.rows for s in tail)
+    late_k = sum(s.cpu_s for s in tail) * 1e6 / tail_rows if tail_rows else float("nan")
+    return (f"CPU at minute 10: {ref.cpu_s:.1f} s/min; last 3 minutes: {late:.1f} s/min "
+            f"({change:+.0f} %, {verdict}); per 1,000 rows {ref_k:.1f} -> {late_k:.1f} ms "
+            f"({(late_k - ref_k) / ref_k * 100:+.0f} %); old parts at the end: "
+            f"{samples[-1].all_old}; points max level {samples[-1].points_max_level}")
 
 
 def main() -> None:
