@@ -154,7 +154,7 @@ async def soak(args: argparse.Namespace) -> list[Sample]:
                 stdout=log, stderr=subprocess.STDOUT,
             )
             try:
-                return await _watch(proc.pid, tmp / "data" / "db", args)
+                return await _watch(proc, tmp / "data" / "db", args)
             finally:
                 proc.send_signal(signal.SIGTERM)
                 proc.wait(timeout=120)
@@ -162,7 +162,9 @@ async def soak(args: argparse.Namespace) -> list[Sample]:
                 print((tmp / "run.log").read_text()[-2000:], file=sys.stderr)
 
 
-async def _watch(pid: int, chdb: Path, args: argparse.Namespace) -> list[Sample]:
+async def _watch(proc: subprocess.Popen[bytes], chdb: Path, args: argparse.Namespace
+                 ) -> list[Sample]:
+    pid = proc.pid
     samples: list[Sample] = []
     cpu0, merge0 = process_cpu(pid), _merge_cpu(pid)
     print("minute  cpu s/min  merge s/min  points active/old  max level  all old  store MiB"
@@ -170,6 +172,9 @@ async def _watch(pid: int, chdb: Path, args: argparse.Namespace) -> list[Sample]
     rows0 = 0
     for minute in range(1, args.minutes + 1):
         await asyncio.sleep(60)
+        if proc.poll() is not None:
+            print("sshmon run ended early; see its log below", flush=True)
+            break
         cpu1, merge1 = process_cpu(pid), _merge_cpu(pid)
         dirs = table_dirs(chdb, "sshmon")
         active, old, level = parts(dirs["points"]) if "points" in dirs else (0, 0, 0)
@@ -217,6 +222,9 @@ def main() -> None:
     parser.add_argument("--minutes", type=int, default=120)
     parser.add_argument("--csv", type=Path, default=None)
     args = parser.parse_args()
+    # `kill PID` (background jobs ignore SIGINT) still stops sshmon run and the simulator:
+    # asyncio.run cancels the soak, whose finally blocks do that
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     samples = asyncio.run(soak(args))
     if args.csv is not None:
         with args.csv.open("w", newline="") as f:
