@@ -61,9 +61,9 @@ class Sample:
     rows: int
 
 
-def thread_cpu(pid: int) -> dict[str, float]:
-    """CPU seconds per thread name, summed over the process's live threads."""
-    out: dict[str, float] = {}
+def thread_cpu(pid: int) -> dict[int, tuple[str, float]]:
+    """Thread id -> (name, CPU seconds) of the process's live threads."""
+    out: dict[int, tuple[str, float]] = {}
     for task in Path(f"/proc/{pid}/task").iterdir():
         try:
             name = (task / "comm").read_text().strip()
@@ -71,7 +71,7 @@ def thread_cpu(pid: int) -> dict[str, float]:
         except OSError:
             continue  # the thread ended between listing and reading
         # fields after the name: state is [0], utime [11], stime [12]
-        out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / TICKS
+        out[int(task.name)] = (name, (int(fields[11]) + int(fields[12])) / TICKS)
     return out
 
 
@@ -192,10 +192,16 @@ async def _watch(proc: subprocess.Popen[bytes], chdb: Path, args: argparse.Names
     return samples
 
 
+_MERGE_SEEN: dict[int, float] = {}  # thread id -> CPU last seen: keeps ended threads' share
+
+
 def _merge_cpu(pid: int) -> float:
-    # merge threads come and go; their CPU is kept only while they live, so this is a
-    # lower bound, the process total above is exact
-    return sum(v for k, v in thread_cpu(pid).items() if "Merge" in k)
+    # merge threads come and go: CPU of a thread that ended after its last sample is lost,
+    # so this is a lower bound; the process total is exact
+    for tid, (name, cpu) in thread_cpu(pid).items():
+        if "Merge" in name:
+            _MERGE_SEEN[tid] = cpu
+    return sum(_MERGE_SEEN.values())
 
 
 def summary(samples: list[Sample]) -> str:
