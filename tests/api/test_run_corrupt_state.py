@@ -58,7 +58,8 @@ class Run:
         """Until the host is polled and stored: the API reads its state from the store."""
         import time
 
-        deadline = time.monotonic() + 90
+        # generous: on a loaded CI machine the first polls can time out a few times
+        deadline = time.monotonic() + 240
         while time.monotonic() < deadline:
             assert self.proc is not None and self.proc.poll() is None, self.output()
             try:
