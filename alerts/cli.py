@@ -32,6 +32,7 @@ from alerts.silences import Matcher, Schedule
 from poller import yamlfile
 from poller.printable import printable
 from poller.yamlfile import ConfigError
+from store import localstate
 
 alerts_app = typer.Typer(
     name="alerts", help="Alerts: test routes, list, silence, acknowledge.", no_args_is_help=True
@@ -95,17 +96,21 @@ def _user_errors() -> Iterator[None]:
         _fail("; ".join(str(e["msg"]) for e in exc.errors()))
     except (AlertsError, ValueError) as exc:
         _fail(str(exc) or type(exc).__name__)
+    except localstate.StateUnusable as exc:
+        # not moved aside here: `sshmon run` may be using it; its next start does that
+        _fail(f"{exc} (`sshmon run` moves a corrupt file aside when it starts)")
 
 
 @contextmanager
 def _opened(inventory: Path | None) -> Iterator[tuple[runtime.Loaded, AlertsDB]]:
     with _user_errors():
         loaded = runtime.load(inventory or Path("inventory.yaml"))
-        db = AlertsDB(loaded.db_url)
-        try:
-            yield loaded, db
-        finally:
-            db.close()
+        with localstate.translated(loaded.db_url, "alerts database"):
+            db = AlertsDB(loaded.db_url)
+            try:
+                yield loaded, db
+            finally:
+                db.close()
 
 
 def _check_routes(inventory: Path | None, loaded: runtime.Loaded) -> None:

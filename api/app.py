@@ -41,8 +41,8 @@ from api.security import RateLimiter, load_secret
 from api.sparks import Sparks
 from api.streams import LiveStreams
 from poller.points import Point, PollStatus
-from store import queries
-from store.errors import StoreError
+from store import localstate, queries
+from store.errors import StoreCorruptError, StoreError
 
 log = logging.getLogger(__name__)
 SEED_HOURS = 1.0
@@ -137,6 +137,12 @@ def create_app(ctx: AppContext) -> FastAPI:
             request, "message.html", context, exc.status_code, headers=exc.headers
         )
 
+    @app.exception_handler(StoreCorruptError)
+    async def store_corrupt(request: Request, exc: StoreCorruptError) -> Response:
+        # damaged files on disk, not a bug: a 503 with the part and the reason, not a 500
+        log.warning("%s %s: %s", request.method, request.url.path, exc)
+        return await http_error(request, StarletteHTTPException(503, str(exc)))
+
     return app
 
 
@@ -169,7 +175,12 @@ def _auth_state(ctx: AppContext) -> AuthState:
     auth = ctx.settings.auth
     engine = None
     if auth.enabled:
-        engine = tokens.open_db(auth.db_url or f"sqlite:///{ctx.data_dir / 'auth.db'}")
+        url = auth.db_url or f"sqlite:///{ctx.data_dir / 'auth.db'}"
+        # a corrupt token store is moved aside (tokens must be made again: fails closed);
+        # one that still cannot open raises StateUnusable, which `sshmon run` contains
+        with localstate.translated(url, "token database"):
+            localstate.recover_if_corrupt(url, "token database")
+            engine = tokens.open_db(url)
     key = load_secret(ctx.settings.session_secret_file or ctx.data_dir / "session.key")
     limit = ctx.settings.rate_limit
     budgets = TokenBuckets(limit.requests_per_minute / 60, limit.burst) if limit.enabled else None

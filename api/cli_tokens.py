@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from api.cli_common import InventoryOpt, err, load_config, out, user_errors
+from api.cli_common import InventoryOpt, err, fail, load_config, out, user_errors
 from api.tokens import Role
 
 if TYPE_CHECKING:
@@ -21,6 +21,7 @@ token_app = typer.Typer(help="API and login tokens (stored hashed).", no_args_is
 
 def _engine(inventory: InventoryOpt) -> Engine:
     from api import datadir, tokens
+    from store import localstate
 
     with user_errors():
         config = load_config(inventory)
@@ -28,7 +29,12 @@ def _engine(inventory: InventoryOpt) -> Engine:
     if url is None:
         data = datadir.prepare(config.poller.data_path())
         url = f"sqlite:///{data / 'auth.db'}"
-    return tokens.open_db(url)
+    try:
+        with localstate.translated(url, "token database"):
+            return tokens.open_db(url)
+    except localstate.StateUnusable as exc:
+        # not moved aside here: `sshmon run` may be using it; its next start does that
+        fail(f"{exc} (`sshmon run` moves a corrupt file aside when it starts)")
 
 
 @token_app.command("create")

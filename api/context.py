@@ -99,3 +99,6 @@ class AppContext:
     ready: Callable[[], bool] = lambda: True
     # the clock the rate limiter and stream caps read; tests pass one they move by hand
     monotonic: Callable[[], float] = time.monotonic
+    # one line per part that is off or lost data (a corrupt alerts.db, broken store parts):
+    # shown as a banner on every page, so nobody has to read the log to learn it
+    problems: Callable[[], list[str]] = list

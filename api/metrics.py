@@ -142,6 +142,32 @@ def writer_families(stats: Any) -> list[Metric]:
     return out
 
 
+def local_state_families(
+    components: Mapping[str, str | None], broken_parts: int | None
+) -> list[Metric]:
+    """Whether each part of `sshmon run` runs (alerts, web: 0 when its local state is
+    unusable, the reason in the log and on the dashboard), and how many broken store parts
+    the engine detached (their rows are no longer queried)."""
+    up = GaugeMetricFamily(
+        "sshmon_component_up",
+        "1 while the part runs; 0 when its state is unusable (reason in the log and on the "
+        "dashboard).",
+        labels=["component"],
+    )
+    for name, reason in sorted(components.items()):
+        up.add_metric([name], float(reason is None))
+    out: list[Metric] = [up]
+    if broken_parts is not None:
+        out.append(
+            GaugeMetricFamily(
+                "sshmon_store_broken_parts",
+                "Store parts the engine detached as broken (their rows are no longer queried).",
+                value=float(broken_parts),
+            )
+        )
+    return out
+
+
 def exposition(own: Iterable[Metric], host_part: Iterable[Sample]) -> str:
     """sshmon's own families first, then the hosts' (one family per name across hosts).
 

@@ -68,6 +68,12 @@ class Running:
     hurried: bool = False  # a second stop signal came: skip the remaining waits
     health: PollHealth = field(default_factory=PollHealth)
     parts: dict[str, Any] = field(default_factory=dict)
+    # part name -> None while it works, else the one-line reason it is off (dashboard, /metrics)
+    components: dict[str, str | None] = field(default_factory=dict)
+    # things that went wrong at start and cost data, for the dashboard banner
+    notices: list[str] = field(default_factory=list)
+    # store parts the engine has detached as broken (None: not known, e.g. `serve`)
+    broken_parts: int | None = None
 
 
 def check_store_free(config: Config) -> None:
@@ -106,13 +112,16 @@ async def run(config: Config, roles: Roles) -> None:
     # Open the store before taking the signals: chDB's engine installs its own SIGTERM and
     # SIGINT handlers when it starts, which would otherwise replace ours silently.
     try:
-        await asyncio.to_thread(_migrate, config)
+        broken = await asyncio.to_thread(_migrate, config)
     except BaseException:
         if sock is not None:
             sock.close()
         raise
     state = Running(config, roles)
     state.parts["socket"] = sock
+    state.broken_parts = len(broken.all)
+    if broken.new:
+        state.notices.append(broken.message())
     loop = asyncio.get_running_loop()
     main = asyncio.current_task()
     assert main is not None  # run() is always awaited inside a task
@@ -236,12 +245,14 @@ async def _end_tasks(tasks: list[asyncio.Task[Any]], state: Running) -> None:
             task.exception()  # retrieved here; a failure was raised by _run already
 
 
-def _migrate(config: Config) -> None:
-    from store import db, migrations
+def _migrate(config: Config) -> Any:
+    """Apply the schema, then report parts the engine detached as broken while opening."""
+    from store import brokenparts, db, migrations
 
     client = db.connect(config.database)
     try:
         migrations.migrate(client, config.database)
+        return brokenparts.check(client)
     finally:
         client.close()
 
@@ -262,17 +273,38 @@ def _close_writer(writer: Any, state: Running) -> None:
 
 
 async def _start_alerts(state: Running, stack: contextlib.AsyncExitStack, tasks: list[Any]) -> None:
+    """Start the alert part; unusable alert state switches only this part off (DESIGN.md,
+    Reliability): polling and storing go on, and the reason is logged and on /metrics."""
     from alerts import runtime
+    from store import localstate
 
     writer = state.parts["writer"]
     shard = state.roles.shard
-    alerts = runtime.from_file(
-        state.config.path,
-        store_events=writer.submit_alert_event,
-        link_base=link_base(state),
-        owner=f"{shard.k}/{shard.n}" if shard is not None else "",
-    )
-    await alerts.start()
+    loaded = runtime.load(state.config.path)
+    what = "alerts database"
+    try:
+        with localstate.translated(loaded.db_url, what):
+            recovered = await asyncio.to_thread(
+                localstate.recover_if_corrupt, loaded.db_url, what
+            )
+            alerts = runtime.build(
+                loaded,
+                store_events=writer.submit_alert_event,
+                link_base=link_base(state),
+                owner=f"{shard.k}/{shard.n}" if shard is not None else "",
+            )
+            await alerts.start()
+    except localstate.StateUnusable as exc:
+        log.error("alerts are off: %s", exc)
+        state.components["alerts"] = str(exc)
+        return
+    state.components["alerts"] = None
+    if recovered is not None:
+        state.notices.append(
+            f"{what} {recovered.path} was corrupt ({recovered.reason}); moved to "
+            f"{recovered.moved_to.name}: silences, acknowledgements and alert state from "
+            "before are in that file, not in use"
+        )
     stack.push_async_callback(alerts.stop)
     state.parts["alerts"] = alerts
     tasks.append(asyncio.create_task(alerts.engine.run(ALERT_TICK_S), name="alert ticks"))
@@ -344,11 +376,20 @@ def _sink(state: Running) -> Callable[[PollOutcome], None]:
 async def _serve(state: Running) -> None:
     from api import server
     from api.app import create_app
+    from store.localstate import StateUnusable
 
     ctx = build_context(state)
     state.parts["ctx"] = ctx
     try:
-        await server.serve(create_app(ctx), ctx.settings, state.stop, state.parts.get("socket"))
+        try:
+            app = create_app(ctx)
+        except StateUnusable as exc:  # the token store: only the web part goes off
+            log.error("web app is off: %s", exc)
+            state.components["web"] = str(exc)
+            await state.stop.wait()
+            return
+        state.components["web"] = None
+        await server.serve(app, ctx.settings, state.stop, state.parts.get("socket"))
     finally:
         ctx.queries.close()
 
@@ -356,7 +397,7 @@ async def _serve(state: Running) -> None:
 def build_context(state: Running) -> Any:
     from api.context import AppContext, QueryPool
     from api.hub import Hub
-    from api.metrics import writer_families
+    from api.metrics import local_state_families, writer_families
     from store import db
 
     config, writer = state.config, state.parts["writer"]
@@ -368,13 +409,27 @@ def build_context(state: Running) -> Any:
         queries=QueryPool(lambda: db.connect(config.database), web.query_threads),
         inventory=config.inventory,
         hub=hub,
-        self_metrics=lambda: [*state.health.collect(), *writer_families(writer.stats())],
+        self_metrics=lambda: [
+            *state.health.collect(),
+            *writer_families(writer.stats()),
+            *local_state_families(state.components, state.broken_parts),
+        ],
         collector_status=state.health.collectors_of,
+        problems=lambda: _problems(state),
         top_processes=_top_processes(state),
         firing_alerts=_firing(state),
         alerts=state.parts.get("alerts"),
         data_dir=config.poller.data_path(),
     )
+
+
+def _problems(state: Running) -> list[str]:
+    off = [
+        f"{name} is off: {reason}"
+        for name, reason in sorted(state.components.items())
+        if reason is not None
+    ]
+    return off + state.notices
 
 
 def _top_processes(state: Running) -> Callable[[str], Any] | None:

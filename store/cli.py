@@ -43,6 +43,9 @@ def render_status(status: StoreStatus) -> str:
         lines.append(f"{t.name:<18}{t.rows:>14,}{_size(t.bytes_on_disk):>12}  "
                      f"{_when(t.oldest):<21}{_when(t.newest):<21}")
     lines.append(f"{'total':<18}{'':>14}{_size(status.total_bytes):>12}")
+    broken = status.broken_parts
+    names = ": " + ", ".join(f"{p.table}/detached/{p.name}" for p in broken) if broken else ""
+    lines.append(f"broken parts detached: {len(broken)}{names}")
     return "\n".join(lines)
 
 

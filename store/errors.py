@@ -33,6 +33,12 @@ class StoreQueryError(StoreError):
     """The engine rejected a statement (a bug in sshmon or a schema drift)."""
 
 
+class StoreCorruptError(StoreError):
+    """The engine found damaged files in a stored part while reading it; retrying cannot help.
+    (A part whose file sizes are wrong is detached when the table is next opened, see
+    store/brokenparts.py; one with wrong bytes but right sizes stays until detached.)"""
+
+
 class StoreDataError(StoreQueryError):
     """The rows themselves cannot be stored (wrong type, unparsable): retrying cannot help."""
 
@@ -43,6 +49,13 @@ _RETRYABLE_CODES = frozenset({159, 209, 210, 241, 243})
 # Codes that blame the data: 6 CANNOT_PARSE_TEXT, 27 CANNOT_PARSE_INPUT_ASSERTION_FAILED,
 # 53 TYPE_MISMATCH, 70 CANNOT_CONVERT_TYPE, 72 CANNOT_PARSE_NUMBER, 321 VALUE_IS_OUT_OF_RANGE.
 _DATA_CODES = frozenset({6, 27, 53, 70, 72, 321})
+# Codes that blame the files of a stored part: 32 ATTEMPT_TO_READ_AFTER_EOF, 33
+# CANNOT_READ_ALL_DATA, 40 CHECKSUM_DOESNT_MATCH (measured: a damaged chDB part), 226
+# NO_FILE_IN_DATA_PART, 246 CORRUPTED_DATA, 271 CANNOT_DECOMPRESS.
+_CORRUPT_CODES = frozenset({32, 33, 40, 226, 246, 271})
+# "Code: 40. DB::Exception: Checksum doesn't match: corrupted data. Reference: …"
+_ENGINE_MESSAGE = re.compile(r"DB::Exception: ([^.]+)")
+_PART_IN_TABLE = re.compile(r"while reading from part (\S+?)/? in table (\S+)")
 
 
 def translate(exc: BaseException) -> StoreError:
@@ -66,12 +79,24 @@ def translate(exc: BaseException) -> StoreError:
             return StoreUnavailableError(text)
         if code and int(code.group(1)) in _DATA_CODES:
             return StoreDataError(text)
+        if code and int(code.group(1)) in _CORRUPT_CODES:
+            return StoreCorruptError(_corrupt_reason(text))
         return StoreQueryError(text)
     if isinstance(exc, cc.ProgrammingError):
         return StoreQueryError(text)
     if isinstance(exc, cc.ClickHouseError):
         return StoreUnavailableError(text)
     return StoreError(f"{type(exc).__name__}: {text}")
+
+
+def _corrupt_reason(text: str) -> str:
+    """One line: which part of which table, and what the engine found wrong with it."""
+    what = _ENGINE_MESSAGE.search(text)
+    first = what.group(1).strip() if what else "damaged data"
+    where = _PART_IN_TABLE.search(text)
+    part = (f"part {where.group(1).rsplit('/', 1)[-1]} of table {where.group(2)}"
+            if where else "a stored part")
+    return f"the store cannot read {part}: its files are damaged ({first})"
 
 
 @contextmanager

@@ -54,10 +54,20 @@ def _latest_replacing(settings: StoreSettings, database: str) -> list[str]:
     ]
 
 
+def _merge_settings(settings: StoreSettings, database: str) -> list[str]:
+    """MERGE_SETTINGS (schema.py says why) on tables made before them; MODIFY SETTING to the
+    same value is a no-op, so a rerun is harmless."""
+    return [schema.merge_settings_sql(t, settings) for t in schema.tables_for(settings)]
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "raw points, 5m/1h(/1d) rollups, latest, poll status, host info, alerts",
               _initial),
     Migration(2, "latest as ReplacingMergeTree(ts), read with FINAL", _latest_replacing),
+    Migration(3, "broken_parts_seen: broken detached parts already reported",
+              lambda settings, database: schema.create_table_sql(
+                  schema.BROKEN_PARTS_SEEN, settings, database)),
+    Migration(4, "old parts cleaned within 30 s (max_cleanup_delay_period)", _merge_settings),
 )
 
 

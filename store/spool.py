@@ -1,7 +1,9 @@
 """On-disk spool of batches that could not be inserted, replayed oldest first.
 
 One file per batch, `<seq>-<rows>.batch` (zlib-compressed JSON), written to a temporary
-name and renamed, so a crash leaves either the whole batch or nothing. JSON rather than
+name and renamed, so a crash leaves either the whole batch or nothing: a write that fails
+(disk full) removes its temporary, and `clean_partial` removes those a crash left behind
+(before, partial `*.tmp` files stayed in the spool forever). JSON rather than
 pickle: the spool directory may outlive the code version that wrote it, and loading it
 must never execute anything. When the directory grows past `max_bytes` the OLDEST batches
 are dropped first and their rows counted; the newest data is what an operator wants.
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 SUFFIX = ".batch"
+PARTIAL = ".tmp"
 
 
 @dataclass(frozen=True)
@@ -66,9 +69,13 @@ class Spool:
                    "tables": {t: [list(c), d] for t, (c, d) in batch.tables.items()}}
         blob = zlib.compress(json.dumps(payload, separators=(",", ":")).encode(), 1)
         path = self.directory / f"{seq:016d}-{batch.rows}{SUFFIX}"
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(blob)
-        os.replace(tmp, path)
+        tmp = path.with_suffix(PARTIAL)
+        try:
+            tmp.write_bytes(blob)
+            os.replace(tmp, path)
+        except OSError:
+            tmp.unlink(missing_ok=True)  # a partial batch must not take the space for good
+            raise
         entry = SpoolEntry(path, seq, batch.rows, len(blob))
         self._trim([*entries, entry])
         return entry
@@ -86,6 +93,14 @@ class Spool:
         self.remove(entry)
         self.dropped_rows += entry.rows
         self.dropped_batches += 1
+
+    def clean_partial(self) -> int:
+        """Remove temporaries of writes a crash interrupted; how many there were."""
+        removed = 0
+        for path in self.directory.glob(f"*{PARTIAL}"):
+            path.unlink(missing_ok=True)
+            removed += 1
+        return removed
 
     def size(self) -> tuple[int, int]:
         """(batches, bytes) currently on disk."""

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from clickhouse_connect.driver.client import Client
 
-from store import queries
+from store import brokenparts, queries
+from store.brokenparts import BrokenPart
 from store.db import connect, database_name, is_embedded
 from store.rows import TableStats
 from store.settings import StoreSettings
@@ -22,6 +23,8 @@ class StoreStatus:
     database: str
     embedded: bool
     tables: list[TableStats]
+    # parts the engine detached as broken: their rows are no longer queried
+    broken_parts: list[BrokenPart] = field(default_factory=list)
 
     @property
     def total_bytes(self) -> int:
@@ -45,7 +48,7 @@ def collect(client: Client, settings: StoreSettings) -> StoreStatus:
             stats = replace(stats, oldest=oldest, newest=newest)
         tables.append(stats)
     return StoreStatus(redact(settings.url), database_name(settings),
-                       is_embedded(settings.url), tables)
+                       is_embedded(settings.url), tables, brokenparts.list_broken(client))
 
 
 def db_status(settings: StoreSettings) -> StoreStatus:

@@ -1,7 +1,8 @@
 """Batching writer: the poll path hands rows over and never waits on the database.
 
 Rows from all hosts are gathered and inserted in one request per table per batch on a
-worker thread, flushed when `batch_rows` are queued or every `flush_interval_s`. Measured
+worker thread, flushed when `batch_rows` are queued or every `flush_interval_s` (10 s: fewer,
+bigger parts keep background merges down, see store/settings.py). Measured
 in chDB 26.9 with the views attached: one 62-row insert per host manages ~33 inserts/s,
 while 16k-row batches insert in ~50 ms and 50k-row batches in ~120 ms (~400k rows/s).
 
@@ -122,6 +123,7 @@ class Writer:
         """Start the worker thread; it connects (and migrates) before its first insert."""
         if self._thread is not None:
             return
+        self._check_spool()
         self._refresh_spool_counters()
         self._thread = threading.Thread(target=self._run, name="sshmon-store-writer",
                                         daemon=True)
@@ -199,9 +201,10 @@ class Writer:
             self._refresh_spool_counters()
 
     def _deliver(self, batch: Batch | None) -> None:
-        if not self._replay_spool():
-            if batch is not None:
-                self._to_spool(batch)
+        failing = self._replay_spool()
+        if failing is not None:
+            if batch is not None:  # keep the order: behind the batches already waiting
+                self._to_spool(batch, f"store still failing ({_short(failing)})")
             return
         if batch is None:
             return
@@ -209,20 +212,38 @@ class Writer:
             self._insert(batch)
         except StoreDataError as exc:  # only bad rows are dropped; anything else may heal
             self._counters.dropped_bad_rows += batch.rows
-            log.error("store rejected a batch of %d rows, dropped: %s", batch.rows, exc)
+            log.error("store rejected a batch of %d rows, dropped: %s", batch.rows, _short(exc))
         except StoreError as exc:
-            log.warning("insert failed, batch of %d rows spooled: %s", batch.rows, exc)
-            self._to_spool(batch)
+            self._to_spool(batch, f"insert failed ({_short(exc)})")
 
-    def _to_spool(self, batch: Batch) -> None:
+    def _to_spool(self, batch: Batch, why: str) -> None:
+        """Spool a batch the store did not take, and say in ONE line what became of it."""
         try:
             self._spool.put(batch)
         except OSError as exc:  # disk full or read-only: these rows are lost, say so
             self._counters.dropped_bad_rows += batch.rows
-            log.error("cannot spool a batch of %d rows, dropped: %s", batch.rows, exc)
+            log.error("%s and the spool cannot take it (%s): batch of %d rows dropped",
+                      why, exc, batch.rows)
+            return
+        waiting, size = self._spool.size()
+        log.warning("%s: batch of %d rows spooled (%d batches, %d bytes waiting in %s)",
+                    why, batch.rows, waiting, size, self._spool.directory)
 
-    def _replay_spool(self) -> bool:
-        """Insert spooled batches oldest first; False while the store is still failing."""
+    def _check_spool(self) -> None:
+        """At start: remove partial writes a crash left, say what waits to be replayed."""
+        removed = self._spool.clean_partial()
+        if removed:
+            log.warning("removed %d partial spool file(s) left by an interrupted write in %s",
+                        removed, self._spool.directory)
+        entries = self._spool.entries()
+        if entries:
+            log.info("%d spooled batches (%d rows) from before wait in %s; replaying them first",
+                     len(entries), sum(e.rows for e in entries), self._spool.directory)
+
+    def _replay_spool(self) -> StoreError | None:
+        """Insert spooled batches oldest first; the error while the store is still failing."""
+        replayed_batches = replayed_rows = 0
+        failing: StoreError | None = None
         for entry in self._spool.entries():
             try:
                 batch = self._spool.load(entry)
@@ -233,14 +254,22 @@ class Writer:
             try:
                 self._insert(batch)
             except StoreDataError as exc:
-                log.error("store rejected spooled batch %s, dropped: %s", entry.path, exc)
+                log.error("store rejected spooled batch %s, dropped: %s", entry.path,
+                          _short(exc))
                 self._spool.discard(entry)
                 continue
-            except StoreError:
-                return False
+            except StoreError as exc:
+                failing = exc
+                break
             self._spool.remove(entry)
             self._counters.replayed_batches += 1
-        return True
+            replayed_batches += 1
+            replayed_rows += batch.rows
+        if replayed_batches:
+            left = len(self._spool.entries())
+            log.info("replayed %d spooled batches (%d rows) from %s; %d left", replayed_batches,
+                     replayed_rows, self._spool.directory, left)
+        return failing
 
     def _insert(self, batch: Batch) -> None:
         started = time.perf_counter()
@@ -283,6 +312,13 @@ class Writer:
         batches, size = self._spool.size()
         self._counters.spooled_batches = batches
         self._counters.spooled_bytes = size
+
+
+def _short(exc: BaseException, limit: int = 300) -> str:
+    """The first line of an engine error: they run to kilobytes with the engine's context."""
+    text = str(exc).strip()
+    line = text.splitlines()[0] if text else type(exc).__name__
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 _COLUMNS = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -313,3 +314,17 @@ def test_list_says_which_firing_alerts_are_silenced_or_inhibited(
     lines = {line.split()[2]: line for line in out.splitlines()}
     assert lines["memory_used"].endswith(" inhibited by mem_hi")
     assert "silenced (silence #1 (rule=mem_hi)" in lines["mem_hi"]
+
+
+def test_a_corrupt_alerts_db_is_one_line_naming_the_file(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    path = write_inventory(tmp_path, receiver)
+    db = tmp_path / "data" / "alerts.db"
+    db.parent.mkdir(parents=True, exist_ok=True)
+    db.write_bytes(os.urandom(64) + b"\0" * 4032)  # 64 random bytes where the header was
+    code, out = run(path, "list")
+    assert code == 2
+    assert out == (f"error: alerts database {db}: file is not a database "
+                   "(`sshmon run` moves a corrupt file aside when it starts)\n")
+    assert db.exists()  # left in place: a running `sshmon run` may hold it

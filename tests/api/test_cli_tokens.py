@@ -90,3 +90,15 @@ def test_token_from_the_cli_opens_the_api_until_revoked(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         assert proc.wait(timeout=60) == 0
+
+
+def test_a_corrupt_token_database_is_one_line_naming_the_file(tmp_path: Path) -> None:
+    inv = inventory(tmp_path, auth=True)
+    db = tmp_path / "data" / "auth.db"
+    db.parent.mkdir(parents=True)
+    db.write_bytes(os.urandom(64) + b"\0" * 4032)  # 64 random bytes where the header was
+    done = subprocess.run([str(SSHMON), "token", "list", "-i", str(inv)], capture_output=True,
+                          text=True, timeout=60, env=env(), check=False)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert f"token database {db}: file is not a database" in done.stderr
