@@ -29,6 +29,10 @@ class Chart:
     # metrics whose alert thresholds this chart draws besides its own series' (a stacked
     # chart draws none of its bands': a band's threshold is not a height on the stack)
     threshold_metrics: tuple[str, ...] = ()
+    # per-device charts keep the busiest 16 devices (api/views.py MAX_DEVS): 300 veth
+    # interfaces are noise. A chart whose every device matters (each core) draws them all;
+    # the poller's per-host device cap (max_devices) already bounds how many there are.
+    all_devs: bool = False
 
     @property
     def unit(self) -> str:
@@ -71,13 +75,14 @@ CHARTS: Final[tuple[Chart, ...]] = (
         ),
         stacked=True,
     ),
-    # per-cpu series are not stored (only the busiest cpu per poll, which is what shows
-    # one pegged thread): this chart is the busy share beside that busiest core
+    # the busiest core per poll shows one pegged thread even when it hops between cores,
+    # which no single line of the per-core chart below does
     Chart(
         "cpu_busy",
         "CPU busy and busiest core",
         _s(("cpu_busy_percent", "busy (all cpus)"), ("cpu_core_busy_max_percent", "busiest core")),
     ),
+    Chart("cpu_cores", "CPU per core", _s(("cpu_core_busy_percent", "busy")), all_devs=True),
     Chart("load", "Load average", _s(("load1", "1 min"), ("load5", "5 min"), ("load15", "15 min"))),
     Chart(
         "memory",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,7 @@ from store.rows import HostInfoRow, LatestRow, PollStatusRow, Series
 
 CHART_POINTS = 800  # per series: about one point per horizontal pixel of a wide chart
 MAX_DEVS = 16  # per chart; a host with 300 veth interfaces keeps its busiest 16
+_DIGITS = re.compile(r"(\d+)", re.ASCII)  # ASCII: int() of any run it splits out
 
 
 def host_or_404(ctx: AppContext, name: str) -> Host:
@@ -114,13 +116,23 @@ def _chart_keys(chart: Chart, latest: list[LatestRow]) -> list[tuple[str, str, s
     devs: dict[str, float] = {}
     for (metric, dev), value in have.items():
         devs[dev] = max(devs.get(dev, 0.0), value if metric == chart.series[0].metric else 0.0)
-    keep = sorted(sorted(devs, key=lambda d: -devs[d])[:MAX_DEVS])
+    busiest = sorted(devs, key=lambda d: -devs[d])
+    keep = sorted(busiest if chart.all_devs else busiest[:MAX_DEVS], key=_natural)
     return [
         (s.metric, dev, f"{dev} {s.label}" if len(chart.series) > 1 else dev or s.label)
         for dev in keep
         for s in chart.series
         if (s.metric, dev) in have
     ]
+
+
+def _natural(dev: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key reading digit runs as numbers: cpu2 before cpu10, eth2 before eth10.
+    split() puts the digit runs at odd indexes; each part is tagged (0 text, 1 number) so
+    text never meets an int in a comparison."""
+    return tuple(
+        (1, int(part)) if i % 2 else (0, part) for i, part in enumerate(_DIGITS.split(dev))
+    )
 
 
 def _align(series: list[Series]) -> tuple[list[float], list[list[float | None]]]:

@@ -1,4 +1,4 @@
-"""cpu: time per mode from /proc/stat, as shares of all cpus and of the busiest core.
+"""cpu: time per mode from /proc/stat, as shares of all cpus, of each core and of the busiest.
 
 /proc/stat's section is shared with the `stat` collector (kernel activity counters): the
 probe reads it once when either is on. /proc/cpuinfo (slow round) says what the cpus are.
@@ -65,6 +65,14 @@ METRICS: Final = (
         "Busiest single cpu's busy share since the previous poll (one pegged thread)",
         PCT,
     ),
+    MetricSpec(
+        "cpu_core_busy_percent",
+        P,
+        P,
+        "cpu",
+        "One cpu's busy share since the previous poll (dev: cpu0, cpu1, … as in /proc/stat)",
+        PCT,
+    ),
     MetricSpec("cpu_count", "count", G, None, "Online cpus (cpuN lines of /proc/stat)", EXACT),
 )
 
@@ -88,13 +96,19 @@ def rates(prev: Readings, cur: Readings, dt: float, out: list[Triple]) -> None:
                 if share is not None:
                     out.append((name, "", share))
             out.append(("cpu_busy_percent", "", busy))
+    # One point per core, so a pegged thread that hops between cores or one hot IRQ core
+    # keeps its history. The cores are capped per host (poller/derive_cap.py, "stat") before
+    # this runs. A core missing on either side (offline at one poll: /proc/stat lists only
+    # online cpus) gets no point rather than a guess.
     busiest = -1.0
     before = s0.cpus
     for cpu, t1 in s1.cpus.items():
         t0 = before.get(cpu)
         core = _busy_percent(t0, t1) if t0 is not None else None
-        if core is not None and core > busiest:
-            busiest = core
+        if core is None:
+            continue
+        out.append(("cpu_core_busy_percent", f"cpu{cpu}", core))
+        busiest = max(busiest, core)
     if busiest >= 0:
         out.append(("cpu_core_busy_max_percent", "", busiest))
 
@@ -119,7 +133,8 @@ def _cpu_shares(t0: CpuSeconds, t1: CpuSeconds) -> tuple[list[float | None], flo
 
 def _busy_percent(t0: CpuSeconds, t1: CpuSeconds) -> float | None:
     """_cpu_shares(t0, t1)[1], the same sums in the same order, without the per-mode
-    shares: per core only the busy share is used, and hosts have dozens of cores."""
+    shares: per core only the busy share is used, and hosts have dozens of cores.
+    Counters that went down add 0, so the share stays within 0-100 whatever moved."""
     counted = [
         0.0 if a is None or b is None or b < a else b - a
         for a, b in zip(_COUNTED_VALUES(t0), _COUNTED_VALUES(t1), strict=True)
@@ -127,7 +142,8 @@ def _busy_percent(t0: CpuSeconds, t1: CpuSeconds) -> float | None:
     total = sum(counted)
     if total <= 0:
         return None
-    return sum(counted[: len(_BUSY_MODES)]) * (100.0 / total)
+    # busy is a part of total, so at most 100 but for float rounding (x * (100 / x))
+    return min(100.0, sum(counted[: len(_BUSY_MODES)]) * (100.0 / total))
 
 
 def samples(r: Readings) -> Iterator[Sample]:

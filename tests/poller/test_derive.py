@@ -16,6 +16,7 @@ from parsers.proc_net_dev import NetDev
 from poller.catalog import METRICS
 from poller.collectors.registry import parse_all
 from poller.derive import Snapshot, derive, host_info
+from poller.derive_cap import cap_devices
 from poller.points import Point
 from poller.replay import sections_from_capture, sections_from_root
 
@@ -277,3 +278,62 @@ def test_busiest_core_is_the_largest_per_core_busy_share() -> None:
     snaps = [Snapshot(t, {"stat": proc_stat.parse(text)}) for t, text in ((0, before), (10, after))]
     by = _by(derive("h", *snaps))
     assert by["cpu_core_busy_max_percent", ""] == pytest.approx(900 * 100 / 940)
+
+
+def test_every_core_gets_its_busy_share_as_cpu_n() -> None:
+    before = "cpu 0 0 0 0 0\ncpu0 100 0 0 900 0 0 0 0\ncpu1 100 0 0 900 0 0 0 0\n"
+    after = "cpu 0 0 0 0 0\ncpu0 150 0 0 1850 0 0 0 0\ncpu1 500 0 0 940 0 0 0 500\n"
+    snaps = [Snapshot(t, {"stat": proc_stat.parse(text)}) for t, text in ((0, before), (10, after))]
+    points = [p for p in derive("h", *snaps) if p.metric == "cpu_core_busy_percent"]
+    assert {p.dev: p.value for p in points} == {
+        "cpu0": pytest.approx(50 * 100 / 1000),
+        "cpu1": pytest.approx(900 * 100 / 940),
+    }
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "expected"),
+    [
+        # /proc/stat lists online cpus only: a core offline at either poll has no point
+        ("cpu0 10 0 0 90\ncpu1 10 0 0 90\n", "cpu0 20 0 0 180\n", {"cpu0"}),
+        ("cpu0 10 0 0 90\n", "cpu0 20 0 0 180\ncpu1 5 0 0 5\n", {"cpu0"}),
+        # every counter of a core went down (hotplug, or a counter that wrapped): no time
+        # passed that can be measured, so no point at all rather than 0 or a negative
+        ("cpu0 500 0 0 900\ncpu1 10 0 0 90\n", "cpu0 20 0 0 180\ncpu1 20 0 0 180\n", {"cpu1"}),
+    ],
+    ids=["core-went-offline", "core-came-online", "core-counters-went-down"],
+)
+def test_a_core_without_two_comparable_readings_has_no_point(
+    before: str, after: str, expected: set[str]
+) -> None:
+    snaps = [
+        Snapshot(t, {"stat": proc_stat.parse("cpu 0 0 0 0\n" + text)})
+        for t, text in ((0, before), (10, after))
+    ]
+    points = [p for p in derive("h", *snaps) if p.metric == "cpu_core_busy_percent"]
+    assert {p.dev for p in points} == expected
+    assert all(0 <= p.value <= 100 for p in points)
+
+
+def test_idle_going_backwards_keeps_a_core_within_0_and_100() -> None:
+    # idle read back lower after a cpu came back online (tick-sched's idle time against
+    # kcpustat's, proc(5) "iowait ... can decrease"): its delta counts 0, busy stays <= 100
+    before = "cpu 0 0 0 0\ncpu0 100 0 0 900 40\n"
+    after = "cpu 0 0 0 0\ncpu0 200 0 0 100 10\n"
+    snaps = [Snapshot(t, {"stat": proc_stat.parse(text)}) for t, text in ((0, before), (10, after))]
+    by = _by(derive("h", *snaps))
+    assert by["cpu_core_busy_percent", "cpu0"] == 100.0
+    assert by["cpu_core_busy_max_percent", ""] == 100.0
+
+
+def test_per_core_points_follow_the_device_cap() -> None:
+    # a 384-cpu box: the per-host cap (max_devices) bounds its per-core series too
+    def stat(busy: int) -> str:
+        return "cpu 0 0 0 0\n" + "".join(f"cpu{i} {busy} 0 0 {3 * busy}\n" for i in range(384))
+
+    snaps = [
+        Snapshot(t, cap_devices({"stat": proc_stat.parse(stat(busy))}, 256).readings)
+        for t, busy in ((0, 100), (10, 300))
+    ]
+    devs = [p.dev for p in derive("h", *snaps) if p.metric == "cpu_core_busy_percent"]
+    assert devs == [f"cpu{i}" for i in range(256)]

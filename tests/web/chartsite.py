@@ -4,7 +4,9 @@ database, served with the app's clock pinned to that epoch and alert rules in ef
 - rates-1: two hours of 10 s polls ending at NOW, with a 10-minute outage; disks near
   20/50 MiB/s, eth0 and ifb0 near 40 KiB/s, lo under 1 KiB/s; and the same two hours one day
   and one week earlier at 60 s (for "compare with");
-- new-1: one single poll, two minutes before NOW (a host added a moment ago).
+- new-1: one single poll, two minutes before NOW (a host added a moment ago);
+- cores-1: 20 cpus with per-core busy shares, the last hour at 10 s (rates-1 and new-1
+  have none, as hosts polled before per-core points were stored).
 Rules: cpu_hot (cpu_busy_percent > 80 warning, > 95 critical) everywhere; fs_full
 (fs_used_percent 85/95) with rates-1 overridden to warning 70; mem_high (mem_used_percent
 30/50, synth's memory at NOW is 36-38 %) with new-1 overridden to critical 35; disk_slow
@@ -43,6 +45,7 @@ RATES = synth.HostShape(
     net_bytes=40 * KiB,
 )
 NEW = synth.HostShape("new-1")
+CORES = synth.HostShape("cores-1", cpus=20, per_core=True)
 
 
 def rules() -> AlertsConfig:
@@ -106,7 +109,10 @@ def _write(settings: StoreSettings) -> None:
     for points in synth.history(NEW, NOW - 120, NOW - 119, 10):
         writer.submit(points)
         writer.submit_status(synth.status(NEW, points[0].ts, HostState.OK))
-    for shape in (RATES, NEW):
+    for points in synth.history(CORES, NOW - 3600, NOW, 10):
+        writer.submit(points)
+        writer.submit_status(synth.status(CORES, points[0].ts))
+    for shape in (RATES, NEW, CORES):
         writer.submit_host_info(synth.info(shape, NOW))
     assert writer.close(60), "writer did not flush"
 
@@ -126,6 +132,7 @@ def start(chdb_dir: Path, data_dir: Path) -> Iterator[ChartSite]:
     hosts = (
         Host(name="rates-1", interval=10, address="10.0.1.1", groups=("web",)),
         Host(name="new-1", interval=10, address="10.0.1.2", groups=("web",)),
+        Host(name="cores-1", interval=10, address="10.0.1.3", groups=("db",)),
     )
     config = rules()
     ctx = AppContext(

@@ -19,6 +19,8 @@ from typing import Any
 import pytest
 from chartsite import DAY, NOW, OUTAGE, ChartSite, start
 
+from store.db import connect
+
 pytestmark = pytest.mark.browser
 TWO_HOURS = f"?from={int(NOW - 7200)}&to={int(NOW)}"
 FACTORS = {
@@ -379,4 +381,40 @@ def test_loopback_and_ifb_are_hidden_until_asked_for(site: ChartSite, browser: A
     p = open_host(browser, site.url + "/hosts/rates-1" + TWO_HOURS + "&ifaces=all")
     assert p.is_checked("#show-aux-ifaces") and "lo in" in legend()
     assert p.errors == []
+    p.context.close()
+
+
+def test_cpu_per_core_draws_one_line_per_stored_core(
+    site: ChartSite, browser: Any, artifacts: Path
+) -> None:
+    client = connect(site.settings)
+    try:
+        stored = client.query(
+            "SELECT DISTINCT dev FROM points WHERE host = 'cores-1'"
+            " AND metric = 'cpu_core_busy_percent'"
+        ).result_rows
+    finally:
+        client.close()
+    assert len(stored) == 20
+    p = open_host(browser, site.url + "/hosts/cores-1?range=1h")
+    drawn = p.evaluate(
+        "() => window.sshmonHost.plots.get('cpu_cores').u.series.slice(1).map((s) => s.label)"
+    )
+    # every core, not the busiest 16 of a per-device chart, in the order a person counts
+    assert drawn == [f"cpu{i}" for i in range(20)]
+    assert sorted(drawn) == sorted(dev for (dev,) in stored)
+    fig = p.locator("figure[data-chart=cpu_cores]")
+    # 20 names would stand taller than the plot: past 16 lines the legend is left out
+    assert fig.locator(".u-legend").count() == 0
+    assert fig.locator("p.legend-note").inner_text() == (
+        "20 lines, cpu0 … cpu19 (legend hidden past 16)"
+    )
+    assert p.locator("figure[data-chart=cpu_busy] .u-legend").is_visible()
+    fig.scroll_into_view_if_needed()
+    fig.screenshot(path=str(artifacts / "charts-cpu-per-core.png"))
+    assert p.errors == []
+    p.context.close()
+    # a host without per-core points (polled before they were stored) says so
+    p = open_host(browser, site.url + "/hosts/rates-1" + TWO_HOURS)
+    assert p.inner_text("figure[data-chart=cpu_cores] p.nodata") == "no data in this range"
     p.context.close()

@@ -13,6 +13,7 @@
   const PALETTE = ["#3b82f6", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#06b6d4",
     "#ec4899", "#84cc16", "#f97316", "#6366f1", "#14b8a6", "#a855f7"];
   // byte axes tick at 1, 2, 4 … × powers of 1024 so labels read "4 GiB", not "4.7 GiB"
+  const LEGEND_MAX = 16;
   const BINARY_UNITS = new Set(["bytes", "bytes_per_second"]);
   const BINARY_INCRS = [];
   for (let p = 1; p < 2 ** 60; p *= 1024) for (const m of [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]) BINARY_INCRS.push(m * p);
@@ -176,7 +177,9 @@
         drag: { x: true, y: false, setScale: false },
       },
       select: { show: true },
-      legend: { live: true },
+      // past 16 lines (a many-core host's per-core chart) a legend is a wall of names taller
+      // than the plot; the lines still draw and the cursor still reads them
+      legend: { show: view.series.length <= LEGEND_MAX, live: true },
       scales: {
         // the asked range, not the data's: a new host's 15 minutes must not fill a 30-day chart
         x: { time: true, range: () => [current.from, current.to] },
@@ -198,6 +201,14 @@
       },
     };
     const u = new uPlot(opts, plotData(entry), box);
+    if (!opts.legend.show) {
+      // without a legend, say what the lines are so the picture is not a mystery
+      const note = document.createElement("p");
+      note.className = "legend-note";
+      note.textContent = view.series.length + " lines, " + view.series[0].label + " … " +
+        view.series[view.series.length - 1].label + " (legend hidden past " + LEGEND_MAX + ")";
+      box.appendChild(note);
+    }
     entry.u = u;
     plots.set(chart.id, entry);
   }
