@@ -23,7 +23,7 @@ async def test_host_page_shows_each_collectors_state_and_reason(ctx: AppContext)
     app = create_app(replace(ctx, collector_status=lambda host: seen))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
             page = (await client.get("/hosts/web-1")).text
     assert 'id="collectors"' in page and " open>" in page  # a failure opens the list
     assert "not on the target: /proc/p" in page

@@ -118,7 +118,7 @@ async def test_sparklines_are_seeded_from_the_store(ctx: AppContext, fleet: Flee
     async with app.router.lifespan_context(app):
         await asyncio.wait_for(app.state.sparks.seeded.wait(), 60)  # the background seeding
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as c:
             body = (await c.get("/api/v1/sparklines")).json()
     assert set(body["hosts"]) == {h.name for h in fleet.inventory.hosts}
     assert body["end"] == fleet.now - fleet.now % 60  # the app's clock, not the wall's

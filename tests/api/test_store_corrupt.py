@@ -58,7 +58,7 @@ async def test_a_damaged_part_is_a_503_naming_the_part(
     app = create_app(ctx)
     try:
         async with app.router.lifespan_context(app), httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://t"
+            transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1"
         ) as c:
             for path, params in (
                 ("/api/v1/series", {"host": "web-1", "metric": "load1", "range": "1h"}),

@@ -37,7 +37,7 @@ async def ruled(fleet: Fleet, ctx: AppContext) -> AsyncIterator[httpx.AsyncClien
     app = create_app(ctx)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as c:
             yield c
 
 
