@@ -99,7 +99,10 @@ def _check_address(request: Request, addr: str) -> None:
         raise _too_many(request, wait)
 
 
-async def _session_active(auth: AuthState, session: Session, fresh: bool = False) -> bool:
+async def _session_active(
+    auth: AuthState, session: Session, wall_now: float, fresh: bool = False
+) -> bool:
+    """`wall_now` is the app's clock, the one the session was issued on (AppContext.clock)."""
     now = time.monotonic()
     hit = auth.checked.get(session.sid)
     if hit and not fresh and now - hit[1] < SESSION_CHECK_S:
@@ -107,7 +110,7 @@ async def _session_active(auth: AuthState, session: Session, fresh: bool = False
     if auth.engine is None:  # create_app opens the token store whenever auth is on
         raise RuntimeError("auth is enabled but no token store is open")
     active = await asyncio.to_thread(
-        sessions.active, auth.engine, session.sid, session.token_id, time.time()
+        sessions.active, auth.engine, session.sid, session.token_id, wall_now
     )
     auth.checked[session.sid] = (active, now)
     return active
@@ -125,7 +128,7 @@ async def _credential(request: Request, auth: AuthState, addr: str) -> Principal
             raise HTTPException(401, "invalid or revoked token", {"WWW-Authenticate": "Bearer"})
         return Principal(info.role, "token", f"token:{info.id}")
     session = read_session(auth.key, request.cookies.get(SESSION_COOKIE), _now(request))
-    if session is not None and await _session_active(auth, session):
+    if session is not None and await _session_active(auth, session, _now(request)):
         return Principal(session.role, "session", f"token:{session.token_id}", session.sid)
     return None
 
@@ -159,7 +162,7 @@ async def still_valid(request: Request, who: Principal) -> bool:
         info = await asyncio.to_thread(tokens.verify, auth.engine, header[7:].strip())
         return info is not None
     session = read_session(auth.key, request.cookies.get(SESSION_COOKIE), _now(request))
-    return session is not None and await _session_active(auth, session, fresh=True)
+    return session is not None and await _session_active(auth, session, _now(request), fresh=True)
 
 
 def forget_session(auth: AuthState, sid: str) -> None:

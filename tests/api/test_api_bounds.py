@@ -25,7 +25,7 @@ MATCHER = {"hosts": ["web-1"]}
 
 @pytest.fixture
 async def api(ctx: AppContext, fleet: Fleet, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
-    rt: AlertsRuntime = alertsdata.build(fleet.inventory, tmp_path)
+    rt: AlertsRuntime = alertsdata.build(fleet.inventory, tmp_path, clock=fleet.clock())
     await rt.start()
     ctx.alerts = rt
     app = create_app(ctx)

@@ -34,7 +34,7 @@ async def real_ps(host: str) -> str:
 
 @pytest.fixture
 async def rt(fleet: Fleet, tmp_path: Path) -> AsyncIterator[AlertsRuntime]:
-    runtime = alertsdata.build(fleet.inventory, tmp_path)
+    runtime = alertsdata.build(fleet.inventory, tmp_path, clock=fleet.clock())
     await runtime.start()
     yield runtime
     await runtime.stop()

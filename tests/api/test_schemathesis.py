@@ -55,7 +55,7 @@ def served(fleet: Fleet, pool: QueryPool, tmp_path: Path) -> Iterator[str]:
     stop = asyncio.Event()
 
     async def main() -> None:
-        rt = alertsdata.build(fleet.inventory, tmp_path)
+        rt = alertsdata.build(fleet.inventory, tmp_path, clock=fleet.clock())
         await rt.start()
         ctx.alerts = rt
         try:
