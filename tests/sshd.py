@@ -193,7 +193,12 @@ class Sshd:
             "KbdInteractiveAuthentication no\nPermitRootLogin yes\n"
             # ProxyJump tests jump through this same sshd
             "AllowTcpForwarding yes\nX11Forwarding no\nPrintMotd no\nPrintLastLog no\n"
-            "MaxStartups 200\nMaxSessions 100\nLogLevel ERROR\n" + self.extra_config
+            "MaxStartups 200\nMaxSessions 100\nLogLevel ERROR\n"
+            # bash started by sshd sources ~/.bashrc unless it is a nested shell; SHLVL=1
+            # makes it one. The machine's root .bashrc runs `pyenv init`, whose rehash lock
+            # outlives a session our timeout tests kill, and then stalls every later login
+            # 60 s: the tests are about sshmon, not about this machine's dotfiles.
+            "SetEnv SHLVL=1\n" + self.extra_config
         )
 
     def _wait_ready(self) -> None:
