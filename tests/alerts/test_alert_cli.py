@@ -9,8 +9,8 @@ from alerts_helpers import Receiver, ok, pt
 from typer.testing import CliRunner
 
 from alerts import runtime
-from alerts.cli import alerts_app
 from alerts.messages import clock
+from sshmon.cli_alerts import alerts_app
 
 runner = CliRunner()
 

@@ -15,8 +15,8 @@ from types import ModuleType
 
 import pytest
 
-from api import config
 from poller.catalog import METRICS
+from sshmon import config
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"

@@ -26,13 +26,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from api.config import Config
-from api.config import load as load_config
 from api.context import WebSettings
 from poller import shard as sharding
 from poller.health import PollHealth
 from poller.poll import PollOutcome
 from poller.yamlfile import ConfigError
+from sshmon.config import Config
+from sshmon.config import load as load_config
 
 log = logging.getLogger("sshmon")
 
@@ -94,7 +94,7 @@ def hosts_for(config: Config, roles: Roles) -> list[Any]:
 
 async def run(config: Config, roles: Roles) -> None:
     """Run until SIGTERM/SIGINT (or `stop` is set by a test)."""
-    from api import datadir
+    from sshmon import datadir
 
     # first of all: everything written from here on (store, spool, alerts.db, auth.db,
     # session.key) lands owner-only in an owner-only directory
@@ -144,7 +144,7 @@ async def run(config: Config, roles: Roles) -> None:
 
 
 def _listen(config: Config, roles: Roles) -> socket.socket | None:
-    from api import server
+    from sshmon import server
 
     return server.listen(web_settings(config, roles)) if roles.web else None
 
@@ -289,12 +289,12 @@ def link_base(state: Running) -> str:
 
 
 async def _start_poller(state: Running, stack: contextlib.AsyncExitStack) -> None:
-    from api.cli_poll import ssh_settings
     from poller.gcpolicy import manage_gc
     from poller.poll import HostPoller
     from poller.scheduler import Scheduler, SystemClock
     from poller.ssh import Connector
     from poller.transport import link_for
+    from sshmon.cli_poll import ssh_settings
 
     clock = SystemClock()
     connector = Connector(ssh_settings(state.config))
@@ -342,8 +342,8 @@ def _sink(state: Running) -> Callable[[PollOutcome], None]:
 
 
 async def _serve(state: Running) -> None:
-    from api import server
     from api.app import create_app
+    from sshmon import server
 
     ctx = build_context(state)
     state.parts["ctx"] = ctx

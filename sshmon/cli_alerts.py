@@ -1,6 +1,6 @@
 """`sshmon alerts …`: test a route, list alerts, silences, maintenance windows, acknowledge.
 
-Mounted by api/cli.py as `app.add_typer(alerts_app, name="alerts")`. These commands work on
+Mounted by sshmon/cli.py as `app.add_typer(alerts_app, name="alerts")`. These commands work on
 the alerts database, so they run beside a live `sshmon run` (which picks changes up within
 seconds). The clock is read here, at the edge. User mistakes print one line and exit 2.
 """
