@@ -1,10 +1,11 @@
 """Putting the alert parts together, for `sshmon run` and the `sshmon alerts` commands.
 
-rt = runtime.from_file(path, store_events=writer.submit_alert_event, link_base=url)
+loaded = runtime.loaded(config.alerts, config.inventory, data_dir)  # config: the one loader
+rt = runtime.build(loaded, store_events=writer.submit_alert_event, link_base=url)
 await rt.start()                          # state loaded, outbox dispatcher up
 rt.engine.observe(status, points, now)    # from the poller's sink, every poll
 task = asyncio.create_task(rt.engine.run(5.0))  # ticks + persistence (+ outbox rows)
-rt.reconfigure(runtime.load(path))       # SIGHUP: rules, routes and hosts together
+rt.reconfigure(runtime.loaded(...))     # SIGHUP: rules, routes and hosts together
 task.cancel(); await rt.stop()            # flushes state; the outbox keeps the undelivered
 
 engine ─(state + notices, one transaction)─► alerts.db ─► Dispatcher ─► Notifier ─► Apprise
@@ -18,23 +19,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from alerts import config as alerts_config
 from alerts.config import AlertsConfig
 from alerts.db import AlertsDB
 from alerts.dispatch import Dispatcher
 from alerts.engine import AlertEngine
 from alerts.notify import Notifier
 from alerts.outbox import OutboxStore
-from poller import inventory as inventory_mod
-from poller import yamlfile
 from poller.inventory import Inventory
-from poller.settings import PollerSettings
 from store.records import AlertEvent
 
 
 @dataclass(frozen=True)
 class Loaded:
-    """The parts of the config file the alerts need."""
+    """The parts of the config file the alerts need, taken from the one loader
+    (sshmon.config.load), so the alerts never read the file on their own."""
 
     config: AlertsConfig
     inventory: Inventory
@@ -42,23 +40,16 @@ class Loaded:
     base_dir: Path
 
 
-def load(path: Path) -> Loaded:
-    """Read and validate the file; raises poller.yamlfile.ConfigError listing every problem."""
-    doc = yamlfile.load(path)
-    inv = inventory_mod.load(path, doc)
-    groups = frozenset(g for h in inv.hosts for g in h.groups)
-    doc_groups = (doc.data or {}).get("groups") or {}
-    config = alerts_config.load(
-        doc, frozenset(h.name for h in inv.hosts), groups | frozenset(doc_groups)
-    )
-    poller = yamlfile.validate(doc, PollerSettings, inv.extra.get("poller") or {}, loc=("poller",))
-    data_dir = poller.data_path()
+def loaded(config: AlertsConfig, inventory: Inventory, data_dir: Path) -> Loaded:
+    """`alerts:` as validated with the rest of the file; `data_dir` (poller.data_dir) holds
+    alerts.db unless `alerts.db_url` names another database."""
     if config.db_url:
         url = config.db_url
     else:
         data_dir.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{data_dir / 'alerts.db'}"
-    return Loaded(config, inv, url, path.parent)
+    # relative paths in routes (attachments, templates) are read beside the config file
+    return Loaded(config, inventory, url, inventory.path.parent)
 
 
 @dataclass
@@ -127,14 +118,3 @@ def build(
     engine.on_persisted = dispatcher.wake
     return AlertsRuntime(engine, notifier, dispatcher, db, clock, link_base)
 
-
-def from_file(
-    path: Path,
-    *,
-    store_events: Callable[[AlertEvent], None] | None = None,
-    clock: Callable[[], float] = time.time,
-    link_base: str | None = None,
-    owner: str = "",
-) -> AlertsRuntime:
-    loaded = load(path)
-    return build(loaded, store_events=store_events, clock=clock, link_base=link_base, owner=owner)

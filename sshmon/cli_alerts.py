@@ -27,9 +27,9 @@ from alerts.messages import clock, format_duration
 from alerts.mutes import MuteStore
 from alerts.notify import Notifier
 from alerts.silences import Matcher, Schedule
-from poller import yamlfile
 from poller.printable import printable
 from poller.yamlfile import ConfigError
+from sshmon import config
 
 alerts_app = typer.Typer(
     name="alerts", help="Alerts: test routes, list, silence, acknowledge.", no_args_is_help=True
@@ -98,22 +98,13 @@ def _user_errors() -> Iterator[None]:
 @contextmanager
 def _opened(inventory: Path | None) -> Iterator[tuple[runtime.Loaded, AlertsDB]]:
     with _user_errors():
-        loaded = runtime.load(inventory or Path("inventory.yaml"))
+        # the one loader `run` and `config check` use, so all accept and refuse the same files
+        loaded = config.load(inventory or Path("inventory.yaml")).alerts_loaded()
         db = AlertsDB(loaded.db_url)
         try:
             yield loaded, db
         finally:
             db.close()
-
-
-def _check_routes(inventory: Path | None, loaded: runtime.Loaded) -> None:
-    """A route Apprise cannot use is reported with its file and line, as `config check` does
-    (the Notifier alone could only name the route)."""
-    doc = yamlfile.load(inventory or Path("inventory.yaml"))
-    groups = frozenset(loaded.inventory.groups)
-    problems = checks.route_problems(doc, loaded.config, groups, os.environ)
-    if problems:
-        raise ConfigError(problems)
 
 
 def _author(author: str | None) -> str:
@@ -200,7 +191,6 @@ def test_route(
     with _opened(inventory) as (loaded, db):
         if not loaded.config.routes:
             _fail("no routes: add `alerts: routes:` with Apprise URLs to the config file")
-        _check_routes(inventory, loaded)
         notifier = Notifier(loaded.config, db=db, base_dir=loaded.base_dir)
         results = asyncio.run(service.send_test(notifier, route, time.time()))
     failed = False

@@ -14,13 +14,15 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from pydantic import BaseModel
 
 from alerts import checks
 from alerts import config as alerts_config
 from alerts.config import AlertsConfig
+from alerts.runtime import Loaded as AlertsLoaded
+from alerts.runtime import loaded as alerts_loaded
 from api.context import WebSettings
 from poller import inventory, yamlfile
 from poller.inventory import Inventory
@@ -43,6 +45,11 @@ class Config:
     @property
     def path(self) -> Path:
         return self.inventory.path
+
+    def alerts_loaded(self) -> AlertsLoaded:
+        """What the alert engine and the `sshmon alerts` commands need, from this one read of
+        the file (alerts.db under poller.data_dir unless alerts.db_url says otherwise)."""
+        return alerts_loaded(self.alerts, self.inventory, self.poller.data_path())
 
     def summary(self) -> str:
         """One line for `sshmon config check`: what the file defines."""
@@ -102,7 +109,9 @@ def _checked(problems: list[str], validate: Callable[[], T]) -> T | None:
         return None
 
 
-def _section(doc: Document, model: type[M], key: str, defaults: dict[str, Any] | None = None) -> M:
+def _section(
+    doc: Document, model: type[M], key: str, defaults: dict[str, object] | None = None
+) -> M:
     raw = doc.data.get(key) or {}
     if isinstance(raw, dict) and defaults:
         raw = {**defaults, **raw}
