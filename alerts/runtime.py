@@ -1,10 +1,11 @@
 """Putting the alert parts together, for `sshmon run` and the `sshmon alerts` commands.
 
-rt = runtime.from_file(path, store_events=writer.submit_alert_event, link_base=url)
+loaded = runtime.loaded(config.alerts, config.inventory, data_dir)  # config: the one loader
+rt = runtime.build(loaded, store_events=writer.submit_alert_event, link_base=url)
 await rt.start()                          # state loaded, outbox dispatcher up
 rt.engine.observe(status, points, now)    # from the poller's sink, every poll
 task = asyncio.create_task(rt.engine.run(5.0))  # ticks + persistence (+ outbox rows)
-rt.reconfigure(runtime.load(path))       # SIGHUP: rules, routes and hosts together
+rt.reconfigure(runtime.loaded(...))     # SIGHUP: rules, routes and hosts together
 task.cancel(); await rt.stop()            # flushes state; the outbox keeps the undelivered
 
 engine ─(state + notices, one transaction)─► alerts.db ─► Dispatcher ─► Notifier ─► Apprise
@@ -36,7 +37,8 @@ from store.records import AlertEvent
 
 @dataclass(frozen=True)
 class Loaded:
-    """The parts of the config file the alerts need."""
+    """The parts of the config file the alerts need, taken from the one loader
+    (sshmon.config.load), so the alerts never read the file on their own."""
 
     config: AlertsConfig
     inventory: Inventory
@@ -53,8 +55,22 @@ class Loaded:
         return layer(base, overrides)
 
 
+def loaded(
+    config: AlertsConfig,
+    inventory: Inventory,
+    data_dir: Path,
+    base: Iterable[tuple[Loc, Rule]] = (),
+) -> Loaded:
+    """`alerts:` as validated with the rest of the file (sshmon.config, the one loader);
+    `data_dir` (poller.data_dir) holds alerts.db unless `alerts.db_url` names another
+    database; `base` is every rule with where it came from, disabled ones too."""
+    # relative paths in routes (attachments, templates) are read beside the config file
+    return Loaded(config, inventory, _db_url(config, data_dir), inventory.path.parent, tuple(base))
+
+
 def load(path: Path) -> Loaded:
-    """Read and validate the file; raises poller.yamlfile.ConfigError listing every problem."""
+    """The same straight from a file, for tests and tools holding only the path; sshmon's
+    own commands read the file once through sshmon.config.load and call `loaded`."""
     doc = yamlfile.load(path)
     inv = inventory_mod.load(path, doc)
     groups = frozenset(g for h in inv.hosts for g in h.groups)
@@ -63,14 +79,17 @@ def load(path: Path) -> Loaded:
         doc, frozenset(h.name for h in inv.hosts), groups | frozenset(doc_groups)
     )
     poller = yamlfile.validate(doc, PollerSettings, inv.extra.get("poller") or {}, loc=("poller",))
-    data_dir = poller.data_path()
+    enabled = config.model_copy(update={"rules": [r for _, r in base if r.enabled]})
+    return Loaded(enabled, inv, _db_url(config, poller.data_path()), path.parent, tuple(base))
+
+
+def _db_url(config: AlertsConfig, data_dir: Path) -> str:
     if config.db_url:
         url = config.db_url
     else:
         data_dir.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{data_dir / 'alerts.db'}"
-    enabled = config.model_copy(update={"rules": [r for _, r in base if r.enabled]})
-    return Loaded(enabled, inv, url, path.parent, tuple(base))
+    return url
 
 
 @dataclass
@@ -165,6 +184,7 @@ def build(
     return AlertsRuntime(engine, notifier, dispatcher, db, clock, link_base, loaded, overrides)
 
 
+
 def from_file(
     path: Path,
     *,
@@ -173,5 +193,7 @@ def from_file(
     link_base: str | None = None,
     owner: str = "",
 ) -> AlertsRuntime:
-    loaded = load(path)
-    return build(loaded, store_events=store_events, clock=clock, link_base=link_base, owner=owner)
+    """`build(load(path))`: for tests and tools holding only the file."""
+    return build(
+        load(path), store_events=store_events, clock=clock, link_base=link_base, owner=owner
+    )

@@ -14,12 +14,19 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
+
+from clickhouse_connect.driver.client import Client
+from prometheus_client.metrics_core import Metric
 
 from api.hub import Hub
 from api.websettings import LOOPBACK, AuthSettings, WebSettings
 from poller.collectors.status import CollectorStatus
 from poller.inventory import Inventory
+
+if TYPE_CHECKING:
+    # annotation only: `sshmon serve` builds a context without the alert engine
+    from alerts.runtime import AlertsRuntime
 
 __all__ = ["LOOPBACK", "AppContext", "AuthSettings", "QueryPool", "WebSettings"]
 
@@ -36,15 +43,15 @@ class QueryPool:
     a burst of dashboard tabs from starving the writer.
     """
 
-    def __init__(self, connect: Callable[[], Any], threads: int = 4) -> None:
+    def __init__(self, connect: Callable[[], Client], threads: int = 4) -> None:
         self._connect = connect
         self._local = threading.local()
-        self._clients: list[Any] = []
+        self._clients: list[Client] = []
         self._lock = threading.Lock()
         self._executor = ThreadPoolExecutor(threads, thread_name_prefix="sshmon-query")
 
-    def _client(self) -> Any:
-        client = getattr(self._local, "client", None)
+    def _client(self) -> Client:
+        client: Client | None = getattr(self._local, "client", None)
         if client is None:
             client = self._connect()
             self._local.client = client
@@ -52,7 +59,9 @@ class QueryPool:
                 self._clients.append(client)
         return client
 
-    async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    async def run(
+        self, fn: Callable[Concatenate[Client, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
         """Call `fn(client, *args, **kwargs)` on a pool thread."""
 
         def call() -> T:
@@ -68,7 +77,7 @@ class QueryPool:
             self._clients.clear()
 
 
-def _no_self_metrics() -> Iterable[Any]:
+def _no_self_metrics() -> Iterable[Metric]:
     return ()
 
 
@@ -81,7 +90,7 @@ class AppContext:
     inventory: Inventory
     hub: Hub = field(default_factory=Hub)
     # poller/writer health for /metrics: prometheus_client Metric families
-    self_metrics: Callable[[], Iterable[Any]] = _no_self_metrics
+    self_metrics: Callable[[], Iterable[Metric]] = _no_self_metrics
     # host -> collector -> newest ok/unavailable/failed; only where the poller runs (`run`)
     collector_status: Callable[[str], Mapping[str, CollectorStatus]] | None = None
     # wall clock (seconds since the epoch), read only at the edge; tests pass a fixed one
@@ -90,9 +99,9 @@ class AppContext:
     top_processes: Callable[[str], Awaitable[str]] | None = None
     # host -> number of firing alerts; None until the alert engine is wired
     firing_alerts: Callable[[], Mapping[str, int]] | None = None
-    # this process's alerts.runtime.AlertsRuntime (.engine, .notifier, .db); None in
-    # `sshmon serve`, where only the alert history (from the store) is available
-    alerts: Any | None = None
+    # this process's alert engine, notifier and database; None in `sshmon serve`, where
+    # only the alert history (from the store) is available
+    alerts: AlertsRuntime | None = None
     # where auth.db and session.key go when the settings do not name them
     data_dir: Path = Path("data")
     # True once the store is reachable and the schema applied; /readyz reports it

@@ -30,7 +30,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Final
 
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 
@@ -40,6 +40,10 @@ from parsers.exposition_render import Meta, Printed, merged, printed
 from parsers.exposition_text import LineFormatter
 from poller.collectors.registry import COLLECTORS
 from poller.exposition import samples
+from store.rows import LatestRow
+
+if TYPE_CHECKING:
+    from store.writer import WriterStats
 
 # Two intervals, not one: a poll that lands a little late (jitter, a slow target, a
 # reconnect) must not make a healthy host blink out of /metrics between two scrapes.
@@ -60,7 +64,7 @@ def fresh(last_good: float, interval: float, now: float) -> bool:
 
 def host_samples(
     published: Mapping[str, Published],
-    latest: Iterable[Any],
+    latest: Iterable[LatestRow],
     intervals: Mapping[str, float],
     now: float,
 ) -> list[Sample]:
@@ -79,7 +83,7 @@ def host_samples(
 
 def stored_samples(
     published: Mapping[str, Published],
-    latest: Iterable[Any],
+    latest: Iterable[LatestRow],
     intervals: Mapping[str, float],
     now: float,
 ) -> list[Sample]:
@@ -130,7 +134,7 @@ _WRITER: Final = (
 )  # fmt: skip
 
 
-def writer_families(stats: Any) -> list[Metric]:
+def writer_families(stats: WriterStats) -> list[Metric]:
     """The store writer's counters and gauges (store.writer.WriterStats)."""
     out: list[Metric] = []
     for attr, name, counter, help_ in _WRITER:
@@ -211,7 +215,7 @@ class MetricsRenderer:
         self,
         own: Iterable[Metric],
         published: Mapping[str, Published],
-        latest: Iterable[Any],
+        latest: Iterable[LatestRow],
         intervals: Mapping[str, float],
         now: float,
     ) -> str:

@@ -10,13 +10,16 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from alerts.config import AlertsConfig, Rule
 from alerts.rules import compile_host, device_watched, effective_levels
 from alerts.state import Severity, Thresholds, level
 from poller.catalog import METRICS
 from poller.inventory import Host
+
+if TYPE_CHECKING:
+    from alerts.runtime import AlertsRuntime
 
 
 @dataclass(frozen=True)
@@ -113,7 +116,7 @@ def cell_levels(
     return out
 
 
-def engine_config(alerts: Any | None) -> AlertsConfig | None:
+def engine_config(alerts: AlertsRuntime | None) -> AlertsConfig | None:
     """The running engine's config (`AppContext.alerts`), None where no engine runs
     (`sshmon serve`)."""
     if alerts is None:

@@ -5,7 +5,7 @@ protects guessable secrets; these are not guessable) and lets us look a token up
 hash in one indexed query. The first characters (`prefix`) are kept in clear so `list`
 can tell tokens apart without revealing them.
 
-The `sshmon token` commands (api/cli_tokens.py) are a thin layer over these functions.
+The `sshmon token` commands (sshmon/cli_tokens.py) are a thin layer over these functions.
 """
 
 from __future__ import annotations

@@ -39,8 +39,8 @@ import synth
 
 from api.app import create_app
 from api.context import AppContext, QueryPool, WebSettings
-from api.server import serve
 from poller.inventory import Host, Inventory
+from sshmon.server import serve
 from store.db import connect
 from store.settings import StoreSettings
 from store.writer import Writer

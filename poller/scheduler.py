@@ -23,7 +23,7 @@ from typing import Protocol
 from poller.inventory import Host
 from poller.poll import HostPoller, PollOutcome
 from poller.ssh import Connector
-from poller.transport import link_for
+from poller.transport import LocalLink, SshLink, link_for
 
 log = logging.getLogger(__name__)
 
@@ -194,11 +194,22 @@ def _raise_if_cancel_swallowed() -> None:
         raise asyncio.CancelledError
 
 
-def ssh_scheduler(sink: Sink, connector: Connector, clock: Clock | None = None) -> Scheduler:
-    """The production wiring: each host polled through its own link from `connector`."""
+def ssh_scheduler(
+    sink: Sink,
+    connector: Connector,
+    clock: Clock | None = None,
+    links: dict[str, SshLink | LocalLink] | None = None,
+) -> Scheduler:
+    """The production wiring (`sshmon run` and the tests alike): each host polled through
+    its own link from `connector`. `links`, when given, is kept filled with each host's
+    current link, so the caller can run an ad-hoc command (the web's process list) on the
+    session the poller already holds rather than opening another."""
     real = clock or SystemClock()
 
     def make(host: Host) -> HostPoller:
-        return HostPoller(host, link_for(host, connector.connect, real.monotonic), real)
+        link = link_for(host, connector.connect, real.monotonic)
+        if links is not None:
+            links[host.name] = link
+        return HostPoller(host, link, real)
 
     return Scheduler(sink, make_poller=make, clock=real)

@@ -18,7 +18,7 @@ pytest_plugins = ["sshd"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # Every command checks route URLs with Apprise now (api/config.py), and Apprise 2.2's
+    # Every command checks route URLs with Apprise now (sshmon/config.py), and Apprise 2.2's
     # e-mail plugin imports `imghdr` (deprecated in 3.11) when its plugins first load; the
     # same narrow exception as tests/alerts/conftest.py, for every suite.
     config.addinivalue_line("filterwarnings", "ignore:'imghdr' is deprecated:DeprecationWarning")

@@ -10,8 +10,9 @@ from alerts_helpers import Receiver, ok, pt
 from typer.testing import CliRunner
 
 from alerts import runtime
-from alerts.cli import alerts_app
 from alerts.messages import clock
+from sshmon import config
+from sshmon.cli_alerts import alerts_app
 
 runner = CliRunner()
 
@@ -200,7 +201,7 @@ def test_list_and_ack_work_on_what_the_running_engine_saved(
     tmp_path: Path, receiver: Receiver
 ) -> None:
     path = write_inventory(tmp_path, receiver)
-    rt = runtime.from_file(path, clock=lambda: 100.0)
+    rt = runtime.build(config.load(path).alerts_loaded(), clock=lambda: 100.0)
     rt.engine.load(100.0)
     for t in (100, 400):  # the shipped fs_used rule waits 5 minutes
         rt.engine.observe(ok("web-1", t), [pt("web-1", "fs_used_percent", 97, t, "/")], t)
@@ -225,7 +226,8 @@ async def test_the_runtime_sshmon_run_composes_delivers_and_persists(
 ) -> None:
     path = write_inventory(tmp_path, receiver)
     events = []
-    rt = runtime.from_file(path, store_events=events.append, clock=lambda: 1000.0)
+    loaded = config.load(path).alerts_loaded()
+    rt = runtime.build(loaded, store_events=events.append, clock=lambda: 1000.0)
     await rt.start()
     rt.engine.observe(ok("web-1", 1000), [pt("web-1", "mem_used_percent", 99, 1000)], 1000)
     rt.engine.observe(ok("web-1", 1300), [pt("web-1", "mem_used_percent", 99, 1300)], 1300)
@@ -258,7 +260,7 @@ def test_rules_shows_each_rule_with_its_source_and_exports_ui_changes(
 
     from alerts.db import AlertsDB
     from alerts.overrides import OverrideStore
-    from api.cli import app
+    from sshmon.cli import app
 
     extra = (
         "  defaults: {swap_used: false}\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from alerts_helpers import Receiver
 
 from alerts import runtime
 from alerts.errors import NotifyConfigError
+from sshmon import config
 
 
 def write(path: Path, routes: str) -> None:
@@ -25,7 +27,7 @@ async def test_routes_reload_with_the_rules_and_a_refused_route_changes_nothing(
 ) -> None:
     path = tmp_path / "inventory.yaml"
     write(path, f"    - {{name: ops, urls: ['{receiver.url('ops')}']}}\n")
-    rt = runtime.from_file(path, link_base="http://mon.example:8080")
+    rt = runtime.build(config.load(path).alerts_loaded(), link_base="http://mon.example:8080")
     await rt.start()
     try:
         write(
@@ -33,14 +35,18 @@ async def test_routes_reload_with_the_rules_and_a_refused_route_changes_nothing(
             f"    - {{name: ops, urls: ['{receiver.url('ops')}']}}\n"
             f"    - {{name: local-json, urls: ['{receiver.url('local')}']}}\n",
         )
-        rt.reconfigure(runtime.load(path))
+        rt.reconfigure(config.load(path).alerts_loaded())
         assert rt.notifier.routes == ["ops", "local-json"]
         assert [r.name for r in rt.dispatcher.config.routes] == ["ops", "local-json"]
         assert rt.engine.config.link_base == "http://mon.example:8080"  # kept over reloads
 
-        write(path, "    - {name: ops, urls: ['nosuchscheme://x']}\n")
+        # the loader refuses such a file already; a route Apprise refuses that got past it
+        # must still change nothing
+        good = config.load(path).alerts_loaded()
+        ops = good.config.routes[0].model_copy(update={"urls": ["nosuchscheme://x"]})
+        bad = replace(good, config=good.config.model_copy(update={"routes": [ops]}))
         with pytest.raises(NotifyConfigError, match="route 'ops'"):
-            rt.reconfigure(runtime.load(path))
+            rt.reconfigure(bad)
         assert rt.notifier.routes == ["ops", "local-json"]
         assert [r.name for r in rt.engine.config.routes] == ["ops", "local-json"]
     finally:

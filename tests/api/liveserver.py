@@ -1,4 +1,4 @@
-"""The real app under uvicorn (api.server.serve) on this test's event loop, listening on a
+"""The real app under uvicorn (sshmon.server.serve) on this test's event loop, listening on a
 free loopback port: for attacks that need real sockets, Host headers, TLS or open streams."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import httpx
 
 from api.app import create_app
 from api.context import AppContext
-from api.server import serve
+from sshmon.server import serve
 
 
 def free_port() -> int:

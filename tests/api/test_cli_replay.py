@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from api.cli import app
+from sshmon.cli import app
 
 PROCFS = Path(__file__).resolve().parents[1] / "fixtures" / "procfs"
 runner = CliRunner()

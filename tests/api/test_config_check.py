@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from api.cli import app
+from sshmon.cli import app
 
 SSHMON = Path(sys.executable).with_name("sshmon")
 runner = CliRunner()

@@ -18,9 +18,10 @@ import httpx
 import pytest
 from liveserver import free_port
 
-from api import datadir, tokens
+from api import tokens
 from api.app import create_app
 from api.context import AppContext
+from sshmon import datadir
 
 SSHMON = Path(sys.executable).with_name("sshmon")
 

@@ -127,7 +127,7 @@ def test_the_log_formatter_escapes_messages_arguments_and_tracebacks() -> None:
     """`sshmon run`'s logging, in a process of its own (pytest owns this one's handlers)."""
     program = (
         "import logging\n"
-        "from api.cli_run import _logging\n"
+        "from sshmon.cli_run import _logging\n"
         "_logging('info')\n"
         "log = logging.getLogger('sshmon')\n"
         f"log.warning('poll of %s failed: %s', 'web\\n1', {TITLE!r})\n"

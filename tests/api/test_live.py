@@ -15,8 +15,8 @@ from api.app import create_app
 from api.context import AppContext, WebSettings
 from api.hub import Hub
 from api.security import InsecureBindError
-from api.server import serve
 from poller.points import HostState, Point, PollStatus
+from sshmon.server import serve
 
 
 def _status(host: str, ts: float = 100.0) -> PollStatus:

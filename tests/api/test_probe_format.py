@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from api import format as fmt
-from api.cli_poll import _human
 from poller.catalog import METRICS
+from sshmon.cli_poll import _human
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 """Schemathesis against the OpenAPI document of a real server over the real test fleet:
 valid and invalid inputs for every operation, and not one 5xx.
 
-The server (uvicorn, api.server.serve) runs on its own thread and loop with a real alerts
+The server (uvicorn, sshmon.server.serve) runs on its own thread and loop with a real alerts
 runtime, so the alerts endpoints are exercised too; schemathesis calls it over HTTP from
 the test's thread. Bounded and derandomized so it runs the same cases in about a minute.
 The live stream never ends by design, so it is left to test_live/test_streams.
@@ -28,8 +28,8 @@ from schemathesis import GenerationMode
 
 from api.app import create_app
 from api.context import AppContext, QueryPool
-from api.server import serve
 from api.websettings import RateLimitSettings, WebSettings
+from sshmon.server import serve
 
 # the API suite says Apprise's e-mail plugin imports imghdr; schemathesis pulls in more
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")

@@ -20,7 +20,7 @@ from liveserver import free_port, running
 
 from api import tokens
 from api.context import AppContext, AuthSettings, WebSettings
-from api.server import TLSFileError, listen
+from sshmon.server import TLSFileError, listen
 
 
 def self_signed(directory: Path) -> tuple[Path, Path]:

@@ -9,11 +9,11 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from api import config
-from api.cli import app
-from api.cli_inventory import render
 from poller import ansible, ansible_read
 from poller.yamlfile import ConfigError
+from sshmon import config
+from sshmon.cli import app
+from sshmon.cli_inventory import render
 
 runner = CliRunner()
 

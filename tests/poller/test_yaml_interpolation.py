@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from api import config
 from poller import yamlfile
 from poller.yamlfile import ConfigError
+from sshmon import config
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -4,7 +4,7 @@ from clickhouse_connect.driver.client import Client
 from store_helpers import T0, insert_points, make_points
 from typer.testing import CliRunner
 
-from store.cli import db_app
+from sshmon.cli_db import db_app
 from store.settings import StoreSettings
 from store.status import db_status, redact
 

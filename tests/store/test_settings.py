@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from api.config import load
 from poller.yamlfile import ConfigError
+from sshmon.config import load
 from store.settings import StoreSettings
 
 

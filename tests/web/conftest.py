@@ -1,4 +1,4 @@
-"""Browser tests: the real app served by uvicorn (api.server.serve) on a thread of this
+"""Browser tests: the real app served by uvicorn (sshmon.server.serve) on a thread of this
 process (chDB's store lives in-process), driven by Debian's Chromium through Playwright.
 
 Every page gets two recorders: console errors and Content-Security-Policy violations

@@ -11,8 +11,8 @@ from typing import Any
 
 from api.app import create_app
 from api.context import AppContext
-from api.server import serve
 from parsers import cmd_ps
+from sshmon.server import serve
 
 
 @dataclass
@@ -68,7 +68,7 @@ def free_port() -> int:
 
 
 def start_server(ctx: AppContext) -> LiveServer:
-    """The app under uvicorn (api.server.serve) on its own loop and thread, listening."""
+    """The app under uvicorn (sshmon.server.serve) on its own loop and thread, listening."""
     loop = asyncio.new_event_loop()
     ready = threading.Event()
     holder: dict[str, asyncio.Event] = {}

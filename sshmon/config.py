@@ -14,13 +14,15 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from pydantic import BaseModel
 
 from alerts import checks
 from alerts import config as alerts_config
-from alerts.config import AlertsConfig
+from alerts.config import AlertsConfig, Loc, Rule
+from alerts.runtime import Loaded as AlertsLoaded
+from alerts.runtime import loaded as alerts_loaded
 from api.context import WebSettings
 from poller import inventory, yamlfile
 from poller.inventory import Inventory
@@ -39,10 +41,20 @@ class Config:
     database: StoreSettings
     web: WebSettings
     alerts: AlertsConfig
+    # every rule of the file and the shipped list with where it is, disabled ones too: the
+    # base that rules edited in the UI are layered over (alerts/overrides.py)
+    alert_rules_base: tuple[tuple[Loc, Rule], ...] = ()
 
     @property
     def path(self) -> Path:
         return self.inventory.path
+
+    def alerts_loaded(self) -> AlertsLoaded:
+        """What the alert engine and the `sshmon alerts` commands need, from this one read of
+        the file (alerts.db under poller.data_dir unless alerts.db_url says otherwise)."""
+        return alerts_loaded(
+            self.alerts, self.inventory, self.poller.data_path(), self.alert_rules_base
+        )
 
     def summary(self) -> str:
         """One line for `sshmon config check`: what the file defines."""
@@ -77,7 +89,12 @@ def load(path: Path, env: Mapping[str, str] | None = None) -> Config:
         problems += _database_url(doc, database, environ)
     web = _checked(problems, lambda: _section(doc, WebSettings, "web"))
     hosts, groups = _names(doc, "hosts"), _names(doc, "groups")
-    alerts = _checked(problems, lambda: alerts_config.load(doc, hosts, groups))
+    based = _checked(problems, lambda: alerts_config.load_base(doc, hosts, groups))
+    alerts = (
+        based[0].model_copy(update={"rules": [r for _, r in based[1] if r.enabled]})
+        if based is not None
+        else None
+    )
     # routes are checked even when a rule is wrong, from the section's schema alone
     routes = alerts or _checked([], lambda: _section(doc, AlertsConfig, "alerts"))
     if routes is not None:
@@ -90,6 +107,7 @@ def load(path: Path, env: Mapping[str, str] | None = None) -> Config:
         database=database.with_env(),
         web=web,
         alerts=alerts,
+        alert_rules_base=tuple(based[1]) if based is not None else (),
     )
 
 
@@ -102,7 +120,9 @@ def _checked(problems: list[str], validate: Callable[[], T]) -> T | None:
         return None
 
 
-def _section(doc: Document, model: type[M], key: str, defaults: dict[str, Any] | None = None) -> M:
+def _section(
+    doc: Document, model: type[M], key: str, defaults: dict[str, object] | None = None
+) -> M:
     raw = doc.data.get(key) or {}
     if isinstance(raw, dict) and defaults:
         raw = {**defaults, **raw}

@@ -21,18 +21,31 @@ import logging
 import signal
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from api.config import Config
-from api.config import load as load_config
 from api.context import WebSettings
 from poller import shard as sharding
 from poller.health import PollHealth
 from poller.poll import PollOutcome
 from poller.yamlfile import ConfigError
+from sshmon.config import Config
+from sshmon.config import load as load_config
+
+if TYPE_CHECKING:
+    # only for annotations: each part is imported when its role starts, so `sshmon serve`
+    # never loads asyncssh and `sshmon poll` never loads the web stack
+    from alerts.runtime import AlertsRuntime
+    from api.context import AppContext
+    from api.hub import Hub
+    from poller.inventory import Host
+    from poller.scheduler import Scheduler
+    from poller.ssh import Connector
+    from poller.transport import LocalLink, SshLink
+    from store.brokenparts import BrokenParts
+    from store.writer import Writer
 
 log = logging.getLogger("sshmon")
 
@@ -59,6 +72,21 @@ class Roles:
 
 
 @dataclass
+class Parts:
+    """What this process has started so far; a part stays None where its role is off
+    (no scheduler in `serve`, no web context in `poll`) or until it has started."""
+
+    socket: socket.socket | None = None  # the web port, bound before anything starts
+    alerts: AlertsRuntime | None = None
+    scheduler: Scheduler | None = None
+    connector: Connector | None = None
+    # host -> its current link, for commands run on the poller's own session (`top`)
+    links: dict[str, SshLink | LocalLink] | None = None
+    hub: Hub | None = None
+    ctx: AppContext | None = None
+
+
+@dataclass
 class Running:
     """What a running sshmon holds; `stop` ends it."""
 
@@ -67,7 +95,7 @@ class Running:
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     hurried: bool = False  # a second stop signal came: skip the remaining waits
     health: PollHealth = field(default_factory=PollHealth)
-    parts: dict[str, Any] = field(default_factory=dict)
+    parts: Parts = field(default_factory=Parts)
     # part name -> None while it works, else the one-line reason it is off (dashboard, /metrics)
     components: dict[str, str | None] = field(default_factory=dict)
     # things that went wrong at start and cost data, for the dashboard banner
@@ -90,7 +118,7 @@ def check_store_free(config: Config) -> None:
         )
 
 
-def hosts_for(config: Config, roles: Roles) -> list[Any]:
+def hosts_for(config: Config, roles: Roles) -> list[Host]:
     hosts = list(config.inventory.hosts)
     if roles.shard is None:
         return hosts
@@ -100,7 +128,7 @@ def hosts_for(config: Config, roles: Roles) -> list[Any]:
 
 async def run(config: Config, roles: Roles) -> None:
     """Run until SIGTERM/SIGINT (or `stop` is set by a test)."""
-    from api import datadir
+    from sshmon import datadir
 
     # first of all: everything written from here on (store, spool, alerts.db, auth.db,
     # session.key) lands owner-only in an owner-only directory
@@ -118,7 +146,7 @@ async def run(config: Config, roles: Roles) -> None:
             sock.close()
         raise
     state = Running(config, roles)
-    state.parts["socket"] = sock
+    state.parts.socket = sock
     state.broken_parts = len(broken.all)
     if broken.new:
         state.notices.append(broken.message())
@@ -153,7 +181,7 @@ async def run(config: Config, roles: Roles) -> None:
 
 
 def _listen(config: Config, roles: Roles) -> socket.socket | None:
-    from api import server
+    from sshmon import server
 
     return server.listen(web_settings(config, roles)) if roles.web else None
 
@@ -204,16 +232,15 @@ async def _run(state: Running) -> None:
     config = state.config
     writer = Writer(config.database)
     writer.start()
-    state.parts["writer"] = writer
     async with contextlib.AsyncExitStack() as stack:
         stack.callback(_close_writer, writer, state)
-        tasks: list[asyncio.Task[Any]] = []
+        tasks: list[asyncio.Task[object]] = []
         if state.roles.poll:
-            await _start_alerts(state, stack, tasks)
-            await _start_poller(state, stack)
+            await _start_alerts(state, writer, stack, tasks)
+            await _start_poller(state, writer, stack)
             tasks.append(asyncio.create_task(_watch(state), name="inventory watcher"))
         if state.roles.web:
-            tasks.append(asyncio.create_task(_serve(state), name="web"))
+            tasks.append(asyncio.create_task(_serve(state, writer), name="web"))
         # pushed last so it runs first: the tasks end before the poller and the alerts stop
         stack.push_async_callback(_end_tasks, tasks, state)
         where = ""
@@ -229,7 +256,7 @@ async def _run(state: Running) -> None:
             raise failed[0].exception()  # type: ignore[misc]
 
 
-async def _end_tasks(tasks: list[asyncio.Task[Any]], state: Running) -> None:
+async def _end_tasks(tasks: list[asyncio.Task[object]], state: Running) -> None:
     """The rest loop until cancelled; the web server is not cancelled but ends on `stop`
     within its graceful-shutdown bound (cancelled, uvicorn would log tracebacks)."""
     state.stop.set()
@@ -245,7 +272,7 @@ async def _end_tasks(tasks: list[asyncio.Task[Any]], state: Running) -> None:
             task.exception()  # retrieved here; a failure was raised by _run already
 
 
-def _migrate(config: Config) -> Any:
+def _migrate(config: Config) -> BrokenParts:
     """Apply the schema, then report parts the engine detached as broken while opening."""
     from store import brokenparts, db, migrations
 
@@ -257,13 +284,13 @@ def _migrate(config: Config) -> Any:
         client.close()
 
 
-async def _cancel(task: asyncio.Task[Any]) -> None:
+async def _cancel(task: asyncio.Task[None]) -> None:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
 
 
-def _close_writer(writer: Any, state: Running) -> None:
+def _close_writer(writer: Writer, state: Running) -> None:
     seconds = HURRIED_FLUSH_S if state.hurried else WRITER_FLUSH_S
     started = time.monotonic()
     flushed = writer.close(timeout=seconds)
@@ -272,15 +299,19 @@ def _close_writer(writer: Any, state: Running) -> None:
         log.warning("writer did not flush everything in %g s; the rest stays in the spool", seconds)
 
 
-async def _start_alerts(state: Running, stack: contextlib.AsyncExitStack, tasks: list[Any]) -> None:
+async def _start_alerts(
+    state: Running,
+    writer: Writer,
+    stack: contextlib.AsyncExitStack,
+    tasks: list[asyncio.Task[object]],
+) -> None:
     """Start the alert part; unusable alert state switches only this part off (DESIGN.md,
     Reliability): polling and storing go on, and the reason is logged and on /metrics."""
     from alerts import runtime
     from store import localstate
 
-    writer = state.parts["writer"]
     shard = state.roles.shard
-    loaded = runtime.load(state.config.path)
+    loaded = state.config.alerts_loaded()
     what = "alerts database"
     try:
         with localstate.translated(loaded.db_url, what):
@@ -306,7 +337,7 @@ async def _start_alerts(state: Running, stack: contextlib.AsyncExitStack, tasks:
             "before are in that file, not in use"
         )
     stack.push_async_callback(alerts.stop)
-    state.parts["alerts"] = alerts
+    state.parts.alerts = alerts
     tasks.append(asyncio.create_task(alerts.engine.run(ALERT_TICK_S), name="alert ticks"))
 
 
@@ -320,24 +351,17 @@ def link_base(state: Running) -> str:
     return f"http://{f'[{host}]' if ':' in host else host}:{port}"
 
 
-async def _start_poller(state: Running, stack: contextlib.AsyncExitStack) -> None:
-    from api.cli_poll import ssh_settings
+async def _start_poller(state: Running, writer: Writer, stack: contextlib.AsyncExitStack) -> None:
     from poller.gcpolicy import manage_gc
-    from poller.poll import HostPoller
-    from poller.scheduler import Scheduler, SystemClock
+    from poller.scheduler import SystemClock, ssh_scheduler
     from poller.ssh import Connector
-    from poller.transport import link_for
+    from sshmon.cli_poll import ssh_settings
 
     clock = SystemClock()
     connector = Connector(ssh_settings(state.config))
-    links: dict[str, Any] = {}
-
-    def make(host: Any) -> HostPoller:
-        link = link_for(host, connector.connect, clock.monotonic)
-        links[host.name] = link
-        return HostPoller(host, link, clock)
-
-    scheduler = Scheduler(_sink(state), make_poller=make, clock=clock)
+    links: dict[str, SshLink | LocalLink] = {}
+    # the same wiring the fault tests and the poller benchmark drive
+    scheduler = ssh_scheduler(_sink(state, writer), connector, clock, links=links)
     hosts = hosts_for(state.config, state.roles)
     await scheduler.start(hosts)
     stack.push_async_callback(scheduler.stop)
@@ -348,13 +372,12 @@ async def _start_poller(state: Running, stack: contextlib.AsyncExitStack) -> Non
     )
     gc_task = asyncio.create_task(manage_gc(clock, settle_s=settle), name="gc policy")
     stack.push_async_callback(_cancel, gc_task)
-    state.parts.update(scheduler=scheduler, connector=connector, links=links)
+    state.parts.scheduler, state.parts.connector, state.parts.links = scheduler, connector, links
 
 
-def _sink(state: Running) -> Callable[[PollOutcome], None]:
+def _sink(state: Running, writer: Writer) -> Callable[[PollOutcome], None]:
     """Called once per poll on the event loop; nothing here may block or await."""
-    writer = state.parts["writer"]
-    health = state.health
+    health, parts = state.health, state.parts
 
     def sink(outcome: PollOutcome) -> None:
         status = outcome.status
@@ -363,23 +386,22 @@ def _sink(state: Running) -> Callable[[PollOutcome], None]:
         if outcome.host_info is not None:
             writer.submit_host_info(outcome.host_info)
         health.observe(status, outcome.dropped, outcome.collectors)
-        alerts = state.parts.get("alerts")
-        if alerts is not None:
-            alerts.engine.observe(status, outcome.points, status.ts)
-        hub = state.parts.get("hub")
-        if hub is not None:
+        # read on every poll: the web part (and its hub) may start after the poller
+        if parts.alerts is not None:
+            parts.alerts.engine.observe(status, outcome.points, status.ts)
+        if (hub := parts.hub) is not None:
             hub.publish(status.host, status, outcome.points, outcome.readings)
 
     return sink
 
 
-async def _serve(state: Running) -> None:
-    from api import server
+async def _serve(state: Running, writer: Writer) -> None:
     from api.app import create_app
+    from sshmon import server
     from store.localstate import StateUnusable
 
-    ctx = build_context(state)
-    state.parts["ctx"] = ctx
+    ctx = build_context(state, writer)
+    state.parts.ctx = ctx
     try:
         try:
             app = create_app(ctx)
@@ -389,21 +411,21 @@ async def _serve(state: Running) -> None:
             await state.stop.wait()
             return
         state.components["web"] = None
-        await server.serve(app, ctx.settings, state.stop, state.parts.get("socket"))
+        await server.serve(app, ctx.settings, state.stop, state.parts.socket)
     finally:
         ctx.queries.close()
 
 
-def build_context(state: Running) -> Any:
+def build_context(state: Running, writer: Writer) -> AppContext:
     from api.context import AppContext, QueryPool
     from api.hub import Hub
     from api.metrics import local_state_families, writer_families
     from store import db
 
-    config, writer = state.config, state.parts["writer"]
+    config = state.config
     web = web_settings(config, state.roles)
     hub = Hub()
-    state.parts["hub"] = hub
+    state.parts.hub = hub
     return AppContext(
         settings=web,
         queries=QueryPool(lambda: db.connect(config.database), web.query_threads),
@@ -418,7 +440,7 @@ def build_context(state: Running) -> Any:
         problems=lambda: _problems(state),
         top_processes=_top_processes(state),
         firing_alerts=_firing(state),
-        alerts=state.parts.get("alerts"),
+        alerts=state.parts.alerts,
         data_dir=config.poller.data_path(),
     )
 
@@ -432,8 +454,8 @@ def _problems(state: Running) -> list[str]:
     return off + state.notices
 
 
-def _top_processes(state: Running) -> Callable[[str], Any] | None:
-    links = state.parts.get("links")
+def _top_processes(state: Running) -> Callable[[str], Awaitable[str]] | None:
+    links = state.parts.links
     if links is None:
         return None
 
@@ -455,7 +477,7 @@ def _top_processes(state: Running) -> Callable[[str], Any] | None:
 def _firing(state: Running) -> Callable[[], dict[str, int]] | None:
     from api.routes.alerts import firing_by_host
 
-    alerts = state.parts.get("alerts")
+    alerts = state.parts.alerts
     if alerts is None:
         return None
     return lambda: firing_by_host(alerts.engine)
@@ -463,39 +485,39 @@ def _firing(state: Running) -> Callable[[], dict[str, int]] | None:
 
 async def reload(state: Running) -> bool:
     """Re-read the config file; apply the new host set or keep the old one and say why."""
-    from alerts import runtime
     from alerts.errors import NotifyConfigError
 
+    parts = state.parts
     try:
+        # one read of the file: the alerts take their section from the same Config
         config = await asyncio.to_thread(load_config, state.config.path)
-        rules = (
-            await asyncio.to_thread(runtime.load, config.path) if "alerts" in state.parts else None
-        )
+        rules = await asyncio.to_thread(config.alerts_loaded) if parts.alerts else None
     except ConfigError as exc:
         for problem in exc.problems:
             log.error("inventory not reloaded: %s", problem)
         return False
-    if rules is not None:
+    if parts.alerts is not None and rules is not None:
         try:
-            state.parts["alerts"].notifier.check(rules.config)
+            parts.alerts.notifier.check(rules.config)
         except NotifyConfigError as exc:
             log.error("inventory not reloaded: %s", exc)
             return False
     state.config = config
     hosts = hosts_for(config, state.roles)
-    if "scheduler" in state.parts:
-        scheduler = state.parts["scheduler"]
-        state.parts["connector"].update_peers(config.inventory.hosts)
-        gone = {h.name for h in scheduler.hosts} - {h.name for h in hosts}
-        await scheduler.replace_hosts(hosts)
+    if parts.scheduler is not None:
+        if parts.connector is not None:
+            parts.connector.update_peers(config.inventory.hosts)
+        gone = {h.name for h in parts.scheduler.hosts} - {h.name for h in hosts}
+        await parts.scheduler.replace_hosts(hosts)
         state.health.forget(gone)
         for name in gone:
-            state.parts["links"].pop(name, None)
-    if rules is not None:
+            if parts.links is not None:
+                parts.links.pop(name, None)
+    if parts.alerts is not None and rules is not None:
         # rules, routes and hosts together; the routes were checked above, so this applies
-        state.parts["alerts"].reconfigure(rules)
-    if "ctx" in state.parts:
-        state.parts["ctx"].inventory = config.inventory
+        parts.alerts.reconfigure(rules)
+    if parts.ctx is not None:
+        parts.ctx.inventory = config.inventory
     log.info("inventory reloaded: %d hosts", len(hosts))
     return True
 

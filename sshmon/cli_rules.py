@@ -1,5 +1,5 @@
 """`sshmon alerts rules`: the rules in effect (shipped, file, UI), as a table, JSON or the
-YAML to put changes made in the UI back into the file. Registered by api/cli.py."""
+YAML to put changes made in the UI back into the file. Registered by sshmon/cli.py."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from rich.console import Console
 from rich.table import Table
 
 from alerts import rules_view
-from alerts.cli import InventoryOpt, _echo, _opened
 from alerts.effective import export_yaml
 from alerts.messages import format_duration
 from alerts.overrides import OverrideStore
 from alerts.persist import StateStore
+from sshmon.cli_alerts import InventoryOpt, _echo, _opened
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (as GET /api/v1/alerts/rules)")]
 ExportOpt = Annotated[

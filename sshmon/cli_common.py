@@ -18,7 +18,7 @@ from poller.printable import printable
 from poller.yamlfile import ConfigError
 
 if TYPE_CHECKING:
-    from api.config import Config
+    from sshmon.config import Config
 
 DEFAULT_INVENTORY = Path("inventory.yaml")
 # emoji off: rich would turn `:fire:` in a target's text into a picture
@@ -66,6 +66,6 @@ def user_errors() -> Iterator[None]:
 
 
 def load_config(path: Path | None) -> Config:
-    from api import config
+    from sshmon import config
 
     return config.load(path if path is not None else DEFAULT_INVENTORY)

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 import yaml
 
-from api.cli_common import err, fail, user_errors
+from sshmon.cli_common import err, fail, user_errors
 
 inventory_app = typer.Typer(help="Create or convert inventory files.", no_args_is_help=True)
 import_app = typer.Typer(help="Convert another tool's inventory.", no_args_is_help=True)

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import typer
 
-from alerts import cli_rules
-from alerts.cli import alerts_app
-from api import cli_poll, cli_replay, cli_run
-from api.cli_config import config_app
-from api.cli_tokens import token_app
+from sshmon import cli_poll, cli_replay, cli_rules, cli_run
+from sshmon.cli_alerts import alerts_app
+from sshmon.cli_config import config_app
+from sshmon.cli_tokens import token_app
 
 app = typer.Typer(
     name="sshmon",
@@ -39,7 +38,7 @@ app.add_typer(alerts_app, name="alerts")
 app.add_typer(token_app, name="token")
 
 # inventory import (issue 13): kept as its own block so parallel CLI additions merge cleanly
-from api.cli_inventory import inventory_app  # noqa: E402
+from sshmon.cli_inventory import inventory_app  # noqa: E402
 
 app.add_typer(inventory_app, name="inventory")
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from api.cli_common import InventoryOpt, UsageError, err, load_config, user_errors
+from sshmon.cli_common import InventoryOpt, UsageError, err, load_config, user_errors
 
 ListenOpt = Annotated[
     str | None,
@@ -55,10 +55,10 @@ def _start(
     shard: str | None,
     log_level: str,
 ) -> None:
-    from api import run as runner
     from api.security import InsecureBindError
-    from api.server import ListenError
     from poller import shard as sharding
+    from sshmon import run as runner
+    from sshmon.server import ListenError
     from store.errors import StoreError
 
     _logging(log_level)
@@ -104,7 +104,7 @@ def _logging(level: str) -> None:
 
 def db_status(inventory: InventoryOpt = None) -> None:
     """Tables, rows, bytes on disk and oldest/newest sample per tier of the configured store."""
-    from store.cli import status_command
+    from sshmon.cli_db import status_command
 
     with user_errors():
         config = load_config(inventory)

@@ -1,6 +1,6 @@
 """`sshmon alerts …`: test a route, list alerts, silences, maintenance windows, acknowledge.
 
-Mounted by api/cli.py as `app.add_typer(alerts_app, name="alerts")`. These commands work on
+Mounted by sshmon/cli.py as `app.add_typer(alerts_app, name="alerts")`. These commands work on
 the alerts database, so they run beside a live `sshmon run` (which picks changes up within
 seconds). The clock is read here, at the edge. User mistakes print one line and exit 2.
 """
@@ -29,9 +29,9 @@ from alerts.mutes import MuteStore
 from alerts.notify import Notifier
 from alerts.overrides import OverrideStore
 from alerts.silences import Matcher, Schedule
-from poller import yamlfile
 from poller.printable import printable
 from poller.yamlfile import ConfigError
+from sshmon import config
 from store import localstate
 
 alerts_app = typer.Typer(
@@ -104,23 +104,14 @@ def _user_errors() -> Iterator[None]:
 @contextmanager
 def _opened(inventory: Path | None) -> Iterator[tuple[runtime.Loaded, AlertsDB]]:
     with _user_errors():
-        loaded = runtime.load(inventory or Path("inventory.yaml"))
+        # the one loader `run` and `config check` use, so all accept and refuse the same files
+        loaded = config.load(inventory or Path("inventory.yaml")).alerts_loaded()
         with localstate.translated(loaded.db_url, "alerts database"):
             db = AlertsDB(loaded.db_url)
             try:
                 yield loaded, db
             finally:
                 db.close()
-
-
-def _check_routes(inventory: Path | None, loaded: runtime.Loaded) -> None:
-    """A route Apprise cannot use is reported with its file and line, as `config check` does
-    (the Notifier alone could only name the route)."""
-    doc = yamlfile.load(inventory or Path("inventory.yaml"))
-    groups = frozenset(loaded.inventory.groups)
-    problems = checks.route_problems(doc, loaded.config, groups, os.environ)
-    if problems:
-        raise ConfigError(problems)
 
 
 def _author(author: str | None) -> str:
@@ -207,7 +198,6 @@ def test_route(
     with _opened(inventory) as (loaded, db):
         if not loaded.config.routes:
             _fail("no routes: add `alerts: routes:` with Apprise URLs to the config file")
-        _check_routes(inventory, loaded)
         notifier = Notifier(loaded.config, db=db, base_dir=loaded.base_dir)
         results = asyncio.run(service.send_test(notifier, route, time.time()))
     failed = False

@@ -10,8 +10,8 @@ from typing import Annotated
 
 import typer
 
-from api.cli_common import UsageError, err, user_errors
 from poller.printable import printable, printable_lines
+from sshmon.cli_common import UsageError, err, user_errors
 
 
 class ReplayFormat(StrEnum):

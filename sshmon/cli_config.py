@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import typer
 
-from api.cli_common import DEFAULT_INVENTORY, InventoryOpt, err, load_config, out
 from poller.yamlfile import ConfigError
+from sshmon.cli_common import DEFAULT_INVENTORY, InventoryOpt, err, load_config, out
 
 config_app = typer.Typer(help="Check the config file.", no_args_is_help=True)
 

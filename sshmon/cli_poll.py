@@ -16,15 +16,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from api import format as fmt
-from api.cli_common import InventoryOpt, UsageError, err, load_config, out, shown, user_errors
 from poller.printable import printable, printable_lines
+from sshmon.cli_common import InventoryOpt, UsageError, err, load_config, out, shown, user_errors
 
 if TYPE_CHECKING:
-    from api.config import Config
     from poller.check import CheckResult
     from poller.inventory import Host
     from poller.poll import PollOutcome
     from poller.ssh import SshSettings
+    from sshmon.config import Config
 
 # Above this many hosts `check` shows a progress bar on stderr while it waits.
 PROGRESS_FROM = 10

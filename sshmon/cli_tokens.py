@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from api.cli_common import InventoryOpt, err, fail, load_config, out, user_errors
 from api.tokens import Role
+from sshmon.cli_common import InventoryOpt, err, fail, load_config, out, user_errors
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -20,7 +20,8 @@ token_app = typer.Typer(help="API and login tokens (stored hashed).", no_args_is
 
 
 def _engine(inventory: InventoryOpt) -> Engine:
-    from api import datadir, tokens
+    from api import tokens
+    from sshmon import datadir
     from store import localstate
 
     with user_errors():
