@@ -36,6 +36,11 @@ app.add_typer(config_app, name="config")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(token_app, name="token")
 
+# issue 13: `sshmon demo`, a simulated fleet (kept as its own block: easy to merge)
+from api import cli_demo  # noqa: E402
+
+app.command()(cli_demo.demo)
+
 
 def main() -> None:
     app()

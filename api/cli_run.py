@@ -23,7 +23,7 @@ def run(
     log_level: LogOpt = "info",
 ) -> None:
     """Poll every host, store the history, evaluate alerts and serve the dashboard."""
-    _start(inventory, poll=True, web=not no_web, listen=listen, shard=None, log_level=log_level)
+    start(inventory, poll=True, web=not no_web, listen=listen, shard=None, log_level=log_level)
 
 
 def poll(
@@ -34,7 +34,7 @@ def poll(
     log_level: LogOpt = "info",
 ) -> None:
     """Poll, store and alert without the web app (several pollers share a ClickHouse server)."""
-    _start(inventory, poll=True, web=False, listen=None, shard=shard, log_level=log_level)
+    start(inventory, poll=True, web=False, listen=None, shard=shard, log_level=log_level)
 
 
 def serve(
@@ -43,10 +43,10 @@ def serve(
     log_level: LogOpt = "info",
 ) -> None:
     """Serve the dashboard and API from the store without polling."""
-    _start(inventory, poll=False, web=True, listen=listen, shard=None, log_level=log_level)
+    start(inventory, poll=False, web=True, listen=listen, shard=None, log_level=log_level)
 
 
-def _start(
+def start(
     inventory: InventoryOpt,
     *,
     poll: bool,

@@ -86,6 +86,11 @@ class WebSettings(BaseModel):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
     live: LiveSettings = Field(default_factory=LiveSettings)
+    banner: str | None = Field(
+        default=None,
+        max_length=200,
+        description="A line shown at the top of every page (\"staging\", \"demo fleet\")",
+    )
     query_threads: int = Field(default=4, ge=1, le=64)
     max_points: int = Field(default=2000, ge=10, le=100_000)
 
