@@ -10,7 +10,7 @@ from __future__ import annotations
 import typer
 
 from alerts.cli import alerts_app
-from api import cli_poll, cli_replay, cli_run
+from api import cli_poll, cli_replay, cli_run, cli_trust
 from api.cli_config import config_app
 from api.cli_tokens import token_app
 
@@ -22,7 +22,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command()(cli_poll.check)
-app.command()(cli_poll.trust)
+app.command()(cli_trust.trust)
 app.command()(cli_poll.probe)
 app.command()(cli_replay.replay)
 app.command()(cli_run.run)
