@@ -51,6 +51,13 @@ class HostDetail:
     state: str
     reason: str
 
+    @property
+    def last_data(self) -> float | None:
+        """When the host last answered with data; None if it never has. Not the last poll
+        attempt: a host never reached has failed polls, and "last poll: just now" read as
+        if it were fine."""
+        return max((r.ts for r in self.latest), default=None)
+
     def as_json(self) -> dict[str, Any]:
         h = self.host
         return {
@@ -63,6 +70,7 @@ class HostDetail:
             "state": self.state,
             "reason": self.reason,
             "last_poll": self.poll.ts if self.poll else None,
+            "last_data": self.last_data,
             "poll_duration_s": self.poll.duration_s if self.poll else None,
             "failed_sections": list(self.poll.failed_sections) if self.poll else [],
             "info": self.info._asdict() if self.info else None,
