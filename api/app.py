@@ -28,6 +28,7 @@ from api.routes import (
     alerts,
     alerts_page,
     catalog,
+    db,
     health,
     hosts,
     live,
@@ -109,6 +110,7 @@ def create_app(ctx: AppContext) -> FastAPI:
         openapi,
         alerts,
         alerts_page,
+        db,
     ):
         app.include_router(module.router)
 

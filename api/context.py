@@ -96,3 +96,6 @@ class AppContext:
     ready: Callable[[], bool] = lambda: True
     # the clock the rate limiter and stream caps read; tests pass one they move by hand
     monotonic: Callable[[], float] = time.monotonic
+    # store.settings.StoreSettings of the store served, for GET /api/v1/db/status: with the
+    # embedded store only this process may open it, so `sshmon db status` asks here
+    database: Any | None = None

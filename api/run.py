@@ -373,6 +373,7 @@ def build_context(state: Running) -> Any:
         firing_alerts=_firing(state),
         alerts=state.parts.get("alerts"),
         data_dir=config.poller.data_path(),
+        database=config.database,
     )
 
 
