@@ -210,8 +210,11 @@ def _probe_json(outcome: PollOutcome) -> str:
     from parsers import exposition
 
     samples = json.loads(exposition.render_json(exposition.samples(outcome.readings)))
+    from api.present import rounded
+
     points = [
-        {"metric": p.metric, "dev": p.dev, "ts": p.ts, "value": p.value} for p in outcome.points
+        {"metric": p.metric, "dev": p.dev, "ts": p.ts, "value": rounded(p.metric, p.value)}
+        for p in outcome.points
     ]
     return json.dumps(
         {

@@ -18,6 +18,7 @@ from api.charts import CHARTS, Chart
 from api.context import AppContext
 from api.fleetcache import FleetCache, reload
 from api.params import TimeRange
+from api.present import rounded
 from poller.inventory import Host
 from store import queries
 from store.rows import HostInfoRow, LatestRow, PollStatusRow, Series
@@ -75,7 +76,7 @@ class HostDetail:
             "failed_sections": list(self.poll.failed_sections) if self.poll else [],
             "info": self.info._asdict() if self.info else None,
             "latest": [
-                {"metric": r.metric, "dev": r.dev, "ts": r.ts, "value": r.value}
+                {"metric": r.metric, "dev": r.dev, "ts": r.ts, "value": rounded(r.metric, r.value)}
                 for r in self.latest
             ],
         }
@@ -132,7 +133,7 @@ def _align(series: list[Series]) -> tuple[list[float], list[list[float | None]]]
     for s in series:
         col: list[float | None] = [None] * len(axis)
         for p in s.points:
-            col[index[p.ts]] = round(p.avg, 4)
+            col[index[p.ts]] = rounded(s.metric, p.avg)
         columns.append(col)
     return axis, columns
 

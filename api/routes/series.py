@@ -20,10 +20,12 @@ from api import views
 from api.charts import CHARTS
 from api.deps import Ctx, principal
 from api.params import MAX_SPAN_S, BadParam, TimeRange, time_range
+from api.present import rounded
 from poller.catalog import METRICS, MetricSpec
 from store import queries
 
 router = APIRouter(prefix="/api/v1", tags=["history"], dependencies=[Depends(principal)])
+SUMMARY_STATS = ("avg", "min", "max", "p95", "p99")  # values of the metric: rounded like it
 MIN_STEP_S = 10  # one poll at the fastest usual rate; finer steps only repeat points
 
 
@@ -100,7 +102,8 @@ async def series(ctx: Ctx, q: Annotated[SeriesQuery, Query()]) -> Any:
         out.writerow(["time", "timestamp", "avg", "min", "max"])
         for p in result.points:
             stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(p.ts))
-            out.writerow([stamp, f"{p.ts:.0f}", repr(p.avg), repr(p.min), repr(p.max)])
+            avg, low, high = (rounded(q.metric, v) for v in (p.avg, p.min, p.max))
+            out.writerow([stamp, f"{p.ts:.0f}", repr(avg), repr(low), repr(high)])
         filename = f"{host.name}-{q.metric}.csv".replace('"', "")
         return Response(
             buf.getvalue(),
@@ -116,19 +119,22 @@ async def series(ctx: Ctx, q: Annotated[SeriesQuery, Query()]) -> Any:
         "to": span.end,
         "resolution": result.resolution,
         "step": result.step_s,
-        "points": [[p.ts, p.avg, p.min, p.max] for p in result.points],
+        "points": [
+            [p.ts, *(rounded(q.metric, v) for v in (p.avg, p.min, p.max))] for p in result.points
+        ],
     }
 
 
 @router.get("/summary", summary="avg, min, max, p95, p99 of one series over a range")
-async def summary(ctx: Ctx, q: Annotated[SeriesQuery, Query()]) -> dict[str, Any]:
+async def summary(ctx: Ctx, q: Annotated[SeriesQuery, Query()]) -> Any:
     spec = metric_or_400(q.metric, q.dev)
     host = views.host_or_404(ctx, q.host)
     if spec.dev is not None and not q.dev:
         raise BadParam(f"{q.metric} is per {spec.dev}; give dev=")
     span = q.resolve()
     s = await ctx.queries.run(queries.summary, host.name, q.metric, q.dev, span.start, span.end)
-    return {
+    stats = {k: rounded(q.metric, getattr(s, k)) for k in SUMMARY_STATS}
+    body = {
         "host": host.name,
         "metric": q.metric,
         "dev": q.dev or "",
@@ -136,7 +142,22 @@ async def summary(ctx: Ctx, q: Annotated[SeriesQuery, Query()]) -> dict[str, Any
         "from": span.start,
         "to": span.end,
         **s.__dict__,
+        **stats,
     }
+    if q.format == "csv":
+        return _csv([list(body), ["" if v is None else v for v in body.values()]], host.name, q)
+    return body
+
+
+def _csv(rows: list[list[Any]], host: str, q: SeriesQuery) -> Response:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    filename = f"{host}-{q.metric}-summary.csv".replace('"', "")
+    return Response(
+        buf.getvalue(),
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 @router.get("/top", summary="The hosts with the highest value of a metric over a range")
@@ -152,7 +173,7 @@ async def top(ctx: Ctx, q: Annotated[TopQuery, Query()]) -> dict[str, Any]:
         "by": q.by,
         "from": span.start,
         "to": span.end,
-        "hosts": [{"host": r.host, "value": r.value} for r in rows],
+        "hosts": [{"host": r.host, "value": rounded(q.metric, r.value)} for r in rows],
     }
 
 
