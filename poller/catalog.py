@@ -239,6 +239,15 @@ _SPECS: Final = (
         "net_rx_drops_per_second", "per_second", _R, "interface", "Received, dropped", _RATE
     ),
     MetricSpec("net_tx_drops_per_second", "per_second", _R, "interface", "Dropped on send", _RATE),
+    MetricSpec(
+        "net_packet_loss_percent",
+        _P,
+        _P,
+        "interface",
+        "Drops and errors (both directions) as a share of all packets since the previous "
+        "poll; absent while the interface moved no packets",
+        _PCT,
+    ),
     # kernel activity
     MetricSpec("context_switches_per_second", "per_second", _R, None, "Context switches", _RATE),
     MetricSpec("interrupts_per_second", "per_second", _R, None, "Interrupts serviced", _RATE),

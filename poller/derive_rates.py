@@ -14,7 +14,7 @@ from typing import Final, TypeVar
 
 from parsers.exposition_filters import DISK_EXCLUDED
 from parsers.proc_diskstats import DiskStats, Diskstats
-from parsers.proc_net_dev import NetDev
+from parsers.proc_net_dev import NetDev, NetDevCounters
 from parsers.proc_net_netstat import NetNetstat
 from parsers.proc_net_snmp import NetSnmp
 from parsers.proc_pressure import Pressure
@@ -43,6 +43,10 @@ _NET_RATES: Final = tuple((f"net_{name}_per_second", attrgetter(field)) for name
     ("rx_errors", "rx_errors_total"), ("tx_errors", "tx_errors_total"),
     ("rx_drops", "rx_dropped_total"), ("tx_drops", "tx_dropped_total"),
 ))
+_LOSS_FIELDS: Final = tuple(map(attrgetter, (
+    "rx_dropped_total", "rx_errors_total", "tx_dropped_total", "tx_errors_total",
+)))
+_PACKET_FIELDS: Final = tuple(map(attrgetter, ("rx_packets_total", "tx_packets_total")))
 _DISK_RATES: Final = tuple((f"disk_{name}_per_second", attrgetter(field)) for name, field in (
     ("read_bytes", "read_bytes_total"), ("write_bytes", "written_bytes_total"),
     ("reads", "reads_completed_total"), ("writes", "writes_completed_total"),
@@ -86,6 +90,7 @@ def rates(
     n0, n1 = reading(prev, "net_dev", NetDev), reading(cur, "net_dev", NetDev)
     if n0 is not None and n1 is not None:
         _counter_rates(n0.interfaces, n1.interfaces, _NET_RATES, dt, out)
+        _packet_loss(n0.interfaces, n1.interfaces, out)
     d0, d1 = reading(prev, "diskstats", Diskstats), reading(cur, "diskstats", Diskstats)
     if d0 is not None and d1 is not None:
         disks1 = {k: v for k, v in d1.devices.items() if not _disk_excluded(k)}
@@ -122,6 +127,37 @@ def _counter_rates(
             v0, v1 = field(c0), field(c1)
             if v0 is not None and v1 is not None and v1 >= v0:
                 add((name, dev, (v1 - v0) / dt))
+
+
+def _packet_loss(
+    before: Mapping[str, NetDevCounters], after: Mapping[str, NetDevCounters], out: list[Triple]
+) -> None:
+    """Drops and errors as a share of every packet the interface handled, both directions.
+
+    The kernel counts a dropped or failed packet apart from rx/tx_packets (which count
+    only the ones that went through), so the whole is packets + drops + errors. With no
+    packet at all there is no share to give: absent, never a fake 0 %."""
+    for dev, i1 in after.items():
+        i0 = before.get(dev)
+        if i0 is None:
+            continue
+        bad = _sum_deltas(i0, i1, _LOSS_FIELDS)
+        good = _sum_deltas(i0, i1, _PACKET_FIELDS)
+        # None: a counter went back (reset or wrap), no share this poll
+        if bad is not None and good is not None and good + bad:
+            out.append(("net_packet_loss_percent", dev, bad / (good + bad) * 100.0))
+
+
+def _sum_deltas(
+    i0: NetDevCounters, i1: NetDevCounters, fields: tuple[attrgetter[int], ...]
+) -> float | None:
+    total = 0.0
+    for field in fields:
+        delta = _delta(field(i0), field(i1))
+        if delta is None:
+            return None
+        total += delta
+    return total
 
 
 def _disk_times(
