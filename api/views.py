@@ -21,6 +21,7 @@ from api.params import TimeRange
 from api.present import rounded
 from poller.inventory import Host
 from store import queries
+from store.resolution import DEFAULT_MIN_STEP_S
 from store.rows import HostInfoRow, LatestRow, PollStatusRow, Series
 
 CHART_POINTS = 800  # per series: about one point per horizontal pixel of a wide chart
@@ -145,6 +146,13 @@ def _cadence(s: Series) -> float:
     return gaps[len(gaps) // 2] if gaps else 0.0
 
 
+def min_step(host: Host) -> int:
+    """The narrowest bucket worth reading: a host polled faster than every 10 s gets buckets
+    as narrow as its polls (1 s polls: 1 s buckets, from raw); slower hosts keep 10 s, as
+    their charts' gaps are drawn from the data's own cadence (views._align)."""
+    return max(1, min(DEFAULT_MIN_STEP_S, int(host.interval)))
+
+
 async def host_charts(
     ctx: AppContext, host: Host, span: TimeRange, only: frozenset[str] | None = None
 ) -> dict[str, Any]:
@@ -158,11 +166,19 @@ async def host_charts(
     # one query for every series of the page: ~40 separate ones cost 6-7 ms each
     results = iter(
         await ctx.queries.run(
-            queries.series_many, host.name, wanted, span.start, span.end, CHART_POINTS
+            queries.series_many,
+            host.name,
+            wanted,
+            span.start,
+            span.end,
+            CHART_POINTS,
+            min_step=min_step(host),  # a host polled every second charts seconds
         )
     )
     charts = []
-    resolution, step = queries.choose_resolution(span.start, span.end, CHART_POINTS)
+    resolution, step = queries.choose_resolution(
+        span.start, span.end, CHART_POINTS, min_step=min_step(host)
+    )
     for chart, keys in plan:
         got = [next(results) for _ in keys]
         ts, values = _align(got)

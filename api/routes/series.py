@@ -22,11 +22,11 @@ from api.deps import Ctx, principal
 from api.params import MAX_SPAN_S, BadParam, TimeRange, time_range
 from api.present import rounded
 from poller.catalog import METRICS, MetricSpec
+from poller.inventory import Host
 from store import queries
 
 router = APIRouter(prefix="/api/v1", tags=["history"], dependencies=[Depends(principal)])
 SUMMARY_STATS = ("avg", "min", "max", "p95", "p99")  # values of the metric: rounded like it
-MIN_STEP_S = 10  # one poll at the fastest usual rate; finer steps only repeat points
 
 
 class RangeQuery(BaseModel):
@@ -49,7 +49,10 @@ class SeriesQuery(RangeQuery):
         None, max_length=512, description="device, interface or mount point for per-device metrics"
     )
     step: int | None = Field(
-        None, ge=MIN_STEP_S, le=MAX_SPAN_S, description="bucket width in seconds"
+        None,
+        ge=1,
+        le=MAX_SPAN_S,
+        description="bucket width in seconds; at least the host's poll interval",
     )
     max_points: int | None = Field(None, ge=2)  # over web.max_points: a 400 saying the cap
     format: Literal["json", "csv"] = "json"
@@ -71,8 +74,14 @@ def metric_or_400(name: str, dev: str | None) -> MetricSpec:
     return spec
 
 
-def _points(ctx: Ctx, q: SeriesQuery, span: TimeRange) -> int:
+def _points(ctx: Ctx, q: SeriesQuery, span: TimeRange, host: Host) -> int:
     cap = ctx.settings.max_points
+    if q.step is not None and q.step < views.min_step(host):
+        raise BadParam(
+            f"step {q.step} s is below the narrowest bucket for {host.name} "
+            f"({views.min_step(host)} s, from its poll interval of {host.interval:g} s): finer "
+            "buckets would only repeat points"
+        )
     if q.step is not None:
         wanted = int(span.span // q.step) + 1
         if wanted > cap:
@@ -93,8 +102,16 @@ async def series(ctx: Ctx, q: Annotated[SeriesQuery, Query()]) -> Any:
     if spec.dev is not None and not q.dev:
         raise BadParam(f"{q.metric} is per {spec.dev}; give dev= (see /api/v1/hosts/{host.name})")
     span = q.resolve()
+    points = _points(ctx, q, span, host)
     result = await ctx.queries.run(
-        queries.series, host.name, q.metric, q.dev, span.start, span.end, _points(ctx, q, span)
+        queries.series,
+        host.name,
+        q.metric,
+        q.dev,
+        span.start,
+        span.end,
+        points,
+        min_step=views.min_step(host),
     )
     if q.format == "csv":
         buf = io.StringIO()
