@@ -11,8 +11,9 @@ import csv
 import io
 import time
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -83,26 +84,45 @@ def _points(ctx: Ctx, q: SeriesQuery, span: TimeRange, host: Host) -> int:
             "buckets would only repeat points"
         )
     if q.step is not None:
-        wanted = int(span.span // q.step) + 1
-        if wanted > cap:
-            raise BadParam(
-                f"step {q.step} s over this range gives {wanted} points; "
-                f"the limit is {cap}: use a step of at least {int(span.span // (cap - 1)) + 1} s"
-            )
-        return max(wanted, 2)
+        # a longer range comes in pages (`_page`): this one holds at most `cap` buckets
+        return max(min(int(span.span // q.step) + 1, cap), 2)
     if q.max_points is not None and q.max_points > cap:
         raise BadParam(f"max_points may be at most {cap}")
     return q.max_points or min(1000, cap)
 
 
+def _page(ctx: Ctx, q: SeriesQuery, span: TimeRange) -> tuple[TimeRange, float | None]:
+    """With an explicit step, a range of more than `web.max_points` buckets is exported in
+    pages: this page's range, and where the next one starts (None: this is the last).
+    Pages end on a bucket boundary, so no bucket is split between two of them."""
+    cap = ctx.settings.max_points
+    if q.step is None or span.span // q.step + 1 <= cap:
+        return span, None
+    first_bucket = span.start - span.start % q.step
+    end = first_bucket + (cap - 1) * q.step
+    return TimeRange(span.start, end), end
+
+
+def _next_url(request: Request, q: SeriesQuery, start: float, end: float) -> str:
+    """The cursor: this request again from the next page on, with absolute times (a range
+    like `range=30d` would move with the clock between pages)."""
+    params = {k: v for k, v in request.query_params.items() if k not in ("from", "to", "range")}
+    params.update({"from": f"{start:.0f}", "to": f"{end:.0f}"})
+    return f"{request.url.path}?{urlencode(params)}"
+
+
 @router.get("/series", summary="One series over a range, from the right resolution")
-async def series(ctx: Ctx, q: Annotated[SeriesQuery, Query()]) -> Any:
+async def series(request: Request, ctx: Ctx, q: Annotated[SeriesQuery, Query()]) -> Any:
+    """With `step`, a range longer than `web.max_points` buckets comes in pages: the JSON
+    has `next` (a URL for the rest, or null), CSV a `Link: <…>; rel="next"` header."""
     spec = metric_or_400(q.metric, q.dev)
     host = views.host_or_404(ctx, q.host)
     if spec.dev is not None and not q.dev:
         raise BadParam(f"{q.metric} is per {spec.dev}; give dev= (see /api/v1/hosts/{host.name})")
-    span = q.resolve()
+    whole = q.resolve()
+    span, next_start = _page(ctx, q, whole)
     points = _points(ctx, q, span, host)
+    after = _next_url(request, q, next_start, whole.end) if next_start is not None else None
     result = await ctx.queries.run(
         queries.series,
         host.name,
@@ -122,11 +142,10 @@ async def series(ctx: Ctx, q: Annotated[SeriesQuery, Query()]) -> Any:
             avg, low, high = (rounded(q.metric, v) for v in (p.avg, p.min, p.max))
             out.writerow([stamp, f"{p.ts:.0f}", repr(avg), repr(low), repr(high)])
         filename = f"{host.name}-{q.metric}.csv".replace('"', "")
-        return Response(
-            buf.getvalue(),
-            media_type="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-        )
+        headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+        if after is not None:
+            headers["Link"] = f'<{after}>; rel="next"'
+        return Response(buf.getvalue(), media_type="text/csv", headers=headers)
     return {
         "host": result.host,
         "metric": result.metric,
@@ -139,6 +158,7 @@ async def series(ctx: Ctx, q: Annotated[SeriesQuery, Query()]) -> Any:
         "points": [
             [p.ts, *(rounded(q.metric, v) for v in (p.avg, p.min, p.max))] for p in result.points
         ],
+        "next": after,
     }
 
 
