@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import fleet, tokens, validation
+from api.accesslog import AccessLog
 from api.context import AppContext
 from api.deps import WEB_DIR, AuthState, LoginRequired, templates
 from api.fleetcache import FleetCache, keep_fresh
@@ -152,6 +153,9 @@ def _add_middleware(app: FastAPI, ctx: AppContext) -> None:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(web.trusted_proxies))
     app.add_middleware(HostCheck, settings=web)
     app.add_middleware(SecurityHeaders, hsts=web.https(), no_store=web.auth.enabled)
+    if web.access_log:
+        # outermost: every answer is logged, the Host check's 400s included
+        app.add_middleware(AccessLog)
 
 
 def _log_failure(task: asyncio.Task[None]) -> None:

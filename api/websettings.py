@@ -86,6 +86,10 @@ class WebSettings(BaseModel):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
     live: LiveSettings = Field(default_factory=LiveSettings)
+    access_log: bool = Field(
+        default=False,
+        description="One JSON line per request on the sshmon.access logger (off by default)",
+    )
     banner: str | None = Field(
         default=None,
         max_length=200,
