@@ -44,6 +44,8 @@ def demo(
         inventory = root / "inventory.yaml"
         inventory.write_text(yaml.safe_dump(_inventory(root, fleet, interval), sort_keys=False))
         typer.echo(f"demo: {hosts} simulated hosts on 127.0.0.1, data in {root} (removed at exit)")
+        # the log level is warning by default, so the "dashboard on" log line is not shown
+        typer.echo(f"demo: dashboard on http://{listen or '127.0.0.1:8080'}/ (Ctrl-C stops)")
         start(inventory, poll=True, web=True, listen=listen, shard=None, log_level=log_level)
 
 

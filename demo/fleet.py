@@ -45,29 +45,33 @@ class Role:
     outage_s: float = 0.0  # ...for this long, and comes back rebooted
 
 
-WEB: Final = Role("web", 4, 8, 40, 0.15, 0.55, 600, 0.55, 6e6, 4.0, 4e5, 0.35)
-DB: Final = Role("db", 8, 64, 500, 0.02, 0.04, 900, 0.82, 2e5, 1.5, 1.5e5, 0.45)
-WORKER: Final = Role("worker", 2, 4, 40, 0.30, 0.65, 300, 0.40, 8e5, 0.3, 2e6, 0.30)
+# fmt: off
+WEB: Final = Role(
+    name="web", cpus=4, mem_gib=8, disk_gib=40, cpu_base=0.15, cpu_swing=0.55, period_s=600,
+    mem_used=0.55, net_bytes_s=6e6, tx_ratio=4.0, disk_write_bytes_s=4e5, disk_used=0.35,
+)
+DB: Final = Role(
+    name="db", cpus=8, mem_gib=64, disk_gib=500, cpu_base=0.02, cpu_swing=0.04, period_s=900,
+    mem_used=0.82, net_bytes_s=2e5, tx_ratio=1.5, disk_write_bytes_s=1.5e5, disk_used=0.45,
+)
+WORKER: Final = Role(
+    name="worker", cpus=2, mem_gib=4, disk_gib=40, cpu_base=0.30, cpu_swing=0.65, period_s=300,
+    mem_used=0.40, net_bytes_s=8e5, tx_ratio=0.3, disk_write_bytes_s=2e6, disk_used=0.30,
+)
+# fills 200 GiB at 60 MB/s: df shows 84 % (root's 5 % reserve) to full in ~10 minutes,
+# through the 85/95 % alerts, then a cleanup starts it again
 FILES: Final = Role(
-    "files", 2, 4, 200, 0.05, 0.10, 600, 0.30, 3e5, 2.0, 3e6, 0.80, fill_bytes_s=60e6
+    name="files", cpus=2, mem_gib=4, disk_gib=200, cpu_base=0.05, cpu_swing=0.10, period_s=600,
+    mem_used=0.30, net_bytes_s=3e5, tx_ratio=2.0, disk_write_bytes_s=3e6, disk_used=0.80,
+    fill_bytes_s=60e6,
 )
+# drops 1.5 % of what it receives, and is unreachable 45 s of every 4 minutes
 EDGE: Final = Role(
-    "edge",
-    2,
-    2,
-    20,
-    0.10,
-    0.30,
-    450,
-    0.50,
-    2e6,
-    1.0,
-    1e5,
-    0.20,
-    drop_share=0.015,
-    outage_every_s=240,
-    outage_s=45,
+    name="edge", cpus=2, mem_gib=2, disk_gib=20, cpu_base=0.10, cpu_swing=0.30, period_s=450,
+    mem_used=0.50, net_bytes_s=2e6, tx_ratio=1.0, disk_write_bytes_s=1e5, disk_used=0.20,
+    drop_share=0.015, outage_every_s=240, outage_s=45,
 )
+# fmt: on
 
 # The first few roles give even a 5-host demo one of each kind; then web servers dominate,
 # as in most fleets.
