@@ -5,14 +5,18 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from conftest import make_ctx
 from fleetdata import Fleet
 
 from api.app import create_app
-from api.context import QueryPool
+from api.context import AppContext, QueryPool, WebSettings
+
+
+def _ctx(fleet: Fleet, pool: QueryPool, tmp_path: Path, **web: Any) -> AppContext:
+    return AppContext(WebSettings(**web), pool, fleet.inventory, data_dir=tmp_path)
 
 
 async def _get(app: object, path: str) -> httpx.Response:
@@ -31,7 +35,7 @@ async def test_off_by_default(
     fleet: Fleet, pool: QueryPool, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, "sshmon.access")
-    await _get(create_app(make_ctx(fleet, pool, tmp_path)), "/healthz")
+    await _get(create_app(_ctx(fleet, pool, tmp_path)), "/healthz")
     assert _lines(caplog) == []
 
 
@@ -39,7 +43,7 @@ async def test_one_json_line_per_request(
     fleet: Fleet, pool: QueryPool, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, "sshmon.access")
-    app = create_app(make_ctx(fleet, pool, tmp_path, access_log=True))
+    app = create_app(_ctx(fleet, pool, tmp_path, access_log=True))
     await _get(app, "/healthz?token=s3cret&x=1")
     await _get(app, "/api/v1/hosts/nobody")
     ok, missing = _lines(caplog)

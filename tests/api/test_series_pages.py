@@ -10,18 +10,21 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import make_ctx
 from fleetdata import Fleet
 
 from api.app import create_app
-from api.context import QueryPool
+from api.context import AppContext, QueryPool, WebSettings
 
 CAP = 10  # web.max_points, small so a 1-hour export takes several pages
 
 
+def _ctx(fleet: Fleet, pool: QueryPool, tmp_path: Path, **web: Any) -> AppContext:
+    return AppContext(WebSettings(**web), pool, fleet.inventory, data_dir=tmp_path)
+
+
 @pytest.fixture
 async def small(fleet: Fleet, pool: QueryPool, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(make_ctx(fleet, pool, tmp_path, max_points=CAP))
+    app = create_app(_ctx(fleet, pool, tmp_path, max_points=CAP))
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(
