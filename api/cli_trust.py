@@ -38,7 +38,7 @@ def trust(
     hosts: Annotated[
         list[str] | None,
         typer.Argument(
-            help="Host names from the inventory, or jump hosts as [user@]host[:port]",
+            help="Host names from the inventory, or jump hosts as \\[user@]host[:port]",
             show_default=False,
         ),
     ] = None,
