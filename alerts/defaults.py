@@ -132,6 +132,18 @@ SHIPPED: Final[tuple[dict[str, Any], ...]] = (
         "exclude_devices": ["lo"],
     },
     {
+        "name": "net_packet_loss",
+        "metric": "net_packet_loss_percent",
+        "reduce": "avg",
+        "window": "5m",
+        "warning": 1,
+        "hysteresis": 0.5,
+        "for": "10m",
+        "exclude_devices": ["lo"],
+        "description": "Drops and errors as a share of an interface's packets (a bad cable, "
+        "a full ring buffer, a duplex mismatch)",
+    },
+    {
         "name": "net_tx_errors",
         "metric": "net_tx_errors_per_second",
         "reduce": "avg",

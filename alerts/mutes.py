@@ -92,13 +92,13 @@ class MuteStore:
             created_at=now,
         )
 
-    def expire_silence(self, silence_id: int, now: float) -> None:
+    def expire_silence(self, silence_id: int, now: float, *, author: str = "") -> None:
         table = tables.silences
         with self.db.engine.begin() as conn:
             done = conn.execute(
                 update(table)
                 .where(table.c.id == silence_id, table.c.ends_at > now)
-                .values(ends_at=now)
+                .values(ends_at=now, updated_at=now, updated_by=author)
             )
         if done.rowcount == 0:
             raise NotFoundError(f"no active silence #{silence_id}")
@@ -230,13 +230,14 @@ class MuteStore:
             created_at=now,
         )
 
-    def expire_maintenance(self, window_id: int, now: float) -> None:
+    def expire_maintenance(self, window_id: int, now: float, *, author: str = "") -> None:
         table = tables.maintenance
         with self.db.engine.begin() as conn:
             done = conn.execute(
                 update(table)
                 .where(table.c.id == window_id, table.c.expired_at.is_(None))
-                .values(expired_at=now)
+                # who ended it is a change like any other: recorded as the last editor
+                .values(expired_at=now, updated_at=now, updated_by=author)
             )
         if done.rowcount == 0:
             raise NotFoundError(f"no active maintenance window #{window_id}")

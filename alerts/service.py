@@ -215,8 +215,8 @@ def create_silence(
     )
 
 
-def expire_silence(mutes: MuteStore, silence_id: int, now: float) -> None:
-    mutes.expire_silence(silence_id, now)
+def expire_silence(mutes: MuteStore, silence_id: int, now: float, *, author: str = "") -> None:
+    mutes.expire_silence(silence_id, now, author=author)
 
 
 def update_silence(
@@ -257,8 +257,10 @@ def create_maintenance(
     return mutes.add_maintenance(name, matcher, schedule, now, comment=comment, author=author)
 
 
-def expire_maintenance(mutes: MuteStore, window_id: int, now: float) -> None:
-    mutes.expire_maintenance(window_id, now)
+def expire_maintenance(
+    mutes: MuteStore, window_id: int, now: float, *, author: str = ""
+) -> None:
+    mutes.expire_maintenance(window_id, now, author=author)
 
 
 def update_maintenance(

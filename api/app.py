@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import fleet, tokens, validation
+from api.accesslog import AccessLog
 from api.context import AppContext
 from api.deps import WEB_DIR, AuthState, LoginRequired, templates
 from api.fleetcache import FleetCache, keep_fresh
@@ -28,6 +29,7 @@ from api.routes import (
     alerts,
     alerts_page,
     catalog,
+    db,
     health,
     hosts,
     live,
@@ -110,6 +112,7 @@ def create_app(ctx: AppContext) -> FastAPI:
         alert_rules,
         alerts,
         alerts_page,
+        db,
     ):
         app.include_router(module.router)
 
@@ -157,6 +160,9 @@ def _add_middleware(app: FastAPI, ctx: AppContext) -> None:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(web.trusted_proxies))
     app.add_middleware(HostCheck, settings=web)
     app.add_middleware(SecurityHeaders, hsts=web.https(), no_store=web.auth.enabled)
+    if web.access_log:
+        # outermost: every answer is logged, the Host check's 400s included
+        app.add_middleware(AccessLog)
 
 
 def _log_failure(task: asyncio.Task[None]) -> None:

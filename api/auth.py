@@ -149,6 +149,20 @@ async def principal(request: Request) -> Principal:
     return who
 
 
+async def attributed(request: Request, who: Principal, claimed: str | None) -> str:
+    """The name a change (silence, maintenance, ack) is recorded under.
+
+    With auth on it is the person the token was given to (`token create --person`), not
+    what the request body claims: anyone could claim anything. With auth off nobody is
+    identified, and the claimed name is all there is."""
+    if who.via == "none":
+        return claimed or ""
+    auth = _auth(request)
+    token_id = int(who.client.removeprefix("token:"))
+    info = await asyncio.to_thread(tokens.get, auth.engine, token_id) if auth.engine else None
+    return info.who if info is not None else f"token {token_id}"
+
+
 async def still_valid(request: Request, who: Principal) -> bool:
     """Is the credential behind a long-lived response (a live stream) still good? Asks the
     database, not the page-view cache, so a revoked token ends its streams on the next check."""

@@ -27,6 +27,7 @@ from poller.inventory import Inventory
 if TYPE_CHECKING:
     # annotation only: `sshmon serve` builds a context without the alert engine
     from alerts.runtime import AlertsRuntime
+    from store.settings import StoreSettings
 
 __all__ = ["LOOPBACK", "AppContext", "AuthSettings", "QueryPool", "WebSettings"]
 
@@ -111,3 +112,6 @@ class AppContext:
     # one line per part that is off or lost data (a corrupt alerts.db, broken store parts):
     # shown as a banner on every page, so nobody has to read the log to learn it
     problems: Callable[[], list[str]] = list
+    # store.settings.StoreSettings of the store served, for GET /api/v1/db/status: with the
+    # embedded store only this process may open it, so `sshmon db status` asks here
+    database: StoreSettings | None = None

@@ -55,6 +55,15 @@ def _url_for(context: dict[str, Any], name: str, /, **params: Any) -> str:
 _env.globals["url_for"] = _url_for
 
 
+def _site_banner(request: Request) -> str | None:
+    """`web.banner`, on every page (a demo or staging instance says so everywhere)."""
+    ctx: AppContext | None = getattr(request.app.state, "ctx", None)
+    return ctx.settings.banner if ctx is not None else None
+
+
+_env.globals["site_banner"] = _site_banner
+
+
 def get_ctx(request: Request) -> AppContext:
     ctx: AppContext = request.app.state.ctx
     return ctx

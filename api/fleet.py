@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from api.present import rounded
 from poller.inventory import Host
 
 # interfaces left out of the fleet's net in/out: traffic that never leaves the box (lo), and
@@ -77,7 +78,8 @@ def row_values(points: Iterable[tuple[str, str, float]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     worst: tuple[float, str] | None = None
     net_in = net_out = None
-    for metric, dev, value in points:
+    for metric, dev, raw in points:
+        value = rounded(metric, raw)
         if metric == "fs_used_percent":
             if worst is None or value > worst[0]:
                 worst = (value, dev)
@@ -95,10 +97,11 @@ def row_values(points: Iterable[tuple[str, str, float]]) -> dict[str, Any]:
             out["uptime"] = value
     if worst is not None:
         out["fs"], out["fs_mount"] = worst
+    # sums of rounded rates pick up float noise again
     if net_in is not None:
-        out["net_in"] = net_in
+        out["net_in"] = rounded("net_rx_bytes_per_second", net_in)
     if net_out is not None:
-        out["net_out"] = net_out
+        out["net_out"] = rounded("net_tx_bytes_per_second", net_out)
     return out
 
 

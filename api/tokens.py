@@ -47,6 +47,9 @@ tokens_table = Table(
     Column("hash", String(64), nullable=False, unique=True, index=True),
     Column("created_at", Float, nullable=False),
     Column("revoked_at", Float, nullable=True),
+    # the person the token was given to: silences, maintenance windows and acks made with it
+    # are recorded under this name (the token's `name` says what it is for)
+    Column("person", String(200), nullable=False, server_default=""),
 )
 
 
@@ -58,10 +61,16 @@ class TokenInfo:
     prefix: str
     created_at: float
     revoked_at: float | None
+    person: str = ""
 
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+    @property
+    def who(self) -> str:
+        """The name changes made with this token are recorded under."""
+        return self.person or f"token {self.name}"
 
 
 def open_db(url: str) -> Engine:
@@ -70,7 +79,21 @@ def open_db(url: str) -> Engine:
 
     engine = create_engine(url)
     metadata.create_all(engine)
+    _add_person_column(engine)
     return engine
+
+
+def _add_person_column(engine: Engine) -> None:
+    """Token stores made before tokens named a person lack the column: add it (empty, so
+    their changes read "token NAME"). create_all adds tables, never columns."""
+    from sqlalchemy import inspect, text
+
+    columns = {c["name"] for c in inspect(engine).get_columns("api_tokens")}
+    if "person" not in columns:
+        with engine.begin() as conn:
+            conn.execute(
+                text("ALTER TABLE api_tokens ADD COLUMN person VARCHAR(200) NOT NULL DEFAULT ''")
+            )
 
 
 def _hash(token: str) -> str:
@@ -80,11 +103,19 @@ def _hash(token: str) -> str:
 def _info(row: object) -> TokenInfo:
     m = row._mapping  # type: ignore[attr-defined]
     return TokenInfo(
-        m["id"], m["name"], Role(m["role"]), m["prefix"], m["created_at"], m["revoked_at"]
+        m["id"],
+        m["name"],
+        Role(m["role"]),
+        m["prefix"],
+        m["created_at"],
+        m["revoked_at"],
+        m["person"],
     )
 
 
-def create(engine: Engine, name: str, role: Role, now: float) -> tuple[TokenInfo, str]:
+def create(
+    engine: Engine, name: str, role: Role, now: float, person: str = ""
+) -> tuple[TokenInfo, str]:
     """Make a token; the clear text is returned here and never stored."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with engine.begin() as conn:
@@ -95,6 +126,7 @@ def create(engine: Engine, name: str, role: Role, now: float) -> tuple[TokenInfo
                 prefix=token[: len(TOKEN_PREFIX) + 6],
                 hash=_hash(token),
                 created_at=now,
+                person=person,
             )
         )
         token_id = result.inserted_primary_key[0]  # type: ignore[index]

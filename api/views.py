@@ -20,8 +20,10 @@ from api.charts import CHARTS, Chart, custom_charts
 from api.context import AppContext
 from api.fleetcache import FleetCache, reload
 from api.params import TimeRange
+from api.present import rounded
 from poller.inventory import Host
 from store import queries
+from store.resolution import DEFAULT_MIN_STEP_S
 from store.rows import HostInfoRow, LatestRow, PollStatusRow, Series
 
 CHART_POINTS = 800  # per series: about one point per horizontal pixel of a wide chart
@@ -71,6 +73,13 @@ class HostDetail:
     state: str
     reason: str
 
+    @property
+    def last_data(self) -> float | None:
+        """When the host last answered with data; None if it never has. Not the last poll
+        attempt: a host never reached has failed polls, and "last poll: just now" read as
+        if it were fine."""
+        return max((r.ts for r in self.latest), default=None)
+
     def as_json(self) -> dict[str, Any]:
         h = self.host
         return {
@@ -83,11 +92,12 @@ class HostDetail:
             "state": self.state,
             "reason": self.reason,
             "last_poll": self.poll.ts if self.poll else None,
+            "last_data": self.last_data,
             "poll_duration_s": self.poll.duration_s if self.poll else None,
             "failed_sections": list(self.poll.failed_sections) if self.poll else [],
             "info": self.info._asdict() if self.info else None,
             "latest": [
-                {"metric": r.metric, "dev": r.dev, "ts": r.ts, "value": r.value}
+                {"metric": r.metric, "dev": r.dev, "ts": r.ts, "value": rounded(r.metric, r.value)}
                 for r in self.latest
             ],
         }
@@ -154,7 +164,7 @@ def _align(series: list[Series]) -> tuple[list[float], list[list[float | None]]]
     for s in series:
         col: list[float | None] = [None] * len(axis)
         for p in s.points:
-            col[index[p.ts]] = round(p.avg, 4)
+            col[index[p.ts]] = rounded(s.metric, p.avg)
         columns.append(col)
     return axis, columns
 
@@ -164,6 +174,13 @@ def _cadence(s: Series) -> float:
     the median, so one outage in the range does not pass for the cadence."""
     gaps = sorted(b.ts - a.ts for a, b in itertools.pairwise(s.points))
     return gaps[len(gaps) // 2] if gaps else 0.0
+
+
+def min_step(host: Host) -> int:
+    """The narrowest bucket worth reading: a host polled faster than every 10 s gets buckets
+    as narrow as its polls (1 s polls: 1 s buckets, from raw); slower hosts keep 10 s, as
+    their charts' gaps are drawn from the data's own cadence (views._align)."""
+    return max(1, min(DEFAULT_MIN_STEP_S, int(host.interval)))
 
 
 async def host_charts(
@@ -180,11 +197,19 @@ async def host_charts(
     # one query for every series of the page: ~40 separate ones cost 6-7 ms each
     results = iter(
         await ctx.queries.run(
-            queries.series_many, host.name, wanted, span.start, span.end, CHART_POINTS
+            queries.series_many,
+            host.name,
+            wanted,
+            span.start,
+            span.end,
+            CHART_POINTS,
+            min_step=min_step(host),  # a host polled every second charts seconds
         )
     )
     out = []
-    resolution, step = queries.choose_resolution(span.start, span.end, CHART_POINTS)
+    resolution, step = queries.choose_resolution(
+        span.start, span.end, CHART_POINTS, min_step=min_step(host)
+    )
     limits = thresholds.for_host(thresholds.engine_config(ctx.alerts), host)
     for chart, keys in plan:
         got = [next(results) for _ in keys]

@@ -97,6 +97,15 @@ class WebSettings(BaseModel):
     rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
     # live-update streams
     live: LiveSettings = Field(default_factory=LiveSettings)
+    access_log: bool = Field(
+        default=False,
+        description="One JSON line per request on the sshmon.access logger (off by default)",
+    )
+    banner: str | None = Field(
+        default=None,
+        max_length=200,
+        description="A line shown at the top of every page (\"staging\", \"demo fleet\")",
+    )
     # threads running store queries for the web app
     query_threads: int = Field(default=4, ge=1, le=64)
     # points per series in one chart at most (longer ranges read rollups)

@@ -95,6 +95,9 @@ class Connector:
         self._known = KnownHostsCache()
         self._throttles: dict[tuple[str, int], asyncio.Semaphore] = {}
         self._watchers: set[asyncio.Future[None]] = set()
+        # host name -> the address and port its last connect went to, after ~/.ssh/config
+        # (HostName, Port): an error then says where it tried, not only which entry
+        self._endpoints: dict[str, tuple[str, int]] = {}
 
     def update_peers(self, hosts: Iterable[Host]) -> None:
         """After an inventory reload: `jump: NAME` resolves against the new host set."""
@@ -106,7 +109,7 @@ class Connector:
         try:
             return await self._connect(host, check, depth=0)
         except Exception as exc:
-            raise translate(exc, host.name, check.verdict) from exc
+            raise translate(exc, self.where(host), check.verdict) from exc
 
     async def fetch_host_key(self, host: Host) -> HostKeyOffer:
         """The key `host` presents now, and what is already recorded for it."""
@@ -116,7 +119,7 @@ class Connector:
             conn.close()  # unreachable in practice: capture_only trusts no key
         except Exception as exc:
             if check.presented is None:
-                raise translate(exc, host.name, check.verdict) from exc
+                raise translate(exc, self.where(host), check.verdict) from exc
         key = check.presented
         if key is None:
             raise Unreachable(f"{host.name} presented no host key")
@@ -129,6 +132,11 @@ class Connector:
             conflicts=check.conflicts,
             reached_at=check.reached_at,
         )
+
+    def where(self, host: Host) -> str:
+        """`web-1 (10.0.0.5:22)`: the entry and the address and port it was reached at."""
+        address, port = self._endpoints.get(host.name, (host.address, host.port or 22))
+        return f"{host.name} ({f'[{address}]' if ':' in address else address}:{port})"
 
     def _key_check(self, host: Host, *, capture_only: bool = False) -> KeyCheck:
         return KeyCheck(
@@ -145,6 +153,7 @@ class Connector:
         options = await asyncssh.SSHClientConnectionOptions.construct(
             None, host=host.address, tunnel=(), **self._options(host, check)
         )
+        self._endpoints[host.name] = (str(options.host), int(options.port))
         jump = host.jump or _config_jump(options.tunnel)
         tunnel = await self._open_jumps(jump, depth) if jump else None
         try:
@@ -178,7 +187,7 @@ class Connector:
             except Exception as exc:
                 if conn is not None:
                     conn.close()
-                raise translate(exc, f"jump host {jump_host.name}", check.verdict) from exc
+                raise translate(exc, f"jump host {self.where(jump_host)}", check.verdict) from exc
         assert conn is not None  # spec.split(",") yields at least one hop
         return conn
 

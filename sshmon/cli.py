@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from sshmon import cli_poll, cli_replay, cli_rules, cli_run
+from sshmon import cli_poll, cli_replay, cli_rules, cli_run, cli_trust
 from sshmon.cli_alerts import alerts_app
 from sshmon.cli_config import config_app
 from sshmon.cli_tokens import token_app
@@ -22,7 +22,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command()(cli_poll.check)
-app.command()(cli_poll.trust)
+app.command()(cli_trust.trust)
 app.command()(cli_poll.probe)
 app.command()(cli_replay.replay)
 app.command()(cli_run.run)
@@ -41,6 +41,11 @@ app.add_typer(token_app, name="token")
 from sshmon.cli_inventory import inventory_app  # noqa: E402
 
 app.add_typer(inventory_app, name="inventory")
+
+# issue 13: `sshmon demo`, a simulated fleet (kept as its own block: easy to merge)
+from sshmon import cli_demo  # noqa: E402
+
+app.command()(cli_demo.demo)
 
 
 def main() -> None:

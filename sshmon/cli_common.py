@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from sshmon.config import Config
 
 DEFAULT_INVENTORY = Path("inventory.yaml")
+EXAMPLE_INVENTORY = "inventory.example.yaml"
 # emoji off: rich would turn `:fire:` in a target's text into a picture
 err = Console(stderr=True, highlight=False, emoji=False)
 # Piped output (scripts, `| less`) gets wide rows instead of rich's default of 80 columns.
@@ -68,4 +69,22 @@ def user_errors() -> Iterator[None]:
 def load_config(path: Path | None) -> Config:
     from sshmon import config
 
-    return config.load(path if path is not None else DEFAULT_INVENTORY)
+    path = path if path is not None else DEFAULT_INVENTORY
+    if not path.exists():
+        raise ConfigError([f"{path}: file not found", *_first_inventory_hint(path)])
+    return config.load(path)
+
+
+def _first_inventory_hint(path: Path) -> list[str]:
+    """A first run has no inventory yet: say how to make one (the example sits next to it
+    in a checkout), and that a fleet to look at needs none."""
+    example = path.parent / EXAMPLE_INVENTORY
+    start = (
+        f"start from the example: cp {example} {path}"
+        if example.is_file()
+        else f"start from {EXAMPLE_INVENTORY} in the sshmon source: copy it to {path}"
+    )
+    return [
+        f"{start}, then add your hosts (or pass --inventory FILE, or set SSHMON_INVENTORY)",
+        "just looking? `sshmon demo` runs a simulated fleet without any inventory",
+    ]

@@ -54,7 +54,8 @@ def status_command(settings: StoreSettings) -> int:
     try:
         status = db_status(settings)
     except StoreLockedError as exc:
-        typer.echo(f"{exc}; stop it or ask it through its HTTP API", err=True)
+        # `sshmon db status -i INVENTORY` asks the running process over its HTTP API
+        typer.echo(f"{exc}; stop it, or run `sshmon db status` with its inventory", err=True)
         return 2
     except StoreError as exc:
         typer.echo(f"cannot read the store: {exc}", err=True)

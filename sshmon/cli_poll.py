@@ -82,10 +82,23 @@ def check(
             sys.stdout.write(json.dumps({**asdict(r), "state": r.state.value}) + "\n")
     else:
         out.print(_check_table(results))
+    unknown = [r.host for r in results if r.state == "host_key_unknown"]
+    if unknown and not as_json:
+        err.print(printable(_trust_hint(unknown, inventory)), markup=False, soft_wrap=True)
     bad = sum(not r.ok for r in results)
     if bad:
         err.print(f"{bad} of {len(results)} hosts not ok", markup=False)
         raise typer.Exit(1)
+
+
+def _trust_hint(unknown: Sequence[str], inventory: Path | None) -> str:
+    """The exact command that records the unknown keys, for copy and paste."""
+    names = " ".join(shlex.quote(n) for n in unknown) if len(unknown) <= 5 else "--all-unknown"
+    where = f" -i {shlex.quote(str(inventory))}" if inventory else ""
+    return (
+        f"{len(unknown)} host key{'s' if len(unknown) > 1 else ''} not known yet; to see "
+        f"the fingerprints and record them, run: sshmon trust {names}{where}"
+    )
 
 
 def _check_table(results: Sequence[CheckResult]) -> Table:
@@ -112,28 +125,25 @@ def _target(inventory: Path | None, name: str) -> tuple[Host, SshSettings]:
         return find_host(config, name), ssh_settings(config)
 
 
-def _trust_target(inventory: Path | None, name: str) -> tuple[Host, SshSettings]:
+def target_host(config: Config, name: str) -> Host:
     """An inventory host, or a jump host written as `[user@]host[:port]` (how `jump:` and
     ProxyJump name hops that have no inventory entry, and how check's message names it)."""
     from poller.errors import PollError
 
-    with user_errors():
-        config = load_config(inventory)
-        settings = ssh_settings(config)
+    try:
+        return find_host(config, name)
+    except UsageError as exc:
         try:
-            return find_host(config, name), settings
-        except UsageError as exc:
-            try:
-                hop = _jump_hop(config, name)
-            except PollError as bad:
-                raise UsageError(bad.reason) from None
-            if hop is None:
-                # e.g. a ProxyJump alias from ~/.ssh/config: its key is checked under the
-                # HostName and Port the config gives it
-                raise UsageError(
-                    f"{exc}; a jump host outside the inventory is trusted as [user@]host:port"
-                ) from None
-            return hop, settings
+            hop = _jump_hop(config, name)
+        except PollError as bad:
+            raise UsageError(bad.reason) from None
+        if hop is None:
+            # e.g. a ProxyJump alias from ~/.ssh/config: its key is checked under the
+            # HostName and Port the config gives it
+            raise UsageError(
+                f"{exc}; a jump host outside the inventory is trusted as [user@]host:port"
+            ) from None
+        return hop
 
 
 def _jump_hop(config: Config, name: str) -> Host | None:
@@ -148,64 +158,6 @@ def _jump_hop(config: Config, name: str) -> Host | None:
     if "@" in name or ":" in name:
         return jump_host(name, {})
     return None
-
-
-def trust(
-    host: Annotated[
-        str,
-        typer.Argument(help="Host name from the inventory, or a jump host as [user@]host[:port]"),
-    ],
-    inventory: InventoryOpt = None,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Record without asking")] = False,
-    replace: Annotated[
-        bool, typer.Option("--replace", help="Accept a key that differs from the recorded one")
-    ] = False,
-) -> None:
-    """Show HOST's SSH host key fingerprint and record it in sshmon's known_hosts."""
-    from poller.errors import PollError
-    from poller.hostkeys import trust_command
-    from poller.ssh import fetch_host_key
-    from poller.ssh import trust as record_key
-
-    target, settings = _trust_target(inventory, host)
-    try:
-        offer = asyncio.run(fetch_host_key(target, settings.known_hosts, settings=settings))
-    except PollError as exc:
-        err.print(printable(f"{host}: {exc.state.value}: {exc.reason}"), markup=False)
-        raise typer.Exit(1) from None
-    out.print(
-        printable(f"{host} presents a {offer.key_type} key, fingerprint {offer.fingerprint}"),
-        markup=False,
-    )
-    if offer.trusted:
-        out.print("already trusted; nothing to do", markup=False)
-        return
-    if offer.changed:
-        whose = host if offer.known else "its address"
-        err.print(
-            printable(
-                f"WARNING: this is NOT the key recorded for {whose}: "
-                f"known_hosts has {', '.join(offer.conflicts)}. Someone may be intercepting the "
-                "connection, or the host was reinstalled."
-            ),
-            markup=False,
-            soft_wrap=True,  # fingerprints and commands stay whole for copy and paste
-        )
-        if not replace:
-            err.print(
-                printable(
-                    "refused; once you have verified the new key, run: "
-                    + trust_command(host, replace=True)
-                    + (f" -i {shlex.quote(str(inventory))}" if inventory else "")
-                ),
-                markup=False,
-                soft_wrap=True,
-            )
-            raise typer.Exit(1)
-    if not yes and not typer.confirm(f"Record this key in {settings.known_hosts}?", err=True):
-        raise typer.Exit(1)
-    asyncio.run(record_key(target, settings.known_hosts, offer=offer, settings=settings))
-    out.print(f"recorded in {settings.known_hosts}", markup=False)
 
 
 def probe(
@@ -259,8 +211,11 @@ def _probe_json(outcome: PollOutcome) -> str:
     from poller import exposition
 
     samples = json.loads(render_json(exposition.samples(outcome.readings)))
+    from api.present import rounded
+
     points = [
-        {"metric": p.metric, "dev": p.dev, "ts": p.ts, "value": p.value} for p in outcome.points
+        {"metric": p.metric, "dev": p.dev, "ts": p.ts, "value": rounded(p.metric, p.value)}
+        for p in outcome.points
     ]
     return json.dumps(
         {

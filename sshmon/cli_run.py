@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from sshmon.cli_common import InventoryOpt, UsageError, err, load_config, user_errors
+
+if TYPE_CHECKING:
+    from api.context import WebSettings
+    from sshmon.config import Config
+    from store.status import StoreStatus
+
+HTTP_TIMEOUT_S = 30.0  # db status of a big store takes a few seconds
 
 ListenOpt = Annotated[
     str | None,
@@ -23,7 +30,7 @@ def run(
     log_level: LogOpt = "info",
 ) -> None:
     """Poll every host, store the history, evaluate alerts and serve the dashboard."""
-    _start(inventory, poll=True, web=not no_web, listen=listen, shard=None, log_level=log_level)
+    start(inventory, poll=True, web=not no_web, listen=listen, shard=None, log_level=log_level)
 
 
 def poll(
@@ -34,7 +41,7 @@ def poll(
     log_level: LogOpt = "info",
 ) -> None:
     """Poll, store and alert without the web app (several pollers share a ClickHouse server)."""
-    _start(inventory, poll=True, web=False, listen=None, shard=shard, log_level=log_level)
+    start(inventory, poll=True, web=False, listen=None, shard=shard, log_level=log_level)
 
 
 def serve(
@@ -43,10 +50,10 @@ def serve(
     log_level: LogOpt = "info",
 ) -> None:
     """Serve the dashboard and API from the store without polling."""
-    _start(inventory, poll=False, web=True, listen=listen, shard=None, log_level=log_level)
+    start(inventory, poll=False, web=True, listen=listen, shard=None, log_level=log_level)
 
 
-def _start(
+def start(
     inventory: InventoryOpt,
     *,
     poll: bool,
@@ -103,9 +110,53 @@ def _logging(level: str) -> None:
 
 
 def db_status(inventory: InventoryOpt = None) -> None:
-    """Tables, rows, bytes on disk and oldest/newest sample per tier of the configured store."""
-    from sshmon.cli_db import status_command
+    """Tables, rows, bytes on disk and oldest/newest sample per tier of the configured store.
+
+    While `sshmon run` holds the embedded store (one process per directory), the running
+    process is asked over its HTTP API, at web.host/web.port of the same config; with auth
+    on, the token is read from $SSHMON_TOKEN."""
+    from sshmon.cli_db import render_status
+    from store.errors import StoreError, StoreLockedError
+    from store.status import db_status as read_status
 
     with user_errors():
         config = load_config(inventory)
-    raise typer.Exit(status_command(config.database))
+        try:
+            status = read_status(config.database)
+        except StoreLockedError as exc:
+            status = _status_over_http(config, str(exc))
+        except StoreError as exc:
+            raise UsageError(f"cannot read the store: {exc}") from None
+    typer.echo(render_status(status))
+
+
+def _status_over_http(config: Config, locked: str) -> StoreStatus:
+    import json
+    import os
+    import urllib.error
+    import urllib.request
+
+    from store.rows import TableStats
+    from store.status import StoreStatus
+
+    url = _local_url(config.web) + "api/v1/db/status"
+    request = urllib.request.Request(url, headers={"Accept": "application/json"})
+    if token := os.environ.get("SSHMON_TOKEN"):
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_S) as response:
+            body = json.load(response)
+    except urllib.error.HTTPError as exc:
+        hint = " (set SSHMON_TOKEN to a viewer token)" if exc.code == 401 else ""
+        raise UsageError(f"{locked}; asked it at {url}: HTTP {exc.code}{hint}") from None
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{locked}; asked it at {url}, no answer: {exc}") from None
+    tables = [TableStats(**t) for t in body["tables"]]
+    return StoreStatus(body["url"], body["database"], body["embedded"], tables)
+
+
+def _local_url(web: WebSettings) -> str:
+    """The address to reach this config's web app from here: a wildcard bind is reached on
+    loopback."""
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(web.host, web.host)
+    return web.model_copy(update={"host": host}).listen_url()

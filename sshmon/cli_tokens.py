@@ -42,12 +42,20 @@ def _engine(inventory: InventoryOpt) -> Engine:
 def create(
     role: Annotated[Role, typer.Option("--role")] = Role.viewer,
     name: Annotated[str, typer.Option("--name", help="What the token is for")] = "token",
+    person: Annotated[
+        str,
+        typer.Option(
+            "--person",
+            help="Who gets it: silences, maintenance and acks made with it are recorded "
+            "under this name",
+        ),
+    ] = "",
     inventory: InventoryOpt = None,
 ) -> None:
     """Create a token and print it once; only its hash is kept."""
     from api import tokens
 
-    info, token = tokens.create(_engine(inventory), name, role, time.time())
+    info, token = tokens.create(_engine(inventory), name, role, time.time(), person=person)
     out.print(token, markup=False, highlight=False)
     err.print(
         f"token {info.id} ({info.role}): store it now, it cannot be shown again", markup=False
@@ -56,13 +64,16 @@ def create(
 
 @token_app.command("list")
 def list_(inventory: InventoryOpt = None) -> None:
-    """List tokens: id, role, prefix, state, created, name."""
+    """List tokens: id, role, prefix, state, created, name, person."""
     from api import tokens
 
     for t in tokens.list_tokens(_engine(inventory)):
         state = "active" if t.active else "revoked"
         created = time.strftime("%Y-%m-%d %H:%M", time.gmtime(t.created_at))
-        out.print(f"{t.id}\t{t.role}\t{t.prefix}…\t{state}\t{created}Z\t{t.name}", markup=False)
+        out.print(
+            f"{t.id}\t{t.role}\t{t.prefix}…\t{state}\t{created}Z\t{t.name}\t{t.person or '-'}",
+            markup=False,
+        )
 
 
 @token_app.command("revoke")

@@ -442,6 +442,7 @@ def build_context(state: Running, writer: Writer) -> AppContext:
         firing_alerts=_firing(state),
         alerts=state.parts.alerts,
         data_dir=config.poller.data_path(),
+        database=config.database,
     )
 
 

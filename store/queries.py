@@ -22,7 +22,7 @@ from clickhouse_connect.driver.client import Client
 
 from store.errors import StoreQueryError, translated
 from store.records import AlertEvent
-from store.resolution import choose_resolution
+from store.resolution import DEFAULT_MIN_STEP_S, choose_resolution
 from store.rows import (
     CatalogRow,
     HostInfoRow,
@@ -97,12 +97,13 @@ def latest_host(client: Client, host: str) -> list[LatestRow]:
 
 
 def series(client: Client, host: str, metric: str, dev: str | None, start: float, end: float,
-           max_points: int = 1000, *, day_tier: bool = False) -> Series:
+           max_points: int = 1000, *, day_tier: bool = False,
+           min_step: int = DEFAULT_MIN_STEP_S) -> Series:
     """Buckets of (avg, min, max) over [start, end); `dev=None` means the host-wide ''.
 
     `day_tier=True` lets long ranges read the optional 1-day tier (when it is configured).
     """
-    resolution, step = choose_resolution(start, end, max_points, day_tier)
+    resolution, step = choose_resolution(start, end, max_points, day_tier, min_step)
     table, _, avg, low, high = _TIERS[resolution]
     params: dict[str, Any] = {**_bounds(start, end), "host": host, "metric": metric,
                               "dev": dev or "", "step": step}
@@ -119,7 +120,8 @@ def series(client: Client, host: str, metric: str, dev: str | None, start: float
 
 
 def series_many(client: Client, host: str, keys: Sequence[tuple[str, str]], start: float,
-                end: float, max_points: int = 1000, *, day_tier: bool = False) -> list[Series]:
+                end: float, max_points: int = 1000, *, day_tier: bool = False,
+                min_step: int = DEFAULT_MIN_STEP_S) -> list[Series]:
     """`series` for several (metric, dev) of one host in ONE query, in the order of `keys`.
 
     The host page draws ~40 series; one query each cost ~6-7 ms of per-query overhead
@@ -127,7 +129,7 @@ def series_many(client: Client, host: str, keys: Sequence[tuple[str, str]], star
     """
     if not keys:
         return []
-    resolution, step = choose_resolution(start, end, max_points, day_tier)
+    resolution, step = choose_resolution(start, end, max_points, day_tier, min_step)
     table, _, avg, low, high = _TIERS[resolution]
     params: dict[str, Any] = {**_bounds(start, end), "host": host, "step": step,
                               "metrics": sorted({metric for metric, _ in keys})}

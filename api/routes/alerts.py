@@ -28,6 +28,7 @@ from api.alerts_bodies import (
     SilencePatch,
     TestIn,
 )
+from api.auth import attributed
 from api.deps import Ctx, Principal, principal, require_admin
 from api.params import time_range
 from api.security import CSRF_COOKIE, csrf_ok
@@ -57,6 +58,8 @@ async def csrf_guard(request: Request, who: Annotated[Principal, Depends(princip
 
 
 Change = [Depends(require_admin), Depends(csrf_guard)]
+# who makes a change: the dependency is cached per request, so this adds no second check
+Who = Annotated[Principal, Depends(principal)]
 
 
 def firing_by_host(engine: Any) -> dict[str, int]:
@@ -194,7 +197,9 @@ async def maintenance(ctx: Ctx, include_expired: bool = False) -> list[dict[str,
     dependencies=Change,
     summary="Silence what a matcher covers until a time (admin)",
 )
-async def create_silence(ctx: Ctx, body: SilenceIn) -> dict[str, Any]:
+async def create_silence(
+    request: Request, ctx: Ctx, who: Who, body: SilenceIn
+) -> dict[str, Any]:
     now = ctx.clock()
     created = await _call(
         service.create_silence,
@@ -204,7 +209,7 @@ async def create_silence(ctx: Ctx, body: SilenceIn) -> dict[str, Any]:
         now,
         starts_at=body.starts_at,
         comment=body.comment,
-        author=body.author,
+        author=await attributed(request, who, body.author),
     )
     return created.model_dump()
 
@@ -218,7 +223,9 @@ async def create_silence(ctx: Ctx, body: SilenceIn) -> dict[str, Any]:
     "edited it and when (updated_by, updated_at). 404 for an unknown or expired silence.",
     responses={404: {"description": "no active silence with this id"}},
 )
-async def update_silence(ctx: Ctx, silence_id: Id, body: SilencePatch) -> dict[str, Any]:
+async def update_silence(
+    request: Request, ctx: Ctx, who: Who, silence_id: Id, body: SilencePatch
+) -> dict[str, Any]:
     now = ctx.clock()
     updated = await _call(
         service.update_silence,
@@ -228,7 +235,7 @@ async def update_silence(ctx: Ctx, silence_id: Id, body: SilencePatch) -> dict[s
         matcher=_known(ctx, body.matcher),
         ends_at=body.end(now),
         comment=body.comment,
-        author=body.author,
+        author=await attributed(request, who, body.author),
     )
     return updated.model_dump()
 
@@ -239,8 +246,11 @@ async def update_silence(ctx: Ctx, silence_id: Id, body: SilencePatch) -> dict[s
     dependencies=Change,
     summary="End a silence now (admin)",
 )
-async def expire_silence(ctx: Ctx, silence_id: Id) -> dict[str, Any]:
-    await _call(service.expire_silence, _mutes(ctx), silence_id, ctx.clock())
+async def expire_silence(
+    request: Request, ctx: Ctx, who: Who, silence_id: Id
+) -> dict[str, Any]:
+    author = await attributed(request, who, None)
+    await _call(service.expire_silence, _mutes(ctx), silence_id, ctx.clock(), author=author)
     return {"expired": silence_id}
 
 
@@ -251,7 +261,9 @@ async def expire_silence(ctx: Ctx, silence_id: Id) -> dict[str, Any]:
     dependencies=Change,
     summary="Add a one-off or recurring maintenance window (admin)",
 )
-async def create_maintenance(ctx: Ctx, body: MaintenanceIn) -> dict[str, Any]:
+async def create_maintenance(
+    request: Request, ctx: Ctx, who: Who, body: MaintenanceIn
+) -> dict[str, Any]:
     created = await _call(
         service.create_maintenance,
         _mutes(ctx),
@@ -260,7 +272,7 @@ async def create_maintenance(ctx: Ctx, body: MaintenanceIn) -> dict[str, Any]:
         body.schedule,
         ctx.clock(),
         comment=body.comment,
-        author=body.author,
+        author=await attributed(request, who, body.author),
     )
     return created.model_dump()
 
@@ -274,7 +286,9 @@ async def create_maintenance(ctx: Ctx, body: MaintenanceIn) -> dict[str, Any]:
     "edited it and when (updated_by, updated_at). 404 for an unknown or finished window.",
     responses={404: {"description": "no active maintenance window with this id"}},
 )
-async def update_maintenance(ctx: Ctx, window_id: Id, body: MaintenancePatch) -> dict[str, Any]:
+async def update_maintenance(
+    request: Request, ctx: Ctx, who: Who, window_id: Id, body: MaintenancePatch
+) -> dict[str, Any]:
     updated = await _call(
         service.update_maintenance,
         _mutes(ctx),
@@ -284,7 +298,7 @@ async def update_maintenance(ctx: Ctx, window_id: Id, body: MaintenancePatch) ->
         matcher=_known(ctx, body.matcher),
         schedule=body.schedule,
         comment=body.comment,
-        author=body.author,
+        author=await attributed(request, who, body.author),
     )
     return updated.model_dump()
 
@@ -295,8 +309,13 @@ async def update_maintenance(ctx: Ctx, window_id: Id, body: MaintenancePatch) ->
     dependencies=Change,
     summary="End a maintenance window now (admin)",
 )
-async def expire_maintenance(ctx: Ctx, window_id: Id) -> dict[str, Any]:
-    await _call(service.expire_maintenance, _mutes(ctx), window_id, ctx.clock())
+async def expire_maintenance(
+    request: Request, ctx: Ctx, who: Who, window_id: Id
+) -> dict[str, Any]:
+    author = await attributed(request, who, None)
+    await _call(
+        service.expire_maintenance, _mutes(ctx), window_id, ctx.clock(), author=author
+    )
     return {"expired": window_id}
 
 
@@ -306,8 +325,9 @@ async def expire_maintenance(ctx: Ctx, window_id: Id) -> dict[str, Any]:
     dependencies=Change,
     summary="Acknowledge a firing alert: no more reminders for this episode (admin)",
 )
-async def acknowledge(ctx: Ctx, body: AckIn) -> dict[str, Any]:
+async def acknowledge(request: Request, ctx: Ctx, who: Who, body: AckIn) -> dict[str, Any]:
     engine = _runtime(ctx).engine
+    author = await attributed(request, who, body.author)
     try:
         # on the loop, not a thread: the engine's state belongs to the loop's thread
         service.acknowledge(
@@ -316,7 +336,7 @@ async def acknowledge(ctx: Ctx, body: AckIn) -> dict[str, Any]:
             body.host,
             body.dev,
             ctx.clock(),
-            author=body.author,
+            author=author,
             comment=body.comment,
         )
     except AlertsError as exc:

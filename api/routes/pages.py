@@ -128,7 +128,7 @@ async def host_page(
             "info": detail.info._asdict() if detail.info else dict.fromkeys(HostInfoRow._fields),
             "state": detail.state,
             "reason": detail.reason,
-            "last_poll": detail.poll.ts if detail.poll else None,
+            "last_poll": detail.last_data,
             "uptime": uptime,
             "charts": (*CHARTS, *custom_charts(r.metric for r in detail.latest)),
             "presets": PRESETS,

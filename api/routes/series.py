@@ -12,8 +12,9 @@ import io
 import time
 from functools import lru_cache
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,13 +22,15 @@ from api import views
 from api.charts import CHARTS
 from api.deps import Ctx, principal
 from api.params import MAX_SPAN_S, BadParam, TimeRange, time_range
+from api.present import rounded
 from poller.catalog import METRICS, MetricSpec
 from poller.collectors import custom
+from poller.inventory import Host
 from poller.precision import exact
 from store import queries
 
 router = APIRouter(prefix="/api/v1", tags=["history"], dependencies=[Depends(principal)])
-MIN_STEP_S = 10  # one poll at the fastest usual rate; finer steps only repeat points
+SUMMARY_STATS = ("avg", "min", "max", "p95", "p99")  # values of the metric: rounded like it
 
 
 class RangeQuery(BaseModel):
@@ -51,7 +54,10 @@ class SeriesQuery(RangeQuery):
         None, max_length=512, description="device, interface or mount point for per-device metrics"
     )
     step: int | None = Field(
-        None, ge=MIN_STEP_S, le=MAX_SPAN_S, description="bucket width in seconds"
+        None,
+        ge=1,
+        le=MAX_SPAN_S,
+        description="bucket width in seconds; at least the host's poll interval",
     )
     max_points: int | None = Field(None, ge=2)  # over web.max_points: a 400 saying the cap
     format: Literal["json", "csv"] = "json"
@@ -83,30 +89,63 @@ def _custom_spec(name: str) -> MetricSpec:
     return MetricSpec(name, "count", "gauge", None, "user metric", exact())
 
 
-def _points(ctx: Ctx, q: SeriesQuery, span: TimeRange) -> int:
+def _points(ctx: Ctx, q: SeriesQuery, span: TimeRange, host: Host) -> int:
     cap = ctx.settings.max_points
+    if q.step is not None and q.step < views.min_step(host):
+        raise BadParam(
+            f"step {q.step} s is below the narrowest bucket for {host.name} "
+            f"({views.min_step(host)} s, from its poll interval of {host.interval:g} s): finer "
+            "buckets would only repeat points"
+        )
     if q.step is not None:
-        wanted = int(span.span // q.step) + 1
-        if wanted > cap:
-            raise BadParam(
-                f"step {q.step} s over this range gives {wanted} points; "
-                f"the limit is {cap}: use a step of at least {int(span.span // (cap - 1)) + 1} s"
-            )
-        return max(wanted, 2)
+        # a longer range comes in pages (`_page`): this one holds at most `cap` buckets
+        return max(min(int(span.span // q.step) + 1, cap), 2)
     if q.max_points is not None and q.max_points > cap:
         raise BadParam(f"max_points may be at most {cap}")
     return q.max_points or min(1000, cap)
 
 
+def _page(ctx: Ctx, q: SeriesQuery, span: TimeRange) -> tuple[TimeRange, float | None]:
+    """With an explicit step, a range of more than `web.max_points` buckets is exported in
+    pages: this page's range, and where the next one starts (None: this is the last).
+    Pages end on a bucket boundary, so no bucket is split between two of them."""
+    cap = ctx.settings.max_points
+    if q.step is None or span.span // q.step + 1 <= cap:
+        return span, None
+    first_bucket = span.start - span.start % q.step
+    end = first_bucket + (cap - 1) * q.step
+    return TimeRange(span.start, end), end
+
+
+def _next_url(request: Request, q: SeriesQuery, start: float, end: float) -> str:
+    """The cursor: this request again from the next page on, with absolute times (a range
+    like `range=30d` would move with the clock between pages)."""
+    params = {k: v for k, v in request.query_params.items() if k not in ("from", "to", "range")}
+    params.update({"from": f"{start:.0f}", "to": f"{end:.0f}"})
+    return f"{request.url.path}?{urlencode(params)}"
+
+
 @router.get("/series", summary="One series over a range, from the right resolution")
-async def series(ctx: Ctx, q: Annotated[SeriesQuery, Query()]) -> Any:
+async def series(request: Request, ctx: Ctx, q: Annotated[SeriesQuery, Query()]) -> Any:
+    """With `step`, a range longer than `web.max_points` buckets comes in pages: the JSON
+    has `next` (a URL for the rest, or null), CSV a `Link: <…>; rel="next"` header."""
     spec = metric_or_400(q.metric, q.dev)
     host = views.host_or_404(ctx, q.host)
     if spec.dev is not None and not q.dev:
         raise BadParam(f"{q.metric} is per {spec.dev}; give dev= (see /api/v1/hosts/{host.name})")
-    span = q.resolve(ctx.clock())
+    whole = q.resolve(ctx.clock())
+    span, next_start = _page(ctx, q, whole)
+    points = _points(ctx, q, span, host)
+    after = _next_url(request, q, next_start, whole.end) if next_start is not None else None
     result = await ctx.queries.run(
-        queries.series, host.name, q.metric, q.dev, span.start, span.end, _points(ctx, q, span)
+        queries.series,
+        host.name,
+        q.metric,
+        q.dev,
+        span.start,
+        span.end,
+        points,
+        min_step=views.min_step(host),
     )
     if q.format == "csv":
         buf = io.StringIO()
@@ -114,13 +153,13 @@ async def series(ctx: Ctx, q: Annotated[SeriesQuery, Query()]) -> Any:
         out.writerow(["time", "timestamp", "avg", "min", "max"])
         for p in result.points:
             stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(p.ts))
-            out.writerow([stamp, f"{p.ts:.0f}", repr(p.avg), repr(p.min), repr(p.max)])
+            avg, low, high = (rounded(q.metric, v) for v in (p.avg, p.min, p.max))
+            out.writerow([stamp, f"{p.ts:.0f}", repr(avg), repr(low), repr(high)])
         filename = f"{host.name}-{q.metric}.csv".replace('"', "")
-        return Response(
-            buf.getvalue(),
-            media_type="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-        )
+        headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+        if after is not None:
+            headers["Link"] = f'<{after}>; rel="next"'
+        return Response(buf.getvalue(), media_type="text/csv", headers=headers)
     return {
         "host": result.host,
         "metric": result.metric,
@@ -130,19 +169,23 @@ async def series(ctx: Ctx, q: Annotated[SeriesQuery, Query()]) -> Any:
         "to": span.end,
         "resolution": result.resolution,
         "step": result.step_s,
-        "points": [[p.ts, p.avg, p.min, p.max] for p in result.points],
+        "points": [
+            [p.ts, *(rounded(q.metric, v) for v in (p.avg, p.min, p.max))] for p in result.points
+        ],
+        "next": after,
     }
 
 
 @router.get("/summary", summary="avg, min, max, p95, p99 of one series over a range")
-async def summary(ctx: Ctx, q: Annotated[SeriesQuery, Query()]) -> dict[str, Any]:
+async def summary(ctx: Ctx, q: Annotated[SeriesQuery, Query()]) -> Any:
     spec = metric_or_400(q.metric, q.dev)
     host = views.host_or_404(ctx, q.host)
     if spec.dev is not None and not q.dev:
         raise BadParam(f"{q.metric} is per {spec.dev}; give dev=")
     span = q.resolve(ctx.clock())
     s = await ctx.queries.run(queries.summary, host.name, q.metric, q.dev, span.start, span.end)
-    return {
+    stats = {k: rounded(q.metric, getattr(s, k)) for k in SUMMARY_STATS}
+    body = {
         "host": host.name,
         "metric": q.metric,
         "dev": q.dev or "",
@@ -150,7 +193,22 @@ async def summary(ctx: Ctx, q: Annotated[SeriesQuery, Query()]) -> dict[str, Any
         "from": span.start,
         "to": span.end,
         **s.__dict__,
+        **stats,
     }
+    if q.format == "csv":
+        return _csv([list(body), ["" if v is None else v for v in body.values()]], host.name, q)
+    return body
+
+
+def _csv(rows: list[list[Any]], host: str, q: SeriesQuery) -> Response:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    filename = f"{host}-{q.metric}-summary.csv".replace('"', "")
+    return Response(
+        buf.getvalue(),
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 @router.get("/top", summary="The hosts with the highest value of a metric over a range")
@@ -166,7 +224,7 @@ async def top(ctx: Ctx, q: Annotated[TopQuery, Query()]) -> dict[str, Any]:
         "by": q.by,
         "from": span.start,
         "to": span.end,
-        "hosts": [{"host": r.host, "value": r.value} for r in rows],
+        "hosts": [{"host": r.host, "value": rounded(q.metric, r.value)} for r in rows],
     }
 
 

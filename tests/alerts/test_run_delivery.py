@@ -10,7 +10,11 @@ from alerts_helpers import Receiver
 from run_helpers import SSHMON, Run, down_host, free_port, settle, titles, up_host
 
 QUIET = "  defaults: {cpu_busy: false, stale_data: false}\n"
-REFUSED = "web-1 refused the connection (nothing listening?)"
+
+
+def refused(port: int) -> str:
+    """The reason a refused connect gives: the entry, and the address and port it tried."""
+    return f"web-1 (127.0.0.1:{port}) refused the connection (nothing listening?)"
 
 
 def route(name: str, url: str, wait: str = "0s", interval: str = "1m") -> str:
@@ -25,7 +29,8 @@ def test_sigkill_before_delivery_then_restart_sends_exactly_once(tmp_path: Path)
     with Run(tmp_path) as run:
         alerts = QUIET + "  retry: {first_delay: 1s}\n  routes:\n"
         run.write(
-            down_host("web-1", free_port()), alerts + route("hook", f"json://127.0.0.1:{port}/hook")
+            down_host("web-1", down := free_port()),
+            alerts + route("hook", f"json://127.0.0.1:{port}/hook"),
         )
         run.start()
         run.wait_log("outcome=failed")  # the transition is persisted, its delivery failed
@@ -35,14 +40,15 @@ def test_sigkill_before_delivery_then_restart_sends_exactly_once(tmp_path: Path)
             [message] = receiver.wait_for(1, timeout=60)
             settle(6)  # nothing more may come: not a second copy, not a new FIRING
             run.stop()
-        assert titles(receiver.received) == [f"[FIRING] web-1: host_down: {REFUSED}"]
+        assert titles(receiver.received) == [f"[FIRING] web-1: host_down: {refused(down)}"]
         assert f"Host: http://127.0.0.1:{run.web_port}/hosts/web-1" in message["message"]
 
 
 def test_sigkill_right_after_a_page_does_not_repeat_it(tmp_path: Path, receiver: Receiver) -> None:
     with Run(tmp_path) as run:
         run.write(
-            down_host("web-1", free_port()), QUIET + "  routes:\n" + route("hook", receiver.url())
+            down_host("web-1", down := free_port()),
+            QUIET + "  routes:\n" + route("hook", receiver.url()),
         )
         run.start()
         run.wait_log("outcome=sent")  # the route took it, and we know it
@@ -51,7 +57,7 @@ def test_sigkill_right_after_a_page_does_not_repeat_it(tmp_path: Path, receiver:
         run.wait_log("sshmon running")
         settle(10)
         run.stop()
-        assert titles(receiver.received) == [f"[FIRING] web-1: host_down: {REFUSED}"]
+        assert titles(receiver.received) == [f"[FIRING] web-1: host_down: {refused(down)}"]
 
 
 def test_a_route_and_rule_added_while_running_deliver_after_sighup(

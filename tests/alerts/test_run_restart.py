@@ -65,7 +65,7 @@ def test_starts_leave_no_noise_and_a_resolve_says_what_happened(
     # the shipped rules, cpu_busy included: starting twice must not touch the history
     alerts = "  defaults: {stale_data: false}\n" + ROUTE.format(url=receiver.url())
     with Run(tmp_path) as run:
-        run.write(down_host("web-1", free_port()), alerts)
+        run.write(down_host("web-1", down := free_port()), alerts)
         run.start()
         [fired] = receiver.wait_for(1, timeout=60)
         run.stop()
@@ -80,7 +80,8 @@ def test_starts_leave_no_noise_and_a_resolve_says_what_happened(
             time.sleep(0.5)
         run.stop()
     assert titles([fired]) == [
-        "[FIRING] web-1: host_down: web-1 refused the connection (nothing listening?)"
+        f"[FIRING] web-1: host_down: web-1 (127.0.0.1:{down}) refused the connection "
+        "(nothing listening?)"
     ]
     resolved = titles(received)[1]
     assert resolved.startswith("[RESOLVED] web-1: host_down resolved: polls succeed again after ")

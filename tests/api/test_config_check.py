@@ -60,7 +60,7 @@ def test_a_good_file_exits_0_with_a_summary(inventory: Path) -> None:
     )
     code, errors, out = config_check(inventory, text)
     assert (code, errors) == (0, [])
-    assert out == "inventory.yaml: 2 hosts, 1 group, 16 rules, 1 route: ok\n"
+    assert out == "inventory.yaml: 2 hosts, 1 group, 17 rules, 1 route: ok\n"
 
 
 def test_an_unknown_scope_host_is_reported_at_its_own_line_and_path(inventory: Path) -> None:

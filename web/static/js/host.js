@@ -226,7 +226,8 @@
   // --- live points --------------------------------------------------------------------------
   function onPoll(ev) {
     const lp = document.getElementById("lastpoll");
-    if (lp) { lp.dataset.ts = ev.ts; lp.textContent = "just now"; }
+    // only a poll that answered counts: a host never reached stays "never"
+    if (lp && ev.state === "ok") { lp.dataset.ts = ev.ts; lp.textContent = "just now"; }
     if (!current || !current.live || current.resolution !== "raw") return;
     const byKey = new Map(ev.points.map((p) => [p[0] + "\u0000" + p[1], p[3]]));
     const up = byKey.get("uptime_seconds\u0000");
