@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 from demo import fleet, render
 from parsers.proc_uptime import Uptime
-from parsers.sections import parse_all
+from poller.collectors.registry import parse_all
 from poller.derive import Snapshot, derive
 from poller.replay import sections_from_capture
 
