@@ -33,7 +33,7 @@ def receiver() -> Iterator[Receiver]:
 
 @pytest.fixture
 async def rt(fleet: Fleet, tmp_path: Path, receiver: Receiver) -> AsyncIterator[AlertsRuntime]:
-    runtime = alertsdata.build(fleet.inventory, tmp_path, receiver.url("ops"))
+    runtime = alertsdata.build(fleet.inventory, tmp_path, receiver.url("ops"), clock=fleet.clock())
     await runtime.start()
     yield runtime
     await runtime.stop()
