@@ -47,6 +47,7 @@ system-deps:
 	command -v busybox >/dev/null || missing="$$missing busybox"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v faketime >/dev/null || missing="$$missing faketime"; \
+	command -v promtool >/dev/null || missing="$$missing prometheus"; \
 	if [ -n "$$missing" ]; then \
 	  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
 	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
