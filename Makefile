@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 INVENTORY ?= inventory.example.yaml
 # Debian packages the tests drive for real: OpenSSH's sshd, busybox (the probe must run
 # under it), Chromium (the browser tests), faketime (the fleet tests at other hours).
-SYSTEM_PACKAGES := openssh-server openssh-client busybox chromium faketime
+SYSTEM_PACKAGES := openssh-server openssh-client busybox chromium faketime prometheus
 
 .PHONY: run test test-clock setup system-deps web-assets lint bench clean
 
