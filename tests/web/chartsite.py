@@ -27,6 +27,7 @@ from livesite import LiveServer, free_port, start_server
 from alerts.config import AlertsConfig, Rule
 from alerts.engine import AlertEngine
 from api.context import AppContext, QueryPool, WebSettings
+from api.websettings import RateLimitSettings
 from poller.inventory import Host, Inventory
 from poller.points import HostState
 from store.db import connect
@@ -136,7 +137,10 @@ def start(chdb_dir: Path, data_dir: Path) -> Iterator[ChartSite]:
     )
     config = rules()
     ctx = AppContext(
-        settings=WebSettings(port=free_port()),
+        # a page load fetches its charts in batches, and a module of browser tests shares
+        # one server and one client address: the request budget (covered by
+        # tests/api/test_rate_limit.py) would answer some of them 429 here
+        settings=WebSettings(port=free_port(), rate_limit=RateLimitSettings(enabled=False)),
         queries=QueryPool(lambda: connect(settings)),
         inventory=Inventory(path=Path("inventory.yaml"), hosts=hosts),
         data_dir=data_dir,

@@ -22,6 +22,7 @@ from fleetdata import Fleet, fleet
 from livesite import LiveServer, Page, free_port, local_ps, start_server
 
 from api.context import AppContext, QueryPool, WebSettings
+from api.websettings import RateLimitSettings
 from store.db import connect
 
 __all__ = ["fleet"]
@@ -45,7 +46,10 @@ document.addEventListener('securitypolicyviolation',
 @pytest.fixture(scope="session")
 def web_ctx(fleet: Fleet, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppContext]:
     ctx = AppContext(
-        settings=WebSettings(port=free_port()),
+        # a page load fetches its charts in batches, and a module of browser tests shares
+        # one server and one client address: the request budget (covered by
+        # tests/api/test_rate_limit.py) would answer some of them 429 here
+        settings=WebSettings(port=free_port(), rate_limit=RateLimitSettings(enabled=False)),
         queries=QueryPool(lambda: connect(fleet.settings)),
         inventory=fleet.inventory,
         data_dir=tmp_path_factory.mktemp("web"),
