@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 
+from alerts.config import AlertsConfig, Rule
 from api import fleet, thresholds, views
 from api.auth import still_valid
 from api.context import AppContext
@@ -32,7 +33,23 @@ RETRY_MS = 2000  # how soon EventSource reconnects after the stream ends
 REFUSED_RETRY_S = 30  # Retry-After when the stream caps are reached
 
 
-def _overview_event(ctx: AppContext, event: dict[str, Any]) -> dict[str, Any]:
+class _CellRules:
+    """thresholds.cell_rules of the engine's config, worked out again only when a reload
+    replaced the config: an overview stream gets one event per poll of every host."""
+
+    def __init__(self) -> None:
+        self._config: AlertsConfig | None = None
+        self._rules: dict[str, list[Rule]] = {}
+
+    def of(self, config: AlertsConfig) -> dict[str, list[Rule]]:
+        if config is not self._config:
+            self._config, self._rules = config, thresholds.cell_rules(config)
+        return self._rules
+
+
+def _overview_event(
+    ctx: AppContext, event: dict[str, Any], cell_rules: _CellRules
+) -> dict[str, Any]:
     cells: dict[str, Any] = dict.fromkeys(
         ("cpu", "mem", "fs", "load", "net_in", "net_out", "uptime")
     )
@@ -46,7 +63,7 @@ def _overview_event(ctx: AppContext, event: dict[str, Any]) -> dict[str, Any]:
         except KeyError:  # polled but gone from the inventory (a reload in between)
             pass
         else:
-            levels = thresholds.cell_levels(thresholds.cell_rules(config), host, cells)
+            levels = thresholds.cell_levels(cell_rules.of(config), host, cells)
     return {k: event[k] for k in ("host", "ts", "state", "reason")} | {
         "cells": cells,
         "levels": levels,
@@ -82,13 +99,14 @@ async def live(
     ticket.stop = lambda: ctx.hub.end(sub)
 
     async def stream() -> AsyncIterator[str]:
+        cell_rules = _CellRules()
         try:
             yield f"retry: {RETRY_MS}\n\n"
             async for event in _events(request, who, sub, ctx.settings.live.recheck_seconds):
                 if event is None:
                     yield ": keepalive\n\n"
                     continue
-                body = _overview_event(ctx, event) if overview else event
+                body = _overview_event(ctx, event, cell_rules) if overview else event
                 yield f"event: poll\ndata: {json.dumps(body, separators=(',', ':'))}\n\n"
         finally:
             ctx.hub.unsubscribe(sub)
