@@ -133,9 +133,14 @@ def du_mib(path: Path) -> float:
     return total / 2**20
 
 
-def inventory(tmp: Path, hosts: Sequence[Host], known: Path) -> Path:
+def inventory(
+    tmp: Path, hosts: Sequence[Host], known: Path, flush_interval: float | None = None
+) -> Path:
     path = tmp / "inventory.yaml"
-    lines = [f"poller:\n  data_dir: {tmp / 'data'}\n  known_hosts: {known}\n", "hosts:\n"]
+    lines = [f"poller:\n  data_dir: {tmp / 'data'}\n  known_hosts: {known}\n"]
+    if flush_interval is not None:
+        lines.append(f"database:\n  flush_interval_s: {flush_interval}\n")
+    lines.append("hosts:\n")
     for h in hosts:
         lines.append(f"  {h.name}:\n    address: {h.address}\n    port: {h.port}\n"
                      f"    user: bench\n    interval: {h.interval}\n")
@@ -147,7 +152,7 @@ async def soak(args: argparse.Namespace) -> list[Sample]:
     with tempfile.TemporaryDirectory(prefix="merge-soak-") as tmp_dir:
         tmp = Path(tmp_dir)
         async with sim_target(tmp, args.hosts, args.interval) as target:
-            inv = inventory(tmp, target.hosts, target.known_hosts)
+            inv = inventory(tmp, target.hosts, target.known_hosts, args.flush_interval)
             log = (tmp / "run.log").open("w")
             proc = subprocess.Popen(
                 [str(SSHMON), "run", "-i", str(inv), "--no-web", "--log-level", "warning"],
@@ -227,6 +232,10 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=2.0)
     parser.add_argument("--minutes", type=int, default=120)
     parser.add_argument("--csv", type=Path, default=None)
+    parser.add_argument(
+        "--flush-interval", type=float, default=None,
+        help="the writer's flush_interval_s for this run (default: the shipped setting)",
+    )
     args = parser.parse_args()
     # `kill PID` (background jobs ignore SIGINT) still stops sshmon run and the simulator:
     # asyncio.run cancels the soak, whose finally blocks do that
