@@ -8,19 +8,23 @@ from __future__ import annotations
 from pathlib import Path
 
 from parsers.frame import MARK, Section, split
+from poller.collectors.registry import SOURCES
 from poller.probe import FALLBACK_FILES, FAST_FILES, SLOW_FILES
 
 _FAST_PATHS = {path: name for name, path in FAST_FILES.items()}
+# commands that only filter one file (grep of /proc/net/udp): a tree has the file
+_FILTERED_FILES = {name: s.reads for name, s in SOURCES.items() if s.command and s.reads}
 
 
 def sections_from_root(root: Path) -> dict[str, Section]:
     """Read ROOT/proc/stat, ROOT/etc/os-release, … as the probe would on a target.
 
     A missing or unreadable file is simply absent, as on a target without it; command
-    sections (df, uname, cpuinfo) are absent because no command runs against a tree.
+    sections (df, uname, cpuinfo) are absent because no command runs against a tree,
+    except those that only filter a file, which get the whole file.
     """
     sections: dict[str, Section] = {}
-    for name, path in (*FAST_FILES.items(), *SLOW_FILES.items()):
+    for name, path in (*FAST_FILES.items(), *SLOW_FILES.items(), *_FILTERED_FILES.items()):
         raw = _read(root, path)
         if raw is None and name in FALLBACK_FILES:
             raw = _read(root, FALLBACK_FILES[name])
