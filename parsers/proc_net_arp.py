@@ -17,13 +17,16 @@ HEADER: Final = "IP address"
 @dataclass(frozen=True, slots=True)
 class Arp:
     """Parsed /proc/net/arp: entries per device, in the order the devices first appear
-    (all states, incomplete ones too, as node_exporter counts them)."""
+    (all states, incomplete ones too, as node_exporter counts them), and all entries
+    (`entries` stays whole when the per-host device cap trims `devices`)."""
 
     devices: Mapping[str, int]
+    entries: int
 
 
 def parse(text: str) -> Arp:
     devices: dict[str, int] = {}
+    entries = 0
     lines = text.split("\n")
     if lines[0] and not lines[0].startswith(HEADER):
         raise ParseError(SOURCE, "no header line", lines[0])
@@ -35,4 +38,5 @@ def parse(text: str) -> Arp:
             raise ParseError(SOURCE, f"expected {COLUMNS} columns", line)
         device = fields[5]
         devices[device] = devices.get(device, 0) + 1
-    return Arp(devices)
+        entries += 1
+    return Arp(devices, entries)

@@ -31,7 +31,7 @@ METRICS: Final = (
 def gauges(r: Readings, out: list[Triple]) -> None:
     arp = reading(r, "net_arp", Arp)
     if arp is not None:
-        out.append(("arp_entries", "", sum(arp.devices.values())))
+        out.append(("arp_entries", "", arp.entries))
 
 
 def samples(r: Readings) -> Iterator[Sample]:

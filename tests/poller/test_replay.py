@@ -19,8 +19,10 @@ def test_root_tree_reads_what_exists_and_nothing_else() -> None:
     found = sections_from_root(FIXTURES / "procfs")
     assert {"stat", "meminfo", "loadavg", "diskstats", "net_dev", "pressure_cpu"} <= set(found)
     assert "net_snmp" not in found  # no proc/net/snmp in that tree: absent, not empty
-    assert not set(found) & set(SLOW_COMMANDS)  # no command runs against a tree
-    # (a filtering command, grep of /proc/net/udp, gets the file: none in that tree)
+    # no command runs against a tree; one that only filters a file (grep of
+    # /proc/net/udp) gets the whole file instead
+    assert set(found) & set(SLOW_COMMANDS) == {"net_udp", "net_udp6"} <= set(FILTERED)
+    assert found["net_udp"].text == (FIXTURES / "procfs/proc/net/udp").read_text()
     assert found["loadavg"].text == (FIXTURES / "procfs/proc/loadavg").read_text()
 
 
