@@ -43,6 +43,9 @@ class Source:
     # absent on some kernels without anything being wrong (PSI before 4.20): such a
     # section may be missing from a real probe run
     optional: bool = False
+    # a slow reading that stays true until the next slow round, a property of the host
+    # rather than a measurement (the page size): derivation sees it at every poll
+    held: bool = False
     # the file a `command` filters (grep of /proc/net/udp): `sshmon replay --root` reads
     # it from a saved tree instead, so the parser must take the unfiltered text as well
     reads: str | None = None

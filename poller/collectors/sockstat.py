@@ -20,7 +20,12 @@ from poller.metric_spec import EXACT, G, MetricSpec
 
 SOCKSTAT: Final = Source("net_sockstat", proc_net_sockstat.parse, path="/proc/net/sockstat")
 PAGESIZE: Final = Source(
-    "pagesize", cmd_getconf_pagesize.parse, command="getconf PAGESIZE", slow=True, optional=True
+    "pagesize",
+    cmd_getconf_pagesize.parse,
+    command="getconf PAGESIZE",
+    slow=True,
+    optional=True,
+    held=True,  # tcp_mem_bytes is derived at every poll, with the last page size read
 )
 
 METRICS: Final = (
