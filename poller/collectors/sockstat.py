@@ -85,5 +85,10 @@ COLLECTOR: Final = Collector(
     (
         NodeName("sockets_used", "node_sockstat_sockets_used", "Number of IPv4 sockets in use."),
         NodeName("tcp_time_wait", "node_sockstat_TCP_tw", "Number of TCP sockets in state tw."),
+        NodeName(
+            "tcp_mem_bytes",
+            "node_sockstat_TCP_mem_bytes",
+            "Number of TCP sockets in state mem_bytes.",
+        ),
     ),
 )
