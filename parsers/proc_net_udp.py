@@ -1,12 +1,14 @@
 """Parse /proc/net/udp and /proc/net/udp6: bytes queued on UDP sockets, summed.
 
-The probe reads these through `grep -v ' 00000000:00000000 '`, which leaves out every
-socket with both queues empty (see poller/collectors/udp_queues.py for why): the sums
-are the same, since a left-out line adds 0 to each.
+The probe reads both files with one `grep -H -v ' 00000000:00000000 ' FILE FILE`, which
+prefixes each line with its file's path and leaves out every socket with both queues
+empty (see poller/collectors/udp_queues.py for why): the sums are the same, since a
+left-out line adds 0 to each.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
@@ -59,3 +61,29 @@ def parse(text: str, source: str = SOURCE) -> UdpQueues:
 
 def parse6(text: str) -> UdpQueues:
     return parse(text, SOURCE6)
+
+
+@dataclass(frozen=True, slots=True)
+class UdpFiles:
+    """The grep of /proc/net/udp and /proc/net/udp6: each file's sums, None for a file
+    the target does not have (no IPv6: unavailable, not 0)."""
+
+    v4: UdpQueues | None
+    v6: UdpQueues | None
+
+
+_PARSERS: Final[Mapping[str, str]] = {SOURCE: "v4", SOURCE6: "v6"}
+
+
+def parse_grep(text: str) -> UdpFiles:
+    """`grep -H` output: every line is `PATH:LINE`; a file grep could not read has none."""
+    lines: dict[str, list[str]] = {}
+    for line in text.split("\n"):
+        if not line:
+            continue
+        path, colon, rest = line.partition(":")
+        if not colon or path not in _PARSERS:
+            raise ParseError(SOURCE, "line without a /proc/net/udp{,6}: prefix", line)
+        lines.setdefault(path, []).append(rest)
+    found = {_PARSERS[path]: parse("\n".join(rows), path) for path, rows in lines.items()}
+    return UdpFiles(found.get("v4"), found.get("v6"))

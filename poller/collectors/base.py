@@ -46,9 +46,10 @@ class Source:
     # a slow reading that stays true until the next slow round, a property of the host
     # rather than a measurement (the page size): derivation sees it at every poll
     held: bool = False
-    # the file a `command` filters (grep of /proc/net/udp): `sshmon replay --root` reads
-    # it from a saved tree instead, so the parser must take the unfiltered text as well
-    reads: str | None = None
+    # the files a `command` filters with `grep -H` (/proc/net/udp, udp6): `sshmon replay
+    # --root` reads them from a saved tree and prefixes each line with its path as grep
+    # does, so the parser must take the unfiltered lines as well
+    reads: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,11 +37,46 @@ def test_the_probes_grep_leaves_the_sums_unchanged() -> None:
 
 
 def test_real_capture_header_only() -> None:
-    # the captured VM had no UDP socket with anything queued: grep left the header
-    for section in ("net_udp", "net_udp6"):
-        text = capture_section(section)
-        assert text.split()[0] == "sl"
-        assert proc_net_udp.parse(text) == proc_net_udp.UdpQueues(0, 0)
+    # the captured VM had no UDP socket with anything queued: grep left the headers
+    text = capture_section("net_udp")
+    assert [line.split(":")[0] for line in text.splitlines()] == [
+        "/proc/net/udp",
+        "/proc/net/udp6",
+    ]
+    empty = proc_net_udp.UdpQueues(0, 0)
+    assert proc_net_udp.parse_grep(text) == proc_net_udp.UdpFiles(empty, empty)
+
+
+def test_grep_of_both_files_sums_each() -> None:
+    v4 = (PROC / "net/udp").read_text().splitlines()
+    v6 = (PROC / "net/udp6").read_text().splitlines()
+    text = "".join(f"/proc/net/udp:{line}\n" for line in v4)
+    text += "".join(f"/proc/net/udp6:{line}\n" for line in v6)
+    files = proc_net_udp.parse_grep(text)
+    assert files == proc_net_udp.UdpFiles(
+        proc_net_udp.UdpQueues(2, 2), proc_net_udp.UdpQueues(0, 0)
+    )
+
+
+def test_no_udp6_file_is_unavailable_not_zero() -> None:
+    # a kernel without IPv6: grep reads /proc/net/udp only (its complaint goes to /dev/null)
+    text = "".join(
+        f"/proc/net/udp:{line}\n" for line in (PROC / "net/udp").read_text().splitlines()
+    )
+    assert proc_net_udp.parse_grep(text).v6 is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("  sl  local_address\n", id="no-path-prefix"),
+        pytest.param("/etc/passwd:root:x:0:0\n", id="another-file"),
+        pytest.param("/proc/net/udp:garbage\n", id="not-the-udp-table"),
+    ],
+)
+def test_grep_output_of_another_shape_raises(text: str) -> None:
+    with pytest.raises(ParseError, match="/proc/net/udp"):
+        proc_net_udp.parse_grep(text)
 
 
 @pytest.mark.parametrize(
