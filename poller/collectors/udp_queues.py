@@ -22,13 +22,14 @@ from parsers.exposition import Sample, node_sample
 from parsers.proc_net_udp import UdpFiles
 from poller.collectors.base import Collector, Readings, Source, reading
 
+_FILES: Final = ("/proc/net/udp", "/proc/net/udp6")
 # the queue column of an idle socket, with its separators: addresses print as
 # hex:port (8:4 or 32:4 digits) and the timer as 2:8, so nothing else has this shape
-_FILES: Final = ("/proc/net/udp", "/proc/net/udp6")
+_IDLE: Final = "' 00000000:00000000 '"
 UDP: Final = Source(
     "net_udp",
     proc_net_udp.parse_grep,
-    command=f"grep -H -v ' 00000000:00000000 ' {' '.join(_FILES)}",
+    command=f"grep -H -v {_IDLE} {' '.join(_FILES)}",
     slow=True,
     reads=_FILES,
 )
