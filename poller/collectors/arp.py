@@ -22,6 +22,7 @@ from poller.metric_spec import EXACT, G, MetricSpec
 
 ARP: Final = Source("net_arp", proc_net_arp.parse, path="/proc/net/arp")
 
+# precision: the count as read (a small integer that repeats)
 METRICS: Final = (
     MetricSpec("arp_entries", "count", G, None, "IPv4 neighbour table entries, all devices",
                EXACT),

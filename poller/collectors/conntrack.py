@@ -28,6 +28,8 @@ SOURCES: Final = tuple(
 _HELP_ENTRIES: Final = "Number of currently allocated flow entries for connection tracking."
 _HELP_LIMIT: Final = "Maximum size of connection tracking table."
 
+# precision (poller/metric_spec.py): the counts as the kernel printed them; the share of the
+# limit to 0.01 points, like every percentage
 METRICS: Final = (
     MetricSpec("conntrack_entries", "count", G, None, "Tracked connections (nf_conntrack_count)",
                EXACT),

@@ -26,6 +26,7 @@ SOURCES: Final = tuple(
 )
 _HELP_AVAIL: Final = "Bits of available entropy."
 
+# precision: the count of bits as the kernel printed it (a small integer that repeats)
 METRICS: Final = (
     MetricSpec("entropy_available_bits", "count", G, None,
                "Entropy the kernel estimates it holds, in bits (entropy_avail)", EXACT),

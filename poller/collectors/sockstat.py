@@ -32,7 +32,8 @@ METRICS: Final = (
     MetricSpec("sockets_used", "count", G, None, "Sockets in use (sockstat)", EXACT),
     MetricSpec("tcp_time_wait", "count", G, None, "TCP sockets in TIME-WAIT (sockstat tw)", EXACT),
     # compared with net.ipv4.tcp_mem (also in pages): past its pressure threshold the
-    # kernel shrinks buffers, past the max it drops segments
+    # kernel shrinks buffers, past the max it drops segments. Exact: pages x page size is
+    # an integer the kernel's own count fixes
     MetricSpec("tcp_mem_bytes", "bytes", G, None, "Memory of all TCP sockets (sockstat mem "
                "x page size)", EXACT),
 )  # fmt: skip

@@ -30,6 +30,8 @@ _RATES: Final = (
     ("softnet_dropped_per_second", SoftnetCpu._fields.index("dropped")),
     ("softnet_times_squeezed_per_second", SoftnetCpu._fields.index("times_squeezed")),
 )
+# precision: 4 significant digits, as every rate (a counter delta over the uptime delta,
+# which is known to +-0.1 % at a 10 s poll; poller/metric_spec.py)
 METRICS: Final = (
     MetricSpec("softnet_dropped_per_second", "per_second", R, None,
                "Packets dropped for a full cpu input backlog (softnet_stat)", RATE),
