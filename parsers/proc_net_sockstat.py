@@ -26,24 +26,30 @@ class Sockstat:
 
 
 def parse(text: str) -> Sockstat:
+    return Sockstat(*protocol_lines(text, SOURCE))
+
+
+def protocol_lines(text: str, source: str) -> tuple[int | None, dict[str, dict[str, int]]]:
+    """`sockets: used N` (None if absent) and `PROTO: key value…` lines of sockstat and
+    sockstat6 text."""
     used: int | None = None
     protocols: dict[str, dict[str, int]] = {}
     for line in text.split("\n"):
         proto, colon, rest = line.partition(":")
         if not colon:
             if line.strip():
-                raise ParseError(SOURCE, "no ':' in line", line)
+                raise ParseError(source, "no ':' in line", line)
             continue
         fields = rest.split()
         if not fields or len(fields) % 2:
-            raise ParseError(SOURCE, "expected 'key value' pairs", line)
+            raise ParseError(source, "expected 'key value' pairs", line)
         try:
             pairs = {k: int(v) for k, v in zip(fields[::2], fields[1::2], strict=True)}
         except ValueError as exc:
-            raise ParseError(SOURCE, "value is not an integer", line) from exc
-        check_ints(pairs.values(), SOURCE, line)
+            raise ParseError(source, "value is not an integer", line) from exc
+        check_ints(pairs.values(), source, line)
         if proto == "sockets":
             used = pairs.get("used")
         else:
             protocols[proto.strip()] = pairs
-    return Sockstat(used, protocols)
+    return used, protocols

@@ -1,4 +1,4 @@
-"""Parse /proc/stat: cpu time per mode, boot time, context switches, forks, procs."""
+"""Parse /proc/stat: cpu time per mode, boot time, context switches, forks, procs, softirqs."""
 
 from __future__ import annotations
 
@@ -64,12 +64,17 @@ class ProcStat:
     interrupts_total: int | None = None
     procs_running: int | None = None
     procs_blocked: int | None = None
+    # `softirq TOTAL HI TIMER …` (2.6.31+): handled softirqs per vector since boot, in
+    # the kernel's vector order (include/linux/interrupt.h), summed over the cpus
+    softirqs_total: int | None = None
+    softirq_vectors: tuple[int, ...] | None = None
 
 
 def parse(text: str) -> ProcStat:
     total: CpuSeconds | None = None
     cpus: dict[str, CpuSeconds] = {}
     scalars: dict[str, int] = {}
+    vectors: tuple[int, ...] | None = None
     for line in text.split("\n"):
         # `intr` and `softirq` carry one column per interrupt (thousands on big boxes):
         # split off only the first number instead of the whole line
@@ -83,11 +88,13 @@ def parse(text: str) -> ProcStat:
                 total = times
             else:
                 cpus[key[3:]] = times
+        elif key == "softirq":
+            scalars["softirqs_total"], vectors = _softirqs(line)
         elif key in _COUNTERS:
             if len(parts) < 2:
                 raise ParseError(SOURCE, f"no value for {key}", line)
             scalars[_COUNTERS[key]] = _int(parts[1], line)
-    return ProcStat(total, cpus, **scalars)
+    return ProcStat(total, cpus, **scalars, softirq_vectors=vectors)
 
 
 def _cpu_seconds(line: str) -> CpuSeconds:
@@ -106,6 +113,18 @@ def _cpu_seconds(line: str) -> CpuSeconds:
     seconds: list[float | None] = list(map(_ticks_to_seconds, ticks))
     # tuple.__new__ skips CpuSeconds' Python-level __new__ (one per cpu per poll)
     return _new_cpu(CpuSeconds, seconds + _MISSING[len(seconds) :])
+
+
+def _softirqs(line: str) -> tuple[int, tuple[int, ...]]:
+    fields = line.split()
+    if len(fields) < 2:
+        raise ParseError(SOURCE, "no value for softirq", line)
+    try:
+        numbers = list(map(int, fields[1:]))
+    except ValueError as exc:
+        raise ParseError(SOURCE, "softirq value is not an integer", line) from exc
+    check_ints(numbers, SOURCE, line)
+    return numbers[0], tuple(numbers[1:])
 
 
 def _int(token: str, line: str) -> int:

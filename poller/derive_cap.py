@@ -22,7 +22,9 @@ from typing import Final, NamedTuple
 from parsers.cmd_df import Df
 from parsers.proc_diskstats import Diskstats
 from parsers.proc_mounts import Mounts
+from parsers.proc_net_arp import Arp
 from parsers.proc_net_dev import NetDev
+from parsers.proc_net_softnet_stat import Softnet
 from parsers.proc_stat import ProcStat
 
 # section -> (the reading's field holding its devices, what they are called in a reason)
@@ -33,6 +35,8 @@ DEVICE_FIELDS: Final = {
     "df_inodes": ("rows", "filesystems"),
     "mounts": ("mounts", "mounts"),
     "stat": ("cpus", "cpus"),
+    "softnet_stat": ("cpus", "softnet cpus"),
+    "net_arp": ("devices", "ARP devices"),
 }
 _TYPES: Final = {
     "net_dev": NetDev,
@@ -41,6 +45,8 @@ _TYPES: Final = {
     "df_inodes": Df,
     "mounts": Mounts,
     "stat": ProcStat,
+    "softnet_stat": Softnet,
+    "net_arp": Arp,
 }
 
 

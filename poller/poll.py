@@ -99,6 +99,11 @@ class HostPoller:
         self._status_plans = status_plans(self._collectors)
         self._fast_paths = {path: name for name, path in self._plan.fast_files.items()}
         self._slow_sections = frozenset((*self._plan.slow_files, *self._plan.slow_commands))
+        # slow readings that hold until the next slow round (the page size): derivation
+        # sees them at every poll, not only at the one that read them
+        self._held_sections = frozenset(
+            name for name in self._slow_sections if registry.SOURCES[name].held
+        )
         self._polls = 0  # rounds tried, for the commands' `every`
         self._failures = 0
         self._retry_at = float("-inf")
@@ -213,9 +218,9 @@ class HostPoller:
     def _readings(
         self, output: bytes, nonce: str, slow: bool, due: tuple[int, ...]
     ) -> tuple[dict[str, object], dict[str, object], dict[str, str], Capped, CustomResult]:
-        """(what this poll measured, that plus the last slow readings, failures, drops,
-        user metrics). The second is for /metrics and `probe`, which show a host's latest
-        readings."""
+        """(what this poll measured plus the held slow readings, that plus all the last slow
+        readings, failures, drops, user metrics). The second is for /metrics and `probe`,
+        which show a host's latest readings."""
         # target output is untrusted: undecodable bytes become U+FFFD, never an exception
         text = output.decode("utf-8", errors="replace")
         frames = split(text, nonce, self._fast_paths, self._plan.textfile_dir)
@@ -237,6 +242,9 @@ class HostPoller:
         if slow:
             self._slow = {k: v for k, v in capped.readings.items() if k in self._slow_sections}
         readings = {**self._slow, **capped.readings}
+        measured = dict(capped.readings)
+        if self._held_sections and not slow:
+            measured.update((k, v) for k, v in self._slow.items() if k in self._held_sections)
         user = CustomResult()
         if self._plan.textfile_dir is not None or due:
             commands = [self._plan.commands[i] for i in due]
@@ -246,7 +254,7 @@ class HostPoller:
             self._user.update(user.readings)
         if self._user:
             readings.update(self._user)  # a command between its runs keeps its last samples
-        return dict(capped.readings), readings, failures, capped, user
+        return measured, readings, failures, capped, user
 
     def _since(self, started: float) -> float:
         return self._clock.monotonic() - started

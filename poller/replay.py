@@ -8,18 +8,27 @@ from __future__ import annotations
 from pathlib import Path
 
 from parsers.frame import MARK, Section, split
+from poller.collectors.registry import SOURCES
 from poller.probe import FALLBACK_FILES, FAST_FILES, SLOW_FILES
 
 _FAST_PATHS = {path: name for name, path in FAST_FILES.items()}
+# commands that only filter files with `grep -H` (/proc/net/udp, udp6): a tree has them
+_FILTERED_FILES = {name: s.reads for name, s in SOURCES.items() if s.command and s.reads}
 
 
 def sections_from_root(root: Path) -> dict[str, Section]:
     """Read ROOT/proc/stat, ROOT/etc/os-release, … as the probe would on a target.
 
     A missing or unreadable file is simply absent, as on a target without it; command
-    sections (df, uname, cpuinfo) are absent because no command runs against a tree.
+    sections (df, uname, cpuinfo) are absent because no command runs against a tree,
+    except those that only filter files (grep -H of /proc/net/udp, udp6), which get the
+    files' whole text in grep's layout.
     """
     sections: dict[str, Section] = {}
+    for name, paths in _FILTERED_FILES.items():
+        grepped = _as_grep_h(root, paths)
+        if grepped is not None:
+            sections[name] = Section(name, grepped)
     for name, path in (*FAST_FILES.items(), *SLOW_FILES.items()):
         raw = _read(root, path)
         if raw is None and name in FALLBACK_FILES:
@@ -27,6 +36,18 @@ def sections_from_root(root: Path) -> dict[str, Section]:
         if raw is not None:
             sections[name] = Section(name, raw.decode("utf-8", errors="replace"))
     return sections
+
+
+def _as_grep_h(root: Path, paths: tuple[str, ...]) -> str | None:
+    """The files' lines as `grep -H` prints them (PATH:LINE), unfiltered; None if none of
+    the files is in the tree."""
+    out: list[str] = []
+    for path in paths:
+        raw = _read(root, path)
+        if raw is not None:
+            text = raw.decode("utf-8", errors="replace")
+            out += [f"{path}:{line}\n" for line in text.split("\n") if line]
+    return "".join(out) if out else None
 
 
 def _read(root: Path, path: str) -> bytes | None:

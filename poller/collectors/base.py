@@ -43,6 +43,13 @@ class Source:
     # absent on some kernels without anything being wrong (PSI before 4.20): such a
     # section may be missing from a real probe run
     optional: bool = False
+    # a slow reading that stays true until the next slow round, a property of the host
+    # rather than a measurement (the page size): derivation sees it at every poll
+    held: bool = False
+    # the files a `command` filters with `grep -H` (/proc/net/udp, udp6): `sshmon replay
+    # --root` reads them from a saved tree and prefixes each line with its path as grep
+    # does, so the parser must take the unfiltered lines as well
+    reads: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

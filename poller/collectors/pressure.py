@@ -1,7 +1,9 @@
-"""pressure: pressure stall information (/proc/pressure/{cpu,memory,io}, Linux 4.20+).
+"""pressure: pressure stall information (/proc/pressure/{cpu,memory,io,irq}, Linux 4.20+).
 
 Optional sections: kernels before 4.20, or booted with psi=0, have no /proc/pressure, and
-that is "unavailable", not a failure. cpu has a `full` line only since 5.13.
+that is "unavailable", not a failure. cpu has a `full` line only since 5.13. irq (time
+lost to hard and soft interrupts, only a `full` line) came in 6.1 and only with
+CONFIG_IRQ_TIME_ACCOUNTING (and psi=1); node_exporter exports it since 1.7.
 """
 
 from __future__ import annotations
@@ -16,14 +18,14 @@ from poller.collectors.base import Collector, Readings, Source, Triple
 from poller.metric_spec import EXACT, PCT, G, Kind, MetricSpec, P
 from poller.precision import Precision
 
-RESOURCES: Final = ("cpu", "memory", "io")
+RESOURCES: Final = ("cpu", "memory", "io", "irq")
 SOURCES: Final = tuple(
     Source(f"pressure_{res}", proc_pressure.parse, path=f"/proc/pressure/{res}", optional=True)
     for res in RESOURCES
 )
 # 'some' = at least one task stalled, 'full' = all non-idle tasks stalled at once
 PSI: Final = (("cpu", "some"), ("memory", "some"), ("memory", "full"), ("io", "some"),
-              ("io", "full"))  # fmt: skip
+              ("io", "full"), ("irq", "full"))  # fmt: skip
 _AVG: Final = tuple((f"pressure_{res}", kind, f"psi_{res}_{kind}_avg10") for res, kind in PSI)
 _DELTA: Final = tuple((f"pressure_{res}", kind, f"psi_{res}_{kind}_percent") for res, kind in PSI)
 
@@ -48,6 +50,8 @@ HELP: Final = {
         "Total time in seconds no process could make progress due to memory congestion",
     ("io", "waiting"): "Total time in seconds that processes have waited due to IO congestion",
     ("io", "stalled"): "Total time in seconds no process could make progress due to IO congestion",
+    ("irq", "stalled"):
+        "Total time in seconds no process could make progress due to IRQ congestion",
 }  # fmt: skip
 
 

@@ -18,19 +18,26 @@ from parsers.cmd_df import Df
 from parsers.errors import ParseError
 from parsers.exposition import Sample
 from parsers.frame import Section
-from poller.collectors import (
+from poller.collectors import (  # issue 12: single /proc files
+    arp,
+    conntrack,
     cpu,
     diskstats,
+    entropy,
     filefd,
     filesystem,
     loadavg,
     meminfo,
     netdev,
     netstat,
+    netstat6,
     os_release,
     pressure,
     sockstat,
+    sockstat6,
+    softnet,
     stat,
+    udp_queues,
     uname,
     uptime,
     vmstat,
@@ -55,6 +62,13 @@ COLLECTORS: Final[tuple[Collector, ...]] = (
     uptime.COLLECTOR,
     os_release.COLLECTOR,
     uname.COLLECTOR,
+    netstat6.COLLECTOR,
+    sockstat6.COLLECTOR,
+    conntrack.COLLECTOR,
+    entropy.COLLECTOR,
+    softnet.COLLECTOR,
+    arp.COLLECTOR,
+    udp_queues.COLLECTOR,
 )
 BY_NAME: Final[Mapping[str, Collector]] = MappingProxyType({c.name: c for c in COLLECTORS})
 NAMES: Final = tuple(BY_NAME)
@@ -142,7 +156,7 @@ def samples(readings: Mapping[str, object]) -> list[Sample]:
     So any capture can be compared with node_exporter on the same host, and existing
     node_exporter dashboards work on sshmon's /metrics. Only what the probe reads is
     exported: no node_time_seconds (the target's clock is not read), node_uname_info
-    without `domainname`, sockstat without *_mem_bytes (the page size is not read).
+    without `domainname`.
     """
     out: list[Sample] = []
     for c in COLLECTORS:

@@ -1,4 +1,5 @@
-"""stat: kernel activity from /proc/stat (boot time, tasks, context switches, forks, irqs).
+"""stat: kernel activity from /proc/stat (boot time, tasks, context switches, forks, irqs,
+softirqs per vector).
 
 Reads the same section as the cpu collector (the probe asks for /proc/stat once).
 """
@@ -34,6 +35,14 @@ FIELDS: Final[tuple[tuple[str, str, SampleType, str], ...]] = (
     ("procs_blocked", "procs_blocked", "gauge",
      "Number of processes blocked waiting for I/O to complete."),
 )
+# The `softirq` line's vectors in kernel order (include/linux/interrupt.h), labelled as
+# node_exporter 1.5 does (collector/stat_linux.go, under --collector.stat.softirq):
+# node_softirqs_total{vector}. The kernel renamed BLOCK_IOPOLL to IRQ_POLL in 4.5; the
+# label kept the old name. (/proc/softirqs has the same counts per cpu; node_exporter
+# 1.5 has no collector for it, so it is not read.)
+SOFTIRQ_VECTORS: Final = ("hi", "timer", "net_tx", "net_rx", "block", "block_iopoll",
+                          "tasklet", "sched", "hrtimer", "rcu")
+_SOFTIRQ_HELP: Final = "Number of softirq calls."
 # fmt: on
 
 METRICS: Final = (
@@ -76,11 +85,16 @@ def samples(r: Readings) -> Iterator[Sample]:
         value = getattr(stat, field)
         if value is not None:
             yield node_sample(name, value, typ, help_)
+    if stat.softirq_vectors is not None:
+        for vector, count in zip(SOFTIRQ_VECTORS, stat.softirq_vectors, strict=False):
+            labels = (("vector", vector),)
+            yield node_sample("softirqs_total", count, "counter", _SOFTIRQ_HELP, labels)
 
 
 COLLECTOR: Final = Collector(
     "stat",
-    "Boot time, tasks running and blocked, context switches, forks, interrupts (/proc/stat)",
+    "Boot time, tasks running and blocked, context switches, forks, interrupts, softirqs "
+    "(/proc/stat)",
     (STAT,),
     METRICS,
     gauges,

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from peer_fixtures import PROC, capture_section, expected, inline_cases
+from peer_fixtures import FIXTURES, PROC, capture_section, expected, inline_cases
 
 from parsers import proc_pressure
 from parsers.errors import ParseError
@@ -59,3 +59,10 @@ def test_real_capture_all_resources() -> None:
 def test_malformed_lines_raise(text: str) -> None:
     with pytest.raises(ParseError):
         proc_pressure.parse(text)
+
+
+def test_node_exporter_irq_fixture_has_only_a_full_line() -> None:
+    # /proc/pressure/irq (6.1+, CONFIG_IRQ_TIME_ACCOUNTING): no `some`, no trailing newline
+    psi = proc_pressure.parse((FIXTURES / "node_exporter/proc/pressure/irq").read_text())
+    assert psi.some is None
+    assert psi.full is not None and psi.full.total_seconds == 0.008494

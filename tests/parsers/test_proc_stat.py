@@ -96,3 +96,23 @@ def test_psutil_backwards_reads_both_parse(case: dict[str, Any]) -> None:
     a, b = proc_stat.parse(first), proc_stat.parse(second)
     assert a.total is not None and b.total is not None
     assert (a.total.steal, b.total.steal) == (0.01, 0.0)
+
+
+def test_softirq_line_matches_procfs_expected() -> None:
+    stat = proc_stat.parse((PROC / "stat").read_text())
+    assert stat.softirqs_total == expected("stat", "proc/stat", "softirq_total")[0]["value"]
+    vectors = ("hi", "timer", "net_tx", "net_rx", "block", "block_iopoll", "tasklet", "sched",
+               "hrtimer", "rcu")  # fmt: skip
+    want = {r["labels"]["vector"]: r["value"] for r in expected("stat", "proc/stat", "softirq")}
+    assert dict(zip(vectors, stat.softirq_vectors or (), strict=True)) == want
+
+
+def test_no_softirq_line_is_none_not_zero() -> None:
+    stat = proc_stat.parse("cpu  1 2 3 4\nctxt 5\n")
+    assert stat.softirqs_total is None and stat.softirq_vectors is None
+
+
+@pytest.mark.parametrize("line", ["softirq\n", "softirq 1 x\n", f"softirq 1 {2**64}\n"])
+def test_malformed_softirq_line_raises(line: str) -> None:
+    with pytest.raises(ParseError, match=r"softirq|range"):
+        proc_stat.parse("cpu  1 2 3 4\n" + line)

@@ -16,13 +16,13 @@ CAPTURES = sorted((Path(__file__).resolve().parents[1] / "fixtures/local").glob(
 # metrics the two captures cannot produce, and why
 _NOT_ON_THE_CAPTURED_VM = {
     "swap_used_percent": "the VM has no swap",
-    "disk_write_await_seconds": "no write completed in the 2 s between the captures",
-    "net_packet_loss_percent": "no interface moved a packet in the 2 s between the captures",
+    "psi_irq_full_avg10": "the VM's kernel has no /proc/pressure/irq (IRQ_TIME_ACCOUNTING)",
+    "psi_irq_full_percent": "the VM's kernel has no /proc/pressure/irq (IRQ_TIME_ACCOUNTING)",
 }
 
 
 def test_names_are_stable_snake_case_and_keyed_by_themselves() -> None:
-    assert 50 <= len(METRICS) <= 90
+    assert 50 <= len(METRICS) <= 150  # issue 12 (breadth) took it past 90
     for name, spec in METRICS.items():
         assert name == spec.name and re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", name)
         assert spec.description and spec.unit in get_args(Unit) and spec.kind in get_args(Kind)

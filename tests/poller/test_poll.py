@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 from pathlib import Path
 
@@ -202,3 +203,24 @@ async def test_check_of_a_local_host_needs_no_ssh(tmp_path: Path) -> None:
     assert result.state is HostState.OK, result.reason
     assert result.kernel and result.os_name
     assert not (tmp_path / "known_hosts").exists()
+
+
+async def test_socket_memory_bytes_at_every_poll_with_the_page_size_of_the_slow_round() -> None:
+    # the page size is read in the slow round only; it holds until the next one, so
+    # tcp_mem_bytes (sockstat pages x page size) is derived at the fast polls too
+    host = _local(slow_every=3)
+    link = _CountingLink(host)
+    clock = FakeClock()
+    poller = HostPoller(host, link, clock)
+    outcomes = []
+    try:
+        for _ in range(4):
+            outcomes.append(await poller.poll())
+            await clock.advance(10)
+    finally:
+        await poller.close()
+    assert link.slow == [True, False, False, True]
+    page = os.sysconf("SC_PAGE_SIZE")
+    for outcome in outcomes:
+        mem = [p for p in outcome.points if p.metric == "tcp_mem_bytes"]
+        assert len(mem) == 1 and mem[0].value % page == 0 and mem[0].ts == outcome.status.ts

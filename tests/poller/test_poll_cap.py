@@ -10,8 +10,11 @@ from collections.abc import Callable
 
 from fake_clock import FakeClock
 
+from parsers import proc_net_arp, proc_net_softnet_stat
 from parsers.cmd_df import Df, DfRow
+from parsers.proc_net_arp import Arp
 from parsers.proc_net_dev import NetDev, NetDevCounters
+from parsers.proc_net_softnet_stat import Softnet
 from poller.derive_cap import cap_devices
 from poller.health import PollHealth
 from poller.inventory import Host
@@ -123,3 +126,15 @@ def test_nothing_over_the_cap_changes_nothing() -> None:
     readings = {"net_dev": NetDev({"lo": counters})}
     capped = cap_devices(readings, 256)
     assert capped.readings == readings and capped.dropped == {} and capped.reasons == {}
+
+
+def test_cap_trims_arp_devices_and_softnet_cpus_but_not_the_arp_total() -> None:
+    rows = "".join(f"10.0.0.{i} 0x1 0x2 aa:bb:cc:dd:ee:ff * veth{i}\n" for i in range(5))
+    table = proc_net_arp.parse("IP address HW type Flags HW address Mask Device\n" + rows)
+    softnet = proc_net_softnet_stat.parse("00000001 00000000 00000000 0 0 0 0 0 0\n" * 3)
+    capped = cap_devices({"net_arp": table, "softnet_stat": softnet}, 2)
+    arp = capped.readings["net_arp"]
+    assert isinstance(arp, Arp) and list(arp.devices) == ["veth0", "veth1"] and arp.entries == 5
+    cpus = capped.readings["softnet_stat"]
+    assert isinstance(cpus, Softnet) and list(cpus.cpus) == ["0", "1"]
+    assert capped.dropped == {"net_arp": 3, "softnet_stat": 1}

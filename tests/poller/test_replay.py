@@ -5,11 +5,13 @@ from pathlib import Path
 import pytest
 
 from parsers import frame
-from poller.collectors.registry import parse_all
+from poller.collectors.registry import SOURCES, parse_all
 from poller.probe import FAST_FILES, SLOW_COMMANDS, SLOW_FILES
 from poller.replay import sections_from_capture, sections_from_root
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+# commands that filter one file (udp_queues): a tree holds the file itself
+FILTERED = {name: s.reads for name, s in SOURCES.items() if s.command and s.reads}
 CAPTURE = sorted((FIXTURES / "local").glob("probe-*.txt"))[0]
 
 
@@ -17,14 +19,19 @@ def test_root_tree_reads_what_exists_and_nothing_else() -> None:
     found = sections_from_root(FIXTURES / "procfs")
     assert {"stat", "meminfo", "loadavg", "diskstats", "net_dev", "pressure_cpu"} <= set(found)
     assert "net_snmp" not in found  # no proc/net/snmp in that tree: absent, not empty
-    assert not set(found) & set(SLOW_COMMANDS)  # no command runs against a tree
+    # no command runs against a tree; one that only filters a file (grep of
+    # /proc/net/udp) gets the whole file instead
+    assert set(found) & set(SLOW_COMMANDS) == {"net_udp"} == set(FILTERED)
+    udp = (FIXTURES / "procfs/proc/net/udp").read_text().splitlines()
+    assert found["net_udp"].text.startswith("".join(f"/proc/net/udp:{line}\n" for line in udp))
     assert found["loadavg"].text == (FIXTURES / "procfs/proc/loadavg").read_text()
 
 
 def test_capture_finds_its_nonce_and_every_section() -> None:
     text = CAPTURE.read_text()
     found = sections_from_capture("Welcome to host!\nmotd line\n" + text)
-    assert set(found) == {*FAST_FILES, *SLOW_FILES, *SLOW_COMMANDS}
+    # the captured VM's kernel has no /proc/pressure/irq (no IRQ_TIME_ACCOUNTING)
+    assert set(found) == {*FAST_FILES, *SLOW_FILES, *SLOW_COMMANDS} - {"pressure_irq"}
     nonce = text.split()[1]
     fast = {path: name for name, path in FAST_FILES.items()}
     assert found == frame.split(text, nonce, fast).sections
@@ -33,12 +40,19 @@ def test_capture_finds_its_nonce_and_every_section() -> None:
 def test_a_tree_written_from_a_capture_reads_back_the_same(tmp_path: Path) -> None:
     found = sections_from_capture(CAPTURE.read_text())
     for name, path in (*FAST_FILES.items(), *SLOW_FILES.items()):
+        if name not in found:
+            continue  # absent on the captured VM: absent from the tree too
         target = tmp_path / path.lstrip("/")
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(found[name].text)
+    for name in FILTERED:  # `grep -H` output: PATH:LINE, back into its files
+        for line in found[name].text.splitlines():
+            path, _, rest = line.partition(":")
+            with (tmp_path / path.lstrip("/")).open("a") as f:
+                f.write(rest + "\n")
     again = sections_from_root(tmp_path)
     assert {k: v.text for k, v in again.items()} == {
-        k: v.text for k, v in found.items() if k not in SLOW_COMMANDS
+        k: v.text for k, v in found.items() if k not in SLOW_COMMANDS or k in FILTERED
     }
     assert parse_all(again).failures == {}
 

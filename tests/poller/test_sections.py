@@ -15,7 +15,8 @@ def test_every_probe_section_has_a_parser_and_nothing_else() -> None:
 def test_a_real_capture_parses_completely() -> None:
     parsed = sections.parse_all(capture_sections())
     assert parsed.failures == {}
-    assert set(parsed.readings) == set(ALL_SECTIONS)
+    # the captured VM's kernel has no /proc/pressure/irq (no IRQ_TIME_ACCOUNTING)
+    assert set(ALL_SECTIONS) - set(parsed.readings) == {"pressure_irq"}
 
 
 def test_one_bad_section_fails_alone_and_quotes_its_line() -> None:
