@@ -99,6 +99,9 @@ class HostPoller:
         self._status_plans = status_plans(self._collectors)
         self._fast_paths = {path: name for name, path in self._plan.fast_files.items()}
         self._slow_sections = frozenset((*self._plan.slow_files, *self._plan.slow_commands))
+        self._carried = frozenset(
+            s.section for s in registry.sources(self._collectors).values() if s.carried
+        )
         self._polls = 0  # rounds tried, for the commands' `every`
         self._failures = 0
         self._retry_at = float("-inf")
@@ -186,7 +189,7 @@ class HostPoller:
             reason = f"internal error: {exc!r}"
             return self._failed(ts, self._since(started), HostState.PROBE_FAILED, reason)
         duration = self._since(started)
-        self._previous = current
+        self._previous = self._carry(current)
         collectors = statuses(self._status_plans, slow, measured, failures, broken)
         collectors.update(user.statuses)
         status = PollStatus(
@@ -209,6 +212,15 @@ class HostPoller:
             dropped=capped.dropped,
             collectors=collectors,
         )
+
+    def _carry(self, current: Snapshot) -> Snapshot:
+        """The snapshot the next poll's rates start from: this poll's readings plus the
+        last reading of each carried slow section (`Source.carried`), so that the next slow
+        round has the previous round's to compare with, not nothing."""
+        kept = {k: v for k, v in self._slow.items() if k in self._carried}
+        if not kept:
+            return current
+        return Snapshot(current.ts, {**kept, **current.readings})
 
     def _readings(
         self, output: bytes, nonce: str, slow: bool, due: tuple[int, ...]

@@ -43,6 +43,11 @@ class Source:
     # absent on some kernels without anything being wrong (PSI before 4.20): such a
     # section may be missing from a real probe run
     optional: bool = False
+    # a slow section whose rates span one slow round to the next: the poller keeps its
+    # reading in the previous snapshot until the next round reads it again. Its collector
+    # must then take the interval from the reading itself (cgroups carries /proc/uptime),
+    # never from `dt`, the time since the previous *poll*.
+    carried: bool = False
 
 
 @dataclass(frozen=True, slots=True)
