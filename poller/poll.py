@@ -98,7 +98,10 @@ class HostPoller:
         self._plan = probe.plan_for(host)
         self._status_plans = status_plans(self._collectors)
         self._fast_paths = {path: name for name, path in self._plan.fast_files.items()}
-        self._slow_sections = frozenset((*self._plan.slow_files, *self._plan.slow_commands))
+        self._fast_globs = probe.glob_order(self._plan)
+        self._slow_sections = frozenset(
+            (*self._plan.slow_files, *self._plan.slow_globs, *self._plan.slow_commands)
+        )
         self._carried = frozenset(
             s.section for s in registry.sources(self._collectors).values() if s.carried
         )
@@ -230,7 +233,14 @@ class HostPoller:
         readings."""
         # target output is untrusted: undecodable bytes become U+FFFD, never an exception
         text = output.decode("utf-8", errors="replace")
-        frames = split(text, nonce, self._fast_paths, self._plan.textfile_dir)
+        frames = split(
+            text,
+            nonce,
+            self._fast_paths,
+            self._plan.textfile_dir,
+            globs=self._fast_globs,
+            slow_globs=self._plan.slow_globs,
+        )
         if not frames.sections:
             raise ProbeFailed(
                 f"no framed probe sections in {len(output)} bytes of output (not a POSIX sh?)"

@@ -51,7 +51,9 @@ def status_plans(collectors: tuple[Collector, ...]) -> tuple[StatusPlan, ...]:
             CollectorStatus(
                 CollectorState.UNAVAILABLE,
                 "not on the target: "
-                + ", ".join(s.path or (s.command or "").split()[0] for s in c.sources),
+                + ", ".join(
+                    s.path or " ".join(s.globs) or (s.command or "").split()[0] for s in c.sources
+                ),
             ),
         )
         for c in collectors

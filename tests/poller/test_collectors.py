@@ -31,7 +31,7 @@ def test_names_are_unique_and_sections_shared_only_as_the_same_source() -> None:
     for c in registry.COLLECTORS:
         for s in c.sources:
             assert seen.setdefault(s.section, s) is s, f"{s.section} declared twice differently"
-            assert (s.path is None) != (s.command is None), s.section
+            assert (s.path, s.command, s.globs or None).count(None) == 2, s.section
 
 
 def test_every_catalog_metric_has_exactly_one_collector() -> None:
@@ -64,7 +64,13 @@ async def _probe_here(host: Host) -> dict[str, str]:
     finally:
         await link.close()
     plan = probe.plan_for(host)
-    frames = split(raw.output.decode(), nonce, {p: n for n, p in plan.fast_files.items()})
+    frames = split(
+        raw.output.decode(),
+        nonce,
+        {p: n for n, p in plan.fast_files.items()},
+        globs=probe.glob_order(plan),
+        slow_globs=plan.slow_globs,
+    )
     assert frames.complete
     return {name: s.text for name, s in frames.sections.items()}
 
