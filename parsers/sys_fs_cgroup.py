@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, replace
 from typing import Final, Literal
 
 from parsers.errors import ParseError
+from parsers.frame import tail_files
 from parsers.numbers import bounded_float, bounded_int
 
 SOURCE: Final = "/sys/fs/cgroup"
@@ -103,6 +104,11 @@ class _Acc:
     cpu: float | None = None
     memory: int | None = None
     io: tuple[int, int] | None = None
+
+
+def parse(text: str) -> Cgroups:
+    """The text of the probe's glob section (`==> path <==` chunks: parsers.frame)."""
+    return parse_files(tail_files(text))
 
 
 def parse_files(files: Iterable[tuple[str, str]]) -> Cgroups:

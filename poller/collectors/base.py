@@ -62,18 +62,20 @@ class Source:
             check_glob(glob)
 
 
-_GLOB_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./*")
+# `@`: systemd's per-user manager is `user@UID.service`; sh takes it literally
+_GLOB_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./*@")
 
 
 def check_glob(glob: str) -> None:
     """A glob goes into the probe unquoted: only characters the shell takes literally, `*`
-    as the one wildcard, an absolute path without `.`/`..`/empty components."""
+    as the one wildcard, an absolute path without `.`/`..`/empty components. A plain path
+    (no `*`) is a glob matching itself: cgroups reads /proc/uptime in the same `head` as
+    its cgroup files, as the clock of that reading."""
     parts = glob.split("/")
     if (
         not set(glob) <= _GLOB_CHARS
         or parts[0] != ""
         or any(p in ("", ".", "..") for p in parts[1:])
-        or "*" not in glob
     ):
         raise ValueError(f"not a probe glob: {glob!r}")
 

@@ -19,6 +19,7 @@ from parsers.errors import ParseError
 from parsers.exposition import Sample
 from parsers.frame import Section
 from poller.collectors import (
+    cgroups,
     cpu,
     diskstats,
     filefd,
@@ -52,6 +53,7 @@ COLLECTORS: Final[tuple[Collector, ...]] = (
     sockstat.COLLECTOR,
     filefd.COLLECTOR,
     pressure.COLLECTOR,
+    cgroups.COLLECTOR,
     uptime.COLLECTOR,
     os_release.COLLECTOR,
     uname.COLLECTOR,
