@@ -19,8 +19,8 @@ from fake_servers import isolated_settings
 from sshd import Sshd
 
 from parsers.sys_fs_cgroup import Cgroups
-from poller.poll import HostPoller
 from poller.points import HostState
+from poller.poll import HostPoller
 from poller.scheduler import SystemClock
 from poller.ssh import Connector
 from poller.transport import SshLink
