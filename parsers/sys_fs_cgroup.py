@@ -106,9 +106,14 @@ class _Acc:
     io: tuple[int, int] | None = None
 
 
-def parse(text: str) -> Cgroups:
-    """The text of the probe's glob section (`==> path <==` chunks: parsers.frame)."""
-    return parse_files(tail_files(text))
+def parse(text: str) -> Cgroups | None:
+    """The text of the probe's glob section (`==> path <==` chunks: parsers.frame). None
+    when it holds no cgroup file at all, only the uptime: no cgroup2 tree on the host, or
+    nothing on it where services and containers live (unavailable, not zero services)."""
+    files = tail_files(text)
+    if all(path == UPTIME for path, _ in files):
+        return None
+    return parse_files(files)
 
 
 def parse_files(files: Iterable[tuple[str, str]]) -> Cgroups:

@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from parsers.errors import ParseError
-from parsers.sys_fs_cgroup import MAX_CGROUPS, MAX_NAME, Cgroups, CgroupStats, parse_files
+from parsers.sys_fs_cgroup import MAX_CGROUPS, MAX_NAME, Cgroups, CgroupStats, parse, parse_files
 
 TREE = Path(__file__).parents[1] / "fixtures" / "cgroup" / "hybrid"
 DOCKER = "7e5e32073c1a77906c23e538c33dc06a13c9613b52a81c2eb50d79c755065c6a"
@@ -240,3 +240,8 @@ _PATHS = st.builds(
 def test_any_input_gives_a_reading_or_parse_error(files: list[tuple[str, str]]) -> None:
     with contextlib.suppress(ParseError):
         assert isinstance(parse_files(files), Cgroups)
+
+
+def test_only_the_uptime_is_no_reading() -> None:
+    assert parse("==> /proc/uptime <==\n1.00 2.00\n") is None
+    assert parse("") is None

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from parsers.frame import Section
 from parsers.sys_fs_cgroup import Cgroups, CgroupStats, parse, parse_files
 from poller.collectors import cgroups
 from poller.collectors.registry import parse_all, samples
+from poller.collectors.status import CollectorState, status_plans, statuses
 from poller.derive import Snapshot, derive
 from poller.replay import sections_from_root
 
@@ -81,6 +83,7 @@ def test_the_real_tree_and_the_real_tail_a_moment_later() -> None:
         if p.is_file()
     )
     tail = parse((FIXTURES / "tail-hybrid.txt").read_text())
+    assert tail is not None
     assert tail.uptime_seconds is not None and tree.uptime_seconds is not None
     assert round(tail.uptime_seconds - tree.uptime_seconds, 2) == 0.06
     assert _points(tree, tail) == {
@@ -133,3 +136,17 @@ def test_replay_root_shows_the_cgroup_families_of_the_real_tree() -> None:
             "/machine.slice/libpod-82659137dd9d83aa4428ab07f86d60a7f7970c95dad5152eed9b6924394fe60d.scope",
         ): 0.03755,
     }
+
+
+def test_a_host_without_cgroup_files_has_the_collector_unavailable() -> None:
+    """Only the uptime that rides along came back (no cgroup2 tree, or nothing on it):
+    no reading, so no points and the collector is unavailable, not `ok` with nothing."""
+    text = "==> /proc/uptime <==\n587.71 980.55\n"
+    assert parse(text) is None
+    parsed = parse_all({"cgroups": Section("cgroups", text, 1)})
+    assert parsed.readings == {} and parsed.failures == {}
+    plans = status_plans((cgroups.COLLECTOR,))
+    state = statuses(plans, True, parsed.readings, {}, {})["cgroups"]
+    assert state.state is CollectorState.UNAVAILABLE
+    assert state.reason.startswith("not on the target: /proc/uptime ")
+    assert state.reason.endswith(f"(and {len(cgroups.GLOBS) - 3} more)")

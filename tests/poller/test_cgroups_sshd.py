@@ -9,6 +9,7 @@ or a delegated tree); skipped without it.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 from collections.abc import Iterator
@@ -65,8 +66,13 @@ async def test_a_busy_service_shows_its_cpu_over_the_slow_rounds(
     clock = SystemClock()
     connector = Connector(isolated_settings(known))
     poller = HostPoller(host, SshLink(host, connector.connect, clock.monotonic), clock)
+    outcomes = []
     try:
-        outcomes = [await poller.poll() for _ in range(3)]
+        for _ in range(3):
+            outcomes.append(await poller.poll())
+            # the busy loop needs real time to use CPU, and the target's uptime ticks in
+            # 10 ms: back-to-back polls can read the same uptime, which allows no rate
+            await asyncio.sleep(0.1)
     finally:
         await poller.close()
     assert [o.status.state for o in outcomes] == [HostState.OK] * 3

