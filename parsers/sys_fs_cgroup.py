@@ -1,6 +1,6 @@
 """Parse cgroup v2 files of systemd services and containers: CPU, memory and IO per cgroup.
 
-The probe reads, in one `tail` (a glob section: one `==> path <==` chunk per file), for
+The probe reads, in one `head` (a glob section: one `==> path <==` chunk per file), for
 each service or container cgroup under the cgroup2 root:
 
 * `cpu.stat`: `usage_usec N` (CPU time of every task in the cgroup, µs); present in every
@@ -14,7 +14,7 @@ The root is `/sys/fs/cgroup` on a pure v2 ("unified") host and `/sys/fs/cgroup/u
 hybrid one (v1 controllers plus a cgroup2 tree, where usually only cpu.stat has data). A file
 that is absent leaves its field None: never a 0.
 
-`/proc/uptime` is in the same `tail`, so the reading carries the moment it was taken: its
+`/proc/uptime` is in the same `head`, so the reading carries the moment it was taken: its
 rates span from one slow round to the next, whatever polls ran in between.
 
 Every name comes from the target (unit names, container ids in paths): control characters are
@@ -87,7 +87,7 @@ class Cgroups:
 
     Names: a unit's own name (`nginx.service`, `run-u42.scope`) or `runtime:id` with the id
     shortened to 12 hex digits (`docker:4f1c2a9e0b7d`), longer only where two ids of one
-    reading share those 12. `uptime_seconds`: /proc/uptime read by the same `tail`.
+    reading share those 12. `uptime_seconds`: /proc/uptime read by the same `head`.
     `skipped`: cgroups over MAX_CGROUPS, left out."""
 
     groups: dict[str, CgroupStats] = field(default_factory=dict)

@@ -2,11 +2,11 @@
 
 No agent, no Docker API, no root: every service and container runtime on a systemd or
 cgroupfs host leaves a cgroup whose cpu.stat, memory.current and io.stat any user may read
-(parsers/sys_fs_cgroup.py). One `tail` in the slow round reads them all: at 200 service
-cgroups it costs the target about 10 ms (bench/README.md), five times the whole fast probe,
-too much for every poll. Rates therefore span one slow round to the next: the poller keeps
+(parsers/sys_fs_cgroup.py). One `head` in the slow round reads them all: at 200 service
+cgroups it costs the target about 5 ms of CPU (bench/README.md), five times the whole fast
+probe, too much for every poll. Rates therefore span one slow round to the next: the poller keeps
 this section's reading until the next round (`Source.carried`), and the interval is the
-target's /proc/uptime read by the same `tail`, not the time between two polls.
+target's /proc/uptime read by the same `head`, not the time between two polls.
 
 Stored per service (dev label `service`) and per container (`container`): CPU in percent of
 one CPU (systemd-cgtop's and `docker stats`' convention: 200 is two CPUs busy), memory
@@ -41,12 +41,12 @@ PLACES: Final = (
     "user.slice/*/user@*.service/user.slice/libpod-*.scope",
 )
 GLOBS: Final = (
-    UPTIME,  # the clock of this reading's rates, read by the same tail
+    UPTIME,  # the clock of this reading's rates, read by the same `head`
     *(f"{root}/{place}/{name}" for root in ROOTS for place in PLACES for name in FILES),
 )
 CGROUPS: Final = Source("cgroups", sys_fs_cgroup.parse, globs=GLOBS, slow=True, carried=True)
 
-# cpu.stat and /proc/uptime are read microseconds apart by one tail; a shorter interval
+# cpu.stat and /proc/uptime are read microseconds apart by one `head`; a shorter interval
 # between two rounds is no measurement (the same reading twice, or a clock that went back)
 MIN_INTERVAL_S: Final = 0.01
 _BPS: Final = "bytes_per_second"
