@@ -102,7 +102,9 @@ def _uptime_placeholder(template: bytes) -> bytes:
     header = b"==> /proc/uptime <==\n"
     start = template.index(header) + len(header)
     end = template.index(b"\n", start)
-    return template[:start] + b"{uptime}" + template[end:]
+    # every copy of the line: the cgroups section reads /proc/uptime as its own clock, and
+    # a frozen one there would leave its rates out
+    return template.replace(template[start:end], b"{uptime}")
 
 
 def _host(i: int, address: str, port: int, **kw: object) -> Host:

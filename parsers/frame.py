@@ -6,7 +6,10 @@ the frames (a login banner, a motd printed by a shell rc file) is ignored.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Final
 
 from parsers.errors import ParseError
@@ -35,7 +38,13 @@ TEXTFILE_SECTION: Final = "textfile:"  # + the file's name
 
 
 def split(
-    output: str, nonce: str, fast_paths: dict[str, str], textfile_dir: str | None = None
+    output: str,
+    nonce: str,
+    fast_paths: Mapping[str, str],
+    textfile_dir: str | None = None,
+    *,
+    globs: Sequence[tuple[str, str]] = (),
+    slow_globs: Mapping[str, Sequence[str]] | None = None,
 ) -> Frames:
     """Cut framed output into sections.
 
@@ -43,6 +52,9 @@ def split(
     `tail -n +1` output. A frame that was begun but never ended (output cut off) is
     dropped: a truncated section must not parse as a short but valid one. `textfile_dir`:
     files `DIR/NAME.prom` in the tail output become sections `textfile:NAME.prom`.
+    `globs`: (section, glob) of the fast glob sources in the order the probe reads them;
+    `slow_globs`: section -> globs of the slow ones. A glob section's text is the files
+    it matched, as `tail_files` reads them back (see `split_tail`).
 
     Works with str.find over the whole output rather than line by line: this runs for
     every poll of every host, and a line loop cost as much as parsing all the sections.
@@ -67,7 +79,10 @@ def split(
         rc_end = output.find("\n", end + len(end_mark))
         rc = _int_or_none(output[end + len(end_mark) : rc_end if rc_end >= 0 else None])
         if name == "fast":
-            sections.update(split_tail(text, fast_paths, textfile_dir))
+            sections.update(split_tail(text, fast_paths, textfile_dir, globs))
+        elif slow_globs and name in slow_globs:
+            own = tuple((name, g) for g in slow_globs[name])
+            sections.update(split_tail(text, {}, None, own))
         else:
             sections[name] = Section(name, text, rc)
         last_end = end + len(end_mark)
@@ -89,7 +104,10 @@ def _find_line(text: str, prefix: str, start: int, *, whole: bool = False) -> in
 
 
 def split_tail(
-    text: str, paths: dict[str, str], textfile_dir: str | None = None
+    text: str,
+    paths: Mapping[str, str],
+    textfile_dir: str | None = None,
+    globs: Sequence[tuple[str, str]] = (),
 ) -> dict[str, Section]:
     """Cut `tail -n +1 f1 f2 …` output at its `==> path <==` headers.
 
@@ -97,32 +115,124 @@ def split_tail(
     of the file. Headers naming a path not in `paths` (e.g. /dev/null) end the previous
     file and are otherwise skipped.
 
-    A section is never replaced by a later header of the same name: the /proc files come
-    first in the tail, and a user's .prom file (or a file name) holding a line such as
-    `==> /proc/meminfo <==` must not stand in for the real one.
+    The fixed /proc files come first. A /proc section is never replaced by a later header
+    of the same name, and once the files of the globs have begun no header is taken for a
+    /proc file at all: a sysfs body, a file name or a user's .prom file holding a line such
+    as `==> /proc/meminfo <==` must not stand in for the real one.
+
+    After them come the `globs` ((section, glob) in the order the probe passes them) and
+    then the textfile directory's `*.prom`. The names in those headers are the target's
+    (interface and cgroup names), and tail's format cannot tell a header from a body line
+    that looks like one, so a header is taken for a glob only when
+    - its path matches the glob (`*` is any run of characters but `/`), and
+    - it comes after the last header taken, in the order the shell passes them: glob by
+      glob, and within one glob sorted (`LC_ALL=C`, byte order).
+    A body can therefore only make up files that sort after its own, never one that was
+    already read, and the real file of the same name, coming later, replaces it. A glob
+    file whose body holds a header-like line that was not taken is dropped whole (no
+    sysfs or cgroup file has one), so `tail_files` reads each section back unambiguously.
     """
-    prefix = textfile_dir.rstrip("/") + "/" if textfile_dir is not None else None
-    headers = [
-        h
-        for h in _tail_headers(text)
-        if h[2] in paths
-        or h[2] == "/dev/null"
-        or (prefix is not None and h[2].startswith(prefix) and h[2].endswith(".prom"))
-    ]
+    order = _glob_order(tuple(globs), textfile_dir)
+    cuts = _cuts(text, paths, order)
     out: dict[str, Section] = {}
-    for i, (_, body_start, path) in enumerate(headers):
-        name = paths.get(path)
-        if name is None and prefix is not None and path.startswith(prefix):
-            name = TEXTFILE_SECTION + path[len(prefix) :]
-        if name is None or name in out:
-            continue
-        stop = headers[i + 1][0] if i + 1 < len(headers) else len(text)
+    files: list[dict[str, str]] = [{} for _ in order]
+    for i, (_, body_start, name, at, path) in enumerate(cuts):
+        stop = cuts[i + 1][0] if i + 1 < len(cuts) else len(text)
         body = text[body_start:stop]
         body = body[:-1] if body.endswith("\n") else body  # the separator line
         if body and not body.endswith("\n"):
             body += "\n"
-        out[name] = Section(name, body)
+        if name is not None and name not in out:
+            out[name] = Section(name, body)
+        elif at >= 0:
+            files[at][path] = body  # a made-up file of this name came first: replaced
+    for (section, _), found in zip(order, files, strict=True):
+        if section is None:  # the textfile directory: one section per .prom file
+            prefix = textfile_dir.rstrip("/") + "/" if textfile_dir is not None else ""
+            for path, body in found.items():
+                name = TEXTFILE_SECTION + path[len(prefix) :]
+                out.setdefault(name, Section(name, body))
+        elif joined := join_files(found.items()):
+            prior = out.get(section)  # a section of several globs gathers them in order
+            out[section] = Section(section, (prior.text if prior else "") + joined)
     return out
+
+
+_Cut = tuple[int, int, str | None, int, str]  # header start, body start, /proc section, glob, path
+
+
+def _cuts(text: str, paths: Mapping[str, str], order: _Order) -> list[_Cut]:
+    """The headers that end a file: /dev/null, the /proc files' and the globs' taken in order
+    (see split_tail); every other header-like line is body text."""
+    cuts: list[_Cut] = []
+    last: tuple[int, str] | None = None  # (glob index, path) of the last glob header taken
+    for start, body_start, path in _tail_headers(text):
+        if path == "/dev/null" or path in paths:
+            # after the globs began, a /proc header only ends the file it is found in
+            cuts.append((start, body_start, paths.get(path) if last is None else None, -1, path))
+            continue
+        at = _glob_index(order, path, last)
+        if at is not None:
+            last = (at, path)
+            cuts.append((start, body_start, None, at, path))
+    return cuts
+
+
+def join_files(files: Iterable[tuple[str, str]]) -> str:
+    """The text of a glob section: `==> PATH <==` and the body of each file, in order,
+    each body ending in a newline unless empty. A body holding a header-like line, or a
+    path holding a newline, is left out: `tail_files` must read back exactly these files."""
+    parts = []
+    for path, body in files:
+        if "\n" in path or _tail_headers(body):
+            continue
+        parts.append(
+            f"==> {path} <==\n{body}"
+            if not body or body.endswith("\n")
+            else f"==> {path} <==\n{body}\n"
+        )
+    return "".join(parts)
+
+
+def tail_files(text: str) -> list[tuple[str, str]]:
+    """(path, body) of every file in a glob section's text (`join_files`), in order."""
+    headers = _tail_headers(text)
+    return [
+        (path, text[body_start : headers[i + 1][0] if i + 1 < len(headers) else len(text)])
+        for i, (_, body_start, path) in enumerate(headers)
+    ]
+
+
+@lru_cache(maxsize=1024)
+def glob_regex(glob: str) -> re.Pattern[str]:
+    """A probe glob as a regex over whole paths: `*` is any run of characters but `/`."""
+    return re.compile("[^/]*".join(re.escape(part) for part in glob.split("*")))
+
+
+_Order = tuple[tuple[str | None, re.Pattern[str]], ...]  # (section, regex); None: textfile
+
+
+@lru_cache(maxsize=256)
+def _glob_order(globs: tuple[tuple[str, str], ...], textfile_dir: str | None) -> _Order:
+    order: list[tuple[str | None, re.Pattern[str]]] = [(s, glob_regex(g)) for s, g in globs]
+    if textfile_dir is not None:
+        prefix = textfile_dir.rstrip("/") + "/"
+        order.append((None, re.compile(re.escape(prefix) + r"[^/]*\.prom")))
+    return tuple(order)
+
+
+def _glob_index(order: _Order, path: str, last: tuple[int, str] | None) -> int | None:
+    """The first glob at or after the last header's that matches `path` and sorts it after
+    that header; a header equal to the last one (the same file again) keeps its glob."""
+    same = None
+    for at in range(last[0] if last is not None else 0, len(order)):
+        if order[at][1].fullmatch(path) is None:
+            continue
+        if last is None or (at, path) > last:
+            return at
+        if (at, path) == last and same is None:
+            same = at
+    return same
 
 
 def _tail_headers(text: str) -> list[tuple[int, int, str]]:

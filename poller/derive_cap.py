@@ -9,6 +9,8 @@ poll status and in `sshmon_series_dropped_total{host,family}`.
 The first `limit` devices in the order the target printed them are kept: the kernel lists
 lo, the physical NICs and whole disks before the churn of containers, and the order is
 stable from poll to poll, so rates keep their previous value to compare with.
+Services and containers (cgroups) have no such order, so the biggest are kept instead
+(`cap_cgroups`), `limit` of each kind.
 Pure: readings in, readings out.
 """
 
@@ -26,6 +28,7 @@ from parsers.proc_net_arp import Arp
 from parsers.proc_net_dev import NetDev
 from parsers.proc_net_softnet_stat import Softnet
 from parsers.proc_stat import ProcStat
+from parsers.sys_fs_cgroup import Cgroups, CgroupStats
 
 # section -> (the reading's field holding its devices, what they are called in a reason)
 DEVICE_FIELDS: Final = {
@@ -78,4 +81,45 @@ def cap_devices(readings: Mapping[str, object], limit: int) -> Capped:
             f"{len(devices) - limit} of {len(devices)} {what} dropped over the cap of "
             f"{limit} (max_devices)"
         )
+    cgroups = readings.get("cgroups")
+    if isinstance(cgroups, Cgroups):
+        kept_cg, reason = cap_cgroups(cgroups, limit)
+        if reason:
+            out["cgroups"] = kept_cg
+            dropped["cgroups"] = len(cgroups.groups) - len(kept_cg.groups)
+            reasons["cgroups"] = reason
     return Capped(out, dropped, reasons)
+
+
+def cap_cgroups(reading: Cgroups, limit: int) -> tuple[Cgroups, str]:
+    """At most `limit` services and `limit` containers: half the places go to the most CPU
+    time used since they started, the rest to the most memory, so an idle database holding
+    gigabytes stays next to the busy workers. Cumulative CPU rather than the last round's
+    keeps the chosen set stable from round to round, so their rates go on. The kept ones
+    stay in the target's order. ('' when nothing was dropped.)"""
+    kinds: dict[str, list[tuple[str, CgroupStats]]] = {}
+    for item in reading.groups.items():
+        kinds.setdefault(item[1].kind, []).append(item)
+    keep: set[str] = set()
+    words = []
+    for kind, items in kinds.items():
+        if len(items) <= limit:
+            keep.update(name for name, _ in items)
+            continue
+        by_cpu = sorted(items, key=lambda i: -(i[1].cpu_seconds_total or 0.0))
+        chosen = {name for name, _ in by_cpu[: (limit + 1) // 2]}
+        # ties (no memory.current on a hybrid host: all None) go by CPU again
+        by_memory = sorted(
+            items, key=lambda i: (-(i[1].memory_bytes or 0), -(i[1].cpu_seconds_total or 0.0))
+        )
+        for name, _ in by_memory:
+            if len(chosen) >= limit:
+                break
+            chosen.add(name)
+        keep |= chosen
+        words.append(f"{len(items) - limit} of {len(items)} {kind}s")
+    if not words:
+        return reading, ""
+    groups = {name: stats for name, stats in reading.groups.items() if name in keep}
+    reason = " and ".join(words) + f" dropped over the cap of {limit} each, the biggest kept"
+    return replace(reading, groups=groups), reason + " (max_devices)"

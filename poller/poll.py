@@ -98,11 +98,17 @@ class HostPoller:
         self._plan = probe.plan_for(host)
         self._status_plans = status_plans(self._collectors)
         self._fast_paths = {path: name for name, path in self._plan.fast_files.items()}
-        self._slow_sections = frozenset((*self._plan.slow_files, *self._plan.slow_commands))
+        self._fast_globs = probe.glob_order(self._plan)
+        self._slow_sections = frozenset(
+            (*self._plan.slow_files, *self._plan.slow_globs, *self._plan.slow_commands)
+        )
         # slow readings that hold until the next slow round (the page size): derivation
         # sees them at every poll, not only at the one that read them
         self._held_sections = frozenset(
             name for name in self._slow_sections if registry.SOURCES[name].held
+        )
+        self._carried = frozenset(
+            s.section for s in registry.sources(self._collectors).values() if s.carried
         )
         self._polls = 0  # rounds tried, for the commands' `every`
         self._failures = 0
@@ -191,7 +197,7 @@ class HostPoller:
             reason = f"internal error: {exc!r}"
             return self._failed(ts, self._since(started), HostState.PROBE_FAILED, reason)
         duration = self._since(started)
-        self._previous = current
+        self._previous = self._carry(current)
         collectors = statuses(self._status_plans, slow, measured, failures, broken)
         collectors.update(user.statuses)
         status = PollStatus(
@@ -215,6 +221,15 @@ class HostPoller:
             collectors=collectors,
         )
 
+    def _carry(self, current: Snapshot) -> Snapshot:
+        """The snapshot the next poll's rates start from: this poll's readings plus the
+        last reading of each carried slow section (`Source.carried`), so that the next slow
+        round has the previous round's to compare with, not nothing."""
+        kept = {k: v for k, v in self._slow.items() if k in self._carried}
+        if not kept:
+            return current
+        return Snapshot(current.ts, {**kept, **current.readings})
+
     def _readings(
         self, output: bytes, nonce: str, slow: bool, due: tuple[int, ...]
     ) -> tuple[dict[str, object], dict[str, object], dict[str, str], Capped, CustomResult]:
@@ -223,7 +238,14 @@ class HostPoller:
         which show a host's latest readings."""
         # target output is untrusted: undecodable bytes become U+FFFD, never an exception
         text = output.decode("utf-8", errors="replace")
-        frames = split(text, nonce, self._fast_paths, self._plan.textfile_dir)
+        frames = split(
+            text,
+            nonce,
+            self._fast_paths,
+            self._plan.textfile_dir,
+            globs=self._fast_globs,
+            slow_globs=self._plan.slow_globs,
+        )
         if not frames.sections:
             raise ProbeFailed(
                 f"no framed probe sections in {len(output)} bytes of output (not a POSIX sh?)"

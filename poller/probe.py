@@ -26,7 +26,7 @@ from __future__ import annotations
 import secrets
 import shlex
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Final
 
@@ -47,6 +47,10 @@ class Plan:
     slow_files: Mapping[str, str]
     fallback_files: Mapping[str, str]
     slow_commands: Mapping[str, str]
+    # section -> the globs whose files it reads: fast ones every poll (after the /proc
+    # files), slow ones as a section of their own
+    fast_globs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    slow_globs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # user metrics (poller/collectors/custom.py): DIR/*.prom joins the `tail`; commands run
     # only at the polls they are due (`invocation(due=…)`)
     textfile_dir: str | None = None
@@ -65,6 +69,8 @@ def plan(
         slow_files={s.section: s.path for s in found if s.path and s.slow},
         fallback_files={s.section: s.fallback for s in found if s.path and s.fallback},
         slow_commands={s.section: s.command for s in found if s.command},
+        fast_globs={s.section: s.globs for s in found if s.globs and not s.slow},
+        slow_globs={s.section: s.globs for s in found if s.globs and s.slow},
         textfile_dir=textfile_dir,
         commands=commands,
     )
@@ -94,7 +100,23 @@ FAST_FILES: Final = dict(DEFAULT_PLAN.fast_files)
 SLOW_FILES: Final = dict(DEFAULT_PLAN.slow_files)
 FALLBACK_FILES: Final = dict(DEFAULT_PLAN.fallback_files)
 SLOW_COMMANDS: Final = dict(DEFAULT_PLAN.slow_commands)
-ALL_SECTIONS: Final = (*FAST_FILES, *SLOW_FILES, *SLOW_COMMANDS)
+FAST_GLOBS: Final = dict(DEFAULT_PLAN.fast_globs)
+SLOW_GLOBS: Final = dict(DEFAULT_PLAN.slow_globs)
+ALL_SECTIONS: Final = (*FAST_FILES, *FAST_GLOBS, *SLOW_FILES, *SLOW_GLOBS, *SLOW_COMMANDS)
+
+# How the globs' files are read. Not `tail -n +1`: GNU tail (coreutils 9.1, Debian 12)
+# exits at the first file whose read() fails, and sysfs files do fail by design
+# (/sys/class/net/*/speed of a down or virtual interface: EINVAL), which would lose every
+# file after it. GNU and busybox `head` report the error and go on, and print the same
+# `==> path <==` headers and blank separator lines; no sysfs or /proc file has that many
+# lines.
+GLOB_READER: Final = "head -n 2147483647"
+
+
+def glob_order(plan: Plan) -> tuple[tuple[str, str], ...]:
+    """(section, glob) of the fast globs in the order the probe passes them."""
+    return tuple((name, g) for name, globs in plan.fast_globs.items() for g in globs)
+
 
 # Seconds a slow command may run before `timeout` stops it (df on a dead NFS mount hangs),
 # when the caller gives no poll timeout to fit it into.
@@ -148,16 +170,34 @@ def definitions(command_timeout: int = COMMAND_TIMEOUT_S, plan: Plan = DEFAULT_P
     `command_timeout`: seconds each slow command may run (`command_timeout_s`).
     """
     files = " ".join(plan.fast_files.values())
+    globs = " ".join(g for _, g in glob_order(plan))
+    textfile = ""
     if plan.textfile_dir is not None:
         # the operator's path, shell-quoted; the glob stays outside the quotes so the shell
         # expands it (no match: tail is given the pattern itself, finds no such file and
         # says so on stderr, which is discarded). The /dev/null before it ends the last
         # /proc file, so nothing a strange file name does can run into a kernel file.
-        files += f" /dev/null {shlex.quote(plan.textfile_dir.rstrip('/') or '/')}/*.prom"
-    fast = _section("fast", f"tail -n +1 {files} /dev/null 2>/dev/null")
+        textfile = f" {shlex.quote(plan.textfile_dir.rstrip('/') or '/')}/*.prom"
+    if globs:
+        # the globs (unquoted: the shell expands them, a pattern matching nothing is
+        # passed as it is and the reader's complaint discarded) and then the user's .prom
+        # files, in a second reader after the /proc files' /dev/null: the order
+        # parsers.frame.split_tail checks headers against
+        fast_read = (
+            f"tail -n +1 {files} /dev/null 2>/dev/null; "
+            f"{GLOB_READER} {globs} /dev/null{textfile} /dev/null 2>/dev/null"
+        )
+    else:
+        files += f" /dev/null{textfile}" if textfile else ""
+        fast_read = f"tail -n +1 {files} /dev/null 2>/dev/null"
+    fast = _section("fast", fast_read)
     slow_parts = [
         _section(name, _cat(name, path, plan.fallback_files))
         for name, path in plan.slow_files.items()
+    ]
+    slow_parts += [
+        _section(name, f"{GLOB_READER} {' '.join(g)} /dev/null 2>/dev/null")
+        for name, g in plan.slow_globs.items()
     ]
     slow_parts += [
         _section(name, f"{{ {command}; }} 2>/dev/null")

@@ -5,36 +5,50 @@ The only I/O on the parsing path lives here: parsers/ stays pure.
 
 from __future__ import annotations
 
+import glob
+import os
 from pathlib import Path
 
-from parsers.frame import MARK, Section, split
+from parsers.frame import MARK, Section, join_files, split
 from poller.collectors.registry import SOURCES
-from poller.probe import FALLBACK_FILES, FAST_FILES, SLOW_FILES
+from poller.probe import (
+    DEFAULT_PLAN,
+    FAST_FILES,
+    SLOW_GLOBS,
+    Plan,
+    glob_order,
+)
 
 _FAST_PATHS = {path: name for name, path in FAST_FILES.items()}
 # commands that only filter files with `grep -H` (/proc/net/udp, udp6): a tree has them
 _FILTERED_FILES = {name: s.reads for name, s in SOURCES.items() if s.command and s.reads}
 
 
-def sections_from_root(root: Path) -> dict[str, Section]:
+def sections_from_root(root: Path, plan: Plan = DEFAULT_PLAN) -> dict[str, Section]:
     """Read ROOT/proc/stat, ROOT/etc/os-release, … as the probe would on a target.
 
     A missing or unreadable file is simply absent, as on a target without it; command
     sections (df, uname, cpuinfo) are absent because no command runs against a tree,
     except those that only filter files (grep -H of /proc/net/udp, udp6), which get the
-    files' whole text in grep's layout.
+    files' whole text in grep's layout. Glob sources are expanded under ROOT the way the
+    target's shell would (sorted by bytes, as `LC_ALL=C` sorts them) and framed as the
+    probe's reader frames them.
     """
     sections: dict[str, Section] = {}
     for name, paths in _FILTERED_FILES.items():
         grepped = _as_grep_h(root, paths)
         if grepped is not None:
             sections[name] = Section(name, grepped)
-    for name, path in (*FAST_FILES.items(), *SLOW_FILES.items()):
+    for name, path in (*plan.fast_files.items(), *plan.slow_files.items()):
         raw = _read(root, path)
-        if raw is None and name in FALLBACK_FILES:
-            raw = _read(root, FALLBACK_FILES[name])
+        if raw is None and name in plan.fallback_files:
+            raw = _read(root, plan.fallback_files[name])
         if raw is not None:
             sections[name] = Section(name, raw.decode("utf-8", errors="replace"))
+    for name, globs in (*plan.fast_globs.items(), *plan.slow_globs.items()):
+        text = join_files(f for g in globs for f in _glob_files(root, g))
+        if text:
+            sections[name] = Section(name, text)
     return sections
 
 
@@ -48,6 +62,26 @@ def _as_grep_h(root: Path, paths: tuple[str, ...]) -> str | None:
             text = raw.decode("utf-8", errors="replace")
             out += [f"{path}:{line}\n" for line in text.split("\n") if line]
     return "".join(out) if out else None
+
+
+def _glob_files(root: Path, pattern: str) -> list[tuple[str, str]]:
+    """(target path, body) of the files `pattern` matches under root. A file that exists
+    but cannot be read (sysfs `speed` of a down interface: EINVAL) has an empty body, as
+    the probe's `head` prints its header and nothing else."""
+    base = os.fsencode(root)
+    found = sorted(glob.glob(glob.escape(base) + os.fsencode(pattern)))
+    files = []
+    for match in found:
+        if os.path.isdir(match):
+            continue
+        target = match[len(base) :].decode("utf-8", errors="replace")
+        try:
+            with open(match, "rb") as f:
+                body = f.read()
+        except OSError:
+            body = b""
+        files.append((target, body.decode("utf-8", errors="replace")))
+    return files
 
 
 def _read(root: Path, path: str) -> bytes | None:
@@ -64,5 +98,12 @@ def sections_from_capture(text: str) -> dict[str, Section]:
         if line.startswith(prefix):
             words = line.split()
             if len(words) >= 3 and words[2] == "begin":
-                return dict(split(text, words[1], _FAST_PATHS).sections)
+                frames = split(
+                    text,
+                    words[1],
+                    _FAST_PATHS,
+                    globs=glob_order(DEFAULT_PLAN),
+                    slow_globs=SLOW_GLOBS,
+                )
+                return dict(frames.sections)
     return {}

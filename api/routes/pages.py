@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api import views
+from api import cgroups, views
 from api.charts import CHARTS, custom_charts
 from api.context import AppContext
 from api.deps import WEB_DIR, Ctx, Principal, get_ctx, principal, templates
@@ -118,6 +118,7 @@ async def host_page(
             request, who, "message.html", {"title": "Bad time range", "message": exc.detail}, 400
         )
     detail = await views.host_detail(ctx, host, now)
+    cgroup_tables = await cgroups.tables(ctx, host, detail.latest, rng)
     uptime = next((r.value for r in detail.latest if r.metric == "uptime_seconds"), None)
     return _page(
         request,
@@ -135,6 +136,7 @@ async def host_page(
             "range": rng,
             "range_param": span if not start else None,
             "collectors": _collectors(ctx, host),
+            "cgroups": cgroup_tables,
         },
     )
 

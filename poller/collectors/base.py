@@ -30,13 +30,19 @@ Exposition = Callable[[Readings], Iterable[Sample]]
 @dataclass(frozen=True, slots=True)
 class Source:
     """One probe section: a file read by the every-poll `tail`, or a slow-round file or
-    command. Exactly one of `path` and `command` is set. `command` is fixed shell text
-    written here, never built from inventory or target text."""
+    command, or the files some globs match. Exactly one of `path`, `command` and `globs`
+    is set. `command` and `globs` are fixed text written here, never built from inventory
+    or target text. A glob section's text is `==> PATH <==` and the body of every file
+    matched, in order (parsers.frame.tail_files reads it back)."""
 
     section: str
     parse: Callable[[str], object]
     path: str | None = None
     command: str | None = None
+    # absolute paths with `*` as the only wildcard, each within one path component
+    # (`/sys/class/net/*/mtu`): the probe passes them unquoted so the target's shell
+    # expands them, and the frame splitter matches headers against them
+    globs: tuple[str, ...] = ()
     slow: bool = False
     # where a slow file may live instead (os-release: /usr/lib/os-release)
     fallback: str | None = None
@@ -50,6 +56,35 @@ class Source:
     # --root` reads them from a saved tree and prefixes each line with its path as grep
     # does, so the parser must take the unfiltered lines as well
     reads: tuple[str, ...] = ()
+    # a slow section whose rates span one slow round to the next: the poller keeps its
+    # reading in the previous snapshot until the next round reads it again. Its collector
+    # must then take the interval from the reading itself (cgroups carries /proc/uptime),
+    # never from `dt`, the time since the previous *poll*.
+    carried: bool = False
+
+    def __post_init__(self) -> None:
+        if sum(x is not None for x in (self.path, self.command)) + bool(self.globs) != 1:
+            raise ValueError(f"{self.section}: exactly one of path, command, globs")
+        for glob in self.globs:
+            check_glob(glob)
+
+
+# `@`: systemd's per-user manager is `user@UID.service`; sh takes it literally
+_GLOB_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./*@")
+
+
+def check_glob(glob: str) -> None:
+    """A glob goes into the probe unquoted: only characters the shell takes literally, `*`
+    as the one wildcard, an absolute path without `.`/`..`/empty components. A plain path
+    (no `*`) is a glob matching itself: cgroups reads /proc/uptime in the same `head` as
+    its cgroup files, as the clock of that reading."""
+    parts = glob.split("/")
+    if (
+        not set(glob) <= _GLOB_CHARS
+        or parts[0] != ""
+        or any(p in ("", ".", "..") for p in parts[1:])
+    ):
+        raise ValueError(f"not a probe glob: {glob!r}")
 
 
 @dataclass(frozen=True, slots=True)

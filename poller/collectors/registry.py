@@ -18,8 +18,9 @@ from parsers.cmd_df import Df
 from parsers.errors import ParseError
 from parsers.exposition import Sample
 from parsers.frame import Section
-from poller.collectors import (  # issue 12: single /proc files
+from poller.collectors import (
     arp,
+    cgroups,
     conntrack,
     cpu,
     diskstats,
@@ -59,6 +60,7 @@ COLLECTORS: Final[tuple[Collector, ...]] = (
     sockstat.COLLECTOR,
     filefd.COLLECTOR,
     pressure.COLLECTOR,
+    cgroups.COLLECTOR,
     uptime.COLLECTOR,
     os_release.COLLECTOR,
     uname.COLLECTOR,
@@ -109,7 +111,8 @@ class ParsedPoll:
     section that parsed but left rows out is in both).
 
     A section in neither dict was unavailable on the host (no such file, no PSI before
-    4.20, a command that printed nothing and failed): quiet, not an error.
+    4.20, a command that printed nothing and failed, a parser that found none of its
+    files and said so with None): quiet, not an error.
     """
 
     readings: dict[str, object]
@@ -137,10 +140,16 @@ def parse_all(
             # is parsed like any other output.
             continue
         try:
-            readings[name] = reading = parser(section.text)
+            reading = parser(section.text)
         except ParseError as exc:
             failures[name] = str(exc)
             continue
+        if reading is None:
+            # the section held none of its source's files: only what rides along with
+            # them (cgroups reads /proc/uptime as its clock, on a host without a cgroup2
+            # tree too), so the source is not on this host
+            continue
+        readings[name] = reading
         if isinstance(reading, Df) and reading.skipped:
             # the reading stays; the section still reports what it left out, and why
             total = len(reading.rows) + len(reading.skipped)

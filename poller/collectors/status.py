@@ -51,11 +51,19 @@ def status_plans(collectors: tuple[Collector, ...]) -> tuple[StatusPlan, ...]:
             CollectorStatus(
                 CollectorState.UNAVAILABLE,
                 "not on the target: "
-                + ", ".join(s.path or (s.command or "").split()[0] for s in c.sources),
+                + ", ".join(
+                    s.path or _globs(s.globs) or (s.command or "").split()[0] for s in c.sources
+                ),
             ),
         )
         for c in collectors
     )
+
+
+def _globs(globs: tuple[str, ...]) -> str:
+    # cgroups reads 55 globs: the reason names the first few, not a screenful
+    shown = " ".join(globs[:3])
+    return f"{shown} (and {len(globs) - 3} more)" if len(globs) > 3 else shown
 
 
 def statuses(

@@ -32,3 +32,15 @@ def test_a_400_digit_meminfo_value_skips_meminfo_and_prints_the_rest(
         names = {ln.split("{")[0].split(" ")[0] for ln in result.stdout.splitlines()}
     assert "node_load1" in names
     assert not any(n.startswith("node_memory_") for n in names)
+
+
+def test_a_cgroup_tree_prints_the_cadvisor_families() -> None:
+    tree = Path(__file__).resolve().parents[1] / "fixtures" / "cgroup" / "hybrid"
+    result = runner.invoke(app, ["replay", "--root", str(tree)])
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "# TYPE container_cpu_usage_seconds_total counter" in result.stdout
+    assert (
+        'container_cpu_usage_seconds_total{id="/system.slice/sshmon-capture.service",name=""}'
+        " 0.330782" in result.stdout
+    )
+    assert 'name="docker:7e5e32073c1a"' in result.stdout

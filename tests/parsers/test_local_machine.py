@@ -64,7 +64,10 @@ def reads() -> Reads:
     )
     after = _psutil()
     fast = {path: name for name, path in probe.FAST_FILES.items()}
-    frames = frame.split(out.stdout, nonce, fast)
+    plan = probe.DEFAULT_PLAN  # split as the poller does: the glob sections too
+    frames = frame.split(
+        out.stdout, nonce, fast, globs=probe.glob_order(plan), slow_globs=plan.slow_globs
+    )
     assert frames.complete
     parsed = parse_all(frames.sections)
     assert parsed.failures == {}

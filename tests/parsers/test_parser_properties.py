@@ -14,6 +14,9 @@ from poller.collectors.registry import PARSERS
 
 _PARSERS = sorted(set(PARSERS.values()), key=lambda f: f.__module__)
 _IDS = [f.__module__.rsplit(".", 1)[-1] for f in _PARSERS]
+# glob-section parsers may say "none of my files were there" with None (unavailable:
+# registry.parse_all); any other parser answers a reading or a ParseError
+_MAY_FIND_NOTHING = frozenset({"parsers.sys_fs_cgroup"})
 
 # text that looks like /proc: digits, words, separators, and real lines mixed up
 _TOKENS = st.sampled_from(
@@ -50,7 +53,7 @@ def test_any_text_gives_a_reading_or_parse_error(parse: object, text: str) -> No
     except ParseError as exc:
         assert len(str(exc)) < 500  # the quoted line is cut, never the whole input
     else:
-        assert reading is not None
+        assert reading is not None or parse.__module__ in _MAY_FIND_NOTHING
 
 
 @pytest.mark.parametrize("parse", _PARSERS, ids=_IDS)
@@ -69,4 +72,5 @@ def test_a_million_character_line_gives_a_reading_or_parse_error(
     # How long it takes (linear, not quadratic) is measured in bench/parser_worst_case.py:
     # a CPU-time limit here would measure the machine as much as the parser.
     with contextlib.suppress(ParseError):
-        assert parse(line) is not None  # type: ignore[operator]
+        reading = parse(line)  # type: ignore[operator]
+        assert reading is not None or parse.__module__ in _MAY_FIND_NOTHING

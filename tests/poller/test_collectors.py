@@ -31,7 +31,7 @@ def test_names_are_unique_and_sections_shared_only_as_the_same_source() -> None:
     for c in registry.COLLECTORS:
         for s in c.sources:
             assert seen.setdefault(s.section, s) is s, f"{s.section} declared twice differently"
-            assert (s.path is None) != (s.command is None), s.section
+            assert (s.path, s.command, s.globs or None).count(None) == 2, s.section
 
 
 def test_every_catalog_metric_has_exactly_one_collector() -> None:
@@ -52,7 +52,8 @@ def test_a_collector_emits_only_its_own_metrics(collector: registry.Collector) -
     up0, up1 = (r["uptime"].uptime_seconds for r in (first, second))  # type: ignore[attr-defined]
     points = derive("h", Snapshot(up0, first), Snapshot(up1, second), (collector,))
     assert {owner(p.metric) for p in points} <= {collector.name}
-    if collector.metrics and collector.name != "pressure":  # the VM has PSI, but be safe
+    # the VM has PSI, but be safe; the captures predate cgroups (test_cgroups_collector.py)
+    if collector.metrics and collector.name not in ("pressure", "cgroups"):
         assert points, f"{collector.name} derived nothing from a full capture"
 
 
@@ -64,7 +65,13 @@ async def _probe_here(host: Host) -> dict[str, str]:
     finally:
         await link.close()
     plan = probe.plan_for(host)
-    frames = split(raw.output.decode(), nonce, {p: n for n, p in plan.fast_files.items()})
+    frames = split(
+        raw.output.decode(),
+        nonce,
+        {p: n for n, p in plan.fast_files.items()},
+        globs=probe.glob_order(plan),
+        slow_globs=plan.slow_globs,
+    )
     assert frames.complete
     return {name: s.text for name, s in frames.sections.items()}
 
@@ -101,7 +108,9 @@ async def test_a_poll_reports_every_collector() -> None:
         await poller.close()
     states = {name: s.state for name, s in outcome.collectors.items()}
     assert set(states) == set(registry.NAMES)
-    optional = {"pressure"}
+    # PSI may be off; this machine's cgroup2 tree may hold no service (systemd is not PID 1
+    # here): both are unavailable, never failed
+    optional = {"pressure", "cgroups"}
     assert all(states[n] is CollectorState.OK for n in states if n not in optional), states
 
 

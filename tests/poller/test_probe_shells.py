@@ -15,7 +15,7 @@ from poller.poll import FAST_PATHS
 from poller.transport import LocalLink
 
 BUSYBOX = shutil.which("busybox")
-APPLETS = ("sh", "tail", "df", "grep", "cat", "uname", "timeout", "printf")
+APPLETS = ("sh", "tail", "head", "df", "grep", "cat", "uname", "timeout", "printf")
 # Sections whose text does not change between two polls a moment apart.
 STABLE = ("os_release", "uname", "cpuinfo", "mounts")
 
@@ -27,7 +27,14 @@ async def _poll(argv: tuple[str, ...]) -> dict[str, Section]:
         raw = await link.poll(nonce, slow=True)
     finally:
         await link.close()
-    frames = split(raw.output.decode(), nonce, FAST_PATHS)
+    plan = probe.DEFAULT_PLAN
+    frames = split(
+        raw.output.decode(),
+        nonce,
+        FAST_PATHS,
+        globs=probe.glob_order(plan),
+        slow_globs=plan.slow_globs,
+    )
     assert frames.complete
     return dict(frames.sections)
 
