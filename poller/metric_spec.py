@@ -23,7 +23,7 @@ Unit = Literal[
     "load",
 ]
 Kind = Literal["gauge", "rate", "percent"]
-DevLabel = Literal["device", "interface", "mountpoint", "cpu"]
+DevLabel = Literal["device", "interface", "mountpoint", "cpu", "state"]
 
 
 @dataclass(frozen=True, slots=True)

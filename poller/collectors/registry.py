@@ -31,6 +31,7 @@ from poller.collectors import (
     pressure,
     sockstat,
     stat,
+    tcpstat,
     uname,
     uptime,
     vmstat,
@@ -55,6 +56,7 @@ COLLECTORS: Final[tuple[Collector, ...]] = (
     uptime.COLLECTOR,
     os_release.COLLECTOR,
     uname.COLLECTOR,
+    tcpstat.COLLECTOR,
 )
 BY_NAME: Final[Mapping[str, Collector]] = MappingProxyType({c.name: c for c in COLLECTORS})
 NAMES: Final = tuple(BY_NAME)
