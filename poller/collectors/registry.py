@@ -32,6 +32,7 @@ from poller.collectors import (
     sockstat,
     stat,
     tcpstat,
+    timex,
     uname,
     uptime,
     vmstat,
@@ -57,6 +58,7 @@ COLLECTORS: Final[tuple[Collector, ...]] = (
     os_release.COLLECTOR,
     uname.COLLECTOR,
     tcpstat.COLLECTOR,
+    timex.COLLECTOR,
 )
 BY_NAME: Final[Mapping[str, Collector]] = MappingProxyType({c.name: c for c in COLLECTORS})
 NAMES: Final = tuple(BY_NAME)
