@@ -31,6 +31,7 @@ from poller.collectors import (
     pressure,
     sockstat,
     stat,
+    systemd,
     tcpstat,
     timex,
     uname,
@@ -59,6 +60,7 @@ COLLECTORS: Final[tuple[Collector, ...]] = (
     uname.COLLECTOR,
     tcpstat.COLLECTOR,
     timex.COLLECTOR,
+    systemd.COLLECTOR,
 )
 BY_NAME: Final[Mapping[str, Collector]] = MappingProxyType({c.name: c for c in COLLECTORS})
 NAMES: Final = tuple(BY_NAME)

@@ -21,7 +21,7 @@ PROC = FIXTURES / "procfs" / "proc"
 CAPTURES = tuple(sorted((FIXTURES / "local").glob("probe-*.txt")))
 # Probe sections added after the captures were taken: each is tested on its own real
 # capture instead (tests/fixtures/README.md). Re-capturing would change every golden file.
-ADDED_AFTER_CAPTURE = frozenset({"tcp_states", "timex"})
+ADDED_AFTER_CAPTURE = frozenset({"tcp_states", "timex", "systemd_failed"})
 
 
 def text(relative: str) -> str:

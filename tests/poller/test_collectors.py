@@ -103,7 +103,8 @@ async def test_a_poll_reports_every_collector() -> None:
         await poller.close()
     states = {name: s.state for name, s in outcome.collectors.items()}
     assert set(states) == set(registry.NAMES)
-    optional = {"pressure"}
+    # pressure, and what this VM lacks: systemd is not PID 1 here
+    optional = {c.name for c in registry.COLLECTORS if all(s.optional for s in c.sources)}
     assert all(states[n] is CollectorState.OK for n in states if n not in optional), states
 
 
