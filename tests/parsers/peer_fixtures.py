@@ -19,9 +19,6 @@ from poller.replay import sections_from_capture
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 PROC = FIXTURES / "procfs" / "proc"
 CAPTURES = tuple(sorted((FIXTURES / "local").glob("probe-*.txt")))
-# Probe sections added after the captures were taken: each is tested on its own real
-# capture instead (tests/fixtures/README.md). Re-capturing would change every golden file.
-ADDED_AFTER_CAPTURE = frozenset({"tcp_states", "timex", "systemd_failed"})
 
 
 def text(relative: str) -> str:

@@ -7,8 +7,8 @@ import random
 from pathlib import Path
 
 import pytest
+from captured import ADDED_AFTER_CAPTURE
 from fake_clock import FakeClock
-from peer_fixtures import ADDED_AFTER_CAPTURE
 
 from parsers.frame import Section, split
 from poller import probe

@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from peer_fixtures import ADDED_AFTER_CAPTURE
+from captured import ADDED_AFTER_CAPTURE
 
 from parsers import frame
 from poller.collectors.registry import parse_all

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from peer_fixtures import ADDED_AFTER_CAPTURE, capture_sections
+from captured import ADDED_AFTER_CAPTURE
+from peer_fixtures import capture_sections
 
 from parsers import proc_loadavg
 from parsers.frame import Section
