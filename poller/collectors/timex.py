@@ -4,8 +4,9 @@ else chronyc, else timedatectl (parsers/cmd_timex.py). A host with none of them,
 daemon does not answer (chronyc: "506 Cannot talk to daemon", exit 1; timedatectl without
 systemd as PID 1), prints nothing and fails: unavailable, never "not synchronised".
 
-Each tool runs under the probe's `timeout` (`$_sm_t`): chronyc retries for seconds on a
-lost reply and timedatectl waits on D-Bus.
+chronyc and timedatectl run under the probe's `timeout` (`$_sm_t`): chronyc retries for
+seconds on a lost reply and timedatectl waits on D-Bus. Measured cost of the section on
+this VM (busybox answering): 1.0 ms of target CPU over an empty `sh -c`, once per slow round.
 """
 
 from __future__ import annotations
@@ -23,16 +24,17 @@ from poller.metric_spec import EXACT, G, MetricSpec
 def _try(tool: str, command: str) -> str:
     # the tool's output is kept only when it succeeded and printed something
     return (
-        f'{{ _sm_x=$($_sm_t {command} 2>/dev/null) && [ -n "$_sm_x" ] && '
+        f'{{ _sm_x=$({command} 2>/dev/null) && [ -n "$_sm_x" ] && '
         f"printf '{tool}\\n%s\\n' \"$_sm_x\"; }}"
     )
 
 
 COMMAND: Final = " || ".join(
     (
+        # one syscall, cannot hang: `timeout` would cost more (0.6 ms) than the tool
         _try("adjtimex", "busybox adjtimex"),
-        _try("chronyc", "chronyc -c -n tracking"),
-        _try("timedatectl", "timedatectl show -p NTPSynchronized --value"),
+        _try("chronyc", "$_sm_t chronyc -c -n tracking"),
+        _try("timedatectl", "$_sm_t timedatectl show -p NTPSynchronized --value"),
     )
 )
 TIMEX: Final = Source("timex", cmd_timex.parse, command=COMMAND, slow=True, optional=True)
