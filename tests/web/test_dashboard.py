@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fleetdata import FLEET_NOW, XSS_IFACE, XSS_LABEL, XSS_MOUNT
+from fleetdata import FLEET_NOW, XSS_IFACE, XSS_LABEL, XSS_MOUNT, XSS_UNIT
 from livesite import LiveServer, Page, free_port, start_server
 
 from api.context import AppContext
@@ -175,12 +175,16 @@ def test_live_updates_arrive_on_overview_and_host_page(
     hp.wait_for_function(f"() => window.sshmonHost.current().charts[0].ts.at(-1) === {ts}")
     assert hp.evaluate("window.sshmonHost.current().charts[0].values[0].at(-1)") == 90.0
     # the x axis slid with it: it ends at the new poll and still spans 15 minutes
-    x = hp.evaluate("(() => { const s = window.sshmonHost.plots.get('cpu').u.scales.x;"
-                    " return [s.min, s.max]; })()")
+    x = hp.evaluate(
+        "(() => { const s = window.sshmonHost.plots.get('cpu').u.scales.x;"
+        " return [s.min, s.max]; })()"
+    )
     assert x == [ts - 900, ts]
     # and so did the charts this poll had nothing for (no filesystem points in it)
-    fs = hp.evaluate("(() => { const s = window.sshmonHost.plots.get('fs').u.scales.x;"
-                     " return [s.min, s.max]; })()")
+    fs = hp.evaluate(
+        "(() => { const s = window.sshmonHost.plots.get('fs').u.scales.x;"
+        " return [s.min, s.max]; })()"
+    )
     assert fs == [ts - 900, ts]
     assert hp.inner_text("#lastpoll") == "just now"
     host_ctx.close()
@@ -221,7 +225,9 @@ def test_live_stream_reconnects_after_a_server_restart(
     assert page.csp() == []
 
 
-def test_script_payloads_from_targets_never_run(server: LiveServer, page: Page) -> None:
+def test_script_payloads_from_targets_never_run(
+    server: LiveServer, page: Page, artifacts: Path
+) -> None:
     p = page.page
     p.goto(server.url + "/")
     assert p.get_attribute('tr[data-host="evil"]', "data-labels").strip() == f"team={XSS_LABEL}"
@@ -230,6 +236,8 @@ def test_script_payloads_from_targets_never_run(server: LiveServer, page: Page) 
     legends = " ".join(p.locator("#charts .u-legend").all_inner_texts())
     assert XSS_IFACE in legends and XSS_MOUNT in legends  # shown as text
     assert XSS_LABEL in p.inner_text(".facts")
+    assert XSS_UNIT in p.inner_text(".facts .failed-units")  # a failed systemd unit's name
+    p.locator(".facts").screenshot(path=str(artifacts / "host-failed-units.png"))
     # and the same names arriving live
     ts = FLEET_NOW + 2
     server.publish(
