@@ -48,14 +48,15 @@ def gauges(r: Readings, out: list[Triple]) -> None:
 
 def samples(r: Readings) -> Iterator[Sample]:
     # node_exporter's names; only the failed state, and only the first names (the parser
-    # caps them): node_systemd_unit_state is 1 per failed unit shown
+    # caps them): node_systemd_unit_state is 1 per failed unit shown. Its `type` is the
+    # Service.Type/Mount.Type D-Bus property (simple, forking…), which systemctl's list
+    # does not print: empty, as node_exporter leaves it when it cannot get it.
     failed = reading(r, "systemd_failed", FailedUnits)
     if failed is None:
         return
     yield node_sample("systemd_units", failed.count, "gauge", _UNITS_HELP, (("state", "failed"),))
     for name in failed.names:
-        kind = name.rpartition(".")[2] if "." in name else ""
-        labels = (("name", name), ("state", "failed"), ("type", kind))
+        labels = (("name", name), ("state", "failed"), ("type", ""))
         yield node_sample("systemd_unit_state", 1, "gauge", _UNIT_HELP, labels)
 
 
