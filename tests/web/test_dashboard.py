@@ -175,16 +175,12 @@ def test_live_updates_arrive_on_overview_and_host_page(
     hp.wait_for_function(f"() => window.sshmonHost.current().charts[0].ts.at(-1) === {ts}")
     assert hp.evaluate("window.sshmonHost.current().charts[0].values[0].at(-1)") == 90.0
     # the x axis slid with it: it ends at the new poll and still spans 15 minutes
-    x = hp.evaluate(
-        "(() => { const s = window.sshmonHost.plots.get('cpu').u.scales.x;"
-        " return [s.min, s.max]; })()"
-    )
+    x = hp.evaluate("(() => { const s = window.sshmonHost.plots.get('cpu').u.scales.x;"
+                    " return [s.min, s.max]; })()")
     assert x == [ts - 900, ts]
     # and so did the charts this poll had nothing for (no filesystem points in it)
-    fs = hp.evaluate(
-        "(() => { const s = window.sshmonHost.plots.get('fs').u.scales.x;"
-        " return [s.min, s.max]; })()"
-    )
+    fs = hp.evaluate("(() => { const s = window.sshmonHost.plots.get('fs').u.scales.x;"
+                     " return [s.min, s.max]; })()")
     assert fs == [ts - 900, ts]
     assert hp.inner_text("#lastpoll") == "just now"
     host_ctx.close()
