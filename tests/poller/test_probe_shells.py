@@ -35,16 +35,32 @@ async def _poll(argv: tuple[str, ...]) -> dict[str, Section]:
     return dict(frames.sections)
 
 
-@pytest.fixture
-def busybox_only(tmp_path: Path) -> tuple[str, ...]:
+def _busybox_shell(bin_dir: Path, applets: tuple[str, ...]) -> tuple[str, ...]:
     if BUSYBOX is None:
         pytest.skip("busybox not installed (apt-get install busybox)")
-    bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    for applet in APPLETS:
+    for applet in applets:
         (bin_dir / applet).symlink_to(BUSYBOX)
     # PATH holds busybox applets only: no GNU tool can stand in unnoticed
     return ("env", "-i", f"PATH={bin_dir}", BUSYBOX, "sh")
+
+
+@pytest.fixture
+def busybox_only(tmp_path: Path) -> tuple[str, ...]:
+    return _busybox_shell(tmp_path / "bin", APPLETS)
+
+
+async def test_without_awk_ss_clock_tools_or_systemd_those_sections_are_unavailable(
+    tmp_path: Path,
+) -> None:
+    bare = tuple(a for a in APPLETS if a not in ("awk", "busybox"))
+    sections = await _poll(_busybox_shell(tmp_path / "bin", bare))
+    parsed = parse_all(sections)
+    for name in ("tcp_states", "timex", "systemd_failed"):
+        # framed, empty and failed: no reading, no failure, so no point and never a 0
+        assert sections[name].text.strip() == "" and sections[name].rc != 0, name
+        assert name not in parsed.readings and name not in parsed.failures, name
+    assert "meminfo" in parsed.readings
 
 
 async def test_busybox_gives_the_same_sections_as_dash(busybox_only: tuple[str, ...]) -> None:
