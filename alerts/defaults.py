@@ -144,6 +144,14 @@ SHIPPED: Final[tuple[dict[str, Any], ...]] = (
         "a full ring buffer, a duplex mismatch)",
     },
     {
+        # slow round: seen every `slow_every` polls; no point (never 0) where systemd is not
+        # PID 1, so such hosts never fire
+        "name": "systemd_unit_failed",
+        "metric": "systemd_units_failed",
+        "warning": 0,
+        "description": "systemd units in the failed state; the host page names them",
+    },
+    {
         "name": "net_tx_errors",
         "metric": "net_tx_errors_per_second",
         "reduce": "avg",

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
+from parsers.cmd_systemctl_failed import FailedUnits
 from parsers.cmd_uname import Uname
 from parsers.etc_os_release import OsRelease
 from parsers.proc_cpuinfo import CpuInfo
@@ -107,10 +108,12 @@ def _same_boot(prev: Mapping[str, object], cur: Mapping[str, object]) -> bool:
 
 
 def host_info(host: str, ts: float, readings: Mapping[str, object]) -> HostInfo | None:
-    """What the host is, from whichever of os_release/uname/cpuinfo/meminfo/stat it sent."""
+    """What the host is, from whichever of os_release/uname/cpuinfo/meminfo/stat it sent,
+    and which systemd units failed (systemd_failed)."""
     osr, uname = reading(readings, "os_release", OsRelease), reading(readings, "uname", Uname)
     cpu, mem = reading(readings, "cpuinfo", CpuInfo), reading(readings, "meminfo", Meminfo)
     stat = reading(readings, "stat", ProcStat)
+    failed = reading(readings, "systemd_failed", FailedUnits)
     cpus = cpu.processors if cpu is not None else None
     if cpus is None and stat is not None and stat.cpus:
         cpus = len(stat.cpus)
@@ -126,5 +129,6 @@ def host_info(host: str, ts: float, readings: Mapping[str, object]) -> HostInfo 
         boot_time=float(stat.boot_time_seconds)
         if stat is not None and stat.boot_time_seconds is not None
         else None,
+        failed_units=failed.names if failed is not None else None,
     )
     return None if info == HostInfo(host, ts) else info

@@ -23,7 +23,7 @@ Unit = Literal[
     "load",
 ]
 Kind = Literal["gauge", "rate", "percent"]
-DevLabel = Literal["device", "interface", "mountpoint", "cpu", "service", "container"]
+DevLabel = Literal["device", "interface", "mountpoint", "cpu", "service", "container", "state"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,3 +62,6 @@ class HostInfo:
     cpu_model: str | None = None
     memory_bytes: float | None = None
     boot_time: float | None = None
+    # failed systemd units, the first few (parsers/cmd_systemctl_failed.py caps them);
+    # None where systemd did not answer, () where it said none failed
+    failed_units: tuple[str, ...] | None = None

@@ -68,6 +68,9 @@ MIGRATIONS: tuple[Migration, ...] = (
               lambda settings, database: schema.create_table_sql(
                   schema.BROKEN_PARTS_SEEN, settings, database)),
     Migration(4, "old parts cleaned within 30 s (max_cleanup_delay_period)", _merge_settings),
+    Migration(5, "host_info.failed_units: the failed systemd units' names",
+              lambda settings, database: schema.add_column_sql(
+                  schema.HOST_INFO, schema.FAILED_UNITS, settings)),
 )
 
 

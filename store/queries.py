@@ -268,9 +268,10 @@ def host_infos(client: Client) -> list[HostInfoRow]:
     rows = _rows(
         client,
         "SELECT host, toFloat64(toUnixTimestamp(ts)), os_name, kernel, arch, cpus, cpu_model, "
-        "memory_bytes, toFloat64(toUnixTimestamp(boot_time)) FROM host_info FINAL ORDER BY host",
+        "memory_bytes, toFloat64(toUnixTimestamp(boot_time)), failed_units "
+        "FROM host_info FINAL ORDER BY host",
     )
-    return [HostInfoRow(*r) for r in rows]
+    return [HostInfoRow._make((*r[:-1], tuple(r[-1]))) for r in rows]
 
 
 def metric_catalog_in_store(client: Client) -> list[CatalogRow]:

@@ -21,6 +21,7 @@ POINT_COLUMNS = ("metric", "host", "dev", "ts", "value")
 STATUS_COLUMNS = ("host", "ts", "state", "reason", "duration_s", "failed_sections")
 HOST_INFO_COLUMNS = (
     "host", "ts", "os_name", "kernel", "arch", "cpus", "cpu_model", "memory_bytes", "boot_time",
+    "failed_units",
 )
 ALERT_COLUMNS = (
     "ts", "host", "rule", "severity", "state", "value", "threshold", "message", "labels",
@@ -81,8 +82,10 @@ def status_row(status: PollStatus) -> Row:
 
 def host_info_row(info: HostInfo) -> Row:
     boot = None if info.boot_time is None else int(info.boot_time)
+    # an Array cannot be Nullable: "systemd did not answer" is stored as no names, and
+    # the systemd_units_failed metric (absent then) tells the two apart
     return [info.host, int(info.ts), info.os_name, info.kernel, info.arch, info.cpus,
-            info.cpu_model, info.memory_bytes, boot]
+            info.cpu_model, info.memory_bytes, boot, list(info.failed_units or ())]
 
 
 def alert_row(event: AlertEvent) -> Row:

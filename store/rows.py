@@ -87,6 +87,7 @@ class HostInfoRow(NamedTuple):
     cpu_model: str | None
     memory_bytes: float | None
     boot_time: float | None
+    failed_units: tuple[str, ...] = ()  # failed systemd units, the first few
 
 
 class CatalogRow(NamedTuple):

@@ -138,13 +138,15 @@ POLL_LATEST = Table(
     "poll_latest", _POLL_COLUMNS, "ReplacingMergeTree", "host", ttl_column="ts",
     retention_key="poll_status_days", engine_args="ts",
 )
+# added in migration 5 (store/migrations.py)
+FAILED_UNITS = Column("failed_units", "Array(String)", "CODEC(ZSTD(3))")
 HOST_INFO = Table(
     "host_info",
     (Column("host", "LowCardinality(String)"), Column("ts", "DateTime('UTC')"),
      Column("os_name", "Nullable(String)"), Column("kernel", "Nullable(String)"),
      Column("arch", "LowCardinality(Nullable(String))"), Column("cpus", "Nullable(UInt32)"),
      Column("cpu_model", "Nullable(String)"), Column("memory_bytes", "Nullable(Float64)"),
-     Column("boot_time", "Nullable(DateTime('UTC'))")),
+     Column("boot_time", "Nullable(DateTime('UTC'))"), FAILED_UNITS),
     "ReplacingMergeTree", "host", ttl_column="ts", retention_key="host_info_days",
     engine_args="ts",
 )
@@ -310,6 +312,17 @@ def modify_ttl_sql(table: Table, settings: StoreSettings) -> str:
         f"ALTER TABLE {quote_identifier(storage_name(table.name, settings))}"
         f"{on_cluster(settings)} MODIFY TTL {table.ttl_expr(settings)}"
     )
+
+
+def add_column_sql(table: Table, column: Column, settings: StoreSettings) -> list[str]:
+    """ADD COLUMN IF NOT EXISTS on the table, and on its Distributed front in a cluster
+    (the front has its own column list and would not show the new column otherwise)."""
+    names = dict.fromkeys((storage_name(table.name, settings), table.name))
+    return [
+        f"ALTER TABLE {quote_identifier(n)}{on_cluster(settings)} "
+        f"ADD COLUMN IF NOT EXISTS {column.ddl()}"
+        for n in names
+    ]
 
 
 def merge_settings_sql(table: Table, settings: StoreSettings) -> str:

@@ -38,6 +38,9 @@ from poller.collectors import (
     sockstat6,
     softnet,
     stat,
+    systemd,
+    tcpstat,
+    timex,
     udp_queues,
     uname,
     uptime,
@@ -71,6 +74,9 @@ COLLECTORS: Final[tuple[Collector, ...]] = (
     softnet.COLLECTOR,
     arp.COLLECTOR,
     udp_queues.COLLECTOR,
+    tcpstat.COLLECTOR,
+    timex.COLLECTOR,
+    systemd.COLLECTOR,
 )
 BY_NAME: Final[Mapping[str, Collector]] = MappingProxyType({c.name: c for c in COLLECTORS})
 NAMES: Final = tuple(BY_NAME)

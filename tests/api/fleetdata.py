@@ -31,6 +31,7 @@ from store.writer import Writer
 XSS_IFACE = "<script>window.__xss=1</script>"
 XSS_MOUNT = '/mnt/"><img src=x onerror="window.__xss=2">'
 XSS_LABEL = "<img src=x onerror=window.__xss=3>"
+XSS_UNIT = "<svg onload=window.__xss=4>.service"
 HISTORY_S = 2 * 3600
 LONG_DAYS = 35
 # 2026-11-02 09:00:00 UTC: mid-morning of synth's daily cycle, well inside every assertion
@@ -60,7 +61,12 @@ def _hosts() -> tuple[list[synth.HostShape], list[Host]]:
         synth.HostShape("web-2", base_cpu=10.0),
         synth.HostShape("db-1", mounts=("/", "/var/lib/postgresql"), disks=("sda", "sdb"), cpus=8),
         synth.HostShape("down-1"),
-        synth.HostShape("evil", mounts=("/", XSS_MOUNT), ifaces=("eth0", XSS_IFACE)),
+        synth.HostShape(
+            "evil",
+            mounts=("/", XSS_MOUNT),
+            ifaces=("eth0", XSS_IFACE),
+            failed_units=("backup.service", XSS_UNIT),
+        ),
     ]
     hosts = [
         Host(

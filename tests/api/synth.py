@@ -34,6 +34,8 @@ class HostShape:
     # cpu_core_busy_percent per core: off by default, as for hosts polled before per-core
     # points were stored (and so every other test's points stay what they were)
     per_core: bool = False
+    # host_info.failed_units: None as from a host without systemd
+    failed_units: tuple[str, ...] | None = None
 
 
 def poll(shape: HostShape, ts: float, rng: random.Random) -> list[Point]:
@@ -134,6 +136,7 @@ def info(shape: HostShape, ts: float) -> HostInfo:
         cpu_model="AMD EPYC 7B13",
         memory_bytes=shape.mem_total,
         boot_time=shape.boot,
+        failed_units=shape.failed_units,
     )
 
 

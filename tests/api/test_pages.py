@@ -6,7 +6,7 @@ import re
 
 import httpx
 import pytest
-from fleetdata import XSS_IFACE, XSS_LABEL, XSS_MOUNT
+from fleetdata import XSS_IFACE, XSS_LABEL, XSS_MOUNT, XSS_UNIT
 
 from api.routes import pages
 
@@ -34,6 +34,15 @@ async def test_host_page_escapes_everything_from_the_target(client: httpx.AsyncC
     assert XSS_LABEL not in html and "&lt;img" in html
     # dev names reach the page only through the charts JSON, drawn with textContent by uPlot
     assert XSS_IFACE not in html and XSS_MOUNT not in html
+    assert XSS_UNIT not in html and "&lt;svg onload=window.__xss=4&gt;.service" in html
+
+
+async def test_host_page_names_failed_units_only_where_some_failed(
+    client: httpx.AsyncClient,
+) -> None:
+    evil = (await client.get("/hosts/evil")).text
+    assert "Failed units" in evil and '<span class="tag">backup.service</span>' in evil
+    assert "Failed units" not in (await client.get("/hosts/web-1")).text  # no systemd answer
 
 
 async def test_host_page_header(client: httpx.AsyncClient) -> None:

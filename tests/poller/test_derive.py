@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from parsers import cmd_df, proc_meminfo, proc_mounts, proc_stat, proc_uptime
+from parsers import cmd_df, cmd_systemctl_failed, proc_meminfo, proc_mounts, proc_stat, proc_uptime
 from parsers.frame import Section
 from parsers.proc_net_dev import NetDev
 from poller.catalog import METRICS
@@ -238,6 +238,15 @@ def test_host_info_from_a_capture(pair: tuple[Snapshot, Snapshot]) -> None:
     assert info.kernel is not None and info.kernel.startswith("6.18")
     assert info.memory_bytes and info.boot_time and info.boot_time > 1.7e9
     assert host_info("web-1", 5.0, {}) is None
+    assert info.failed_units is None  # no systemd answer in the capture: unknown, not none
+
+
+def test_host_info_names_failed_units_and_tells_none_from_unknown() -> None:
+    failed = cmd_systemctl_failed.parse("backup.service loaded failed failed Backup job\n")
+    info = host_info("web-1", 5.0, {"systemd_failed": failed})
+    assert info is not None and info.failed_units == ("backup.service",)
+    none = host_info("web-1", 5.0, {"systemd_failed": cmd_systemctl_failed.parse("")})
+    assert none is not None and none.failed_units == ()
 
 
 _COUNTER = st.integers(0, 2**64 - 1)

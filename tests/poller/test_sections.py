@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from captured import ADDED_AFTER_CAPTURE
 from peer_fixtures import capture_sections
 
 from parsers import proc_loadavg
@@ -12,15 +13,11 @@ def test_every_probe_section_has_a_parser_and_nothing_else() -> None:
     assert set(sections.PARSERS) == set(ALL_SECTIONS)
 
 
-# sections the captures (tests/fixtures/local, taken before these collectors) do not hold
-NOT_IN_THE_CAPTURES = {"cgroups": "tests/parsers/test_sys_fs_cgroup.py has its own capture"}
-
-
 def test_a_real_capture_parses_completely() -> None:
     parsed = sections.parse_all(capture_sections())
     assert parsed.failures == {}
     # the captured VM's kernel has no /proc/pressure/irq (no IRQ_TIME_ACCOUNTING)
-    assert set(ALL_SECTIONS) - set(parsed.readings) == {"pressure_irq", *NOT_IN_THE_CAPTURES}
+    assert set(ALL_SECTIONS) - set(parsed.readings) == {"pressure_irq", *ADDED_AFTER_CAPTURE}
 
 
 def test_one_bad_section_fails_alone_and_quotes_its_line() -> None:

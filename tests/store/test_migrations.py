@@ -76,3 +76,17 @@ def test_latest_rebuild_keeps_current_values_from_raw(
     for statement in _latest_replacing(settings, settings.database):
         client.command(statement)
     assert sorted(queries.latest_all(client)) == before and len(before) == 6
+
+
+def test_host_info_made_before_failed_units_gains_the_column_and_keeps_its_rows(
+    client: Client, settings: StoreSettings
+) -> None:
+    from store import queries
+
+    # the table as migration 1 made it, with a row written then
+    client.command("ALTER TABLE host_info DROP COLUMN failed_units")
+    client.command("DELETE FROM schema_migrations WHERE version = 5")
+    client.command("INSERT INTO host_info (host, ts, os_name) VALUES ('a', now(), 'Debian 12')")
+    assert migrate(client, settings).applied == [5]
+    (info,) = queries.host_infos(client)
+    assert (info.os_name, info.failed_units) == ("Debian 12", ())

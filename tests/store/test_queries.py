@@ -138,7 +138,16 @@ def test_host_infos_keep_the_latest_refresh(client: Client, settings: StoreSetti
     (info,) = queries.host_infos(client)
     assert (info.os_name, info.cpus, info.last_seen, info.boot_time) == \
         ("Debian 12", 4, T0 + 600, T0 - 100)
-    assert info.kernel is None
+    assert info.kernel is None and info.failed_units == ()  # systemd did not say
+
+
+def test_host_infos_carry_failed_unit_names_as_given(
+    client: Client, settings: StoreSettings
+) -> None:
+    names = ("backup.service", "a\\x1b[2J.mount", "'; DROP TABLE host_info; --")
+    _write(settings, ("submit_host_info", HostInfo("a", T0, failed_units=names)))
+    (info,) = queries.host_infos(client)
+    assert info.failed_units == names
 
 
 def test_metric_catalog_lists_what_is_stored(client: Client) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fleetdata import FLEET_NOW, XSS_IFACE, XSS_LABEL, XSS_MOUNT
+from fleetdata import FLEET_NOW, XSS_IFACE, XSS_LABEL, XSS_MOUNT, XSS_UNIT
 from livesite import LiveServer, Page, free_port, start_server
 
 from api.context import AppContext
@@ -221,7 +221,9 @@ def test_live_stream_reconnects_after_a_server_restart(
     assert page.csp() == []
 
 
-def test_script_payloads_from_targets_never_run(server: LiveServer, page: Page) -> None:
+def test_script_payloads_from_targets_never_run(
+    server: LiveServer, page: Page, artifacts: Path
+) -> None:
     p = page.page
     p.goto(server.url + "/")
     assert p.get_attribute('tr[data-host="evil"]', "data-labels").strip() == f"team={XSS_LABEL}"
@@ -230,6 +232,8 @@ def test_script_payloads_from_targets_never_run(server: LiveServer, page: Page) 
     legends = " ".join(p.locator("#charts .u-legend").all_inner_texts())
     assert XSS_IFACE in legends and XSS_MOUNT in legends  # shown as text
     assert XSS_LABEL in p.inner_text(".facts")
+    assert XSS_UNIT in p.inner_text(".facts .failed-units")  # a failed systemd unit's name
+    p.locator(".facts").screenshot(path=str(artifacts / "host-failed-units.png"))
     # and the same names arriving live
     ts = FLEET_NOW + 2
     server.publish(

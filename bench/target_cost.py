@@ -1,0 +1,264 @@
+"""Target CPU per poll: sshmon's probe over a real sshd against node_exporter per scrape.
+
+One command, on the machine to be measured (issue 12's cost targets):
+
+    nice .venv/bin/python bench/target_cost.py --polls 240 --runs 3
+
+Three contenders, measured back to back and alternated within each run, the figure
+quoted being the median over runs:
+
+- sshmon: one kept SSH connection and `sh` session to a real OpenSSH sshd on 127.0.0.1
+  (tests/sshd.py), `--polls` probes in a row with the slow round every `--slow-every`th
+  one (12, the default of `slow_every`), so fast and slow polls are weighted as they
+  occur. Cost: CPU of the sshd process tree from /proc (the per-connection sshd, `sh`,
+  and the reaped `tail`, `df`, `ss`… children), as in poller_bench.py --mode sshd.
+- node_exporter with its default collectors: `/usr/bin/prometheus-node-exporter` on a
+  free loopback port, `--polls` scrapes of /metrics in a row over one kept HTTP
+  connection (as Prometheus keeps it). Cost: its process CPU from /proc/PID/stat.
+- node_exporter restricted to the families sshmon collects (`--collector.disable-defaults`
+  and one `--collector.X` per sshmon collector that has a node_exporter equivalent,
+  NODE_EXPORTER_EQUIVALENT below; the list is printed).
+
+Both sides poll as fast as they answer, so idle time between polls (keepalives, Go's
+background GC) is left out of both. /proc CPU figures tick at 10 ms: keep
+--polls times the per-poll cost well above that (the default gives ~0.5 to 2 s of CPU).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import http.client
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psutil
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+from poller_bench import tree_cpu_counter  # noqa: E402  (also puts tests/ on sys.path)
+
+from poller import probe  # noqa: E402
+from poller.collectors.registry import NAMES  # noqa: E402
+from poller.inventory import Host  # noqa: E402
+from poller.ssh import Connector, SshSettings  # noqa: E402
+from poller.transport import SshLink  # noqa: E402
+
+NODE_EXPORTER = "/usr/bin/prometheus-node-exporter"
+# sshmon collector -> node_exporter collector reading the same source (None: no equivalent;
+# a name not listed is reported and left out). Names of families other branches add are
+# listed too, so the restricted run follows whatever the registry holds when it is run.
+NODE_EXPORTER_EQUIVALENT: dict[str, str | None] = {
+    "cpu": "cpu",
+    "stat": "stat",
+    "loadavg": "loadavg",
+    "meminfo": "meminfo",
+    "vmstat": "vmstat",
+    "filesystem": "filesystem",
+    "diskstats": "diskstats",
+    "netdev": "netdev",
+    "netstat": "netstat",
+    "sockstat": "sockstat",
+    "filefd": "filefd",
+    "pressure": "pressure",
+    "uptime": None,  # node_exporter has no /proc/uptime family (boot time is in stat)
+    "os": "os",
+    "uname": "uname",
+    "tcpstat": "tcpstat",
+    "timex": "timex",
+    "systemd": "systemd",
+    "hwmon": "hwmon",
+    "thermal_zone": "thermal_zone",
+    "mdstat": "mdadm",
+    "mdadm": "mdadm",
+    "netclass": "netclass",
+    "entropy": "entropy",
+    "softnet": "softnet",
+    "conntrack": "conntrack",
+    "processes": "processes",
+    "interrupts": "interrupts",
+    "schedstat": "schedstat",
+    "cgroups": None,
+}
+
+
+def same_family_flags(names: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """node_exporter flags for the families of these sshmon collectors, and the sshmon
+    collectors left out (no equivalent, or unknown to the table)."""
+    flags, left_out = ["--collector.disable-defaults"], []
+    for name in names:
+        ne = NODE_EXPORTER_EQUIVALENT.get(name)
+        if ne is None:
+            left_out.append(name)
+        elif f"--collector.{ne}" not in flags:
+            flags.append(f"--collector.{ne}")
+    return flags, left_out
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _process_cpu(pid: int) -> float:
+    t = psutil.Process(pid).cpu_times()
+    return float(t.user + t.system)
+
+
+@contextmanager
+def node_exporter(flags: list[str]) -> Iterator[tuple[int, int]]:
+    """A running node_exporter (pid, port), stopped afterwards."""
+    port = _free_port()
+    proc = subprocess.Popen(
+        [NODE_EXPORTER, f"--web.listen-address=127.0.0.1:{port}", *flags],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError(f"node_exporter did not listen: {flags}") from None
+                time.sleep(0.05)
+        yield proc.pid, port
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def scrape_cost(flags: list[str], scrapes: int) -> tuple[float, int]:
+    """node_exporter CPU ms per scrape over `scrapes` back-to-back scrapes, and the size of
+    the last answer."""
+    with node_exporter(flags) as (pid, port):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+        def scrape() -> int:
+            conn.request("GET", "/metrics")
+            response = conn.getresponse()
+            body = response.read()
+            if response.status != 200:
+                raise RuntimeError(f"node_exporter answered {response.status}")
+            return len(body)
+
+        for _ in range(5):  # warm-up: first-scrape allocations, the Go runtime settling
+            scrape()
+        cpu0 = _process_cpu(pid)
+        size = 0
+        for _ in range(scrapes):
+            size = scrape()
+        cpu1 = _process_cpu(pid)
+        conn.close()
+    return (cpu1 - cpu0) * 1000 / scrapes, size
+
+
+async def _poll_cost(
+    link: SshLink, target_cpu: Callable[[], float], polls: int, every: int
+) -> float:
+    for i in range(every):  # warm-up: the session, its definitions, one slow round
+        await link.poll(probe.new_nonce(), slow=i == 0)
+    cpu0 = target_cpu()
+    for i in range(polls):
+        raw = await link.poll(probe.new_nonce(), slow=i % every == 0)
+        if not raw.output:
+            raise RuntimeError("empty poll")
+    return (target_cpu() - cpu0) * 1000 / polls
+
+
+class SshmonTarget:
+    """A real sshd on 127.0.0.1 and one kept link to it, for the whole benchmark."""
+
+    def __init__(self, tmp: Path, collectors: tuple[str, ...]) -> None:
+        from sshd import Sshd  # tests/sshd.py
+
+        self.sshd = Sshd(tmp).start()
+        assert self.sshd.process is not None
+        known = tmp / "known_hosts"
+        pub = Path(f"{self.sshd.host_key}.pub").read_text()
+        known.write_text(f"[127.0.0.1]:{self.sshd.port} {pub}")
+        host = Host.model_validate(
+            {
+                "name": "bench",
+                "address": "127.0.0.1",
+                "port": self.sshd.port,
+                "user": self.sshd.user,
+                "identity_files": (self.sshd.client_key,),
+                "collectors": collectors,
+            }
+        )
+        settings = SshSettings(known_hosts=known, ssh_config=(), user_known_hosts=())
+        self.link = SshLink(host, Connector(settings).connect, time.monotonic)
+        self.cpu = tree_cpu_counter(self.sshd.process.pid)
+
+    def cost(self, polls: int, every: int) -> float:
+        return asyncio.run(self._cost(polls, every))
+
+    async def _cost(self, polls: int, every: int) -> float:
+        try:
+            return await _poll_cost(self.link, self.cpu, polls, every)
+        finally:
+            await self.link.close()  # asyncio.run closes its loop: reconnect next run
+
+    def stop(self) -> None:
+        self.sshd.stop()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--polls", type=int, default=240, help="polls/scrapes per measurement")
+    ap.add_argument("--runs", type=int, default=3, help="alternated runs; medians are quoted")
+    ap.add_argument("--slow-every", type=int, default=12, help="slow round every N polls")
+    ap.add_argument(
+        "--exclude",
+        default="",
+        help="comma-separated sshmon collectors to leave out on both sides (a family's share)",
+    )
+    args = ap.parse_args()
+    excluded = {n for n in args.exclude.split(",") if n}
+    if excluded - set(NAMES):
+        ap.error(f"unknown collectors: {', '.join(sorted(excluded - set(NAMES)))}")
+    names = tuple(n for n in NAMES if n not in excluded)
+    same_flags, left_out = same_family_flags(names)
+    print(f"sshmon collectors: {', '.join(names)}")
+    print(f"node_exporter same families: {' '.join(same_flags)}")
+    print(f"  left out (no node_exporter equivalent): {', '.join(left_out) or 'none'}")
+    figures: dict[str, list[float]] = {"sshmon": [], "ne_default": [], "ne_same": []}
+    with tempfile.TemporaryDirectory() as tmp_dir:
+        target = SshmonTarget(Path(tmp_dir), names)
+        try:
+            for run in range(args.runs):
+                figures["sshmon"].append(target.cost(args.polls, args.slow_every))
+                ms, default_size = scrape_cost([], args.polls)
+                figures["ne_default"].append(ms)
+                ms, same_size = scrape_cost(same_flags, args.polls)
+                figures["ne_same"].append(ms)
+                s, d, f = (figures[k][-1] for k in ("sshmon", "ne_default", "ne_same"))
+                print(
+                    f"run {run + 1}: sshmon {s:.2f} ms/poll, node_exporter default {d:.2f} "
+                    f"ms/scrape ({default_size} B), same families {f:.2f} ms/scrape "
+                    f"({same_size} B)",
+                    flush=True,
+                )
+        finally:
+            target.stop()
+    s, d, f = (statistics.median(figures[k]) for k in ("sshmon", "ne_default", "ne_same"))
+    print(f"median of {args.runs} runs ({args.polls} polls each, slow every {args.slow_every}):")
+    print(f"  sshmon                       {s:6.2f} ms target CPU per poll")
+    print(f"  node_exporter, defaults      {d:6.2f} ms per scrape   sshmon/ne = {s / d:.2f}x")
+    print(f"  node_exporter, same families {f:6.2f} ms per scrape   sshmon/ne = {s / f:.2f}x")
+    print("  targets: <= 0.30x of defaults, <= 0.6x of same families")
+
+
+if __name__ == "__main__":
+    main()
