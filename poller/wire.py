@@ -36,10 +36,14 @@ HEADER: Final = struct.Struct(">IB")
 HOSTS: Final = 1  # JSON: the worker's hosts and the SSH settings (sshmon/worker.py)
 TOP: Final = 2  # u32 request id, host name: run the process list on the host's session
 STOP: Final = 3  # drain: stop polling, close every connection, send what is left, exit
+EXPORT: Final = 4  # u32 request id, u32 last reply applied: /metrics wants host samples
 # worker -> owner
 POLL: Final = 10  # one PollOutcome
 TOP_REPLY: Final = 11  # u32 request id, u8 ok, the output (or the error's words)
-TYPES: Final = frozenset({HOSTS, TOP, STOP, POLL, TOP_REPLY})
+# u32 request id, JSON: the hosts' newest good poll times and the printed node_exporter
+# families of those the owner does not have yet (once per scrape, not per poll)
+EXPORT_REPLY: Final = 12
+TYPES: Final = frozenset({HOSTS, TOP, STOP, EXPORT, POLL, TOP_REPLY, EXPORT_REPLY})
 
 _STATES: Final = tuple(HostState)
 _STATE_INDEX: Final = {s: i for i, s in enumerate(_STATES)}
@@ -106,6 +110,26 @@ def read_top_reply(payload: bytes) -> tuple[int, bool, bytes]:
     if len(payload) < 5:
         raise WireError("short TOP_REPLY frame")
     return _U32.unpack_from(payload)[0], bool(payload[4]), payload[5:]
+
+
+def export_request(request: int, have: int) -> bytes:
+    return frame(EXPORT, _U32.pack(request) + _U32.pack(have))
+
+
+def read_export_request(payload: bytes) -> tuple[int, int]:
+    if len(payload) != 8:
+        raise WireError("EXPORT frame is not 8 bytes")
+    return _U32.unpack_from(payload)[0], _U32.unpack_from(payload, 4)[0]
+
+
+def export_reply(request: int, body: bytes) -> bytes:
+    return frame(EXPORT_REPLY, _U32.pack(request) + body)
+
+
+def read_export_reply(payload: bytes) -> tuple[int, bytes]:
+    if len(payload) < 4:
+        raise WireError("short EXPORT_REPLY frame")
+    return _U32.unpack_from(payload)[0], payload[4:]
 
 
 class PollEncoder:

@@ -482,6 +482,7 @@ def build_context(state: Running, writer: Writer) -> AppContext:
         collector_status=state.health.collectors_of,
         problems=lambda: _problems(state),
         top_processes=_top_processes(state),
+        remote_exposition=state.parts.workers.exposition if state.parts.workers else None,
         firing_alerts=_firing(state),
         alerts=state.parts.alerts,
         data_dir=config.poller.data_path(),

@@ -23,11 +23,15 @@ import logging
 import signal
 import socket
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
+from parsers.exposition_render import printed
+from parsers.exposition_text import LineFormatter
 from poller import shard as sharding
 from poller import wire
 from poller.errors import PollError
+from poller.exposition import samples
 from poller.gcpolicy import manage_gc
 from poller.inventory import Host
 from poller.poll import PollOutcome
@@ -72,9 +76,22 @@ class Worker:
         self._connector: Connector | None = None
         self._gc: asyncio.Task[None] | None = None
         self._tops: set[asyncio.Task[None]] = set()
+        # host -> (time, readings, seq) of its newest good poll, for /metrics (as the hub
+        # keeps them in one process), and what of it the owner was sent: (seq, request)
+        self._readings: dict[str, tuple[float, Mapping[str, object], int]] = {}
+        self._sent: dict[str, tuple[int, int]] = {}
+        self._seq = 0
+        self._export_lock = asyncio.Lock()
 
     def sink(self, outcome: PollOutcome) -> None:
         """Called once per poll on the loop: encode now, write once per loop iteration."""
+        if outcome.readings:
+            self._seq += 1
+            self._readings[outcome.status.host] = (
+                outcome.status.ts,
+                outcome.readings,
+                self._seq,
+            )
         if self._writer.transport.get_write_buffer_size() > OUT_BUFFER_CAP:
             self._dropped += 1
             if self._dropped in (1, 10, 100) or self._dropped % 1000 == 0:
@@ -111,8 +128,12 @@ class Worker:
             assert self._connector is not None
             self._connector.update_peers(peers)
         await self._scheduler.replace_hosts(hosts)
-        for name in set(self._links) - {h.name for h in hosts}:
+        names = {h.name for h in hosts}
+        for name in set(self._links) - names:
             del self._links[name]
+        for name in set(self._readings) - names:
+            del self._readings[name]
+            self._sent.pop(name, None)
         log.debug("polling %d hosts", len(hosts))
 
     def top(self, payload: bytes) -> None:
@@ -136,6 +157,32 @@ class Worker:
             reply = wire.top_reply(request, False, exc.reason.encode())
         if not self._writer.is_closing():
             self._writer.write(reply)
+
+    def export(self, payload: bytes) -> None:
+        task = asyncio.create_task(self._export(*wire.read_export_request(payload)))
+        self._tops.add(task)
+        task.add_done_callback(self._tops.discard)
+
+    async def _export(self, request: int, have: int) -> None:
+        """Every host's newest good poll time, and its node_exporter families printed for
+        /metrics unless the owner already holds that poll's (it applied a reply up to
+        `have`). Printed here, in a thread: the work spreads over the workers and the
+        owner only merges the text."""
+        async with self._export_lock:
+            todo = []
+            for host, (_, readings, seq) in self._readings.items():
+                sent = self._sent.get(host)
+                if sent is None or sent[0] != seq or sent[1] > have:
+                    todo.append((host, readings, seq))
+            parts = await asyncio.to_thread(_printed, [(h, r) for h, r, _ in todo])
+            for host, _, seq in todo:
+                self._sent[host] = (seq, request)
+            body = {
+                "times": {h: ts for h, (ts, _, _) in self._readings.items()},
+                "printed": parts,
+            }
+            if not self._writer.is_closing():
+                self._writer.write(wire.export_reply(request, json.dumps(body).encode()))
 
     async def stop(self) -> None:
         for task in list(self._tops):
@@ -176,6 +223,8 @@ async def serve(sock: socket.socket) -> None:
                 await worker.apply(payload)
             elif kind == wire.TOP:
                 worker.top(payload)
+            elif kind == wire.EXPORT:
+                worker.export(payload)
             elif kind == wire.STOP:
                 break
             else:
@@ -183,6 +232,15 @@ async def serve(sock: socket.socket) -> None:
     finally:
         stopper.cancel()
         await worker.stop()
+
+
+def _printed(hosts: list[tuple[str, Mapping[str, object]]]) -> dict[str, object]:
+    formatter = LineFormatter()
+    out: dict[str, object] = {}
+    for host, readings in hosts:
+        part = printed(samples(readings), (("instance", host),), formatter)
+        out[host] = [part.metas, part.lines]
+    return out
 
 
 async def _read_frame(reader: asyncio.StreamReader) -> tuple[int, bytes] | None:

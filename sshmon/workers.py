@@ -19,19 +19,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import signal
 import socket
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 
+from parsers.exposition_render import Printed
 from poller import shard as sharding
 from poller import wire
 from poller.errors import ProbeFailed
@@ -49,6 +51,7 @@ HEALTHY_AFTER_S: Final = 60.0  # a worker that lived this long starts the backof
 # a worker's own stop waits STOP_DEADLINE_S for its host tasks, then sends its last polls
 DRAIN_DEADLINE_S: Final = STOP_DEADLINE_S + 5.0
 TOP_DEADLINE_S: Final = 15.0  # the worker's own command timeout is 10 s
+EXPORT_DEADLINE_S: Final = 10.0  # a worker prints its hosts' /metrics families in this
 AUTO_CAP: Final = 8
 AUTO_HOSTS_PER_WORKER: Final = 250
 
@@ -109,6 +112,8 @@ class _Reader(asyncio.Protocol):
                     self._pool.deliver(self._decoder.decode(payload))
                 elif kind == wire.TOP_REPLY:
                     self._pool.top_answered(*wire.read_top_reply(payload))
+                elif kind == wire.EXPORT_REPLY:
+                    self._pool.export_answered(*wire.read_export_reply(payload))
                 else:
                     raise wire.WireError(f"frame type {kind} is not for the owner")
         except wire.WireError as exc:
@@ -139,6 +144,11 @@ class WorkerPool:
         self._requests: dict[int, tuple[int, asyncio.Future[tuple[bool, bytes]]]] = {}
         self._next_request = 0
         self._names: set[str] = set()
+        # /metrics: per slot, host -> (newest good poll, its printed families), and the
+        # last reply applied (the worker then leaves out what this already holds)
+        self._exports: dict[int, tuple[int, asyncio.Future[bytes]]] = {}
+        self._exported: dict[int, dict[str, tuple[float, Printed]]] = {}
+        self._have: dict[int, int] = {}
 
     # -- hosts ----------------------------------------------------------------------------
 
@@ -209,6 +219,57 @@ class WorkerPool:
         for slot_k, answer in self._requests.values():
             if slot_k == k and not answer.done():
                 answer.set_exception(ProbeFailed("the worker polling this host stopped"))
+        for slot_k, reply in self._exports.values():
+            if slot_k == k and not reply.done():
+                reply.cancel()
+
+    async def exposition(self) -> dict[str, tuple[float, Printed]]:
+        """For /metrics: every worker's hosts with the time of their newest good poll and
+        its node_exporter families, printed by the worker. A worker that does not answer
+        in EXPORT_DEADLINE_S keeps what it sent last time."""
+        asked = [self._ask_export(slot) for slot in self._slots]
+        await asyncio.gather(*(a for a in asked if a is not None))
+        out: dict[str, tuple[float, Printed]] = {}
+        for slot in self._slots:
+            out.update(self._exported.get(slot.k, {}))
+        return out
+
+    def _ask_export(self, slot: _Slot) -> Awaitable[None] | None:
+        if slot.transport is None or slot.transport.is_closing():
+            return None
+        self._next_request += 1
+        request = self._next_request
+        reply: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        self._exports[request] = (slot.k, reply)
+        slot.transport.write(wire.export_request(request, self._have.get(slot.k, 0)))
+        return self._apply_export(slot.k, request, reply)
+
+    async def _apply_export(self, k: int, request: int, reply: asyncio.Future[bytes]) -> None:
+        try:
+            async with asyncio.timeout(EXPORT_DEADLINE_S):
+                body = await reply
+        except (TimeoutError, asyncio.CancelledError):
+            return
+        finally:
+            self._exports.pop(request, None)
+        try:
+            times, printed = _export_body(body)
+        except (ValueError, TypeError) as exc:
+            log.error("worker %d: a malformed /metrics reply: %s", k, exc)
+            return
+        before = self._exported.get(k, {})
+        now: dict[str, tuple[float, Printed]] = {}
+        for host, ts in times.items():
+            part = printed.get(host) or before.get(host, (0.0, None))[1]
+            if part is not None:
+                now[host] = (ts, part)
+        self._exported[k] = now
+        self._have[k] = max(self._have.get(k, 0), request)
+
+    def export_answered(self, request: int, body: bytes) -> None:
+        pending = self._exports.get(request)
+        if pending is not None and not pending[1].done():
+            pending[1].set_result(body)
 
     # -- processes ------------------------------------------------------------------------
 
@@ -236,6 +297,9 @@ class WorkerPool:
         loop = asyncio.get_running_loop()
         transport, _ = await loop.create_unix_connection(lambda: _Reader(self, slot), sock=ours)
         slot.transport = transport
+        # a new process holds nothing the old one sent
+        self._have.pop(slot.k, None)
+        self._exported.pop(slot.k, None)
         transport.write(self._hosts_frame(slot))
         log.info("worker %d/%d started (pid %d)", slot.k, self.count, slot.proc.pid)
 
@@ -318,6 +382,23 @@ class WorkerPool:
             up.add_metric([str(slot.k)], 1 if live else 0)
         yield restarts
         yield up
+
+
+def _export_body(body: bytes) -> tuple[dict[str, float], dict[str, Printed]]:
+    """The worker's EXPORT_REPLY JSON, checked field by field."""
+    data = json.loads(body)
+    times = {str(h): float(ts) for h, ts in dict(data["times"]).items()}
+    printed: dict[str, Printed] = {}
+    for host, (metas, lines) in dict(data["printed"]).items():
+        checked = []
+        for meta in metas:
+            if len(meta) != 4 or not all(isinstance(x, str) for x in meta):
+                raise ValueError(f"{host}: a family meta is not four strings")
+            checked.append((meta[0], meta[1], meta[2], meta[3]))
+        if len(lines) != len(checked) or not all(isinstance(x, str) for x in lines):
+            raise ValueError(f"{host}: lines do not match the families")
+        printed[str(host)] = Printed(tuple(checked), tuple(lines))
+    return times, printed
 
 
 def _peers(names: set[str], by_name: dict[str, Host]) -> list[Host]:

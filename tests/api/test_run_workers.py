@@ -195,12 +195,22 @@ def polls_done(r: Run, names: list[str]) -> int:
     return min(counts)
 
 
+def families_of(metrics: str, names: list[str]) -> dict[str, set[str]]:
+    """host -> the names of the samples /metrics exports with instance="host"."""
+    out: dict[str, set[str]] = {n: set() for n in names}
+    for line in metrics.splitlines():
+        for name in names:
+            if f'instance="{name}"' in line:
+                out[name].add(line.split("{", 1)[0])
+    return out
+
+
 def test_two_workers_poll_every_host_and_store_what_one_process_stores(
     start: Callable[..., Run],
 ) -> None:
     names = NAMES[:4]
     assert {worker_of(n, 2) for n in names} == {1, 2}  # both workers have hosts
-    stored = {}
+    stored, exported = {}, {}
     for workers in (2, 1):
         r = start(names, workers)
         r.wait_for("every host polled twice", polled_twice(r, names))
@@ -215,6 +225,10 @@ def test_two_workers_poll_every_host_and_store_what_one_process_stores(
             assert 'sshmon_worker_up{worker="1"} 1.0' in metrics
             assert 'sshmon_worker_restarts_total{worker="2"} 0.0' in metrics
             assert 'sshmon_polls_total{host="alpha",result="ok"}' in metrics
+        # /metrics: each host's readings under node_exporter names, printed by its worker
+        # (counters such as node_cpu_seconds_total have no stored equivalent to fall back on)
+        exported[workers] = families_of(r.get("/metrics"), names)
+        assert all("node_cpu_seconds_total" in exported[workers][n] for n in names), workers
         assert r.stop() == 0, r.output()
         assert "Traceback" not in r.output()
         stored[workers] = read_store(r.data / "db")
@@ -225,6 +239,7 @@ def test_two_workers_poll_every_host_and_store_what_one_process_stores(
         assert {s for _, _, s in got["polls"]} == {"ok"}, workers
     # the same series of every host: the same points, whichever process polled them
     # (a mean I/O time exists only for a device that completed I/O between two polls)
+    assert exported[2] == exported[1]
     two, one = (
         {tuple(x) for x in stored[k]["series"] if not x[1].endswith("_await_seconds")}
         for k in (2, 1)
