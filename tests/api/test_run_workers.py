@@ -68,11 +68,12 @@ class Run:
             env=env,
         )
 
-    def write_inventory(self, names: list[str]) -> None:
-        s = self.server
+    def write_inventory(self, names: list[str], timeouts: dict[str, int] | None = None) -> None:
+        s, timeouts = self.server, timeouts or {}
         body = "".join(
             f"  {n}:\n    address: {s.address}\n    port: {s.port}\n    user: {s.user}\n"
             f"    identity_file: {s.client_key}\n    interval: {self.interval}s\n"
+            f"    timeout: {timeouts.get(n, 10)}s\n"
             for n in names
         )
         self.inventory.write_text(
@@ -289,18 +290,34 @@ def test_a_killed_worker_is_restarted_and_its_hosts_polled_again_without_duplica
         assert max(gaps) <= interval + 1, (name, gaps)
 
 
-def test_sighup_adds_and_removes_hosts_across_workers(start: Callable[..., Run]) -> None:
+def sessions(r: Run) -> set[int]:
+    """Local ports of the workers' connections to the sshd: one per polled host."""
+    return {
+        c.laddr.port
+        for p in r.workers().values()
+        for c in p.net_connections(kind="tcp")
+        if c.raddr and c.raddr.port == r.server.port and c.status == psutil.CONN_ESTABLISHED
+    }
+
+
+def test_sighup_adds_removes_and_changes_hosts_across_workers(start: Callable[..., Run]) -> None:
     first = NAMES[:3]
     r = start(first, 2)
     r.wait_for("first hosts", lambda: r.all_ok(first))
+    r.wait_for("one session a host", lambda: len(sessions(r)) == 3)
+    before = sessions(r)
     pids = {k: p.pid for k, p in r.workers().items()}
-    second = NAMES[1:]  # alpha goes, delta, echo and foxtrot come
-    r.write_inventory(second)
+    # alpha goes, charlie changes, delta, echo and foxtrot come, bravo stays as it was
+    second = NAMES[1:]
+    r.write_inventory(second, timeouts={"charlie": 9})
     r.proc.send_signal(signal.SIGHUP)
     r.wait_for("the new hosts polled", lambda: r.all_ok(second))
     r.wait_for("alpha gone", lambda: "alpha" not in r.hosts())
+    r.wait_for("one session a host", lambda: len(sessions(r)) == 5)
     assert {worker_of(n, 2) for n in second} == {1, 2}
     assert {k: p.pid for k, p in r.workers().items()} == pids  # no worker restarted
+    # bravo kept its session; alpha's and the changed charlie's were closed
+    assert len(before & sessions(r)) == 1
     assert 'sshmon_polls_total{host="alpha"' not in r.get("/metrics")
     assert r.stop() == 0, r.output()
     assert "inventory reloaded: 5 hosts" in r.output()
