@@ -379,12 +379,16 @@ async def _start_poller(state: Running, writer: Writer, stack: contextlib.AsyncE
     stack.push_async_callback(scheduler.stop)
     # freeze long-lived objects once every host has connected: full GC passes over them
     # stalled 2,000 hosts for up to 2.7 s (poller/gcpolicy.py)
-    settle = max((h.interval for h in hosts), default=10.0) + max(
-        (h.connect_timeout for h in hosts), default=10.0
-    )
-    gc_task = asyncio.create_task(manage_gc(clock, settle_s=settle), name="gc policy")
+    gc_task = asyncio.create_task(manage_gc(clock, settle_s=_settle_s(hosts)), name="gc policy")
     stack.push_async_callback(_cancel, gc_task)
     state.parts.scheduler, state.parts.connector, state.parts.links = scheduler, connector, links
+
+
+def _settle_s(hosts: list[Host]) -> float:
+    """When every host has connected once: the longest interval plus connect timeout."""
+    return max((h.interval for h in hosts), default=10.0) + max(
+        (h.connect_timeout for h in hosts), default=10.0
+    )
 
 
 async def _start_workers(
@@ -395,6 +399,8 @@ async def _start_workers(
     count: int,
 ) -> None:
     """N poller processes (sshmon/workers.py) feeding the same sink as one would."""
+    from poller.gcpolicy import manage_gc
+    from poller.scheduler import SystemClock
     from sshmon import workers
 
     poller = state.config.poller
@@ -408,6 +414,10 @@ async def _start_workers(
     state.parts.workers = pool
     stack.push_async_callback(_stop_workers, pool, state)
     await pool.start(hosts, state.config.inventory.hosts)
+    # the owner keeps the single process's GC policy too: its long-lived objects (alert
+    # state, the fleet view, the writer's) are as many as the hosts
+    gc_task = asyncio.create_task(manage_gc(SystemClock(), settle_s=_settle_s(hosts)))
+    stack.push_async_callback(_cancel, gc_task)
     log.info("polling with %d worker processes", count)
 
 
