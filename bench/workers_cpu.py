@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import signal
 import statistics
@@ -151,23 +152,25 @@ def one_run(
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=120)
+    # poll_status keeps whole seconds: count the whole seconds inside the window
+    first, last = math.ceil(t0), math.floor(t1)
     counted = subprocess.run(
-        [sys.executable, "-c", COUNT, str(data / "db"), str(t0), str(t1)],
+        [sys.executable, "-c", COUNT, str(data / "db"), str(first), str(last)],
         capture_output=True,
         text=True,
         check=True,
     )
-    made = int(counted.stdout)
-    owner = after[proc.pid] - before[proc.pid]
-    total = sum(after[p] - before.get(p, 0.0) for p in after)
+    rate = int(counted.stdout) / (last - first)
+    owner = (after[proc.pid] - before[proc.pid]) / (t1 - t0)
+    total = sum(after[p] - before.get(p, 0.0) for p in after) / (t1 - t0)
     return {
         "workers": workers,
-        "polls_per_s": made / (t1 - t0),
+        "polls_per_s": rate,
         "expected_per_s": len(hosts) / args.interval,
-        "ms_per_poll": 1000 * total / max(made, 1),
-        "owner_ms": 1000 * owner / max(made, 1),
-        "workers_ms": 1000 * (total - owner) / max(made, 1),
-        "cores": total / (t1 - t0),
+        "ms_per_poll": 1000 * total / max(rate, 1e-9),
+        "owner_ms": 1000 * owner / max(rate, 1e-9),
+        "workers_ms": 1000 * (total - owner) / max(rate, 1e-9),
+        "cores": total,
         "rss_mb": sum(rss.values()) / 2**20,
     }
 
