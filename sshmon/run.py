@@ -2,9 +2,10 @@
 
 One process, one event loop: the scheduler polls, its sink hands every outcome to the writer
 (a worker thread), the alert engine, the live hub and the health counters without awaiting;
-uvicorn serves the app inside the same loop. chDB lets one process own a data path, so with
-the embedded store all of it must live here; with a ClickHouse server, `poll --shard K/N`
-and `serve` can run apart.
+uvicorn serves the app inside the same loop. With `--workers N` (N > 1) the polling runs in
+N child processes instead (sshmon/workers.py), whose polls reach the same sink. chDB lets
+one process own a data path, so with the embedded store everything else must live here;
+with a ClickHouse server, `poll --shard K/N` and `serve` can run apart.
 
 Signals: SIGTERM/SIGINT stop (host tasks are cancelled, each closing its connection, then the
 alert engine and the writer flush); a second SIGTERM/SIGINT during that cuts the wait short:

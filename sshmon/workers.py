@@ -306,12 +306,14 @@ class WorkerPool:
     async def _supervise(self, slot: _Slot) -> None:
         backoff = BACKOFF_FIRST_S
         while True:
-            assert slot.proc is not None and slot.transport is not None
             started = time.monotonic()
-            reader = slot.transport.get_protocol()
-            assert isinstance(reader, _Reader)
-            await reader.closed
-            rc = await _reaped(slot.proc)
+            if slot.transport is not None and slot.proc is not None:
+                reader = slot.transport.get_protocol()
+                assert isinstance(reader, _Reader)
+                await reader.closed
+                what = f"(pid {slot.proc.pid}) ended ({_exit_words(await _reaped(slot.proc))})"
+            else:
+                what = "could not be started"
             slot.transport = None
             self._fail_requests(slot.k)
             if self._stopping.is_set():
@@ -320,21 +322,18 @@ class WorkerPool:
                 backoff = BACKOFF_FIRST_S
             slot.restarts += 1
             self.restarts += 1
-            log.error(
-                "worker %d/%d (pid %d) ended (%s); restarting it in %.0f s",
-                slot.k,
-                self.count,
-                slot.proc.pid,
-                _exit_words(rc),
-                backoff,
-            )
+            log.error("worker %d/%d %s; restarting it in %.1f s", slot.k, self.count, what, backoff)
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(backoff):
                     await self._stopping.wait()
             if self._stopping.is_set():
                 return
             backoff = min(BACKOFF_CAP_S, backoff * 2)
-            await self._spawn(slot)
+            try:
+                await self._spawn(slot)
+            except OSError as exc:  # out of processes or memory: try again after a while
+                log.error("worker %d/%d: %s", slot.k, self.count, exc)
+                slot.transport = None
 
     def _send(self, slot: _Slot, data: bytes) -> None:
         if slot.transport is not None and not slot.transport.is_closing():
@@ -363,9 +362,6 @@ class WorkerPool:
                 if slot.supervisor is not None:
                     slot.supervisor.cancel()
         log.info("%d workers stopped in %.1f s", self.count, time.monotonic() - started)
-
-    def pids(self) -> list[int]:
-        return [s.proc.pid for s in self._slots if s.proc is not None and s.proc.returncode is None]
 
     def families(self) -> Iterator[Metric]:
         restarts = CounterMetricFamily(
