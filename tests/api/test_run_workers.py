@@ -42,8 +42,12 @@ def worker_of(name: str, n: int) -> int:
 
 
 class Run:
-    def __init__(self, tmp: Path, server: Sshd, names: list[str], workers: int, interval: int):
+    def __init__(
+        self, tmp: Path, server: Sshd, names: list[str], workers: int, interval: int, file: bool
+    ):
+        """`file`: ask for the workers with `poller.workers` rather than `--workers`."""
         self.server, self.interval = server, interval
+        self.poller = f"  workers: {workers}\n" if file else ""
         self.data = tmp / "data"
         self.data.mkdir()
         server.trust_into(self.data / "known_hosts")
@@ -60,8 +64,7 @@ class Run:
                 str(self.inventory),
                 "--listen",
                 f"127.0.0.1:{self.port}",
-                "--workers",
-                str(workers),
+                *([] if file else ["--workers", str(workers)]),
             ],
             stdout=self.log,
             stderr=subprocess.STDOUT,
@@ -77,7 +80,8 @@ class Run:
             for n in names
         )
         self.inventory.write_text(
-            f"poller:\n  data_dir: {self.data}\ndatabase:\n  flush_interval_s: 0.5\nhosts:\n{body}"
+            f"poller:\n  data_dir: {self.data}\n{self.poller}"
+            f"database:\n  flush_interval_s: 0.5\nhosts:\n{body}"
         )
 
     def get(self, path: str) -> str:
@@ -130,10 +134,10 @@ class Run:
 def start(tmp_path: Path, sshd: Sshd) -> Iterator[Callable[..., Run]]:
     runs: list[Run] = []
 
-    def make(names: list[str], workers: int, interval: int = 1, sub: str = "") -> Run:
-        where = tmp_path / (sub or f"run{len(runs)}")
+    def make(names: list[str], workers: int, interval: int = 1, file: bool = False) -> Run:
+        where = tmp_path / f"run{len(runs)}"
         where.mkdir()
-        runs.append(Run(where, sshd, names, workers, interval))
+        runs.append(Run(where, sshd, names, workers, interval, file))
         return runs[-1]
 
     yield make
@@ -329,7 +333,7 @@ def test_sighup_adds_removes_and_changes_hosts_across_workers(start: Callable[..
 
 def test_sigterm_drains_every_worker_within_the_deadline(start: Callable[..., Run]) -> None:
     names = NAMES[:4]
-    r = start(names, 2)
+    r = start(names, 2, file=True)  # poller.workers: 2 in the file this time
     r.wait_for("every host polled", lambda: r.all_ok(names))
     workers = list(r.workers().values())
     assert len(workers) == 2
