@@ -28,7 +28,7 @@ overhead (2,000 hosts: 7.2 s of CPU a scrape before, 2.6 s now; bench/README.md)
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
@@ -82,12 +82,13 @@ def host_samples(
 
 
 def stored_samples(
-    published: Mapping[str, Published],
+    published: Collection[str],
     latest: Iterable[LatestRow],
     intervals: Mapping[str, float],
     now: float,
 ) -> list[Sample]:
-    """Samples from store rows (`FALLBACK`) of fresh inventory hosts the hub has nothing for."""
+    """Samples from store rows (`FALLBACK`) of fresh inventory hosts `published` (the hub's
+    hosts, and the poller workers') has nothing for."""
     out: list[Sample] = []
     rows = [r for r in latest if r.host in intervals and r.host not in published]
     # slow-round rows (df) keep the time they were measured: a host's last good poll is
@@ -218,12 +219,21 @@ class MetricsRenderer:
         latest: Iterable[LatestRow],
         intervals: Mapping[str, float],
         now: float,
+        remote: Mapping[str, tuple[float, Printed]] | None = None,
     ) -> str:
+        """`remote`: hosts polled by `sshmon run --workers` processes, with the time of their
+        newest good poll and its families as the worker printed them (sshmon/workers.py)."""
+        remote = remote or {}
         with self._lock:
             formatter = LineFormatter()
             kept: dict[str, _HostText] = {}
             parts: list[Printed] = []
-            for host in sorted(intervals.keys() & published.keys()):
+            for host in sorted(intervals.keys() & (published.keys() | remote.keys())):
+                if host not in published:
+                    ts, part = remote[host]
+                    if fresh(ts, intervals[host], now):
+                        parts.append(self._shared(part))
+                    continue
                 current = published[host]
                 if not fresh(current.ts, intervals[host], now):
                     continue
@@ -236,7 +246,8 @@ class MetricsRenderer:
                 kept[host] = entry
                 parts.append(entry.printed)
             self._hosts = kept
-            parts.append(printed(stored_samples(published, latest, intervals, now), (), formatter))
+            have = published.keys() | remote.keys()
+            parts.append(printed(stored_samples(have, latest, intervals, now), (), formatter))
             return render(own) + merged(parts)
 
     def _shared(self, part: Printed) -> Printed:

@@ -32,15 +32,17 @@ def parse(spec: str) -> Shard:
     return Shard(index, count)
 
 
-def owner(host: str, count: int) -> int:
-    """1-based shard that owns host among count shards."""
-    return max(range(1, count + 1), key=lambda shard: _weight(shard, host))
+def owner(host: str, count: int, salt: str = "") -> int:
+    """1-based shard that owns host among count shards. A `salt` gives an independent
+    assignment: `sshmon run --workers` splits a `poll --shard` share again with one, since
+    unsalted, the hosts shard 1 of 2 won would all be won by worker 1 of 2 as well."""
+    return max(range(1, count + 1), key=lambda shard: _weight(shard, host, salt))
 
 
 def select(names: Iterable[str], shard: Shard) -> list[str]:
     return [name for name in names if owner(name, shard.n) == shard.k]
 
 
-def _weight(shard: int, host: str) -> int:
-    digest = hashlib.blake2b(f"{shard}\0{host}".encode(), digest_size=8).digest()
+def _weight(shard: int, host: str, salt: str = "") -> int:
+    digest = hashlib.blake2b(f"{salt}{shard}\0{host}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big")

@@ -21,16 +21,34 @@ ListenOpt = Annotated[
     typer.Option(help="HOST:PORT for the web app [default: web.host/web.port, 127.0.0.1:8080]"),
 ]
 LogOpt = Annotated[str, typer.Option("--log-level", help="debug, info, warning or error")]
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option(
+        min=1,
+        max=64,
+        help="Poller processes [default: poller.workers, else one per core up to 8 and "
+        "one per 250 hosts]; 1 polls in this process",
+    ),
+]
 
 
 def run(
     inventory: InventoryOpt = None,
     no_web: Annotated[bool, typer.Option("--no-web", help="Poll and store only")] = False,
     listen: ListenOpt = None,
+    workers: WorkersOpt = None,
     log_level: LogOpt = "info",
 ) -> None:
     """Poll every host, store the history, evaluate alerts and serve the dashboard."""
-    start(inventory, poll=True, web=not no_web, listen=listen, shard=None, log_level=log_level)
+    start(
+        inventory,
+        poll=True,
+        web=not no_web,
+        listen=listen,
+        shard=None,
+        log_level=log_level,
+        workers=workers,
+    )
 
 
 def poll(
@@ -38,10 +56,19 @@ def poll(
     shard: Annotated[
         str | None, typer.Option(help="K/N: poll only this poller's share of the hosts")
     ] = None,
+    workers: WorkersOpt = None,
     log_level: LogOpt = "info",
 ) -> None:
     """Poll, store and alert without the web app (several pollers share a ClickHouse server)."""
-    start(inventory, poll=True, web=False, listen=None, shard=shard, log_level=log_level)
+    start(
+        inventory,
+        poll=True,
+        web=False,
+        listen=None,
+        shard=shard,
+        log_level=log_level,
+        workers=workers,
+    )
 
 
 def serve(
@@ -61,6 +88,7 @@ def start(
     listen: str | None,
     shard: str | None,
     log_level: str,
+    workers: int | None = None,
 ) -> None:
     from api.security import InsecureBindError
     from poller import shard as sharding
@@ -71,7 +99,9 @@ def start(
     _logging(log_level)
     with user_errors():
         config = load_config(inventory)
-        roles = runner.Roles(poll=poll, web=web, listen=_listen(listen) if listen else None)
+        roles = runner.Roles(
+            poll=poll, web=web, listen=_listen(listen) if listen else None, workers=workers
+        )
         if shard is not None:
             try:
                 roles.shard = sharding.parse(shard)

@@ -2,9 +2,10 @@
 
 One process, one event loop: the scheduler polls, its sink hands every outcome to the writer
 (a worker thread), the alert engine, the live hub and the health counters without awaiting;
-uvicorn serves the app inside the same loop. chDB lets one process own a data path, so with
-the embedded store all of it must live here; with a ClickHouse server, `poll --shard K/N`
-and `serve` can run apart.
+uvicorn serves the app inside the same loop. With `--workers N` (N > 1) the polling runs in
+N child processes instead (sshmon/workers.py), whose polls reach the same sink. chDB lets
+one process own a data path, so with the embedded store everything else must live here;
+with a ClickHouse server, `poll --shard K/N` and `serve` can run apart.
 
 Signals: SIGTERM/SIGINT stop (host tasks are cancelled, each closing its connection, then the
 alert engine and the writer flush); a second SIGTERM/SIGINT during that cuts the wait short:
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     from poller.scheduler import Scheduler
     from poller.ssh import Connector
     from poller.transport import LocalLink, SshLink
+    from sshmon.workers import WorkerPool
     from store.brokenparts import BrokenParts
     from store.writer import Writer
 
@@ -69,6 +71,7 @@ class Roles:
     web: bool = True
     shard: sharding.Shard | None = None
     listen: tuple[str, int] | None = None
+    workers: int | None = None  # --workers; None: poller.workers, else workers.auto_count
 
 
 @dataclass
@@ -82,6 +85,8 @@ class Parts:
     connector: Connector | None = None
     # host -> its current link, for commands run on the poller's own session (`top`)
     links: dict[str, SshLink | LocalLink] | None = None
+    # with --workers N > 1, the poller processes instead of scheduler/connector/links
+    workers: WorkerPool | None = None
     hub: Hub | None = None
     ctx: AppContext | None = None
 
@@ -315,9 +320,7 @@ async def _start_alerts(
     what = "alerts database"
     try:
         with localstate.translated(loaded.db_url, what):
-            recovered = await asyncio.to_thread(
-                localstate.recover_if_corrupt, loaded.db_url, what
-            )
+            recovered = await asyncio.to_thread(localstate.recover_if_corrupt, loaded.db_url, what)
             alerts = runtime.build(
                 loaded,
                 store_events=writer.submit_alert_event,
@@ -351,7 +354,18 @@ def link_base(state: Running) -> str:
     return f"http://{f'[{host}]' if ':' in host else host}:{port}"
 
 
+def worker_count(state: Running, hosts: int) -> int:
+    from sshmon import workers
+
+    return state.roles.workers or state.config.poller.workers or workers.auto_count(hosts)
+
+
 async def _start_poller(state: Running, writer: Writer, stack: contextlib.AsyncExitStack) -> None:
+    hosts = hosts_for(state.config, state.roles)
+    count = worker_count(state, len(hosts))
+    if count > 1:
+        await _start_workers(state, writer, stack, hosts, count)
+        return
     from poller.gcpolicy import manage_gc
     from poller.scheduler import SystemClock, ssh_scheduler
     from poller.ssh import Connector
@@ -362,17 +376,56 @@ async def _start_poller(state: Running, writer: Writer, stack: contextlib.AsyncE
     links: dict[str, SshLink | LocalLink] = {}
     # the same wiring the fault tests and the poller benchmark drive
     scheduler = ssh_scheduler(_sink(state, writer), connector, clock, links=links)
-    hosts = hosts_for(state.config, state.roles)
     await scheduler.start(hosts)
     stack.push_async_callback(scheduler.stop)
     # freeze long-lived objects once every host has connected: full GC passes over them
     # stalled 2,000 hosts for up to 2.7 s (poller/gcpolicy.py)
-    settle = max((h.interval for h in hosts), default=10.0) + max(
-        (h.connect_timeout for h in hosts), default=10.0
-    )
-    gc_task = asyncio.create_task(manage_gc(clock, settle_s=settle), name="gc policy")
+    gc_task = asyncio.create_task(manage_gc(clock, settle_s=_settle_s(hosts)), name="gc policy")
     stack.push_async_callback(_cancel, gc_task)
     state.parts.scheduler, state.parts.connector, state.parts.links = scheduler, connector, links
+
+
+def _settle_s(hosts: list[Host]) -> float:
+    """When every host has connected once: the longest interval plus connect timeout."""
+    return max((h.interval for h in hosts), default=10.0) + max(
+        (h.connect_timeout for h in hosts), default=10.0
+    )
+
+
+async def _start_workers(
+    state: Running,
+    writer: Writer,
+    stack: contextlib.AsyncExitStack,
+    hosts: list[Host],
+    count: int,
+) -> None:
+    """N poller processes (sshmon/workers.py) feeding the same sink as one would."""
+    from poller.gcpolicy import manage_gc
+    from poller.scheduler import SystemClock
+    from sshmon import workers
+
+    poller = state.config.poller
+    ssh = workers.SshBase(
+        known_hosts=poller.known_hosts_path(),
+        # the per-target connect budget (sshd's MaxStartups) is shared by all the workers
+        max_unauthenticated=max(1, poller.max_unauthenticated_per_target // count),
+    )
+    level = logging.getLevelName(logging.getLogger().getEffectiveLevel()).lower()
+    pool = workers.WorkerPool(count, _sink(state, writer), ssh, log_level=level)
+    state.parts.workers = pool
+    stack.push_async_callback(_stop_workers, pool, state)
+    await pool.start(hosts, state.config.inventory.hosts)
+    # the owner keeps the single process's GC policy too: its long-lived objects (alert
+    # state, the fleet view, the writer's) are as many as the hosts
+    gc_task = asyncio.create_task(manage_gc(SystemClock(), settle_s=_settle_s(hosts)))
+    stack.push_async_callback(_cancel, gc_task)
+    log.info("polling with %d worker processes", count)
+
+
+async def _stop_workers(pool: WorkerPool, state: Running) -> None:
+    from sshmon.workers import DRAIN_DEADLINE_S
+
+    await pool.stop(HURRIED_FLUSH_S if state.hurried else DRAIN_DEADLINE_S)
 
 
 def _sink(state: Running, writer: Writer) -> Callable[[PollOutcome], None]:
@@ -435,10 +488,12 @@ def build_context(state: Running, writer: Writer) -> AppContext:
             *state.health.collect(),
             *writer_families(writer.stats()),
             *local_state_families(state.components, state.broken_parts),
+            *(state.parts.workers.families() if state.parts.workers else ()),
         ],
         collector_status=state.health.collectors_of,
         problems=lambda: _problems(state),
         top_processes=_top_processes(state),
+        remote_exposition=state.parts.workers.exposition if state.parts.workers else None,
         firing_alerts=_firing(state),
         alerts=state.parts.alerts,
         data_dir=config.poller.data_path(),
@@ -456,6 +511,13 @@ def _problems(state: Running) -> list[str]:
 
 
 def _top_processes(state: Running) -> Callable[[str], Awaitable[str]] | None:
+    pool = state.parts.workers
+    if pool is not None:
+
+        async def top_from_worker(host: str) -> str:
+            return (await pool.top(host)).decode("utf-8", errors="replace")
+
+        return top_from_worker
     links = state.parts.links
     if links is None:
         return None
@@ -503,7 +565,7 @@ async def reload(state: Running) -> bool:
         except NotifyConfigError as exc:
             log.error("inventory not reloaded: %s", exc)
             return False
-    state.config = config
+    old, state.config = state.config, config
     hosts = hosts_for(config, state.roles)
     if parts.scheduler is not None:
         if parts.connector is not None:
@@ -514,6 +576,18 @@ async def reload(state: Running) -> bool:
         for name in gone:
             if parts.links is not None:
                 parts.links.pop(name, None)
+    if parts.workers is not None:
+        gone = {h.name for h in hosts_for(old, state.roles)} - {h.name for h in hosts}
+        # hosts keep their worker (the hash of a name among N), so a reload only moves
+        # added, removed and changed hosts; each worker keeps the sessions of the rest
+        parts.workers.apply(hosts, config.inventory.hosts)
+        state.health.forget(gone)
+        if config.poller.workers not in (None, parts.workers.count) and not state.roles.workers:
+            log.warning(
+                "poller.workers changed to %d: applies at the next start (running %d)",
+                config.poller.workers,
+                parts.workers.count,
+            )
     if parts.alerts is not None and rules is not None:
         # rules, routes and hosts together; the routes were checked above, so this applies
         parts.alerts.reconfigure(rules)

@@ -25,11 +25,15 @@ async def metrics_text(request: Request, ctx: Ctx) -> PlainTextResponse:
         return PlainTextResponse(cache["body"], media_type=CONTENT_TYPE_PLAIN_0_0_4)
     intervals = {h.name: h.interval for h in ctx.inventory.hosts}
     published = dict(ctx.hub.readings)
-    need_store = any(h not in published for h in intervals)
+    # hosts polled by `sshmon run --workers` processes come printed by their worker
+    remote = await ctx.remote_exposition() if ctx.remote_exposition else {}
+    need_store = any(h not in published and h not in remote for h in intervals)
     latest = await ctx.queries.run(queries.latest_all) if need_store else []
     own = list(ctx.self_metrics())
     # rendering 2,000 hosts' samples takes a while: off the event loop
     renderer: metrics.MetricsRenderer = request.app.state.prom_renderer
-    body = await asyncio.to_thread(renderer.render, own, published, latest, intervals, ctx.clock())
+    body = await asyncio.to_thread(
+        renderer.render, own, published, latest, intervals, ctx.clock(), remote
+    )
     cache.update(at=started, body=body)
     return PlainTextResponse(body, media_type=CONTENT_TYPE_PLAIN_0_0_4)

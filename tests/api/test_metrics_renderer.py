@@ -103,3 +103,31 @@ def test_an_unchanged_host_is_not_printed_again() -> None:
     published["a-1"] = poll(NOW, readings[0])  # a new poll, even with equal readings
     renderer.render([], published, [], intervals, NOW)
     assert renderer._hosts["a-1"].printed is not cached
+
+
+def test_hosts_printed_by_poller_workers_render_as_if_published_here() -> None:
+    """`sshmon run --workers`: a worker prints its hosts' families and sends them as JSON
+    (sshmon/worker.py, sshmon/workers.py); the body is the one-process body, byte for byte."""
+    import json
+
+    from sshmon.worker import _printed
+    from sshmon.workers import _export_body
+
+    readings = capture_readings()
+    hosts = ["a-1", "b-1", 'evil"\\\n', "stale-1"]
+    times = {"a-1": NOW, "b-1": NOW, 'evil"\\\n': NOW, "stale-1": NOW - 2 * INTERVAL - 1}
+    published = {
+        h: Published(ts, readings[i % 2], i + 1) for i, (h, ts) in enumerate(times.items())
+    }
+    intervals = dict.fromkeys([*hosts, "stored-1"], INTERVAL)
+    latest = [
+        LatestRow("stored-1", "load1", "", NOW - 5, 0.5),
+        LatestRow("a-1", "load1", "", NOW - 5, 9.0),  # the worker's readings win
+    ]
+    body = {"times": times, "printed": _printed([(h, p.readings) for h, p in published.items()])}
+    got_times, printed = _export_body(json.dumps(body).encode())
+    remote = {h: (got_times[h], printed[h]) for h in hosts}
+    own = own_families()
+    text = MetricsRenderer().render(own, {}, latest, intervals, NOW, remote)
+    assert text == reference(own, published, latest, intervals)
+    assert 'instance="stale-1"' not in text and 'node_load1{instance="stored-1"} 0.5' in text

@@ -1,0 +1,433 @@
+"""`sshmon run --workers N`, owner side: N poller processes, one slot each, supervised.
+
+Each slot k polls the hosts that rendezvous hashing (poller/shard.py, salted so that a
+`poll --shard K/M` process splits its own share evenly again) gives to k of N. A worker is
+a fresh interpreter (`python -m sshmon.worker`, sshmon/worker.py) connected by a socketpair:
+it inherits neither the owner's memory nor its chDB threads. Its POLL frames are decoded
+here (poller/wire.py) and handed to the same sink the single-process run uses, so the
+writer, alert engine, live view and health counters cannot tell the two apart.
+
+A worker that exits or breaks the protocol is restarted after a backoff (1 s doubling to
+30 s, back to 1 s once a worker has lived a minute) and given its hosts again; the other
+slots, the store and the web app never notice. Restarts are logged and counted
+(`sshmon_worker_restarts_total`). A reload sends every slot its new share: each worker's
+scheduler keeps the sessions of hosts that did not change. `stop` drains: STOP to all,
+their last polls arrive, and a worker still running at the deadline is killed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import socket
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
+
+from parsers.exposition_render import Printed
+from poller import shard as sharding
+from poller import wire
+from poller.errors import ProbeFailed
+from poller.inventory import Host
+from poller.poll import PollOutcome
+from poller.scheduler import STOP_DEADLINE_S
+from sshmon.worker import hosts_message
+
+log = logging.getLogger("sshmon.workers")
+
+SALT: Final = "worker\0"  # not the `--shard` hash: see the module docstring
+BACKOFF_FIRST_S: Final = 1.0
+BACKOFF_CAP_S: Final = 30.0
+HEALTHY_AFTER_S: Final = 60.0  # a worker that lived this long starts the backoff over
+# a worker's own stop waits STOP_DEADLINE_S for its host tasks, then sends its last polls
+DRAIN_DEADLINE_S: Final = STOP_DEADLINE_S + 5.0
+TOP_DEADLINE_S: Final = 15.0  # the worker's own command timeout is 10 s
+EXPORT_DEADLINE_S: Final = 10.0  # a worker prints its hosts' /metrics families in this
+AUTO_CAP: Final = 8
+AUTO_HOSTS_PER_WORKER: Final = 250
+
+
+def auto_count(hosts: int, cores: int | None = None) -> int:
+    """`poller.workers` unset: one worker per usable core, at most AUTO_CAP, and no more
+    than one per AUTO_HOSTS_PER_WORKER hosts. A few hundred hosts are a small part of one
+    core (poller bench: ~0.7 ms a poll, so 250 hosts at 10 s are ~2 % of it), where a worker
+    process would only add its ~40 MB and the hop. Past 8 the one owner process
+    (store, alerts, web) is the limit, not polling."""
+    if cores is None:
+        cores = len(os.sched_getaffinity(0))
+    by_hosts = -(-hosts // AUTO_HOSTS_PER_WORKER)
+    return max(1, min(cores, AUTO_CAP, by_hosts))
+
+
+def share(hosts: Iterable[Host], k: int, n: int) -> list[Host]:
+    return [h for h in hosts if sharding.owner(h.name, n, salt=SALT) == k]
+
+
+@dataclass(frozen=True)
+class SshBase:
+    """What every worker's Connector needs beyond its hosts."""
+
+    known_hosts: Path
+    max_unauthenticated: int  # per worker: the per-target budget divided among them
+
+
+@dataclass
+class _Slot:
+    k: int
+    hosts: list[Host] = field(default_factory=list)
+    peers: list[Host] = field(default_factory=list)
+    proc: asyncio.subprocess.Process | None = None
+    transport: asyncio.Transport | None = None
+    supervisor: asyncio.Task[None] | None = None
+    restarts: int = 0
+
+
+class _Reader(asyncio.Protocol):
+    """Decodes one worker's frames as they arrive; POLLs go straight to the sink."""
+
+    def __init__(self, pool: WorkerPool, slot: _Slot) -> None:
+        self._pool, self._slot = pool, slot
+        self._frames = wire.FrameBuffer()
+        self._decoder = wire.PollDecoder()
+        self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            for kind, payload in self._frames.feed(data):
+                if kind == wire.POLL:
+                    self._pool.deliver(self._decoder.decode(payload))
+                elif kind == wire.TOP_REPLY:
+                    self._pool.top_answered(*wire.read_top_reply(payload))
+                elif kind == wire.EXPORT_REPLY:
+                    self._pool.export_answered(*wire.read_export_reply(payload))
+                else:
+                    raise wire.WireError(f"frame type {kind} is not for the owner")
+        except wire.WireError as exc:
+            log.error("worker %d: protocol error, dropping it: %s", self._slot.k, exc)
+            if self._transport is not None:
+                self._transport.abort()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.closed.done():
+            self.closed.set_result(None)
+
+
+class WorkerPool:
+    def __init__(
+        self,
+        count: int,
+        sink: Callable[[PollOutcome], None],
+        ssh: SshBase,
+        log_level: str = "info",
+    ) -> None:
+        self.count = count
+        self.restarts = 0
+        self._sink = sink
+        self._ssh = ssh
+        self._log_level = log_level
+        self._slots = [_Slot(k) for k in range(1, count + 1)]
+        self._stopping = asyncio.Event()
+        self._requests: dict[int, tuple[int, asyncio.Future[tuple[bool, bytes]]]] = {}
+        self._next_request = 0
+        self._names: set[str] = set()
+        # /metrics: per slot, host -> (newest good poll, its printed families), and the
+        # last reply applied (the worker then leaves out what this already holds)
+        self._exports: dict[int, tuple[int, asyncio.Future[bytes]]] = {}
+        self._exported: dict[int, dict[str, tuple[float, Printed]]] = {}
+        self._have: dict[int, int] = {}
+
+    # -- hosts ----------------------------------------------------------------------------
+
+    async def start(self, hosts: list[Host], everyone: Iterable[Host]) -> None:
+        self._assign(hosts, everyone)
+        for slot in self._slots:
+            await self._spawn(slot)
+            slot.supervisor = asyncio.create_task(self._supervise(slot), name=f"worker {slot.k}")
+
+    def apply(self, hosts: list[Host], everyone: Iterable[Host]) -> None:
+        """A reload: every live worker gets its new share now; one being restarted gets it
+        when it comes back."""
+        self._assign(hosts, everyone)
+        for slot in self._slots:
+            self._send(slot, self._hosts_frame(slot))
+
+    def _assign(self, hosts: list[Host], everyone: Iterable[Host]) -> None:
+        by_name = {h.name: h for h in everyone}
+        self._names = {h.name for h in hosts}
+        for slot in self._slots:
+            slot.hosts = share(hosts, slot.k, self.count)
+            jumps = {h.jump for h in slot.hosts if h.jump}
+            slot.peers = _peers(jumps, by_name)
+
+    def _hosts_frame(self, slot: _Slot) -> bytes:
+        return hosts_message(
+            slot.hosts, slot.peers, self._ssh.known_hosts, self._ssh.max_unauthenticated
+        )
+
+    # -- results --------------------------------------------------------------------------
+
+    def deliver(self, outcome: PollOutcome) -> None:
+        try:
+            self._sink(outcome)
+        except Exception:
+            log.exception("result sink failed for %s", outcome.status.host)
+
+    async def top(self, host: str) -> bytes:
+        """The process list of `host`, run by the worker that holds its session."""
+        if host not in self._names:
+            raise ProbeFailed(f"{host} is not polled by this process")
+        k = sharding.owner(host, self.count, salt=SALT)
+        slot = self._slots[k - 1]
+        if slot.transport is None or slot.transport.is_closing():
+            raise ProbeFailed(f"the worker polling {host} is restarting")
+        self._next_request += 1
+        request = self._next_request
+        answer: asyncio.Future[tuple[bool, bytes]] = asyncio.get_running_loop().create_future()
+        self._requests[request] = (k, answer)
+        try:
+            slot.transport.write(wire.top_request(request, host))
+            async with asyncio.timeout(TOP_DEADLINE_S):
+                ok, output = await answer
+        except TimeoutError:
+            raise ProbeFailed(f"no process list from {host} in {TOP_DEADLINE_S:g} s") from None
+        finally:
+            self._requests.pop(request, None)
+        if not ok:
+            raise ProbeFailed(output.decode(errors="replace"))
+        return output
+
+    def top_answered(self, request: int, ok: bool, output: bytes) -> None:
+        pending = self._requests.get(request)
+        if pending is not None and not pending[1].done():
+            pending[1].set_result((ok, output))
+
+    def _fail_requests(self, k: int) -> None:
+        for slot_k, answer in self._requests.values():
+            if slot_k == k and not answer.done():
+                answer.set_exception(ProbeFailed("the worker polling this host stopped"))
+        for slot_k, reply in self._exports.values():
+            if slot_k == k and not reply.done():
+                reply.cancel()
+
+    async def exposition(self) -> dict[str, tuple[float, Printed]]:
+        """For /metrics: every worker's hosts with the time of their newest good poll and
+        its node_exporter families, printed by the worker. A worker that does not answer
+        in EXPORT_DEADLINE_S keeps what it sent last time."""
+        asked = [self._ask_export(slot) for slot in self._slots]
+        await asyncio.gather(*(a for a in asked if a is not None))
+        out: dict[str, tuple[float, Printed]] = {}
+        for slot in self._slots:
+            out.update(self._exported.get(slot.k, {}))
+        return out
+
+    def _ask_export(self, slot: _Slot) -> Awaitable[None] | None:
+        if slot.transport is None or slot.transport.is_closing():
+            return None
+        self._next_request += 1
+        request = self._next_request
+        reply: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        self._exports[request] = (slot.k, reply)
+        slot.transport.write(wire.export_request(request, self._have.get(slot.k, 0)))
+        return self._apply_export(slot.k, request, reply)
+
+    async def _apply_export(self, k: int, request: int, reply: asyncio.Future[bytes]) -> None:
+        try:
+            async with asyncio.timeout(EXPORT_DEADLINE_S):
+                body = await reply
+        except (TimeoutError, asyncio.CancelledError):
+            return
+        finally:
+            self._exports.pop(request, None)
+        try:
+            times, printed = _export_body(body)
+        except (ValueError, TypeError) as exc:
+            log.error("worker %d: a malformed /metrics reply: %s", k, exc)
+            return
+        before = self._exported.get(k, {})
+        now: dict[str, tuple[float, Printed]] = {}
+        for host, ts in times.items():
+            part = printed.get(host) or before.get(host, (0.0, None))[1]
+            if part is not None:
+                now[host] = (ts, part)
+        self._exported[k] = now
+        self._have[k] = max(self._have.get(k, 0), request)
+
+    def export_answered(self, request: int, body: bytes) -> None:
+        pending = self._exports.get(request)
+        if pending is not None and not pending[1].done():
+            pending[1].set_result(body)
+
+    # -- processes ------------------------------------------------------------------------
+
+    async def _spawn(self, slot: _Slot) -> None:
+        ours, theirs = socket.socketpair()
+        try:
+            slot.proc = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "sshmon.worker",
+                "--fd",
+                str(theirs.fileno()),
+                "--shard",
+                f"{slot.k}/{self.count}",
+                "--log-level",
+                self._log_level,
+                pass_fds=(theirs.fileno(),),
+                stdin=asyncio.subprocess.DEVNULL,
+                # its own session: a terminal's Ctrl-C reaches the owner only, which then
+                # drains the workers in order
+                start_new_session=True,
+            )
+        finally:
+            theirs.close()
+        loop = asyncio.get_running_loop()
+        transport, _ = await loop.create_unix_connection(lambda: _Reader(self, slot), sock=ours)
+        slot.transport = transport
+        # a new process holds nothing the old one sent
+        self._have.pop(slot.k, None)
+        self._exported.pop(slot.k, None)
+        transport.write(self._hosts_frame(slot))
+        log.info("worker %d/%d started (pid %d)", slot.k, self.count, slot.proc.pid)
+
+    async def _supervise(self, slot: _Slot) -> None:
+        backoff = BACKOFF_FIRST_S
+        while True:
+            started = time.monotonic()
+            if slot.transport is not None and slot.proc is not None:
+                reader = slot.transport.get_protocol()
+                assert isinstance(reader, _Reader)
+                await reader.closed
+                what = f"(pid {slot.proc.pid}) ended ({_exit_words(await _reaped(slot.proc))})"
+            else:
+                what = "could not be started"
+            slot.transport = None
+            self._fail_requests(slot.k)
+            if self._stopping.is_set():
+                return
+            if time.monotonic() - started >= HEALTHY_AFTER_S:
+                backoff = BACKOFF_FIRST_S
+            slot.restarts += 1
+            self.restarts += 1
+            log.error("worker %d/%d %s; restarting it in %.1f s", slot.k, self.count, what, backoff)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(backoff):
+                    await self._stopping.wait()
+            if self._stopping.is_set():
+                return
+            backoff = min(BACKOFF_CAP_S, backoff * 2)
+            try:
+                await self._spawn(slot)
+            except OSError as exc:  # out of processes or memory: try again after a while
+                log.error("worker %d/%d: %s", slot.k, self.count, exc)
+                slot.transport = None
+
+    def _send(self, slot: _Slot, data: bytes) -> None:
+        if slot.transport is not None and not slot.transport.is_closing():
+            slot.transport.write(data)
+
+    async def stop(self, deadline_s: float = DRAIN_DEADLINE_S) -> None:
+        """Drain every worker: each stops its hosts and sends its last polls. Whatever still
+        runs at the deadline (or when this wait is cancelled by a second signal) is killed."""
+        self._stopping.set()
+        started = time.monotonic()
+        for slot in self._slots:
+            self._send(slot, wire.frame(wire.STOP, b""))
+        supervisors = [s.supervisor for s in self._slots if s.supervisor is not None]
+        try:
+            if supervisors:
+                _, late = await asyncio.wait(supervisors, timeout=deadline_s)
+                for task in late:
+                    log.warning("%s did not drain within %g s; killed", task.get_name(), deadline_s)
+        finally:
+            for slot in self._slots:
+                if slot.proc is not None and slot.proc.returncode is None:
+                    with contextlib.suppress(ProcessLookupError):
+                        slot.proc.kill()
+                if slot.transport is not None:
+                    slot.transport.abort()
+                if slot.supervisor is not None:
+                    slot.supervisor.cancel()
+        log.info("%d workers stopped in %.1f s", self.count, time.monotonic() - started)
+
+    def families(self) -> Iterator[Metric]:
+        restarts = CounterMetricFamily(
+            "sshmon_worker_restarts",
+            "Poller worker processes restarted after they ended unasked.",
+            labels=["worker"],
+        )
+        up = GaugeMetricFamily(
+            "sshmon_worker_up", "1 while the poller worker process is connected.", labels=["worker"]
+        )
+        for slot in self._slots:
+            restarts.add_metric([str(slot.k)], slot.restarts)
+            live = slot.transport is not None and not slot.transport.is_closing()
+            up.add_metric([str(slot.k)], 1 if live else 0)
+        yield restarts
+        yield up
+
+
+def _export_body(body: bytes) -> tuple[dict[str, float], dict[str, Printed]]:
+    """The worker's EXPORT_REPLY JSON, checked field by field."""
+    data = json.loads(body)
+    times = {str(h): float(ts) for h, ts in dict(data["times"]).items()}
+    printed: dict[str, Printed] = {}
+    for host, (metas, lines) in dict(data["printed"]).items():
+        checked = []
+        for meta in metas:
+            if len(meta) != 4 or not all(isinstance(x, str) for x in meta):
+                raise ValueError(f"{host}: a family meta is not four strings")
+            checked.append((meta[0], meta[1], meta[2], meta[3]))
+        if len(lines) != len(checked) or not all(isinstance(x, str) for x in lines):
+            raise ValueError(f"{host}: lines do not match the families")
+        printed[str(host)] = Printed(tuple(checked), tuple(lines))
+    return times, printed
+
+
+def _peers(names: set[str], by_name: dict[str, Host]) -> list[Host]:
+    """The inventory hosts a share's `jump:` chains name (a chain may go through several)."""
+    found: dict[str, Host] = {}
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        host = by_name.get(name)
+        if host is None or name in found:
+            continue
+        found[name] = host
+        if host.jump:
+            todo.append(host.jump)
+    return list(found.values())
+
+
+async def _reaped(proc: asyncio.subprocess.Process) -> int:
+    """The exit code of a worker whose socket closed; one that closed it and lingers is
+    killed after a short wait."""
+    try:
+        async with asyncio.timeout(DRAIN_DEADLINE_S):
+            return await proc.wait()
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        return await proc.wait()
+
+
+def _exit_words(rc: int) -> str:
+    if rc < 0:
+        try:
+            return f"killed by {signal.Signals(-rc).name}"
+        except ValueError:
+            return f"killed by signal {-rc}"
+    return f"exit code {rc}"

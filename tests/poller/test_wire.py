@@ -1,0 +1,180 @@
+"""poller/wire.py: what a worker sends is what the owner gets, and nothing else decodes."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import struct
+
+import pytest
+
+from poller import shard as sharding
+from poller import wire
+from poller.collectors.status import CollectorState, CollectorStatus
+from poller.inventory import Host
+from poller.points import HostInfo, HostState, Point, PollStatus
+from poller.poll import HostPoller, PollOutcome
+from poller.scheduler import SystemClock
+from poller.transport import LocalLink
+from sshmon.workers import SALT, auto_count, share
+
+
+def same(a: PollOutcome, b: PollOutcome) -> None:
+    """Everything the owner's sink reads; readings and raw output stay in the worker."""
+    assert b.status == a.status
+    assert b.points == a.points
+    assert b.host_info == a.host_info
+    assert dict(b.dropped) == dict(a.dropped)
+    assert dict(b.collectors) == dict(a.collectors)
+    assert b.schedule_lag_s == a.schedule_lag_s
+
+
+def through(outcomes: list[PollOutcome], chunk: int = 0) -> list[PollOutcome]:
+    """Encode on one end, cut the byte stream into arbitrary pieces, decode on the other."""
+    encoder, decoder, frames = wire.PollEncoder(), wire.PollDecoder(), wire.FrameBuffer()
+    stream = b"".join(encoder.encode(o) for o in outcomes)
+    rng = random.Random(chunk)
+    out: list[PollOutcome] = []
+    at = 0
+    while at < len(stream):
+        step = rng.randint(1, chunk) if chunk else len(stream)
+        for kind, payload in frames.feed(stream[at : at + step]):
+            assert kind == wire.POLL
+            out.append(decoder.decode(payload))
+        at += step
+    return out
+
+
+def test_real_polls_of_this_machine_arrive_whole() -> None:
+    host = Host(name="here", address="localhost", transport="local")
+
+    async def two_polls() -> list[PollOutcome]:
+        poller = HostPoller(host, LocalLink(host), SystemClock())
+        try:
+            return [await poller.poll(), await poller.poll()]
+        finally:
+            await poller.close()
+
+    polls = asyncio.run(two_polls())
+    first, second = polls
+    assert first.host_info is not None and first.collectors  # the slow round
+    assert len(second.points) > 50  # rates need the second poll
+    for chunk in (0, 1, 7, 4096):
+        got = through(polls, chunk)
+        assert len(got) == 2
+        for a, b in zip(polls, got, strict=True):
+            same(a, b)
+
+
+def failed_poll() -> PollOutcome:
+    status = PollStatus(
+        "web-1", 1e9, HostState.PROBE_FAILED, "sections skipped: é\u2028", 0.25, ("df",)
+    )
+    points = [
+        Point("fs_used_percent", "web-1", "/", 1e9 - 60, 41.5),  # a slow round's own time
+        Point("load1", "web-1", "", 1e9, float("inf")),
+        Point("custom_x", "web-1", "a\x00b", 1e9, -0.0),
+    ]
+    info = HostInfo("web-1", 1e9, os_name="Debian", cpus=4, boot_time=1.5e9)
+    collectors = {"df": CollectorStatus(CollectorState.FAILED, "timed out"), "stat": OK}
+    return PollOutcome(
+        status,
+        points,
+        info,
+        schedule_lag_s=0.5,
+        dropped={"netdev": 3},
+        collectors=collectors,
+    )
+
+
+OK = CollectorStatus(CollectorState.OK)
+
+
+def test_odd_values_per_point_times_and_empty_polls_survive() -> None:
+    empty = PollOutcome(PollStatus("db-2", 2e9, HostState.UNREACHABLE, "refused", 0.0))
+    polls = [failed_poll(), empty, failed_poll()]
+    got = through(polls, 3)
+    for a, b in zip(polls, got, strict=True):
+        same(a, b)
+
+
+def test_names_are_sent_once_per_connection() -> None:
+    encoder = wire.PollEncoder()
+    first, again = encoder.encode(failed_poll()), encoder.encode(failed_poll())
+    assert b"fs_used_percent" in first and b"fs_used_percent" not in again
+    assert len(again) < len(first)
+
+
+def test_the_string_table_starts_over_at_its_limit_on_both_ends() -> None:
+    encoder, decoder = wire.PollEncoder(max_strings=5), wire.PollDecoder(max_strings=10)
+    for i in range(20):
+        poll = failed_poll()
+        renamed = [p._replace(dev=f"veth{i}") for p in poll.points]
+        poll = PollOutcome(poll.status, renamed, None, collectors=poll.collectors)
+        got = decoder.decode(encoder.encode(poll)[wire.HEADER.size :])
+        same(poll, got)
+
+
+def test_a_failed_encode_does_not_desynchronise_the_table() -> None:
+    encoder, decoder = wire.PollEncoder(), wire.PollDecoder()
+    bad = failed_poll()
+    stranger = [*bad.points, Point("new_metric", "other-host", "", 1e9, 1.0)]
+    with pytest.raises(wire.WireError, match="another host"):
+        encoder.encode(PollOutcome(bad.status, stranger))
+    good = failed_poll()
+    same(good, decoder.decode(encoder.encode(good)[wire.HEADER.size :]))
+
+
+def payload() -> bytes:
+    return wire.PollEncoder().encode(failed_poll())[wire.HEADER.size :]
+
+
+@pytest.mark.parametrize(
+    ("mangle", "error"),
+    [
+        (lambda p: p[:-1], "frame ends"),
+        (lambda p: p + b"\0", "left over"),
+        (lambda p: p[:1] + struct.pack("=I", 999) + p[5:], "never sent"),  # host id
+        (lambda p: p[:13] + b"\x63" + p[14:], "unknown host state"),
+        (lambda p: p[:30] + struct.pack("=I", 10**6) + p[34:], "string table"),
+    ],
+)
+def test_the_decoder_refuses_malformed_polls(mangle: object, error: str) -> None:
+    with pytest.raises(wire.WireError, match=error):
+        wire.PollDecoder().decode(mangle(payload()))  # type: ignore[operator]
+
+
+def test_the_frame_reader_refuses_oversized_and_unknown_frames() -> None:
+    with pytest.raises(wire.WireError, match="limit"):
+        list(wire.FrameBuffer().feed(wire.HEADER.pack(wire.MAX_FRAME + 1, wire.POLL)))
+    with pytest.raises(wire.WireError, match="unknown frame type"):
+        list(wire.FrameBuffer().feed(wire.HEADER.pack(1, 99) + b"x"))
+    # a frame announced but not all here yet is waited for, not refused
+    assert list(wire.FrameBuffer().feed(wire.HEADER.pack(10, wire.POLL) + b"abc")) == []
+
+
+def test_top_requests_and_replies() -> None:
+    frames = list(wire.FrameBuffer().feed(wire.top_request(7, "web-1")))
+    assert frames == [(wire.TOP, struct.pack("=I", 7) + b"web-1")]
+    assert wire.read_top_request(frames[0][1]) == (7, "web-1")
+    ((kind, body),) = wire.FrameBuffer().feed(wire.top_reply(7, False, b"not connected"))
+    assert kind == wire.TOP_REPLY and wire.read_top_reply(body) == (7, False, b"not connected")
+
+
+def test_workers_split_a_poll_shard_evenly_again() -> None:
+    names = [f"host-{i}" for i in range(2000)]
+    mine = [Host(name=n, address="x") for n in sharding.select(names, sharding.Shard(1, 2))]
+    sizes = [len(share(mine, k, 2)) for k in (1, 2)]
+    # unsalted, every host shard 1 of 2 won would go to worker 1 of 2
+    assert all(sharding.owner(h.name, 2) == 1 for h in mine)
+    assert min(sizes) > 0.4 * len(mine), sizes
+    assert sum(sizes) == len(mine)
+    assert {sharding.owner(h.name, 2, salt=SALT) for h in mine} == {1, 2}
+
+
+@pytest.mark.parametrize(
+    ("hosts", "cores", "want"),
+    [(0, 2, 1), (10, 2, 1), (250, 2, 1), (251, 2, 2), (5000, 2, 2), (5000, 32, 8), (600, 32, 3)],
+)
+def test_auto_worker_count(hosts: int, cores: int, want: int) -> None:
+    assert auto_count(hosts, cores) == want
