@@ -55,6 +55,8 @@ _POLL_HEAD = struct.Struct("=BIdBdd")  # flags, host id, ts, state, duration, sc
 _U8, _U16, _U32, _F64 = struct.Struct("=B"), struct.Struct("=H"), struct.Struct("=I"), "d"
 _INFO_TEXT = ("os_name", "kernel", "arch", "cpu_model")
 _INFO_NUM = ("memory_bytes", "boot_time")
+# the parser keeps 20 (parsers/cmd_systemctl_failed.py); anything past this is not ours
+_MAX_FAILED_UNITS = 1024
 
 
 class WireError(ValueError):
@@ -221,6 +223,11 @@ class PollEncoder:
         for name in _INFO_NUM:
             value = getattr(info, name)
             out.append(b"\0" if value is None else b"\1" + struct.pack("=d", value))
+        units = info.failed_units
+        if units is None:
+            out.append(b"\0")
+        else:
+            out += [b"\1", _U16.pack(len(units)), *map(_text_field, units)]
         return b"".join(out)
 
 
@@ -360,6 +367,11 @@ class PollDecoder:
         fields["cpus"] = int(struct.unpack("=q", c.take(8))[0]) if c.u8() else None
         for name in _INFO_NUM:
             fields[name] = c.f64() if c.u8() else None
+        if c.u8():
+            n = c.u16()
+            if n > _MAX_FAILED_UNITS:
+                raise WireError(f"{n} failed units")
+            fields["failed_units"] = tuple(c.text() for _ in range(n))
         return HostInfo(host, ts, **fields)  # type: ignore[arg-type]
 
 

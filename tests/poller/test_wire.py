@@ -75,7 +75,9 @@ def failed_poll() -> PollOutcome:
         Point("load1", "web-1", "", 1e9, float("inf")),
         Point("custom_x", "web-1", "a\x00b", 1e9, -0.0),
     ]
-    info = HostInfo("web-1", 1e9, os_name="Debian", cpus=4, boot_time=1.5e9)
+    info = HostInfo(
+        "web-1", 1e9, os_name="Debian", cpus=4, boot_time=1.5e9, failed_units=("a.service", "")
+    )
     collectors = {"df": CollectorStatus(CollectorState.FAILED, "timed out"), "stat": OK}
     return PollOutcome(
         status,
