@@ -23,6 +23,7 @@ LOCAL_IFACES: Final = frozenset({"lo"})
 def _local(dev: str) -> bool:
     return dev in LOCAL_IFACES or (dev.startswith("ifb") and dev[3:].isdigit())
 
+
 STALE_POLLS: Final = 3  # a host whose last poll is this many intervals old is stale
 OVERVIEW_METRICS: Final = frozenset(
     {
@@ -79,6 +80,10 @@ def row_values(points: Iterable[tuple[str, str, float]]) -> dict[str, Any]:
     worst: tuple[float, str] | None = None
     net_in = net_out = None
     for metric, dev, raw in points:
+        # a poll has 60 to 80 points and the overview wants 7 metrics: rounding the rest
+        # was most of the hub's per-poll cost (issue 15)
+        if metric not in OVERVIEW_METRICS:
+            continue
         value = rounded(metric, raw)
         if metric == "fs_used_percent":
             if worst is None or value > worst[0]:
