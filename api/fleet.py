@@ -110,6 +110,30 @@ def row_values(points: Iterable[tuple[str, str, float]]) -> dict[str, Any]:
     return out
 
 
+def cells_set(points: Iterable[tuple[str, str, float]]) -> frozenset[str]:
+    """The cells `row_values` of the same points sets (without working out their values)."""
+    out = set()
+    for metric, dev, _ in points:
+        cell = _CELL_OF.get(metric)
+        if cell is not None and not (cell in _NET_CELLS and _local(dev)):
+            out.add(cell)
+    if "fs" in out:
+        out.add("fs_mount")
+    return frozenset(out)
+
+
+_CELL_OF: Final = {
+    "fs_used_percent": "fs",
+    "net_rx_bytes_per_second": "net_in",
+    "net_tx_bytes_per_second": "net_out",
+    "cpu_busy_percent": "cpu",
+    "mem_used_percent": "mem",
+    "load1_per_core": "load",
+    "uptime_seconds": "uptime",
+}
+_NET_CELLS: Final = frozenset({"net_in", "net_out"})
+
+
 def state_of(
     state: str, reason: str, last_poll: float, interval: float, now: float
 ) -> tuple[str, str]:
