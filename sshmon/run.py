@@ -315,7 +315,9 @@ async def _start_alerts(
     what = "alerts database"
     try:
         with localstate.translated(loaded.db_url, what):
-            recovered = await asyncio.to_thread(localstate.recover_if_corrupt, loaded.db_url, what)
+            recovered = await asyncio.to_thread(
+                localstate.recover_if_corrupt, loaded.db_url, what
+            )
             alerts = runtime.build(
                 loaded,
                 store_events=writer.submit_alert_event,
