@@ -317,7 +317,7 @@ async def run_once(
                             f"hosts never all answered ({n}/{args.hosts}):\n"
                             + (tmp / "run.log").read_text()[-3000:]
                         )
-                    await asyncio.sleep(1.0)
+                    await asyncio.sleep(2.0)  # the host list is 1.5 MB at 5,000 hosts
                 storm = time.monotonic() - launched
                 await asyncio.sleep(args.warmup)
                 return await _window(proc.pid, base, args, profile, storm, first or storm)
