@@ -23,6 +23,7 @@ LOCAL_IFACES: Final = frozenset({"lo"})
 def _local(dev: str) -> bool:
     return dev in LOCAL_IFACES or (dev.startswith("ifb") and dev[3:].isdigit())
 
+
 STALE_POLLS: Final = 3  # a host whose last poll is this many intervals old is stale
 OVERVIEW_METRICS: Final = frozenset(
     {
@@ -79,6 +80,10 @@ def row_values(points: Iterable[tuple[str, str, float]]) -> dict[str, Any]:
     worst: tuple[float, str] | None = None
     net_in = net_out = None
     for metric, dev, raw in points:
+        # a poll has 60 to 80 points and the overview wants 7 metrics: rounding the rest
+        # was most of the hub's per-poll cost (issue 15)
+        if metric not in OVERVIEW_METRICS:
+            continue
         value = rounded(metric, raw)
         if metric == "fs_used_percent":
             if worst is None or value > worst[0]:
@@ -103,6 +108,30 @@ def row_values(points: Iterable[tuple[str, str, float]]) -> dict[str, Any]:
     if net_out is not None:
         out["net_out"] = rounded("net_tx_bytes_per_second", net_out)
     return out
+
+
+def cells_set(points: Iterable[tuple[str, str, float]]) -> frozenset[str]:
+    """The cells `row_values` of the same points sets (without working out their values)."""
+    out = set()
+    for metric, dev, _ in points:
+        cell = _CELL_OF.get(metric)
+        if cell is not None and not (cell in _NET_CELLS and _local(dev)):
+            out.add(cell)
+    if "fs" in out:
+        out.add("fs_mount")
+    return frozenset(out)
+
+
+_CELL_OF: Final = {
+    "fs_used_percent": "fs",
+    "net_rx_bytes_per_second": "net_in",
+    "net_tx_bytes_per_second": "net_out",
+    "cpu_busy_percent": "cpu",
+    "mem_used_percent": "mem",
+    "load1_per_core": "load",
+    "uptime_seconds": "uptime",
+}
+_NET_CELLS: Final = frozenset({"net_in", "net_out"})
 
 
 def state_of(

@@ -34,22 +34,50 @@ class LastPoll(NamedTuple):
     reason: str
 
 
+class _Unread(NamedTuple):
+    points: list[tuple[str, str, float]]  # (metric, dev, value) of the overview's metrics
+    cells: frozenset[str]  # the cells they set (fleet.cells_set)
+
+
 class FleetCache:
     def __init__(self) -> None:
-        self.cells: dict[str, dict[str, Any]] = {}
+        self._cells: dict[str, dict[str, Any]] = {}
+        # host -> polls not yet turned into cells, oldest first: every poll of every host
+        # lands here and the overview is read now and then, so the cells (rounding, sums)
+        # are worked out when read, and only for the polls whose cells are not all
+        # overwritten by a later one (issue 15)
+        self._unread: dict[str, list[_Unread]] = {}
         self.polls: dict[str, LastPoll] = {}
         self.loaded = asyncio.Event()
+
+    @property
+    def cells(self) -> dict[str, dict[str, Any]]:
+        """host -> its overview cells, every poll applied so far."""
+        if self._unread:
+            unread, self._unread = self._unread, {}
+            for host, polls in unread.items():
+                mine = self._cells.setdefault(host, {})
+                for poll in polls:  # in order: a later poll's cells win
+                    mine.update(fleet.row_values(poll.points))
+        return self._cells
 
     def apply(self, host: str, status: PollStatus, points: list[Point]) -> None:
         """A fresh poll (hub tap). Cells merge: fs comes only with the slow sections."""
         self.polls[host] = LastPoll(status.ts, str(status.state), status.reason)
-        if points:
-            cells = fleet.row_values((p.metric, p.dev, p.value) for p in points)
-            self.cells.setdefault(host, {}).update(cells)
+        wanted = fleet.OVERVIEW_METRICS
+        shown = [(p.metric, p.dev, p.value) for p in points if p.metric in wanted]
+        if not shown:
+            return
+        new = _Unread(shown, fleet.cells_set(shown))
+        # an older poll whose cells this one all sets again can never show: forget it
+        kept = [u for u in self._unread.get(host, ()) if not u.cells <= new.cells]
+        kept.append(new)
+        self._unread[host] = kept
 
     def replace(self, latest: list[Any], polls: list[Any]) -> None:
         """A full reload from the store; a poll newer than the snapshot is kept."""
-        self.cells = fleet.cells_by_host(latest)
+        self._unread.clear()  # the snapshot replaces every cell, as it always did
+        self._cells = fleet.cells_by_host(latest)
         fresh = {p.host: LastPoll(p.ts, p.state, p.reason) for p in polls}
         for host, mine in self.polls.items():
             if host in fresh and mine.ts > fresh[host].ts:

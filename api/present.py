@@ -25,7 +25,14 @@ def rounded(metric: str, value: None) -> None: ...
 def rounded(metric: str, value: float | None) -> float | None:
     if value is None or not math.isfinite(value):
         return value
-    spec = METRICS.get(metric)
-    if spec is None or spec.precision.exact:
-        return float(f"{value:.{EXACT_DIGITS}g}")
-    return spec.precision.apply(value)
+    rounder = _ROUNDERS.get(metric)
+    if rounder is None:
+        return float(format(value, _EXACT_SPEC))
+    return rounder(value)
+
+
+_EXACT_SPEC: Final = f".{EXACT_DIGITS}g"
+# built once: the overview's live cells round every poll of every host (issue 15)
+_ROUNDERS: Final = {
+    name: r for name, spec in METRICS.items() if (r := spec.precision.rounder()) is not None
+}

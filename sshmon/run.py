@@ -438,7 +438,7 @@ def _sink(state: Running, writer: Writer) -> Callable[[PollOutcome], None]:
         writer.submit_status(status)
         if outcome.host_info is not None:
             writer.submit_host_info(outcome.host_info)
-        health.observe(status, outcome.dropped, outcome.collectors)
+        health.observe(status, outcome.dropped, outcome.collectors, outcome.schedule_lag_s)
         # read on every poll: the web part (and its hub) may start after the poller
         if parts.alerts is not None:
             parts.alerts.engine.observe(status, outcome.points, status.ts)

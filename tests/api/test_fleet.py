@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+import random
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -95,3 +96,29 @@ def test_every_chart_draws_catalog_metrics_of_one_unit(chart: object) -> None:
     assert all(m in METRICS for m in metrics)
     assert len({METRICS[m].unit for m in metrics}) == 1
     assert len({METRICS[m].dev for m in metrics}) == 1
+
+
+def test_cells_worked_out_when_read_are_the_cells_of_every_poll_in_order() -> None:
+    """The cache defers the cells to the read and skips polls a later one overwrites: the
+    result must be what applying every poll's row_values in order gives."""
+    rng = random.Random(5)
+    devs = {
+        "fs_used_percent": ["/", "/var", "/boot"],
+        "net_rx_bytes_per_second": ["eth0", "lo", "ifb0", "eth1"],
+        "net_tx_bytes_per_second": ["eth0", "lo", "ifb1"],
+    }
+    metrics = [*sorted(fleet.OVERVIEW_METRICS), "disk_read_bytes_per_second"]
+    for _ in range(200):
+        cache, eager, seen = FleetCache(), dict[str, Any](), 0
+        for poll in range(rng.randint(1, 12)):
+            points = [
+                Point(m, "a", d, float(poll), rng.choice([0.0, 1.5, 33.333333, 1e9 / 7]))
+                for m in rng.sample(metrics, rng.randint(0, len(metrics)))
+                for d in rng.sample(devs.get(m, [""]), rng.randint(1, len(devs.get(m, [""]))))
+            ]
+            cache.apply("a", PollStatus("a", float(poll), HostState.OK, "", 0.1), points)
+            eager.update(fleet.row_values((p.metric, p.dev, p.value) for p in points))
+            seen += 1
+            if rng.random() < 0.2:  # read in between now and then
+                assert cache.cells.get("a", {}) == eager
+        assert cache.cells.get("a", {}) == eager, seen

@@ -79,3 +79,16 @@ def test_collector_success_and_state_per_host_keep_a_slow_collectors_last_status
     assert health.collectors_of("a")["filesystem"].reason == "x"
     health.forget(["a"])
     assert "sshmon_collector_success{" not in text(health)
+
+
+def test_schedule_lag_has_its_own_histogram() -> None:
+    health = PollHealth()
+    health.observe(status("a", HostState.OK, 0.01), lag_s=0.0)
+    health.observe(status("a", HostState.OK, 0.01), lag_s=0.3)
+    health.observe(status("b", HostState.OK, 0.01), lag_s=7.0)
+    out = text(health)
+    assert 'sshmon_poll_schedule_lag_seconds_bucket{le="0.001"} 1.0' in out
+    assert 'sshmon_poll_schedule_lag_seconds_bucket{le="0.5"} 2.0' in out
+    assert 'sshmon_poll_schedule_lag_seconds_bucket{le="5.0"} 2.0' in out
+    assert 'sshmon_poll_schedule_lag_seconds_bucket{le="+Inf"} 3.0' in out
+    assert "sshmon_poll_schedule_lag_seconds_sum 7.3" in out

@@ -46,3 +46,18 @@ def test_exact_has_no_rounder() -> None:
 def test_invalid_precisions_are_refused(kwargs: dict[str, int]) -> None:
     with pytest.raises(ValueError):
         Precision(**kwargs)
+
+
+@pytest.mark.parametrize("precision", [significant(1), significant(4), decimals(0), decimals(2)],
+                         ids=str)
+@pytest.mark.parametrize("zero", [0.0, -0.0, 0], ids=["zero", "negative-zero", "int-zero"])
+def test_zero_shortcut_gives_what_format_and_round_give(precision: Precision,
+                                                         zero: float) -> None:
+    # the rounders return zero without formatting it: the same value, type and sign bit
+    rounder = precision.rounder()
+    assert rounder is not None
+    slow = (float(format(zero, f".{precision.digits}g")) if precision.digits is not None
+            else round(zero, precision.decimals or 0))
+    got = rounder(zero)
+    assert (type(got), got, math.copysign(1.0, got)) == (
+        type(slow), slow, math.copysign(1.0, slow))
