@@ -21,9 +21,14 @@ from typing import Final, NamedTuple
 
 from parsers.cmd_df import Df
 from parsers.proc_diskstats import Diskstats
+from parsers.proc_mdstat import MdStat
 from parsers.proc_mounts import Mounts
 from parsers.proc_net_dev import NetDev
 from parsers.proc_stat import ProcStat
+from parsers.sys_class_hwmon import Hwmon
+from parsers.sys_class_net import NetClass
+from parsers.sys_class_net_bonding import Bonding
+from parsers.sys_class_thermal import Thermal
 
 # section -> (the reading's field holding its devices, what they are called in a reason)
 DEVICE_FIELDS: Final = {
@@ -33,6 +38,13 @@ DEVICE_FIELDS: Final = {
     "df_inodes": ("rows", "filesystems"),
     "mounts": ("mounts", "mounts"),
     "stat": ("cpus", "cpus"),
+    # glob families come sorted by name (the shell's order), so the cap keeps the first
+    # names: eno*/eth* sort before the veth* a container host churns through
+    "net_class": ("interfaces", "interfaces (link state)"),
+    "bonding": ("masters", "bonding masters"),
+    "hwmon": ("chips", "hwmon chips"),
+    "thermal": ("zones", "thermal zones"),
+    "mdstat": ("arrays", "md arrays"),
 }
 _TYPES: Final = {
     "net_dev": NetDev,
@@ -41,6 +53,11 @@ _TYPES: Final = {
     "df_inodes": Df,
     "mounts": Mounts,
     "stat": ProcStat,
+    "net_class": NetClass,
+    "bonding": Bonding,
+    "hwmon": Hwmon,
+    "thermal": Thermal,
+    "mdstat": MdStat,
 }
 
 

@@ -19,18 +19,23 @@ from parsers.errors import ParseError
 from parsers.exposition import Sample
 from parsers.frame import Section
 from poller.collectors import (
+    bonding,
     cpu,
     diskstats,
     filefd,
     filesystem,
+    hwmon,
     loadavg,
+    mdadm,
     meminfo,
+    netclass,
     netdev,
     netstat,
     os_release,
     pressure,
     sockstat,
     stat,
+    thermal_zone,
     uname,
     uptime,
     vmstat,
@@ -55,6 +60,11 @@ COLLECTORS: Final[tuple[Collector, ...]] = (
     uptime.COLLECTOR,
     os_release.COLLECTOR,
     uname.COLLECTOR,
+    netclass.COLLECTOR,
+    bonding.COLLECTOR,
+    hwmon.COLLECTOR,
+    thermal_zone.COLLECTOR,
+    mdadm.COLLECTOR,
 )
 BY_NAME: Final[Mapping[str, Collector]] = MappingProxyType({c.name: c for c in COLLECTORS})
 NAMES: Final = tuple(BY_NAME)

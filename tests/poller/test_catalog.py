@@ -10,8 +10,9 @@ from poller.catalog import METRICS, DevLabel, Kind, MetricSpec, Unit, per_dev_me
 from poller.collectors.registry import parse_all
 from poller.derive import Snapshot, derive
 from poller.precision import Precision, exact
-from poller.replay import sections_from_capture
+from poller.replay import sections_from_capture, sections_from_root
 
+SYSCLASS = Path(__file__).resolve().parents[1] / "fixtures/sysclass"
 CAPTURES = sorted((Path(__file__).resolve().parents[1] / "fixtures/local").glob("probe-*.txt"))
 # metrics the two captures cannot produce, and why
 _NOT_ON_THE_CAPTURED_VM = {
@@ -22,7 +23,7 @@ _NOT_ON_THE_CAPTURED_VM = {
 
 
 def test_names_are_stable_snake_case_and_keyed_by_themselves() -> None:
-    assert 50 <= len(METRICS) <= 90
+    assert 50 <= len(METRICS) <= 150
     for name, spec in METRICS.items():
         assert name == spec.name and re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", name)
         assert spec.description and spec.unit in get_args(Unit) and spec.kind in get_args(Kind)
@@ -56,14 +57,17 @@ def test_every_metric_declares_its_precision() -> None:
 def test_precision_follows_the_rules_of_issue_8() -> None:
     """Counts, byte sizes and timestamps exact; rates and derived gauges by significant
     digits; a fixed number of decimals only on the bounded percent scale, so no small
-    rate, latency or ratio can round to 0."""
+    rate, latency or ratio can round to 0, and on temperatures, which sysfs gives in
+    whole millidegrees (3 decimals keep every one)."""
     for spec in METRICS.values():
         p = spec.precision
         if spec.unit in ("count", "bytes", "timestamp"):
             assert p.exact, spec.name
         if spec.kind == "rate" or spec.unit in ("seconds", "ratio"):
             assert p.exact or (p.digits is not None and p.digits >= 4), spec.name
-        if p.decimals is not None:
+        if p.decimals is not None and spec.unit == "celsius":
+            assert p.decimals == 3, spec.name
+        elif p.decimals is not None:
             assert spec.unit == "percent" and p.decimals >= 2, spec.name
 
 
@@ -97,7 +101,12 @@ def test_catalog_is_read_only() -> None:
 
 def test_every_catalog_metric_is_derived_from_real_captures() -> None:
     """A catalog entry nothing produces is a stale promise to storage, charts and alerts."""
-    readings = [parse_all(sections_from_capture(p.read_text())).readings for p in CAPTURES]
+    # the captured VM has no /sys families with values (hwmon, md, bonds): they come from
+    # the fixture tree beside node_exporter's output (tests/fixtures/sysclass)
+    tree = parse_all(sections_from_root(SYSCLASS)).readings
+    readings = [
+        {**tree, **parse_all(sections_from_capture(p.read_text())).readings} for p in CAPTURES
+    ]
     points = derive("h", Snapshot(0, readings[0]), Snapshot(2, readings[1]))
     missing = set(METRICS) - {p.metric for p in points}
     assert missing == set(_NOT_ON_THE_CAPTURED_VM)

@@ -12,6 +12,7 @@ from fake_clock import FakeClock
 
 from parsers.cmd_df import Df, DfRow
 from parsers.proc_net_dev import NetDev, NetDevCounters
+from parsers.sys_class_net import NetClass
 from poller.derive_cap import cap_devices
 from poller.health import PollHealth
 from poller.inventory import Host
@@ -123,3 +124,18 @@ def test_nothing_over_the_cap_changes_nothing() -> None:
     readings = {"net_dev": NetDev({"lo": counters})}
     capped = cap_devices(readings, 256)
     assert capped.readings == readings and capped.dropped == {} and capped.reasons == {}
+
+
+async def test_a_host_with_many_interfaces_keeps_max_devices_link_states() -> None:
+    """The glob families are capped like /proc/net/dev: a real local poll, its netclass
+    files multiplied to 300 made-up interfaces on the way back."""
+
+    def many(text: str) -> str:
+        head = "==> /sys/class/net/lo/mtu <==\n"
+        fake = "".join(f"==> /sys/class/net/veth{i:03d}/mtu <==\n1500\n\n" for i in range(300))
+        return text.replace(head, fake + head, 1)
+
+    outcome = await _poll(many, max_devices=16)
+    net = outcome.readings["net_class"]
+    assert isinstance(net, NetClass) and len(net.interfaces) == 16
+    assert outcome.dropped["net_class"] > 280

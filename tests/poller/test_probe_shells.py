@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import shutil
 from pathlib import Path
 
@@ -67,5 +68,9 @@ def split_sections(texts: dict[str, str]) -> dict[str, Section]:
 
 
 def _absent_here() -> set[str]:
-    """Sections whose source this machine lacks (PSI needs Linux 4.20 and CONFIG_PSI)."""
-    return {name for name, path in probe.FAST_FILES.items() if not Path(path).exists()}
+    """Sections whose source this machine lacks (PSI needs Linux 4.20 and CONFIG_PSI; no
+    md driver, hwmon chip, thermal zone or bond in a VM)."""
+    globbed = {**probe.FAST_GLOBS, **probe.SLOW_GLOBS}
+    return {name for name, path in probe.FAST_FILES.items() if not Path(path).exists()} | {
+        name for name, globs in globbed.items() if not any(glob.glob(g) for g in globs)
+    }

@@ -24,7 +24,8 @@ def test_root_tree_reads_what_exists_and_nothing_else() -> None:
 def test_capture_finds_its_nonce_and_every_section() -> None:
     text = CAPTURE.read_text()
     found = sections_from_capture("Welcome to host!\nmotd line\n" + text)
-    assert set(found) == {*FAST_FILES, *SLOW_FILES, *SLOW_COMMANDS}
+    # the capture predates /proc/mdstat and the /sys globs (and its VM has none of them)
+    assert set(found) == {*FAST_FILES, *SLOW_FILES, *SLOW_COMMANDS} - {"mdstat"}
     nonce = text.split()[1]
     fast = {path: name for name, path in FAST_FILES.items()}
     assert found == frame.split(text, nonce, fast).sections
@@ -33,6 +34,8 @@ def test_capture_finds_its_nonce_and_every_section() -> None:
 def test_a_tree_written_from_a_capture_reads_back_the_same(tmp_path: Path) -> None:
     found = sections_from_capture(CAPTURE.read_text())
     for name, path in (*FAST_FILES.items(), *SLOW_FILES.items()):
+        if name not in found:
+            continue  # /proc/mdstat: the captured VM has no md driver
         target = tmp_path / path.lstrip("/")
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(found[name].text)

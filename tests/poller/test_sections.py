@@ -15,7 +15,10 @@ def test_every_probe_section_has_a_parser_and_nothing_else() -> None:
 def test_a_real_capture_parses_completely() -> None:
     parsed = sections.parse_all(capture_sections())
     assert parsed.failures == {}
-    assert set(parsed.readings) == set(ALL_SECTIONS)
+    # the capture's VM has no md driver, hwmon chip, thermal zone or bond; and the capture
+    # predates the netclass globs
+    later = {"mdstat", "hwmon", "thermal", "bonding", "net_class"}
+    assert set(parsed.readings) == set(ALL_SECTIONS) - later
 
 
 def test_one_bad_section_fails_alone_and_quotes_its_line() -> None:

@@ -1,0 +1,106 @@
+"""hwmon: temperatures of the hardware monitoring chips (/sys/class/hwmon/hwmon*/temp*).
+
+Stored per sensor as `CHIP/SENSOR`: the chip's driver name (coretemp, nvme, k10temp; its
+directory, hwmon3, where two chips share a name or a chip has none) and the sensor's label
+(Core 0, Composite) or its file name (temp1). node_exporter labels the chip by the device
+path behind hwmonN/device, which needs a readlink the probe does not run; here `chip` is
+the hwmonN directory and node_hwmon_chip_names maps it to the driver's name.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from typing import Final
+
+from parsers import sys_class_hwmon
+from parsers.exposition import Sample, node_sample
+from parsers.sys_class_hwmon import Hwmon
+from poller.collectors.base import Collector, Readings, Source, Triple, reading
+from poller.metric_spec import MILLI, G, MetricSpec
+
+HWMON: Final = Source(
+    "hwmon",
+    sys_class_hwmon.parse,
+    globs=(
+        "/sys/class/hwmon/hwmon*/name",
+        *(f"/sys/class/hwmon/hwmon*/temp*_{a}" for a in ("input", "label", "crit", "max")),
+    ),
+    optional=True,  # VMs and containers mostly have no hwmon chip
+)
+_S: Final = "sensor"
+METRICS: Final = (
+    MetricSpec("temp_celsius", "celsius", G, _S, "Temperature of a hwmon sensor", MILLI),
+    MetricSpec(
+        "temp_crit_celsius", "celsius", G, _S, "Critical temperature the chip declares", MILLI
+    ),
+    MetricSpec(
+        "temp_max_celsius", "celsius", G, _S, "Maximum temperature the chip declares", MILLI
+    ),
+)
+
+
+def sensor_names(hw: Hwmon) -> dict[tuple[str, str], str]:
+    """(chip dir, sensor) -> `CHIP/SENSOR` as stored: readable, and unique per host."""
+    counts = Counter(c.name for c in hw.chips.values())
+    out = {}
+    for chip, c in hw.chips.items():
+        shown = c.name if c.name and counts[c.name] == 1 else f"{c.name or ''} {chip}".strip()
+        for sensor, s in c.sensors.items():
+            out[(chip, sensor)] = f"{shown}/{s.label or sensor}"
+    if len(set(out.values())) < len(out):  # two sensors of one chip share a label
+        out = {k: f"{v.split('/')[0]}/{k[1]}" for k, v in out.items()}
+    return out
+
+
+def gauges(r: Readings, out: list[Triple]) -> None:
+    hw = reading(r, "hwmon", Hwmon)
+    if hw is None:
+        return
+    names = sensor_names(hw)
+    for chip, c in hw.chips.items():
+        for sensor, s in c.sensors.items():
+            dev = names[(chip, sensor)]
+            for metric, value in (
+                ("temp_celsius", s.celsius),
+                ("temp_crit_celsius", s.crit_celsius),
+                ("temp_max_celsius", s.max_celsius),
+            ):
+                if value is not None:
+                    out.append((metric, dev, value))
+
+
+def samples(r: Readings) -> Iterator[Sample]:
+    hw = reading(r, "hwmon", Hwmon)
+    if hw is None:
+        return
+    for chip, c in hw.chips.items():
+        if c.name is not None:
+            labels = (("chip", chip), ("chip_name", c.name))
+            yield node_sample("hwmon_chip_names", 1, "gauge", _HELP_CHIP, labels)
+        for sensor, s in c.sensors.items():
+            labels = (("chip", chip), ("sensor", sensor))
+            if s.label is not None:
+                lab = (("chip", chip), ("label", s.label), ("sensor", sensor))
+                yield node_sample("hwmon_sensor_label", 1, "gauge", _HELP_LABEL, lab)
+            for name, value, help_ in (
+                ("temp_celsius", s.celsius, "Hardware monitor for temperature (input)"),
+                ("temp_crit_celsius", s.crit_celsius, "Hardware monitor for temperature (crit)"),
+                ("temp_max_celsius", s.max_celsius, "Hardware monitor for temperature (max)"),
+            ):
+                if value is not None:
+                    yield node_sample(f"hwmon_{name}", value, "gauge", help_, labels)
+
+
+_HELP_CHIP: Final = "Annotation metric for human-readable chip names"
+_HELP_LABEL: Final = "Label for given chip and sensor"
+
+COLLECTOR: Final = Collector(
+    "hwmon",
+    "Temperatures of hardware monitoring chips (/sys/class/hwmon/hwmon*/temp*)",
+    (HWMON,),
+    METRICS,
+    gauges,
+    None,
+    samples,
+)
