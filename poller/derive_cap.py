@@ -25,6 +25,7 @@ from parsers.proc_mdstat import MdStat
 from parsers.proc_mounts import Mounts
 from parsers.proc_net_dev import NetDev
 from parsers.proc_stat import ProcStat
+from parsers.sys_block_ioerr import IoErrors
 from parsers.sys_class_hwmon import Hwmon
 from parsers.sys_class_net import NetClass
 from parsers.sys_class_net_bonding import Bonding
@@ -45,6 +46,7 @@ DEVICE_FIELDS: Final = {
     "hwmon": ("chips", "hwmon chips"),
     "thermal": ("zones", "thermal zones"),
     "mdstat": ("arrays", "md arrays"),
+    "ioerr": ("devices", "disks (I/O errors)"),
 }
 _TYPES: Final = {
     "net_dev": NetDev,
@@ -58,6 +60,7 @@ _TYPES: Final = {
     "hwmon": Hwmon,
     "thermal": Thermal,
     "mdstat": MdStat,
+    "ioerr": IoErrors,
 }
 
 

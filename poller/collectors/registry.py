@@ -21,6 +21,7 @@ from parsers.frame import Section
 from poller.collectors import (
     bonding,
     cpu,
+    disk_errors,
     diskstats,
     filefd,
     filesystem,
@@ -65,6 +66,7 @@ COLLECTORS: Final[tuple[Collector, ...]] = (
     hwmon.COLLECTOR,
     thermal_zone.COLLECTOR,
     mdadm.COLLECTOR,
+    disk_errors.COLLECTOR,
 )
 BY_NAME: Final[Mapping[str, Collector]] = MappingProxyType({c.name: c for c in COLLECTORS})
 NAMES: Final = tuple(BY_NAME)

@@ -13,6 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from parsers import (
     proc_mdstat,
+    sys_block_ioerr,
     sys_class_hwmon,
     sys_class_net,
     sys_class_net_bonding,
@@ -216,3 +217,16 @@ def test_any_text_gives_a_reading_or_a_parse_error(lines: list[str]) -> None:
     ):
         with contextlib.suppress(ParseError):
             parse(text)
+
+
+def test_scsi_io_errors_are_hex_and_a_disk_without_the_file_has_none() -> None:
+    parsed = parse_all(sections_from_root(TREE))
+    errs = parsed.readings["ioerr"]
+    assert isinstance(errs, sys_block_ioerr.IoErrors)
+    assert dict(errs.devices) == {"sda": 31, "sdb": 0}  # nvme0n1 has no ioerr_cnt
+
+
+@pytest.mark.parametrize("body", ["31\n", "0x\n", "0x" + "f" * 17 + "\n"])
+def test_ioerr_not_in_hex_is_a_parse_error(body: str) -> None:
+    with pytest.raises(ParseError):
+        sys_block_ioerr.parse(_files(("/sys/block/sda/device/ioerr_cnt", body)))
