@@ -41,15 +41,17 @@ METRICS: Final = (
 
 
 def sensor_names(hw: Hwmon) -> dict[tuple[str, str], str]:
-    """(chip dir, sensor) -> `CHIP/SENSOR` as stored: readable, and unique per host."""
+    """(chip dir, sensor) -> `CHIP/SENSOR` as stored: readable, and unique per host. A chip
+    whose sensors share a label (node_exporter's fixture has two "foosensor") keeps the
+    sensors' file names."""
     counts = Counter(c.name for c in hw.chips.values())
     out = {}
     for chip, c in hw.chips.items():
         shown = c.name if c.name and counts[c.name] == 1 else f"{c.name or ''} {chip}".strip()
+        labels = Counter(s.label for s in c.sensors.values())
         for sensor, s in c.sensors.items():
-            out[(chip, sensor)] = f"{shown}/{s.label or sensor}"
-    if len(set(out.values())) < len(out):  # two sensors of one chip share a label
-        out = {k: f"{v.split('/')[0]}/{k[1]}" for k, v in out.items()}
+            unique = s.label is not None and labels[s.label] == 1
+            out[(chip, sensor)] = f"{shown}/{s.label if unique else sensor}"
     return out
 
 
