@@ -15,7 +15,8 @@ from importlib import resources
 from typing import Final
 
 from demo.fleet import IDLE, Snapshot
-from poller.probe import MARK
+from parsers.frame import glob_regex
+from poller.probe import MARK, SLOW_GLOBS
 
 _SECTION: Final = re.compile(
     rf"^{MARK} \S+ begin (\S+)\n(.*?)\n{MARK} \S+ end \1 (\d+)$", re.M | re.S
@@ -78,16 +79,32 @@ def answer(capture: Capture, snap: Snapshot, nonce: str, *, slow: bool) -> bytes
         if text.endswith("\n\n") and not body.endswith("\n\n"):
             body += "\n"  # tail's blank line between files
         files.append(f"==> {path} <==\n{body}")
+    slow_globbed: dict[str, list[str]] = {}
     for path, text in capture.globbed.items():
         rewrite = _GLOBBED.get(path)
-        files.append(f"==> {path} <==\n{rewrite(text, snap) if rewrite else text}")
+        chunk = f"==> {path} <==\n{rewrite(text, snap) if rewrite else text}"
+        section = _slow_glob_section(path)
+        if section is None:
+            files.append(chunk)  # read every poll, after the /proc files
+        else:
+            slow_globbed.setdefault(section, []).append(chunk)
     out = [_framed(nonce, "fast", "".join(files))]
     if slow:
         for name, text in capture.sections.items():
             rewrite = _SLOW.get(name)
             out.append(_framed(nonce, name, rewrite(text, snap) if rewrite else text))
+        for name, chunks in slow_globbed.items():
+            out.append(_framed(nonce, name, "".join(chunks) + "==> /dev/null <==\n"))
     out.append(f"{MARK} {nonce} done\n")
     return "".join(out).encode()
+
+
+def _slow_glob_section(path: str) -> str | None:
+    """The slow-round section whose glob matches `path` (link speed, sensor limits)."""
+    for name, globs in SLOW_GLOBS.items():
+        if any(glob_regex(g).fullmatch(path) for g in globs):
+            return name
+    return None
 
 
 def _framed(nonce: str, name: str, text: str) -> str:

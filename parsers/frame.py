@@ -184,7 +184,7 @@ def join_files(files: Iterable[tuple[str, str]]) -> str:
     path holding a newline, is left out: `tail_files` must read back exactly these files."""
     parts = []
     for path, body in files:
-        if "\n" in path or _tail_headers(body):
+        if "\n" in path or ("==> " in body and _tail_headers(body)):
             continue
         parts.append(
             f"==> {path} <==\n{body}"

@@ -42,8 +42,10 @@ DEVICE_FIELDS: Final = {
     # glob families come sorted by name (the shell's order), so the cap keeps the first
     # names: eno*/eth* sort before the veth* a container host churns through
     "net_class": ("interfaces", "interfaces (link state)"),
+    "net_link": ("interfaces", "interfaces (link speed, MTU)"),
     "bonding": ("masters", "bonding masters"),
     "hwmon": ("chips", "hwmon chips"),
+    "hwmon_limits": ("chips", "hwmon chips (limits)"),
     "thermal": ("zones", "thermal zones"),
     "mdstat": ("arrays", "md arrays"),
     "ioerr": ("devices", "disks (I/O errors)"),
@@ -56,8 +58,10 @@ _TYPES: Final = {
     "mounts": Mounts,
     "stat": ProcStat,
     "net_class": NetClass,
+    "net_link": NetClass,
     "bonding": Bonding,
     "hwmon": Hwmon,
+    "hwmon_limits": Hwmon,
     "thermal": Thermal,
     "mdstat": MdStat,
     "ioerr": IoErrors,

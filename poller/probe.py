@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Final
 
+from parsers.frame import Frames, split
 from poller.collectors.base import Collector
 from poller.collectors.custom import COMMAND, RC_MARK, CommandSpec
 from poller.collectors.registry import COLLECTORS, enabled, sources
@@ -116,6 +117,19 @@ GLOB_READER: Final = "head -n 2147483647"
 def glob_order(plan: Plan) -> tuple[tuple[str, str], ...]:
     """(section, glob) of the fast globs in the order the probe passes them."""
     return tuple((name, g) for name, globs in plan.fast_globs.items() for g in globs)
+
+
+def split_output(output: str, nonce: str, plan: Plan = DEFAULT_PLAN) -> Frames:
+    """One poll's framed output cut into the sections of `plan`: its /proc files, globs
+    (fast and slow) and textfile directory, so no caller can forget one of them."""
+    return split(
+        output,
+        nonce,
+        {path: name for name, path in plan.fast_files.items()},
+        plan.textfile_dir,
+        globs=glob_order(plan),
+        slow_globs=plan.slow_globs,
+    )
 
 
 # Seconds a slow command may run before `timeout` stops it (df on a dead NFS mount hangs),

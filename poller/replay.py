@@ -9,16 +9,8 @@ import glob
 import os
 from pathlib import Path
 
-from parsers.frame import MARK, Section, join_files, split
-from poller.probe import (
-    DEFAULT_PLAN,
-    FAST_FILES,
-    SLOW_GLOBS,
-    Plan,
-    glob_order,
-)
-
-_FAST_PATHS = {path: name for name, path in FAST_FILES.items()}
+from parsers.frame import MARK, Section, join_files
+from poller.probe import DEFAULT_PLAN, Plan, split_output
 
 
 def sections_from_root(root: Path, plan: Plan = DEFAULT_PLAN) -> dict[str, Section]:
@@ -77,12 +69,5 @@ def sections_from_capture(text: str) -> dict[str, Section]:
         if line.startswith(prefix):
             words = line.split()
             if len(words) >= 3 and words[2] == "begin":
-                frames = split(
-                    text,
-                    words[1],
-                    _FAST_PATHS,
-                    globs=glob_order(DEFAULT_PLAN),
-                    slow_globs=SLOW_GLOBS,
-                )
-                return dict(frames.sections)
+                return dict(split_output(text, words[1]).sections)
     return {}

@@ -11,33 +11,77 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Final
 
 from parsers import sys_class_hwmon
 from parsers.exposition import Sample, node_sample
-from parsers.sys_class_hwmon import Hwmon
+from parsers.sys_class_hwmon import Chip, Hwmon, Sensor
 from poller.collectors.base import Collector, Readings, Source, Triple, reading
 from poller.metric_spec import MILLI, G, MetricSpec
 
+# Readings and their names every poll; the limits a chip declares (fixed by the driver or
+# the firmware) in the slow round
 HWMON: Final = Source(
     "hwmon",
     sys_class_hwmon.parse,
     globs=(
         "/sys/class/hwmon/hwmon*/name",
-        *(f"/sys/class/hwmon/hwmon*/temp*_{a}" for a in ("input", "label", "crit", "max")),
+        "/sys/class/hwmon/hwmon*/temp*_input",
+        "/sys/class/hwmon/hwmon*/temp*_label",
     ),
     optional=True,  # VMs and containers mostly have no hwmon chip
+)
+HWMON_LIMITS: Final = Source(
+    "hwmon_limits",
+    sys_class_hwmon.parse,
+    globs=("/sys/class/hwmon/hwmon*/temp*_crit", "/sys/class/hwmon/hwmon*/temp*_max"),
+    slow=True,
+    optional=True,
 )
 _S: Final = "sensor"
 METRICS: Final = (
     MetricSpec("temp_celsius", "celsius", G, _S, "Temperature of a hwmon sensor", MILLI),
     MetricSpec(
-        "temp_crit_celsius", "celsius", G, _S, "Critical temperature the chip declares", MILLI
+        "temp_crit_celsius",
+        "celsius",
+        G,
+        _S,
+        "Critical temperature the chip declares",
+        MILLI,
+        slow=True,
     ),
     MetricSpec(
-        "temp_max_celsius", "celsius", G, _S, "Maximum temperature the chip declares", MILLI
+        "temp_max_celsius",
+        "celsius",
+        G,
+        _S,
+        "Maximum temperature the chip declares",
+        MILLI,
+        slow=True,
     ),
 )
+
+
+def chips(r: Readings) -> Hwmon | None:
+    """The every-poll reading with the slow round's limits joined in when this snapshot
+    has them; None without the every-poll reading (nothing to name the limits by)."""
+    hw, limits = reading(r, "hwmon", Hwmon), reading(r, "hwmon_limits", Hwmon)
+    if hw is None or limits is None:
+        return hw
+    joined = {}
+    for chip, c in hw.chips.items():
+        lim = limits.chips.get(chip, Chip()).sensors
+        sensors = {
+            name: replace(
+                s,
+                crit_celsius=lim.get(name, Sensor()).crit_celsius,
+                max_celsius=lim.get(name, Sensor()).max_celsius,
+            )
+            for name, s in c.sensors.items()
+        }
+        joined[chip] = Chip(c.name, sensors)
+    return Hwmon(joined)
 
 
 def sensor_names(hw: Hwmon) -> dict[tuple[str, str], str]:
@@ -56,7 +100,7 @@ def sensor_names(hw: Hwmon) -> dict[tuple[str, str], str]:
 
 
 def gauges(r: Readings, out: list[Triple]) -> None:
-    hw = reading(r, "hwmon", Hwmon)
+    hw = chips(r)
     if hw is None:
         return
     names = sensor_names(hw)
@@ -73,7 +117,7 @@ def gauges(r: Readings, out: list[Triple]) -> None:
 
 
 def samples(r: Readings) -> Iterator[Sample]:
-    hw = reading(r, "hwmon", Hwmon)
+    hw = chips(r)
     if hw is None:
         return
     for chip, c in hw.chips.items():
@@ -100,7 +144,7 @@ _HELP_LABEL: Final = "Label for given chip and sensor"
 COLLECTOR: Final = Collector(
     "hwmon",
     "Temperatures of hardware monitoring chips (/sys/class/hwmon/hwmon*/temp*)",
-    (HWMON,),
+    (HWMON, HWMON_LIMITS),
     METRICS,
     gauges,
     None,

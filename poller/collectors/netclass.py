@@ -14,14 +14,22 @@ from typing import Final
 
 from parsers import sys_class_net
 from parsers.exposition import Sample, node_sample
-from parsers.sys_class_net import DUPLEX, OPER_STATES, NetClass
+from parsers.sys_class_net import DUPLEX, OPER_STATES, NetClass, NetLink
 from poller.collectors.base import Collector, Readings, Source, Triple, reading
 from poller.metric_spec import EXACT, G, MetricSpec
 
+# What changes and pages (a link going down) every poll; what changes only when a link is
+# renegotiated or reconfigured (speed, duplex, MTU) in the slow round, a third of the files
 NET_CLASS: Final = Source(
     "net_class",
     sys_class_net.parse,
-    globs=tuple(f"/sys/class/net/*/{a}" for a in sys_class_net.ATTRIBUTES),
+    globs=("/sys/class/net/*/operstate", "/sys/class/net/*/carrier"),
+)
+NET_LINK: Final = Source(
+    "net_link",
+    sys_class_net.parse,
+    globs=tuple(f"/sys/class/net/*/{a}" for a in ("speed", "mtu", "duplex")),
+    slow=True,
 )
 MBPS_TO_BYTES: Final = 125_000  # 1 Mb/s = 10**6 bits/s = 125,000 bytes/s (node_exporter too)
 _IF: Final = "interface"
@@ -43,19 +51,33 @@ METRICS: Final = (
         _IF,
         "Link speed the driver negotiated; absent where it has none (down, virtual)",
         EXACT,
+        slow=True,
     ),
-    MetricSpec("net_mtu_bytes", "bytes", G, _IF, "MTU", EXACT),
-    MetricSpec("net_duplex", "count", G, _IF, "Duplex: 1 full, 0 half; absent if unknown", EXACT),
+    MetricSpec("net_mtu_bytes", "bytes", G, _IF, "MTU", EXACT, slow=True),
+    MetricSpec(
+        "net_duplex", "count", G, _IF, "Duplex: 1 full, 0 half; absent if unknown", EXACT, slow=True
+    ),
 )
 OPER_UP: Final = OPER_STATES.index("up")
 
 
+def links(r: Readings) -> dict[str, NetLink]:
+    """Each interface's attributes from the every-poll and the slow-round readings (either
+    may be missing: a slow reading is only in the snapshot of a slow round)."""
+    fast, slow = reading(r, "net_class", NetClass), reading(r, "net_link", NetClass)
+    if fast is None or slow is None:
+        one = fast or slow
+        return dict(one.interfaces) if one is not None else {}
+    out = {}
+    for dev in dict.fromkeys((*fast.interfaces, *slow.interfaces)):
+        f, s = fast.interfaces.get(dev, NetLink()), slow.interfaces.get(dev, NetLink())
+        out[dev] = NetLink(f.operstate, f.carrier, s.speed_mbps, s.mtu, s.duplex)
+    return out
+
+
 def gauges(r: Readings, out: list[Triple]) -> None:
-    net = reading(r, "net_class", NetClass)
-    if net is None:
-        return
     add = out.append
-    for dev, link in net.interfaces.items():
+    for dev, link in links(r).items():
         if link.operstate is not None:
             add(("net_oper_state", dev, OPER_STATES.index(link.operstate)))
         if link.carrier is not None:
@@ -71,10 +93,7 @@ def gauges(r: Readings, out: list[Triple]) -> None:
 def samples(r: Readings) -> Iterator[Sample]:
     """node_exporter's netclass names; node_network_info carries only the labels read here
     (device, operstate, duplex: no address, broadcast or ifalias)."""
-    net = reading(r, "net_class", NetClass)
-    if net is None:
-        return
-    for dev, link in net.interfaces.items():
+    for dev, link in links(r).items():
         labels = (("device", dev),)
         if link.operstate is not None:
             info = (*labels, ("duplex", link.duplex or ""), ("operstate", link.operstate))
@@ -99,7 +118,7 @@ _HELP_SPEED: Final = "Network device property: speed_bytes"
 COLLECTOR: Final = Collector(
     "netclass",
     "Link state per interface (/sys/class/net/*/operstate, carrier, speed, mtu, duplex)",
-    (NET_CLASS,),
+    (NET_CLASS, NET_LINK),
     METRICS,
     gauges,
     None,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from fake_clock import FakeClock
 
-from parsers.frame import Section, split
+from parsers.frame import Section
 from poller import probe
 from poller.catalog import METRICS, owner
 from poller.collectors import registry
@@ -67,13 +67,7 @@ async def _probe_here(host: Host) -> dict[str, str]:
     finally:
         await link.close()
     plan = probe.plan_for(host)
-    frames = split(
-        raw.output.decode(),
-        nonce,
-        {p: n for n, p in plan.fast_files.items()},
-        globs=probe.glob_order(plan),
-        slow_globs=plan.slow_globs,
-    )
+    frames = probe.split_output(raw.output.decode(), nonce, plan)
     assert frames.complete
     return {name: s.text for name, s in frames.sections.items()}
 

@@ -131,8 +131,8 @@ async def test_a_host_with_many_interfaces_keeps_max_devices_link_states() -> No
     files multiplied to 300 made-up interfaces on the way back."""
 
     def many(text: str) -> str:
-        head = "==> /sys/class/net/lo/mtu <==\n"
-        fake = "".join(f"==> /sys/class/net/veth{i:03d}/mtu <==\n1500\n\n" for i in range(300))
+        head = "==> /sys/class/net/lo/operstate <==\n"
+        fake = "".join(f"==> /sys/class/net/veth{i:03d}/operstate <==\nup\n\n" for i in range(300))
         return text.replace(head, fake + head, 1)
 
     outcome = await _poll(many, max_devices=16)

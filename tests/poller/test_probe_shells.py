@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from parsers.frame import Section, split
+from parsers.frame import Section
 from poller import probe
 from poller.collectors.registry import parse_all
 from poller.inventory import Host
-from poller.poll import FAST_PATHS
 from poller.transport import LocalLink
 
 BUSYBOX = shutil.which("busybox")
@@ -28,14 +27,7 @@ async def _poll(argv: tuple[str, ...]) -> dict[str, str]:
         raw = await link.poll(nonce, slow=True)
     finally:
         await link.close()
-    plan = probe.DEFAULT_PLAN
-    frames = split(
-        raw.output.decode(),
-        nonce,
-        FAST_PATHS,
-        globs=probe.glob_order(plan),
-        slow_globs=plan.slow_globs,
-    )
+    frames = probe.split_output(raw.output.decode(), nonce)
     assert frames.complete
     return {name: section.text for name, section in frames.sections.items()}
 

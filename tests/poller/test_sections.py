@@ -17,7 +17,16 @@ def test_a_real_capture_parses_completely() -> None:
     assert parsed.failures == {}
     # the capture's VM has no md driver, hwmon chip, thermal zone or bond; and the capture
     # predates the netclass globs
-    later = {"mdstat", "hwmon", "thermal", "bonding", "net_class", "ioerr"}
+    later = {
+        "mdstat",
+        "hwmon",
+        "hwmon_limits",
+        "thermal",
+        "bonding",
+        "net_class",
+        "net_link",
+        "ioerr",
+    }
     assert set(parsed.readings) == set(ALL_SECTIONS) - later
 
 
