@@ -160,6 +160,15 @@ SHIPPED: Final[tuple[dict[str, Any], ...]] = (
         "for": "10m",
         "exclude_devices": ["lo"],
     },
+    {
+        "name": "raid_degraded",
+        "metric": "md_degraded",
+        "op": ">=",
+        "critical": 1,
+        "for": "1m",
+        "description": "A software RAID array runs with members missing (/proc/mdstat "
+        "[UU_]): one more failed disk may lose it",
+    },
 )
 
 Loc = tuple[str | int, ...]

@@ -145,6 +145,9 @@ def _natural(dev: str) -> tuple[tuple[int, int | str], ...]:
     )
 
 
+natural_key = _natural  # the host page's hardware tables (api/hardware.py) sort alike
+
+
 def _align(series: list[Series]) -> tuple[list[float], list[list[float | None]]]:
     """Put series on one time axis; a gap longer than two steps gets a null, so a host that
     was down draws as a break rather than a straight line across the outage.

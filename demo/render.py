@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Final
 
 from demo.fleet import IDLE, Snapshot
-from poller.probe import MARK
+from parsers.frame import glob_regex
+from poller.probe import MARK, SLOW_GLOBS
 
 _SECTION: Final = re.compile(
     rf"^{MARK} \S+ begin (\S+)\n(.*?)\n{MARK} \S+ end \1 (\d+)$", re.M | re.S
 )
 _FILE: Final = re.compile(r"^==> (\S+) <==\n", re.M)
 PS_COMMAND_OUTPUT: Final = "ps.procps"
+HARDWARE: Final = "sysfs-hardware.txt"
 
 
 @dataclass(frozen=True)
@@ -30,18 +32,33 @@ class Capture:
 
     sections: dict[str, str]  # slow sections by name: text
     files: dict[str, str]  # fast section by file path: text (as `tail -n +1` printed it)
+    # the files the probe reads by glob after the /proc files (/sys: link state,
+    # temperatures), in the order the probe's `head` prints them
+    globbed: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, name: str = "probe-debian12.txt") -> Capture:
-        return cls.parse(_read(name))
+    def load(cls, name: str = "probe-debian12.txt", hardware: str = HARDWARE) -> Capture:
+        """The capture, with the hardware files the captured VM lacks (software RAID, /sys
+        temperatures: demo/captures/README.md) joined to its fast section."""
+        capture = cls.parse(_read(name))
+        files = _files(_read(hardware))
+        null = files.index(("/dev/null", ""))
+        proc = dict(capture.files)
+        end = proc.pop("/dev/null")
+        proc.update(files[:null])  # /proc/mdstat: read by the tail, before its /dev/null
+        proc["/dev/null"] = end
+        return cls(capture.sections, proc, dict(files[null + 1 :]))
 
     @classmethod
     def parse(cls, text: str) -> Capture:
         sections = {m.group(1): m.group(2) for m in _SECTION.finditer(text)}
         fast = sections.pop("fast")
-        parts = _FILE.split(fast)  # ["", path, text, path, text, …]
-        files = dict(zip(parts[1::2], parts[2::2], strict=True))
-        return cls(sections, files)
+        return cls(sections, dict(_files(fast)))
+
+
+def _files(text: str) -> list[tuple[str, str]]:
+    parts = _FILE.split(text)  # ["", path, text, path, text, …]
+    return list(zip(parts[1::2], parts[2::2], strict=True))
 
 
 def top_processes() -> bytes:
@@ -62,13 +79,32 @@ def answer(capture: Capture, snap: Snapshot, nonce: str, *, slow: bool) -> bytes
         if text.endswith("\n\n") and not body.endswith("\n\n"):
             body += "\n"  # tail's blank line between files
         files.append(f"==> {path} <==\n{body}")
+    slow_globbed: dict[str, list[str]] = {}
+    for path, text in capture.globbed.items():
+        rewrite = _GLOBBED.get(path)
+        chunk = f"==> {path} <==\n{rewrite(text, snap) if rewrite else text}"
+        section = _slow_glob_section(path)
+        if section is None:
+            files.append(chunk)  # read every poll, after the /proc files
+        else:
+            slow_globbed.setdefault(section, []).append(chunk)
     out = [_framed(nonce, "fast", "".join(files))]
     if slow:
         for name, text in capture.sections.items():
             rewrite = _SLOW.get(name)
             out.append(_framed(nonce, name, rewrite(text, snap) if rewrite else text))
+        for name, chunks in slow_globbed.items():
+            out.append(_framed(nonce, name, "".join(chunks) + "==> /dev/null <==\n"))
     out.append(f"{MARK} {nonce} done\n")
     return "".join(out).encode()
+
+
+def _slow_glob_section(path: str) -> str | None:
+    """The slow-round section whose glob matches `path` (link speed, sensor limits)."""
+    for name, globs in SLOW_GLOBS.items():
+        if any(glob_regex(g).fullmatch(path) for g in globs):
+            return name
+    return None
 
 
 def _framed(nonce: str, name: str, text: str) -> str:
@@ -242,6 +278,24 @@ _FAST: Final[dict[str, Callable[[str, Snapshot], str]]] = {
     "/proc/net/snmp": _snmp,
     "/proc/pressure/cpu": _pressure(lambda s: s.counters.cpu_pressure_us),
     "/proc/pressure/io": _pressure(lambda s: s.counters.io_pressure_us),
+}
+
+
+def _cpu_temp(offset: float) -> Callable[[str, Snapshot], str]:
+    """A cpu sensor warming with the load: 38 °C idle, 83 °C flat out (millidegrees, as
+    sysfs prints them, and the blank line the reader puts before the next header)."""
+
+    def rewrite(text: str, snap: Snapshot) -> str:
+        return f"{round((38 + 45 * snap.busy + offset) * 1000)}\n\n"
+
+    return rewrite
+
+
+_GLOBBED: Final[dict[str, Callable[[str, Snapshot], str]]] = {
+    "/sys/class/hwmon/hwmon0/temp1_input": _cpu_temp(2),
+    "/sys/class/hwmon/hwmon0/temp2_input": _cpu_temp(0),
+    "/sys/class/hwmon/hwmon0/temp3_input": _cpu_temp(1),
+    "/sys/class/thermal/thermal_zone1/temp": _cpu_temp(2),
 }
 _SLOW: Final[dict[str, Callable[[str, Snapshot], str]]] = {
     "df": _df,

@@ -121,9 +121,11 @@ def split_tail(
     as `==> /proc/meminfo <==` must not stand in for the real one.
 
     After them come the `globs` ((section, glob) in the order the probe passes them) and
-    then the textfile directory's `*.prom`. The names in those headers are the target's
-    (interface and cgroup names), and tail's format cannot tell a header from a body line
-    that looks like one, so a header is taken for a glob only when
+    then the textfile directory's `*.prom` (with globs in the plan, a `head` prints these,
+    with tail's headers and blank lines: poller/probe.py GLOB_READER says why). The names
+    in those headers are the target's (interface and cgroup names), and tail's format
+    cannot tell a header from a body line that looks like one, so a header is taken for a
+    glob only when
     - its path matches the glob (`*` is any run of characters but `/`), and
     - it comes after the last header taken, in the order the shell passes them: glob by
       glob, and within one glob sorted (`LC_ALL=C`, byte order).
@@ -184,7 +186,7 @@ def join_files(files: Iterable[tuple[str, str]]) -> str:
     path holding a newline, is left out: `tail_files` must read back exactly these files."""
     parts = []
     for path, body in files:
-        if "\n" in path or _tail_headers(body):
+        if "\n" in path or ("==> " in body and _tail_headers(body)):
             continue
         parts.append(
             f"==> {path} <==\n{body}"

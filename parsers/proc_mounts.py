@@ -31,6 +31,11 @@ class Mounts:
     def fstype_by_mountpoint(self) -> dict[str, str]:
         return {m.mountpoint: m.fstype for m in self.mounts}
 
+    def readonly_by_mountpoint(self) -> dict[str, bool]:
+        """Whether the mount visible at each point is read-only (`ro` in its options): a
+        filesystem the kernel remounted read-only after an error shows here first."""
+        return {m.mountpoint: "ro" in m.options.split(",") for m in self.mounts}
+
 
 def parse(text: str) -> Mounts:
     mounts: list[Mount] = []

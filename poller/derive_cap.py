@@ -23,11 +23,17 @@ from typing import Final, NamedTuple
 
 from parsers.cmd_df import Df
 from parsers.proc_diskstats import Diskstats
+from parsers.proc_mdstat import MdStat
 from parsers.proc_mounts import Mounts
 from parsers.proc_net_arp import Arp
 from parsers.proc_net_dev import NetDev
 from parsers.proc_net_softnet_stat import Softnet
 from parsers.proc_stat import ProcStat
+from parsers.sys_block_ioerr import IoErrors
+from parsers.sys_class_hwmon import Hwmon
+from parsers.sys_class_net import NetClass
+from parsers.sys_class_net_bonding import Bonding
+from parsers.sys_class_thermal import Thermal
 from parsers.sys_fs_cgroup import Cgroups, CgroupStats
 
 # section -> (the reading's field holding its devices, what they are called in a reason)
@@ -40,6 +46,16 @@ DEVICE_FIELDS: Final = {
     "stat": ("cpus", "cpus"),
     "softnet_stat": ("cpus", "softnet cpus"),
     "net_arp": ("devices", "ARP devices"),
+    # glob families come sorted by name (the shell's order), so the cap keeps the first
+    # names: eno*/eth* sort before the veth* a container host churns through
+    "net_class": ("interfaces", "interfaces (link state)"),
+    "net_link": ("interfaces", "interfaces (link speed, MTU)"),
+    "bonding": ("masters", "bonding masters"),
+    "hwmon": ("chips", "hwmon chips"),
+    "hwmon_limits": ("chips", "hwmon chips (limits)"),
+    "thermal": ("zones", "thermal zones"),
+    "mdstat": ("arrays", "md arrays"),
+    "ioerr": ("devices", "disks (I/O errors)"),
 }
 _TYPES: Final = {
     "net_dev": NetDev,
@@ -50,6 +66,14 @@ _TYPES: Final = {
     "stat": ProcStat,
     "softnet_stat": Softnet,
     "net_arp": Arp,
+    "net_class": NetClass,
+    "net_link": NetClass,
+    "bonding": Bonding,
+    "hwmon": Hwmon,
+    "hwmon_limits": Hwmon,
+    "thermal": Thermal,
+    "mdstat": MdStat,
+    "ioerr": IoErrors,
 }
 
 

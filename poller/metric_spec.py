@@ -21,9 +21,12 @@ Unit = Literal[
     "count",
     "ratio",
     "load",
+    "celsius",  # degrees Celsius (temperatures)
 ]
 Kind = Literal["gauge", "rate", "percent"]
-DevLabel = Literal["device", "interface", "mountpoint", "cpu", "service", "container", "state"]
+DevLabel = Literal[
+    "device", "interface", "mountpoint", "cpu", "service", "container", "state", "sensor"
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,10 +56,13 @@ class MetricSpec:
 #   relative precision, so a 0.46 ms await stays 0.46 ms where 2 decimals made it 0.
 # - percentages, 0.01 points: a share on a bounded 0-100 scale; at a 10 s poll one jiffy of
 #   one cpu is 0.1 point, and no threshold or chart reads below 0.01.
+# - temperatures, 3 decimals: sysfs gives integer millidegrees, so a step of 0.001 °C keeps
+#   every value the kernel can print exactly (and no more digits than it has).
 EXACT: Final = exact()
 RATE: Final = significant(4)
 DERIVED: Final = significant(4)
 PCT: Final = decimals(2)
+MILLI: Final = decimals(3)
 
 P: Final = "percent"
 G: Final = "gauge"

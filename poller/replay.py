@@ -9,17 +9,10 @@ import glob
 import os
 from pathlib import Path
 
-from parsers.frame import MARK, Section, join_files, split
+from parsers.frame import MARK, Section, join_files
 from poller.collectors.registry import SOURCES
-from poller.probe import (
-    DEFAULT_PLAN,
-    FAST_FILES,
-    SLOW_GLOBS,
-    Plan,
-    glob_order,
-)
+from poller.probe import DEFAULT_PLAN, Plan, split_output
 
-_FAST_PATHS = {path: name for name, path in FAST_FILES.items()}
 # commands that only filter files with `grep -H` (/proc/net/udp, udp6): a tree has them
 _FILTERED_FILES = {name: s.reads for name, s in SOURCES.items() if s.command and s.reads}
 
@@ -98,12 +91,5 @@ def sections_from_capture(text: str) -> dict[str, Section]:
         if line.startswith(prefix):
             words = line.split()
             if len(words) >= 3 and words[2] == "begin":
-                frames = split(
-                    text,
-                    words[1],
-                    _FAST_PATHS,
-                    globs=glob_order(DEFAULT_PLAN),
-                    slow_globs=SLOW_GLOBS,
-                )
-                return dict(frames.sections)
+                return dict(split_output(text, words[1]).sections)
     return {}

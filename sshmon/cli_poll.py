@@ -270,6 +270,8 @@ def _human(value: float, unit: str) -> str:
         return fmt.seconds(value)
     if unit == "timestamp":
         return fmt.utc(value)
+    if unit == "celsius":
+        return f"{value:g} °C"
     if unit == "per_second":
         return f"{fmt.significant(value)}/s"
     if unit == "count" and value == int(value):

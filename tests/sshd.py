@@ -88,20 +88,22 @@ class Sshd:
         )
 
     def _held_wrapper(self) -> Path:
-        """Sessions of `held_key` run a `tail` that waits while the file `hold` exists:
-        a poll that is reliably mid-way, for tests that cut connections under it."""
+        """Sessions of `held_key` run a `tail` and a `head` (the probe's fast reader with
+        glob sources) that wait while the file `hold` exists: a poll that is reliably
+        mid-way, for tests that cut connections under it."""
         bin_dir = self.root / "heldbin"
         bin_dir.mkdir()
-        tail = bin_dir / "tail"
-        tail.write_text(
-            f"#!/bin/sh\nwhile [ -e {self.hold} ]; do sleep 0.05; done\n"
-            f'exec {shutil.which("tail")} "$@"\n'
-        )
+        readers = [bin_dir / "tail", bin_dir / "head"]
+        for reader in readers:
+            reader.write_text(
+                f"#!/bin/sh\nwhile [ -e {self.hold} ]; do sleep 0.05; done\n"
+                f'exec {shutil.which(reader.name)} "$@"\n'
+            )
         wrapper = self.root / "held.sh"
         wrapper.write_text(
             f'#!/bin/sh\nPATH={bin_dir}:$PATH; export PATH\nexec /bin/sh -c "$SSH_ORIGINAL_COMMAND"\n'
         )
-        for script in (tail, wrapper):
+        for script in (*readers, wrapper):
             script.chmod(0o755)
         return wrapper
 

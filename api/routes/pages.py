@@ -13,6 +13,7 @@ from api import cgroups, views
 from api.charts import CHARTS, custom_charts
 from api.context import AppContext
 from api.deps import WEB_DIR, Ctx, Principal, get_ctx, principal, templates
+from api.hardware import hardware
 from api.params import PRESETS, BadParam, time_range
 from api.security import CSRF_COOKIE
 from poller.inventory import Host
@@ -137,6 +138,7 @@ async def host_page(
             "range_param": span if not start else None,
             "collectors": _collectors(ctx, host),
             "cgroups": cgroup_tables,
+            "hardware": hardware(detail.latest),
         },
     )
 

@@ -54,6 +54,15 @@ METRICS: Final = (
         slow=True,
     ),
     MetricSpec("fs_inodes_total", "count", G, _MP, "Inodes (df -i)", EXACT, slow=True),
+    MetricSpec(
+        "fs_readonly",
+        "count",
+        G,
+        _MP,
+        "1 when mounted read-only (/proc/mounts `ro`; ext4 remounts so after an error)",
+        EXACT,
+        slow=True,
+    ),
     MetricSpec("fs_inodes_free", "count", G, _MP, "Free inodes (df -i IFree)", EXACT, slow=True),
     MetricSpec("fs_inodes_used_percent", P, P, _MP, "Used share of inodes", PCT, slow=True),
 )
@@ -119,5 +128,6 @@ COLLECTOR: Final = Collector(
         NodeName("fs_avail_bytes", "node_filesystem_avail_bytes", HELP["avail_bytes"], _MP),
         NodeName("fs_inodes_total", "node_filesystem_files", HELP["files"], _MP),
         NodeName("fs_inodes_free", "node_filesystem_files_free", HELP["files_free"], _MP),
+        NodeName("fs_readonly", "node_filesystem_readonly", HELP["readonly"], _MP),
     ),
 )

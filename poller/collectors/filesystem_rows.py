@@ -30,6 +30,7 @@ def filesystems(
     space: Df | None, inodes: Df | None, mounts: Mounts | None, out: list[Triple]
 ) -> None:
     fstypes = mounts.fstype_by_mountpoint() if mounts is not None else {}
+    readonly = mounts.readonly_by_mountpoint() if mounts is not None else {}
     by_mount = {row.mountpoint: row for row in inodes.rows} if inodes is not None else {}
     rows = space.rows if space is not None else inodes.rows if inodes is not None else ()
     add = out.append
@@ -37,6 +38,8 @@ def filesystems(
         mp = row.mountpoint
         if space is not None:
             _space(row, out)
+        if (ro := readonly.get(mp)) is not None:
+            add(("fs_readonly", mp, 1 if ro else 0))
         inode_row = by_mount.get(mp)
         if inode_row is not None and inode_row.total:  # 0 inodes: btrfs, vfat report none
             total, free = inode_row.total, inode_row.available

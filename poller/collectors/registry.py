@@ -20,15 +20,20 @@ from parsers.exposition import Sample
 from parsers.frame import Section
 from poller.collectors import (
     arp,
+    bonding,
     cgroups,
     conntrack,
     cpu,
+    disk_errors,
     diskstats,
     entropy,
     filefd,
     filesystem,
+    hwmon,
     loadavg,
+    mdadm,
     meminfo,
+    netclass,
     netdev,
     netstat,
     netstat6,
@@ -40,6 +45,7 @@ from poller.collectors import (
     stat,
     systemd,
     tcpstat,
+    thermal_zone,
     timex,
     udp_queues,
     uname,
@@ -77,6 +83,12 @@ COLLECTORS: Final[tuple[Collector, ...]] = (
     tcpstat.COLLECTOR,
     timex.COLLECTOR,
     systemd.COLLECTOR,
+    netclass.COLLECTOR,
+    bonding.COLLECTOR,
+    hwmon.COLLECTOR,
+    thermal_zone.COLLECTOR,
+    mdadm.COLLECTOR,
+    disk_errors.COLLECTOR,
 )
 BY_NAME: Final[Mapping[str, Collector]] = MappingProxyType({c.name: c for c in COLLECTORS})
 NAMES: Final = tuple(BY_NAME)

@@ -82,3 +82,19 @@ def test_the_edge_host_goes_down_and_comes_back_rebooted() -> None:
 def test_fleet_roles_give_a_small_demo_one_of_each_kind() -> None:
     assert fleet.names(fleet.roles(5)) == ["web-01", "db-01", "files-01", "edge-01", "worker-01"]
     assert len(set(fleet.names(fleet.roles(50)))) == 50
+
+
+def test_a_demo_host_shows_link_state_temperatures_and_raid() -> None:
+    """The demo's hardware files (demo/captures/sysfs-hardware.txt) come through the same
+    frame splitting and parsers as a real probe's: one array rebuilding, cpu sensors
+    that warm with the load."""
+    web = _points(_host(fleet.WEB), START + 5, START + 10)
+    db = _points(_host(fleet.DB), START + 5, START + 10)
+    assert web[("net_oper_state", "eth0")] == 6  # IF_OPER_UP
+    assert web[("net_speed_bytes_per_second", "eth0")] == 10_000 * 125_000
+    assert ("net_speed_bytes_per_second", "lo") not in web  # EINVAL on lo: unknown
+    assert web[("md_degraded", "md1")] == 1 and web[("md_degraded", "md0")] == 0
+    assert 23 < web[("md_sync_percent", "md1")] < 24
+    assert web[("temp_crit_celsius", "nvme/Composite")] == 84.85
+    hot, cool = web[("temp_celsius", "coretemp/Core 0")], db[("temp_celsius", "coretemp/Core 0")]
+    assert 38 <= cool < hot <= 83

@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from parsers import frame
 from parsers.cmd_df import Df
 from parsers.proc_diskstats import Diskstats
 from parsers.proc_loadavg import LoadAvg
@@ -63,11 +62,7 @@ def reads() -> Reads:
         timeout=60,
     )
     after = _psutil()
-    fast = {path: name for name, path in probe.FAST_FILES.items()}
-    plan = probe.DEFAULT_PLAN  # split as the poller does: the glob sections too
-    frames = frame.split(
-        out.stdout, nonce, fast, globs=probe.glob_order(plan), slow_globs=plan.slow_globs
-    )
+    frames = probe.split_output(out.stdout, nonce)
     assert frames.complete
     parsed = parse_all(frames.sections)
     assert parsed.failures == {}

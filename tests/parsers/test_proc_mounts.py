@@ -41,3 +41,15 @@ def test_only_newline_ends_a_line(odd: str) -> None:
     # str.splitlines() would cut this mount point in two and fail the whole section
     [mount] = proc_mounts.parse(f"/dev/sdb1 /mnt/a{odd}b ext4 rw 0 0\n").mounts
     assert mount.mountpoint == f"/mnt/a{odd}b"
+
+
+def test_readonly_is_the_ro_option_of_the_mount_on_top() -> None:
+    text = (
+        "/dev/sda1 / ext4 rw,relatime 0 0\n"
+        "/dev/sdb1 /data ext4 ro,relatime,errors=remount-ro 0 0\n"
+        "/dev/sdc1 /data xfs rw 0 0\n"  # mounted over it: the ro one is hidden
+        "/dev/sdd1 /backup ext4 rw,errors=remount-ro 0 0\n"  # 'ro' only inside a value
+    )
+    ro = proc_mounts.parse(text).readonly_by_mountpoint()
+    assert ro == {"/": False, "/data": False, "/backup": False}
+    assert proc_mounts.parse(text.replace("xfs rw", "xfs ro")).readonly_by_mountpoint()["/data"]

@@ -10,8 +10,9 @@ from poller.catalog import METRICS, DevLabel, Kind, MetricSpec, Unit, owner, per
 from poller.collectors.registry import BY_NAME, parse_all
 from poller.derive import Snapshot, derive
 from poller.precision import Precision, exact
-from poller.replay import sections_from_capture
+from poller.replay import sections_from_capture, sections_from_root
 
+SYSCLASS = Path(__file__).resolve().parents[1] / "fixtures/sysclass"
 CAPTURES = sorted((Path(__file__).resolve().parents[1] / "fixtures/local").glob("probe-*.txt"))
 # metrics the two captures cannot produce, and why
 _NOT_ON_THE_CAPTURED_VM = {
@@ -73,22 +74,36 @@ def test_every_metric_declares_its_precision() -> None:
 def test_precision_follows_the_rules_of_issue_8() -> None:
     """Counts, byte sizes and timestamps exact; rates and derived gauges by significant
     digits; a fixed number of decimals only on the bounded percent scale, so no small
-    rate, latency or ratio can round to 0."""
+    rate, latency or ratio can round to 0, and on temperatures, which sysfs gives in
+    whole millidegrees (3 decimals keep every one)."""
     for spec in METRICS.values():
         p = spec.precision
         if spec.unit in ("count", "bytes", "timestamp"):
             assert p.exact, spec.name
         if spec.kind == "rate" or spec.unit in ("seconds", "ratio"):
             assert p.exact or (p.digits is not None and p.digits >= 4), spec.name
-        if p.decimals is not None:
+        if p.decimals is not None and spec.unit == "celsius":
+            assert p.decimals == 3, spec.name
+        elif p.decimals is not None:
             assert spec.unit == "percent" and p.decimals >= 2, spec.name
 
 
 def test_slow_metrics_are_the_ones_of_slow_sources() -> None:
-    """A metric is marked slow exactly when every source of its collector is slow-round."""
+    """A metric is marked slow exactly when every source of its collector is slow-round, or
+    when it is a fixed hardware attribute that netclass and hwmon read in the slow round
+    (link speed, MTU and duplex change when a link renegotiates, a sensor's declared limits
+    when a driver loads)."""
+    fixed = {
+        "net_speed_bytes_per_second",
+        "net_mtu_bytes",
+        "net_duplex",
+        "temp_crit_celsius",
+        "temp_max_celsius",
+    }
     for spec in METRICS.values():
         collector = BY_NAME[owner(spec.name) or ""]
-        assert spec.slow == all(s.slow for s in collector.sources), spec.name
+        slow_sources = all(s.slow for s in collector.sources)
+        assert spec.slow == (spec.name in fixed or slow_sources), spec.name
 
 
 def test_kinds_agree_with_units() -> None:
@@ -115,7 +130,12 @@ def test_catalog_is_read_only() -> None:
 
 def test_every_catalog_metric_is_derived_from_real_captures() -> None:
     """A catalog entry nothing produces is a stale promise to storage, charts and alerts."""
-    readings = [parse_all(sections_from_capture(p.read_text())).readings for p in CAPTURES]
+    # the captured VM has no /sys families with values (hwmon, md, bonds): they come from
+    # the fixture tree beside node_exporter's output (tests/fixtures/sysclass)
+    tree = parse_all(sections_from_root(SYSCLASS)).readings
+    readings = [
+        {**tree, **parse_all(sections_from_capture(p.read_text())).readings} for p in CAPTURES
+    ]
     points = derive("h", Snapshot(0, readings[0]), Snapshot(2, readings[1]))
     missing = set(METRICS) - {p.metric for p in points}
     assert missing == set(_NOT_ON_THE_CAPTURED_VM)

@@ -10,7 +10,7 @@ import pytest
 from captured import ADDED_AFTER_CAPTURE
 from fake_clock import FakeClock
 
-from parsers.frame import Section, split
+from parsers.frame import Section
 from poller import probe
 from poller.catalog import METRICS, owner
 from poller.collectors import registry
@@ -19,7 +19,7 @@ from poller.collectors.status import CollectorState, status_plans, statuses
 from poller.derive import Snapshot, derive
 from poller.inventory import Host
 from poller.poll import HostPoller
-from poller.replay import sections_from_capture
+from poller.replay import sections_from_capture, sections_from_root
 from poller.transport import LocalLink
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -42,9 +42,12 @@ def test_every_catalog_metric_has_exactly_one_collector() -> None:
 
 
 def _readings(path: Path) -> dict[str, object]:
+    """A capture's readings, plus the /sys families the captured VM has none of (hwmon,
+    md, bonds) from the fixture tree node_exporter was run on (tests/fixtures/sysclass)."""
     parsed = registry.parse_all(sections_from_capture(path.read_text()))
-    assert parsed.failures == {}
-    return parsed.readings
+    tree = registry.parse_all(sections_from_root(FIXTURES / "sysclass"))
+    assert parsed.failures == {} and tree.failures == {}
+    return {**tree.readings, **parsed.readings}
 
 
 @pytest.mark.parametrize("collector", registry.COLLECTORS, ids=registry.NAMES)
@@ -66,13 +69,7 @@ async def _probe_here(host: Host) -> dict[str, str]:
     finally:
         await link.close()
     plan = probe.plan_for(host)
-    frames = split(
-        raw.output.decode(),
-        nonce,
-        {p: n for n, p in plan.fast_files.items()},
-        globs=probe.glob_order(plan),
-        slow_globs=plan.slow_globs,
-    )
+    frames = probe.split_output(raw.output.decode(), nonce, plan)
     assert frames.complete
     return {name: s.text for name, s in frames.sections.items()}
 

@@ -33,13 +33,14 @@ HANG_SECONDS = "987654"  # a sleep no other process on the machine runs
 
 
 def _hanging_key(server: Sshd, root: Path) -> Path:
-    """A key whose sessions find a `tail` in PATH that never returns: the probe's first
-    command hangs, the way a stuck /proc read or a slow NFS automount would."""
+    """A key whose sessions find a `tail` and a `head` in PATH that never return: the
+    probe's first command hangs, the way a stuck /proc read or a slow NFS automount would
+    (the fast files are read by `head` when the probe has glob sources, else by `tail`)."""
     bin_dir = root / "hangbin"
     bin_dir.mkdir()
-    tail = bin_dir / "tail"
-    tail.write_text(f"#!/bin/sh\nsleep {HANG_SECONDS}\n")
-    tail.chmod(0o755)
+    for reader in ("tail", "head"):
+        (bin_dir / reader).write_text(f"#!/bin/sh\nsleep {HANG_SECONDS}\n")
+        (bin_dir / reader).chmod(0o755)
     key = keygen(root / "hang_key")
     env = f'environment="PATH={bin_dir}:/usr/bin:/bin" '
     with server.authorized_keys.open("a") as f:

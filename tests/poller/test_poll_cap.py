@@ -15,6 +15,7 @@ from parsers.cmd_df import Df, DfRow
 from parsers.proc_net_arp import Arp
 from parsers.proc_net_dev import NetDev, NetDevCounters
 from parsers.proc_net_softnet_stat import Softnet
+from parsers.sys_class_net import NetClass
 from poller.derive_cap import cap_devices
 from poller.health import PollHealth
 from poller.inventory import Host
@@ -138,3 +139,18 @@ def test_cap_trims_arp_devices_and_softnet_cpus_but_not_the_arp_total() -> None:
     cpus = capped.readings["softnet_stat"]
     assert isinstance(cpus, Softnet) and list(cpus.cpus) == ["0", "1"]
     assert capped.dropped == {"net_arp": 3, "softnet_stat": 1}
+
+
+async def test_a_host_with_many_interfaces_keeps_max_devices_link_states() -> None:
+    """The glob families are capped like /proc/net/dev: a real local poll, its netclass
+    files multiplied to 300 made-up interfaces on the way back."""
+
+    def many(text: str) -> str:
+        head = "==> /sys/class/net/lo/operstate <==\n"
+        fake = "".join(f"==> /sys/class/net/veth{i:03d}/operstate <==\nup\n\n" for i in range(300))
+        return text.replace(head, fake + head, 1)
+
+    outcome = await _poll(many, max_devices=16)
+    net = outcome.readings["net_class"]
+    assert isinstance(net, NetClass) and len(net.interfaces) == 16
+    assert outcome.dropped["net_class"] > 280

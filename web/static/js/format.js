@@ -70,6 +70,7 @@
     count: si,
     ratio: (v) => number(v, 2),
     load: (v) => number(v, 2),
+    celsius: (v) => (v === null || v === undefined ? "–" : number(v, 1) + " °C"),
   };
   // --- axis tick labels ---------------------------------------------------------------------
   // A tick label must read as the value it sits at: the legend formatters round (12.5 % reads
@@ -87,6 +88,7 @@
     if (unit === "percent") return [1, " %"];
     if (unit === "seconds") return a >= 1 || a === 0 ? [1, " s"] : a >= 1e-3 ? [1e-3, " ms"] : [1e-6, " µs"];
     if (unit === "ratio" || unit === "load") return [1, ""];
+    if (unit === "celsius") return [1, " °C"];
     const tail = unit === "per_second" ? "/s" : "";
     for (const [d, s] of SI) if (a >= d) return [d, s + tail];
     return [1, tail];

@@ -1,0 +1,97 @@
+"""Parse /sys/class/net/*/{operstate,carrier,speed,mtu,duplex}: link state per interface.
+
+The text is a glob section (`parsers.frame.tail_files`): one `==> path <==` chunk per file.
+sysfs refuses some of these reads by design, and the probe's reader then prints the header
+and nothing else: `carrier` of an interface that is administratively down, `speed` and
+`duplex` of a down interface or of one without link settings (lo, bridges, tun): EINVAL.
+An empty body is therefore "not known" (None), never 0. `speed` is -1 when the driver does
+not know it (SPEED_UNKNOWN, include/uapi/linux/ethtool.h), also None.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final
+
+from parsers.errors import ParseError
+from parsers.frame import tail_files
+from parsers.numbers import bounded_int
+
+SOURCE: Final = "/sys/class/net"
+PREFIX: Final = "/sys/class/net/"
+ATTRIBUTES: Final = ("operstate", "carrier", "speed", "mtu", "duplex")
+# RFC 2863 operational states as the kernel numbers them (IF_OPER_*, include/uapi/linux/if.h)
+# and names them in `operstate` (net/core/net-sysfs.c operstates[])
+OPER_STATES: Final = (
+    "unknown",
+    "notpresent",
+    "down",
+    "lowerlayerdown",
+    "testing",
+    "dormant",
+    "up",
+)
+# ethtool's DUPLEX_HALF and DUPLEX_FULL (include/uapi/linux/ethtool.h); sysfs prints
+# "unknown" for DUPLEX_UNKNOWN, kept as text (node_network_info shows it) but not a number
+DUPLEX: Final = {"half": 0, "full": 1}
+
+
+@dataclass(frozen=True, slots=True)
+class NetLink:
+    """One interface's link attributes; None where the file was absent or unreadable."""
+
+    operstate: str | None = None
+    carrier: int | None = None
+    speed_mbps: int | None = None
+    mtu: int | None = None
+    duplex: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NetClass:
+    """Parsed /sys/class/net/*/{operstate,carrier,speed,mtu,duplex}, by interface name in
+    the order the files came (sorted by the target's shell)."""
+
+    interfaces: Mapping[str, NetLink]
+
+
+def parse(text: str) -> NetClass:
+    raw: dict[str, dict[str, str]] = {}
+    for path, body in tail_files(text):
+        iface, attr = _split(path)
+        values = raw.setdefault(iface, {})
+        if body.strip():
+            values[attr] = body.strip()
+    return NetClass({iface: _link(iface, v) for iface, v in raw.items()})
+
+
+def _split(path: str) -> tuple[str, str]:
+    iface, slash, attr = path.removeprefix(PREFIX).partition("/")
+    if not path.startswith(PREFIX) or not slash or attr not in ATTRIBUTES:
+        raise ParseError(SOURCE, "not a /sys/class/net/IFACE/ATTRIBUTE file", path)
+    return iface, attr
+
+
+def _link(iface: str, v: dict[str, str]) -> NetLink:
+    operstate, duplex = v.get("operstate"), v.get("duplex")
+    if operstate is not None and operstate not in OPER_STATES:
+        raise ParseError(SOURCE, "unknown operstate", f"{iface}/operstate: {operstate}")
+    if duplex is not None and duplex not in (*DUPLEX, "unknown"):
+        raise ParseError(SOURCE, "unknown duplex", f"{iface}/duplex: {duplex}")
+    carrier = _int(iface, "carrier", v)
+    if carrier is not None and carrier not in (0, 1):
+        raise ParseError(SOURCE, "carrier is 0 or 1", f"{iface}/carrier: {carrier}")
+    speed = _int(iface, "speed", v)
+    return NetLink(
+        operstate,
+        carrier,
+        speed if speed is None or speed >= 0 else None,  # -1: SPEED_UNKNOWN
+        _int(iface, "mtu", v),
+        duplex,
+    )
+
+
+def _int(iface: str, attr: str, v: dict[str, str]) -> int | None:
+    text = v.get(attr)
+    return None if text is None else bounded_int(text, SOURCE, f"{iface}/{attr}: {text}")
