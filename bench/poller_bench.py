@@ -191,15 +191,16 @@ class GcPauses:
 
     def __init__(self) -> None:
         self.pauses: list[float] = []
+        self.young_s = 0.0  # time in generation 0 and 1 passes (the per-poll garbage)
         self._started = 0.0
 
     def __call__(self, phase: str, info: dict[str, int]) -> None:
-        if info["generation"] != 2:
-            return
         if phase == "start":
             self._started = time.perf_counter()
-        else:
+        elif info["generation"] == 2:
             self.pauses.append(time.perf_counter() - self._started)
+        else:
+            self.young_s += time.perf_counter() - self._started
 
 
 async def _measure(target: Target, seconds: float, warmup: float) -> dict[str, float]:
@@ -258,6 +259,7 @@ async def _measure(target: Target, seconds: float, warmup: float) -> dict[str, f
     stats = _stats(seen, cpu1 - cpu0, target1 - target0, wall1 - wall0)
     stats["gc_full"] = len(gc_pauses.pauses)
     stats["gc_max_ms"] = max(gc_pauses.pauses, default=0.0) * 1000
+    stats["gc_young_share"] = gc_pauses.young_s / max(cpu1 - cpu0, 1e-9)
     stats["connect_s"] = connect_s
     stats["connect_cpu_ms_per_host"] = connect_cpu / len(target.hosts) * 1000
     stats["rss_mb"] = rss1 / 2**20
@@ -332,6 +334,7 @@ def _line(stats: dict[str, float]) -> str:
         f"schedule lag p99 {stats['lag_p99_ms']:.1f} ms, "
         f"target CPU {stats['target_cpu_ms_per_poll']:.3f} ms/poll, "
         f"full GCs {stats['gc_full']:.0f} (longest {stats['gc_max_ms']:.0f} ms), "
+        f"young GCs {stats['gc_young_share'] * 100:.1f}% of the CPU, "
         f"connect storm {stats['connect_s']:.1f} s "
         f"({stats['connect_cpu_ms_per_host']:.2f} ms CPU/host), "
         f"RSS {stats['rss_mb']:.0f} MB ({stats['rss_kb_per_host']:.1f} KB/host over 0 hosts)"
