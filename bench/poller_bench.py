@@ -36,8 +36,7 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the real-sshd helper the tests use
 
-from poller import probe  # noqa: E402
-from poller import gcpolicy  # noqa: E402
+from poller import gcpolicy, probe  # noqa: E402
 from poller.gcpolicy import manage_gc  # noqa: E402
 from poller.inventory import Host  # noqa: E402
 from poller.points import HostState  # noqa: E402
