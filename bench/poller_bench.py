@@ -36,7 +36,7 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the real-sshd helper the tests use
 
-from poller import probe  # noqa: E402
+from poller import gcpolicy, probe  # noqa: E402
 from poller.gcpolicy import manage_gc  # noqa: E402
 from poller.inventory import Host  # noqa: E402
 from poller.points import HostState  # noqa: E402
@@ -45,6 +45,8 @@ from poller.scheduler import SystemClock, ssh_scheduler  # noqa: E402
 from poller.ssh import Connector, SshSettings  # noqa: E402
 from poller.transport import LocalLink  # noqa: E402
 
+# one measured poll: (ok, duration s, schedule lag s)
+Seen = tuple[bool, float, float]
 GC_POLICY = True  # --no-gc-policy turns it off, to compare
 SLOW_EVERY = 6  # --slow-every
 
@@ -191,26 +193,32 @@ class GcPauses:
 
     def __init__(self) -> None:
         self.pauses: list[float] = []
-        self._started = 0.0
+        self.young_s = 0.0  # time in generation 0 and 1 passes (the per-poll garbage)
+        self._started = self._cpu_started = 0.0
 
     def __call__(self, phase: str, info: dict[str, int]) -> None:
-        if info["generation"] != 2:
-            return
         if phase == "start":
             self._started = time.perf_counter()
-        else:
+            self._cpu_started = time.thread_time()
+        elif info["generation"] == 2:
             self.pauses.append(time.perf_counter() - self._started)
+        else:
+            # CPU, not wall: on a shared machine a pass's wall time includes being preempted
+            self.young_s += time.thread_time() - self._cpu_started
 
 
 async def _measure(target: Target, seconds: float, warmup: float) -> dict[str, float]:
     measuring = False
-    seen: list[PollOutcome] = []
+    # three floats per poll, not the outcome: 15,000 outcomes kept with their points and
+    # readings were half of the RSS this benchmark used to report at 5,000 hosts
+    seen: list[Seen] = []
     answered: set[str] = set()
     all_answered = asyncio.Event()
 
     def sink(outcome: PollOutcome) -> None:
         if measuring:
-            seen.append(outcome)
+            status = outcome.status
+            seen.append((status.state is HostState.OK, status.duration_s, outcome.schedule_lag_s))
         elif outcome.status.state is HostState.OK:
             answered.add(outcome.status.host)
             if len(answered) == len(target.hosts):
@@ -218,13 +226,24 @@ async def _measure(target: Target, seconds: float, warmup: float) -> dict[str, f
 
     settings = SshSettings(known_hosts=target.known_hosts, ssh_config=(), user_known_hosts=())
     scheduler = ssh_scheduler(sink, Connector(settings))
-    started = time.monotonic()
+    # everything but the hosts is in place: imports, the capture, the loop; what the
+    # process holds more at the end of the window is what the hosts cost
+    gc.collect()
+    if GC_POLICY and hasattr(gcpolicy, "YOUNG_THRESHOLD"):
+        # what `sshmon run`'s policy sets from its start, the connect storm included (the
+        # freeze itself comes below, once every host is in); hasattr: older builds lack it
+        gc.set_threshold(gcpolicy.YOUNG_THRESHOLD, *gc.get_threshold()[1:])
+    rss0 = _rss()
+    started, cpu_started = time.monotonic(), time.process_time()
     await scheduler.start(target.hosts)
     # the connect storm (one key exchange per host) is start-up cost, not per-poll cost:
     # measure once every host has answered, plus the warm-up for the loop to settle
     await all_answered.wait()
+    connect_s = time.monotonic() - started
+    connect_cpu = time.process_time() - cpu_started
     print(
-        f"  all {len(target.hosts)} hosts connected in {time.monotonic() - started:.1f} s",
+        f"  all {len(target.hosts)} hosts connected in {connect_s:.1f} s "
+        f"({connect_cpu / len(target.hosts) * 1000:.2f} ms poller CPU per host)",
         flush=True,
     )
     gc_task = None
@@ -239,6 +258,7 @@ async def _measure(target: Target, seconds: float, warmup: float) -> dict[str, f
     await asyncio.sleep(seconds)
     measuring = False
     cpu1, target1, wall1 = time.process_time(), target.cpu_seconds(), time.monotonic()
+    rss1 = _rss()
     gc.callbacks.remove(gc_pauses)
     await scheduler.stop()
     if gc_task is not None:
@@ -247,13 +267,23 @@ async def _measure(target: Target, seconds: float, warmup: float) -> dict[str, f
     stats = _stats(seen, cpu1 - cpu0, target1 - target0, wall1 - wall0)
     stats["gc_full"] = len(gc_pauses.pauses)
     stats["gc_max_ms"] = max(gc_pauses.pauses, default=0.0) * 1000
+    stats["gc_young_share"] = gc_pauses.young_s / max(cpu1 - cpu0, 1e-9)
+    stats["connect_s"] = connect_s
+    stats["connect_cpu_ms_per_host"] = connect_cpu / len(target.hosts) * 1000
+    stats["rss_mb"] = rss1 / 2**20
+    stats["rss_kb_per_host"] = (rss1 - rss0) / len(target.hosts) / 1024
     return stats
 
 
-def _stats(seen: list[PollOutcome], cpu: float, target_cpu: float, wall: float) -> dict[str, float]:
-    ok = [o for o in seen if o.status.state is HostState.OK]
-    durations = sorted(o.status.duration_s for o in ok) or [float("nan")]
-    lags = sorted(o.schedule_lag_s for o in seen) or [float("nan")]
+def _rss() -> int:
+    """This process's resident set, bytes (the simulator's is the target's, not counted)."""
+    return int(psutil.Process().memory_info().rss)
+
+
+def _stats(seen: list[Seen], cpu: float, target_cpu: float, wall: float) -> dict[str, float]:
+    ok = [s for s in seen if s[0]]
+    durations = sorted(s[1] for s in ok) or [float("nan")]
+    lags = sorted(s[2] for s in seen) or [float("nan")]
     polls = max(1, len(seen))
 
     def pct(values: list[float], q: float) -> float:
@@ -311,7 +341,11 @@ def _line(stats: dict[str, float]) -> str:
         f"latency p50 {stats['latency_p50_ms']:.1f} ms p99 {stats['latency_p99_ms']:.1f} ms, "
         f"schedule lag p99 {stats['lag_p99_ms']:.1f} ms, "
         f"target CPU {stats['target_cpu_ms_per_poll']:.3f} ms/poll, "
-        f"full GCs {stats['gc_full']:.0f} (longest {stats['gc_max_ms']:.0f} ms)"
+        f"full GCs {stats['gc_full']:.0f} (longest {stats['gc_max_ms']:.0f} ms), "
+        f"young GCs {stats['gc_young_share'] * 100:.1f}% of the CPU, "
+        f"connect storm {stats['connect_s']:.1f} s "
+        f"({stats['connect_cpu_ms_per_host']:.2f} ms CPU/host), "
+        f"RSS {stats['rss_mb']:.0f} MB ({stats['rss_kb_per_host']:.1f} KB/host over 0 hosts)"
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from sys import intern
 from typing import Final, Literal, NamedTuple
 
 from parsers.errors import ParseError
@@ -109,4 +110,6 @@ def _row(line: str, scale: int) -> DfRow:
         None if f == "-" else bounded_int(f, SOURCE, line, "count is not an integer") * scale
         for f in fields[1:4]
     )
-    return DfRow(fields[0], fields[5], total, used, avail)
+    # interned as /proc/mounts' fields are (parsers/proc_mounts.py): kept between slow
+    # rounds for every host, and mostly the same across a fleet
+    return DfRow(intern(fields[0]), intern(fields[5]), total, used, avail)

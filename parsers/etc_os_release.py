@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from sys import intern
 from typing import Final
 
 from parsers.errors import ParseError
@@ -36,7 +37,9 @@ def parse(text: str) -> OsRelease:
         key, eq, value = stripped.partition("=")
         if not eq or not key.replace("_", "").isalnum():
             raise ParseError(SOURCE, "expected KEY=value", line)
-        fields[key] = _unquote(value)
+        # interned as /proc/mounts' fields are (parsers/proc_mounts.py): kept between
+        # slow rounds for every host, and the same on every host of a distribution
+        fields[intern(key)] = intern(_unquote(value))
     return OsRelease(fields)
 
 

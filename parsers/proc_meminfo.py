@@ -54,6 +54,10 @@ class Meminfo:
         """(sizes_bytes, counts) from one pass over the text."""
         return _fields(self.text)
 
+    def for_rates(self) -> Meminfo:
+        """This reading as a previous poll's: `hot` only, the text dropped (see Vmstat)."""
+        return Meminfo("", self.hot)
+
     def get(self, key: str) -> int | None:
         """A kB field in bytes; None when the kernel did not print it with kB."""
         value = self.hot.get(key)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import ClassVar, Final
+from typing import ClassVar, Final, Self
 
 from parsers.errors import ParseError
 from parsers.numbers import SAFE_DIGITS, check_ints
@@ -45,6 +45,10 @@ class ProtocolCounters:
     def protocols(self) -> Mapping[str, Mapping[str, int]]:
         """Every counter (built on each call, so not on the per-poll path)."""
         return parse_pairs(self.text, self.SOURCE)
+
+    def for_rates(self) -> Self:
+        """This reading as a previous poll's: `hot` only, the text dropped (see Vmstat)."""
+        return replace(self, text="")
 
     def get(self, protocol: str, field: str) -> int | None:
         fields = self.hot.get(protocol)

@@ -38,6 +38,11 @@ class Vmstat:
         """Every counter (built on each call: ~40 us, so not on the per-poll path)."""
         return _values(self.text)
 
+    def for_rates(self) -> Vmstat:
+        """This reading as a previous poll's: `hot` only, the ~4 KB of text dropped (rates
+        read HOT_KEYS; a host keeps its previous readings for a whole interval)."""
+        return Vmstat("", self.hot)
+
     def get(self, key: str) -> int | None:
         if key in self.hot:
             return self.hot[key]

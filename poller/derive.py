@@ -21,14 +21,16 @@ from parsers.cmd_uname import Uname
 from parsers.etc_os_release import OsRelease
 from parsers.proc_cpuinfo import CpuInfo
 from parsers.proc_meminfo import Meminfo
+from parsers.proc_net_snmp import ProtocolCounters
 from parsers.proc_stat import ProcStat
 from parsers.proc_uptime import Uptime
+from parsers.proc_vmstat import Vmstat
 from poller.collectors.base import Collector, Triple, reading
 from poller.collectors.filesystem_rows import PSEUDO_FSTYPES
 from poller.collectors.registry import COLLECTORS
 from poller.points import HostInfo, Point
 
-__all__ = ["PSEUDO_FSTYPES", "Snapshot", "derive", "host_info"]
+__all__ = ["PSEUDO_FSTYPES", "Snapshot", "derive", "for_rates", "host_info"]
 
 # /proc/stat's btime is computed from the wall clock minus uptime, so it wobbles by a
 # second when NTP slews the clock; only a larger move means the host booted again.
@@ -47,6 +49,18 @@ class Snapshot:
 
     ts: float
     readings: Mapping[str, object]
+
+
+# Readings that keep their kernel text for /metrics and parse only the fields rates read
+# (`hot`); as a previous snapshot they need `hot` alone.
+_TEXT_BACKED: Final = (Vmstat, Meminfo, ProtocolCounters)
+
+
+def for_rates(readings: Mapping[str, object]) -> dict[str, object]:
+    """`readings` as the previous snapshot of the next derive: the text-backed ones
+    without their text. Every host holds its previous snapshot for a whole interval, and
+    that text (vmstat, meminfo, snmp, netstat: ~10 KB) was the largest thing it held."""
+    return {k: v.for_rates() if isinstance(v, _TEXT_BACKED) else v for k, v in readings.items()}
 
 
 def derive(

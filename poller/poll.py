@@ -11,18 +11,20 @@ import logging
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Protocol
 
 from parsers.frame import split
 from poller import probe
 from poller.collectors import custom, registry
+from poller.collectors.base import Collector
 from poller.collectors.custom import CustomResult
 from poller.collectors.registry import parse_all
-from poller.collectors.status import CollectorStatus, status_plans, statuses
-from poller.derive import Snapshot, derive, host_info
+from poller.collectors.status import CollectorStatus, StatusPlan, status_plans, statuses
+from poller.derive import Snapshot, derive, for_rates, host_info
 from poller.derive_cap import Capped, cap_devices
 from poller.errors import PollError, PollTimeout, ProbeFailed
-from poller.inventory import Host
+from poller.inventory import CommandSetting, Host
 from poller.points import HostInfo, HostState, Point, PollStatus
 from poller.transport import Mode, RawPoll
 
@@ -31,6 +33,9 @@ log = logging.getLogger(__name__)
 FAST_PATHS = {path: name for name, path in probe.FAST_FILES.items()}
 BACKOFF_BASE_S = 1.0
 BACKOFF_CAP_S = 300.0
+# One jitter source for every host of the process: a Random is 2.5 KB of Mersenne Twister
+# state, a sizeable share of what a host costs at 5,000 hosts (issue 15).
+_JITTER = random.Random()
 
 
 class Clock(Protocol):
@@ -65,6 +70,44 @@ class PollOutcome:
     collectors: Mapping[str, CollectorStatus] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """What a host's settings make of its polls: the same for every host with the same
+    collectors, textfile directory and commands, so built once and shared between them."""
+
+    collectors: tuple[Collector, ...]
+    plan: probe.Plan
+    status_plans: tuple[StatusPlan, ...]
+    fast_paths: dict[str, str]  # file path -> section name (shared: read only)
+    fast_globs: tuple[tuple[str, str], ...]
+    slow_sections: frozenset[str]
+    # slow readings that hold until the next slow round (the page size): derivation sees
+    # them at every poll, not only at the one that read them
+    held_sections: frozenset[str]
+    # slow readings kept for the next slow round's rates (cgroups, Source.carried)
+    carried: frozenset[str]
+
+
+@lru_cache(maxsize=256)
+def _shape_of(
+    collectors: tuple[str, ...], textfile_dir: str | None, commands: tuple[CommandSetting, ...]
+) -> _Shape:
+    enabled = registry.enabled(collectors)
+    plan = probe.plan_of(collectors, textfile_dir, commands)
+    slow = frozenset((*plan.slow_files, *plan.slow_globs, *plan.slow_commands))
+    sources = registry.sources(enabled)
+    return _Shape(
+        enabled,
+        plan,
+        status_plans(enabled),
+        {path: name for name, path in plan.fast_files.items()},
+        probe.glob_order(plan),
+        slow,
+        frozenset(name for name in slow if sources[name].held),
+        frozenset(s.section for s in sources.values() if s.carried),
+    )
+
+
 def backoff_s(failures: int, rng: random.Random) -> float:
     """Delay before reconnect attempt `failures`+1: exponential, capped, with jitter so a
     fleet that lost its network does not come back in one synchronised wave."""
@@ -86,7 +129,7 @@ class HostPoller:
         self.host = host
         self.link = link
         self._clock = clock
-        self._rng = rng or random.Random()
+        self._rng = rng or _JITTER
         self._nonce = nonce
         self._previous: Snapshot | None = None
         self._slow: dict[str, object] = {}
@@ -94,22 +137,15 @@ class HostPoller:
         # polls tried since the last slow round; None: a slow round is due at once (a new
         # connection, or the first poll)
         self._since_slow: int | None = None
-        self._collectors = registry.enabled(host.collectors)
-        self._plan = probe.plan_for(host)
-        self._status_plans = status_plans(self._collectors)
-        self._fast_paths = {path: name for name, path in self._plan.fast_files.items()}
-        self._fast_globs = probe.glob_order(self._plan)
-        self._slow_sections = frozenset(
-            (*self._plan.slow_files, *self._plan.slow_globs, *self._plan.slow_commands)
-        )
-        # slow readings that hold until the next slow round (the page size): derivation
-        # sees them at every poll, not only at the one that read them
-        self._held_sections = frozenset(
-            name for name in self._slow_sections if registry.SOURCES[name].held
-        )
-        self._carried = frozenset(
-            s.section for s in registry.sources(self._collectors).values() if s.carried
-        )
+        shape = _shape_of(host.collectors, host.textfile_dir, host.commands)
+        self._collectors = shape.collectors
+        self._plan = shape.plan
+        self._status_plans = shape.status_plans
+        self._fast_paths = shape.fast_paths
+        self._fast_globs = shape.fast_globs
+        self._slow_sections = shape.slow_sections
+        self._held_sections = shape.held_sections
+        self._carried = shape.carried
         self._polls = 0  # rounds tried, for the commands' `every`
         self._failures = 0
         self._retry_at = float("-inf")
@@ -197,7 +233,7 @@ class HostPoller:
             reason = f"internal error: {exc!r}"
             return self._failed(ts, self._since(started), HostState.PROBE_FAILED, reason)
         duration = self._since(started)
-        self._previous = self._carry(current)
+        self._previous = self._carry(Snapshot(ts, for_rates(measured)))
         collectors = statuses(self._status_plans, slow, measured, failures, broken)
         collectors.update(user.statuses)
         status = PollStatus(

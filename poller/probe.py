@@ -84,11 +84,11 @@ DEFAULT_PLAN: Final = plan()
 
 def plan_for(host: Host) -> Plan:
     """The probe plan of one host (its enabled collectors, textfile directory, commands)."""
-    return _plan_of(host.collectors, host.textfile_dir, host.commands)
+    return plan_of(host.collectors, host.textfile_dir, host.commands)
 
 
 @lru_cache(maxsize=256)
-def _plan_of(
+def plan_of(
     collectors: tuple[str, ...], textfile_dir: str | None, commands: tuple[CommandSetting, ...]
 ) -> Plan:
     specs = tuple(

@@ -15,7 +15,7 @@ from parsers.frame import Section
 from parsers.proc_net_dev import NetDev
 from poller.catalog import METRICS
 from poller.collectors.registry import parse_all
-from poller.derive import Snapshot, derive, host_info
+from poller.derive import Snapshot, derive, for_rates, host_info
 from poller.derive_cap import cap_devices
 from poller.points import Point
 from poller.replay import sections_from_capture, sections_from_root
@@ -56,6 +56,19 @@ def test_every_point_is_in_the_catalog_with_the_right_dev(pair: tuple[Snapshot, 
     for p in points:
         spec = METRICS[p.metric]
         assert (p.dev == "") is (spec.dev is None), p
+
+
+def test_previous_kept_for_rates_gives_the_same_points(pair: tuple[Snapshot, Snapshot]) -> None:
+    previous, current = pair
+    slim = for_rates(previous.readings)
+    assert slim.keys() == previous.readings.keys()
+    # the text-backed readings lost their text (what a host holds for an interval) ...
+    texts = [getattr(r, "text", None) for r in slim.values() if hasattr(r, "hot")]
+    assert len(texts) == 4 and all(t == "" for t in texts)
+    # ... and no rate needed it
+    assert derive("web-1", Snapshot(previous.ts, slim), current) == derive(
+        "web-1", previous, current
+    )
 
 
 def test_first_poll_has_gauges_but_no_rates(pair: tuple[Snapshot, Snapshot]) -> None:

@@ -11,6 +11,7 @@ import asyncssh
 from fake_clock import FakeClock
 from fake_servers import isolated_settings
 
+from parsers.proc_vmstat import Vmstat
 from poller.catalog import METRICS
 from poller.check import check
 from poller.errors import PollError, PollTimeout, ProbeFailed
@@ -46,6 +47,21 @@ async def test_local_host_polls_produce_rates_on_the_second_poll() -> None:
     rates = {p.metric for p in second.points} - {p.metric for p in first.points}
     assert rates, "the second poll adds rate points the first cannot have"
     assert all(p.ts == second.status.ts for p in second.points)
+
+
+async def test_outcome_keeps_the_full_readings_the_poller_keeps_only_hot_fields() -> None:
+    """The previous snapshot drops vmstat's text (rates read `hot`); the outcome, which
+    /metrics and `probe` show, keeps every field."""
+    clock = FakeClock()
+    host = _local()
+    poller = HostPoller(host, LocalLink(host), clock)
+    try:
+        outcome = await poller.poll()
+    finally:
+        await poller.close()
+    shown, kept = outcome.readings["vmstat"], poller._previous.readings["vmstat"]  # type: ignore[union-attr]
+    assert isinstance(shown, Vmstat) and isinstance(kept, Vmstat)
+    assert len(shown.values) > len(shown.hot) and kept.text == "" and kept.hot == shown.hot
 
 
 async def _uptime_advanced_by(seconds: float) -> None:
