@@ -63,15 +63,24 @@ class _CountingLink:
     def __init__(self, host: Host) -> None:
         self.inner = LocalLink(host)
         self.slow: list[bool] = []
+        self.rare: list[tuple[int, ...] | None] = []
         self.mode = self.inner.mode
 
     @property
     def connected(self) -> bool:
         return self.inner.connected
 
-    async def poll(self, nonce: str, *, slow: bool, due: tuple[int, ...] = ()) -> RawPoll:
+    async def poll(
+        self,
+        nonce: str,
+        *,
+        slow: bool,
+        due: tuple[int, ...] = (),
+        rare: tuple[int, ...] | None = None,
+    ) -> RawPoll:
         self.slow.append(slow)
-        return await self.inner.poll(nonce, slow=slow)
+        self.rare.append(rare)
+        return await self.inner.poll(nonce, slow=slow, rare=rare)
 
     async def close(self) -> None:
         await self.inner.close()
@@ -154,7 +163,14 @@ class _FailingLink:
         self.mode: Mode = "shell"
         self.connected = True
 
-    async def poll(self, nonce: str, *, slow: bool, due: tuple[int, ...] = ()) -> RawPoll:
+    async def poll(
+        self,
+        nonce: str,
+        *,
+        slow: bool,
+        due: tuple[int, ...] = (),
+        rare: tuple[int, ...] | None = None,
+    ) -> RawPoll:
         raise self.error
 
     async def close(self) -> None:
