@@ -144,7 +144,7 @@ SHIPPED: Final[tuple[dict[str, Any], ...]] = (
         "a full ring buffer, a duplex mismatch)",
     },
     {
-        # slow round: seen every `slow_every` polls; no point (never 0) where systemd is not
+        # every 2nd slow round (systemd.FAILED.every); no point (never 0) where systemd is not
         # PID 1, so such hosts never fire
         "name": "systemd_unit_failed",
         "metric": "systemd_units_failed",

@@ -47,6 +47,7 @@ from alerts.state import (
 )
 from alerts.windows import Average, Trend
 from poller.catalog import METRICS
+from poller.collectors.registry import SLOW_ROUNDS
 from poller.inventory import Host
 from poller.points import HostState, Point, PollStatus
 from store.records import AlertEvent
@@ -377,11 +378,15 @@ class AlertEngine:
     def _gone_after(self, c: Compiled) -> float:
         """Seconds without a sample before an alert's series counts as gone. A slow-round
         metric (df) is sampled only every interval x slow_every polls (stored only when
-        measured), so it gets at least two of those periods before it is called gone."""
+        measured), so it gets at least two of those periods before it is called gone; one
+        read at every Nth slow round only (tcpstat, timex, systemd: `Source.every`) N times
+        that."""
         gone = self.config.series_gone_after
-        spec = METRICS.get(c.rule.metric) if c.rule.metric is not None else None
-        if spec is not None and spec.slow:
-            gone = max(gone, 2 * c.host.interval * c.host.slow_every)
+        metric = c.rule.metric
+        spec = METRICS.get(metric) if metric is not None else None
+        if metric is not None and spec is not None and spec.slow:
+            rounds = SLOW_ROUNDS.get(metric, 1)
+            gone = max(gone, 2 * c.host.interval * c.host.slow_every * rounds)
         return gone
 
     def _elapse(self, c: Compiled, key: Key, st: Status, now: float, out: list[Transition]) -> None:

@@ -10,8 +10,13 @@ quoted being the median over runs:
 - sshmon: one kept SSH connection and `sh` session to a real OpenSSH sshd on 127.0.0.1
   (tests/sshd.py), `--polls` probes in a row with the slow round every `--slow-every`th
   one (12, the default of `slow_every`), so fast and slow polls are weighted as they
-  occur. Cost: CPU of the sshd process tree from /proc (the per-connection sshd, `sh`,
-  and the reaped `tail`, `df`, `ss`… children), as in poller_bench.py --mode sshd.
+  occur; each slow round reads the rarer sections whose cadence (`Source.every`) is due,
+  counting the measured rounds from 0 as the poller counts them from a connection's
+  first (so the every-30th ones run once in 20 rounds: a little more than in production).
+  `--every-round-too` measures, alternated within each run, the probe reading every slow
+  section at every slow round as before the cadences (issue 12). Cost: CPU of the sshd
+  process tree from /proc (the per-connection sshd, `sh`, and the reaped `tail`, `df`,
+  `ss`… children), as in poller_bench.py --mode sshd.
 - node_exporter with its default collectors: `/usr/bin/prometheus-node-exporter` on a
   free loopback port, `--polls` scrapes of /metrics in a row over one kept HTTP
   connection (as Prometheus keeps it). Cost: its process CPU from /proc/PID/stat.
@@ -164,13 +169,22 @@ def scrape_cost(flags: list[str], scrapes: int) -> tuple[float, int]:
 
 
 async def _poll_cost(
-    link: SshLink, target_cpu: Callable[[], float], polls: int, every: int
+    link: SshLink,
+    target_cpu: Callable[[], float],
+    polls: int,
+    every: int,
+    cadences: tuple[int, ...] | None,
 ) -> float:
+    """`cadences`: the plan's rarer slow cadences, each run at the slow rounds it is due;
+    None: all of them at every slow round."""
     for i in range(every):  # warm-up: the session, its definitions, one slow round
         await link.poll(probe.new_nonce(), slow=i == 0)
     cpu0 = target_cpu()
     for i in range(polls):
-        raw = await link.poll(probe.new_nonce(), slow=i % every == 0)
+        rare = None
+        if cadences is not None:
+            rare = tuple(c for c in cadences if (i // every) % c == 0)
+        raw = await link.poll(probe.new_nonce(), slow=i % every == 0, rare=rare)
         if not raw.output:
             raise RuntimeError("empty poll")
     return (target_cpu() - cpu0) * 1000 / polls
@@ -199,14 +213,15 @@ class SshmonTarget:
         )
         settings = SshSettings(known_hosts=known, ssh_config=(), user_known_hosts=())
         self.link = SshLink(host, Connector(settings).connect, time.monotonic)
+        self.cadences = probe.plan_for(host).cadences
         self.cpu = tree_cpu_counter(self.sshd.process.pid)
 
-    def cost(self, polls: int, every: int) -> float:
-        return asyncio.run(self._cost(polls, every))
+    def cost(self, polls: int, every: int, every_round: bool = False) -> float:
+        return asyncio.run(self._cost(polls, every, None if every_round else self.cadences))
 
-    async def _cost(self, polls: int, every: int) -> float:
+    async def _cost(self, polls: int, every: int, cadences: tuple[int, ...] | None) -> float:
         try:
-            return await _poll_cost(self.link, self.cpu, polls, every)
+            return await _poll_cost(self.link, self.cpu, polls, every, cadences)
         finally:
             await self.link.close()  # asyncio.run closes its loop: reconnect next run
 
@@ -224,6 +239,11 @@ def main() -> None:
         default="",
         help="comma-separated sshmon collectors to leave out on both sides (a family's share)",
     )
+    ap.add_argument(
+        "--every-round-too",
+        action="store_true",
+        help="also measure every slow section at every slow round (no cadences)",
+    )
     args = ap.parse_args()
     excluded = {n for n in args.exclude.split(",") if n}
     if excluded - set(NAMES):
@@ -234,11 +254,16 @@ def main() -> None:
     print(f"node_exporter same families: {' '.join(same_flags)}")
     print(f"  left out (no node_exporter equivalent): {', '.join(left_out) or 'none'}")
     figures: dict[str, list[float]] = {"sshmon": [], "ne_default": [], "ne_same": []}
+    figures["sshmon_all"] = []
     with tempfile.TemporaryDirectory() as tmp_dir:
         target = SshmonTarget(Path(tmp_dir), names)
         try:
             for run in range(args.runs):
                 figures["sshmon"].append(target.cost(args.polls, args.slow_every))
+                if args.every_round_too:
+                    all_ms = target.cost(args.polls, args.slow_every, every_round=True)
+                    figures["sshmon_all"].append(all_ms)
+                    print(f"run {run + 1}: sshmon every section every slow round {all_ms:.2f}")
                 ms, default_size = scrape_cost([], args.polls)
                 figures["ne_default"].append(ms)
                 ms, same_size = scrape_cost(same_flags, args.polls)
@@ -257,6 +282,9 @@ def main() -> None:
     print(f"  sshmon                       {s:6.2f} ms target CPU per poll")
     print(f"  node_exporter, defaults      {d:6.2f} ms per scrape   sshmon/ne = {s / d:.2f}x")
     print(f"  node_exporter, same families {f:6.2f} ms per scrape   sshmon/ne = {s / f:.2f}x")
+    if figures["sshmon_all"]:
+        a = statistics.median(figures["sshmon_all"])
+        print(f"  sshmon, no cadences          {a:6.2f} ms target CPU per poll  /ne = {a / d:.2f}x")
     print("  targets: <= 0.30x of defaults, <= 0.6x of same families")
 
 

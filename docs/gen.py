@@ -37,6 +37,7 @@ from alerts.config import AlertsConfig  # noqa: E402
 from alerts.defaults import SHIPPED  # noqa: E402
 from api.websettings import WebSettings  # noqa: E402
 from poller.catalog import METRICS  # noqa: E402
+from poller.collectors.registry import SLOW_ROUNDS  # noqa: E402
 from poller.inventory import GroupEntry, HostEntry, HostSettings  # noqa: E402
 from poller.settings import PollerSettings  # noqa: E402
 from store.settings import StoreSettings  # noqa: E402
@@ -285,14 +286,16 @@ def render_alert_rules() -> str:
         "Every metric sshmon stores, and so every `metric:` a rule may name. Metrics with a "
         "device label are stored once per device, interface or mount point (a rule's "
         "`devices:` and `exclude_devices:` globs match it). *slow* metrics come from the "
-        "slow round (`df`), every `slow_every` polls.",
+        "slow round (`df`), every `slow_every` polls; *slow, 1 round in N* ones from every "
+        "Nth slow round only (`Source.every`).",
         "",
         "| metric | unit | kind | per | meaning |",
         "|---|---|---|---|---|",
     ]
     for spec in METRICS.values():
         per = spec.dev or ""
-        slow = " (slow)" if spec.slow else ""
+        rounds = SLOW_ROUNDS.get(spec.name, 1)
+        slow = (f" (slow, 1 round in {rounds})" if rounds > 1 else " (slow)") if spec.slow else ""
         out.append(
             f"| `{spec.name}` | {spec.unit} | {spec.kind}{slow} | {per} | "
             f"{_cell(spec.description)} |"

@@ -130,7 +130,7 @@ class HostSettings(BaseModel):
     timeout: Seconds | None = None
     # TCP connect plus SSH handshake and auth (default 10s)
     connect_timeout: Seconds | None = None
-    # df, uname, os-release and cpuinfo run every Nth poll (default 12; the first poll: always)
+    # the slow round (df, …) runs every Nth poll (default 12; the first poll: always)
     slow_every: int | None = Field(default=None, ge=1, le=10_000)
     # a poll printing more than this fails (default 8 MiB): target output is untrusted
     max_output_bytes: int | None = Field(default=None, ge=4096, le=256 * 1024 * 1024)

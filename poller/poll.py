@@ -48,7 +48,14 @@ class Link(Protocol):
 
     @property
     def connected(self) -> bool: ...
-    async def poll(self, nonce: str, *, slow: bool, due: tuple[int, ...] = ()) -> RawPoll: ...
+    async def poll(
+        self,
+        nonce: str,
+        *,
+        slow: bool,
+        due: tuple[int, ...] = (),
+        rare: tuple[int, ...] | None = None,
+    ) -> RawPoll: ...
     async def close(self) -> None: ...
 
 
@@ -147,6 +154,12 @@ class HostPoller:
         self._held_sections = shape.held_sections
         self._carried = shape.carried
         self._polls = 0  # rounds tried, for the commands' `every`
+        # the rarer slow cadences (`Source.every`): slow rounds tried, and the round each
+        # cadence last ran at (none: due at the next slow round, as after a new connection)
+        self._slow_rounds = 0
+        self._rare_ran: dict[int, int] = {}
+        # the slow sections the current poll reads (all of them but the rarer ones not due)
+        self._reading_slow: frozenset[str] = frozenset()
         self._failures = 0
         self._retry_at = float("-inf")
         self._last_error: PollError | None = None
@@ -158,14 +171,16 @@ class HostPoller:
             reason = f"{self._last_error.reason} (next attempt in {wait:.0f} s)"
             return self._failed(ts, 0.0, self._last_error.state, reason)
         slow = force_slow or self._slow_due()
+        rare = self._rare_due(force_slow) if slow else ()
+        self._reading_slow = self._plan.sections_of(rare) if slow else frozenset()
         nonce = self._nonce()
         due = self._commands_due()
         try:
-            raw = await self.link.poll(nonce, slow=slow, due=due)
+            raw = await self.link.poll(nonce, slow=slow, due=due, rare=rare)
         except PollError as exc:
             self._count_round(slow)
             return self._link_failed(exc, ts, started)
-        self._count_round(slow)
+        self._count_round(slow, rare)
         self._failures = 0
         self._last_error = None
         outcome = self._process(raw, nonce, ts, started, slow, due)
@@ -183,15 +198,29 @@ class HostPoller:
             return True  # a new connection (a reboot, maybe): fresh host info
         return self._since_slow + 1 >= self.host.slow_every
 
+    def _rare_due(self, force: bool) -> tuple[int, ...]:
+        """The rarer cadences this slow round reads: each once its `every` slow rounds have
+        passed since it last ran, and all of them at the first poll of a connection (a
+        reboot may have changed the kernel) or when forced (`sshmon probe`). A round that
+        failed does not count as run: its rare sections come at the next slow round."""
+        if force or self._since_slow is None or not self.link.connected:
+            self._rare_ran.clear()
+        n, ran = self._slow_rounds, self._rare_ran
+        return tuple(c for c in self._plan.cadences if c not in ran or n - ran[c] >= c)
+
     def _commands_due(self) -> tuple[int, ...]:
         """Indexes of the user commands to run this round: each every `every` rounds,
         all of them on the first."""
         n = self._polls
         return tuple(i for i, c in enumerate(self._plan.commands) if n % c.every == 0)
 
-    def _count_round(self, slow: bool) -> None:
-        """Count every round tried, failed ones too, towards the slow schedule."""
+    def _count_round(self, slow: bool, rare: tuple[int, ...] = ()) -> None:
+        """Count every round tried, failed ones too, towards the slow schedule; `rare`: the
+        rarer cadences this round read."""
         self._polls += 1
+        for c in rare:
+            self._rare_ran[c] = self._slow_rounds
+        self._slow_rounds += slow
         if slow or self._since_slow is None:
             self._since_slow = 0
         else:
@@ -234,7 +263,8 @@ class HostPoller:
             return self._failed(ts, self._since(started), HostState.PROBE_FAILED, reason)
         duration = self._since(started)
         self._previous = self._carry(Snapshot(ts, for_rates(measured)))
-        collectors = statuses(self._status_plans, slow, measured, failures, broken)
+        skipped = self._slow_sections - self._reading_slow if slow else frozenset()
+        collectors = statuses(self._status_plans, slow, measured, failures, broken, skipped)
         collectors.update(user.statuses)
         status = PollStatus(
             self.host.name,
@@ -298,11 +328,19 @@ class HostPoller:
         # capped as read, before the slow ones are kept: a drop is counted once per read
         capped = cap_devices(fresh, self.host.max_devices)
         if slow:
-            self._slow = {k: v for k, v in capped.readings.items() if k in self._slow_sections}
+            # a slow section this round did not read (a rarer one not due) keeps its last
+            # reading: host info, /metrics, `held` and `carried` go on seeing it
+            kept = {k: v for k, v in self._slow.items() if k not in self._reading_slow}
+            fresh_slow = {k: v for k, v in capped.readings.items() if k in self._slow_sections}
+            self._slow = {**kept, **fresh_slow}
         readings = {**self._slow, **capped.readings}
         measured = dict(capped.readings)
-        if self._held_sections and not slow:
-            measured.update((k, v) for k, v in self._slow.items() if k in self._held_sections)
+        if self._held_sections:
+            measured.update(
+                (k, v)
+                for k, v in self._slow.items()
+                if k in self._held_sections and k not in measured
+            )
         user = CustomResult()
         if self._plan.textfile_dir is not None or due:
             commands = [self._plan.commands[i] for i in due]

@@ -5,7 +5,8 @@ Why this shape (DESIGN.md, "Why a persistent shell channel and `tail -n +1`"): o
 process, which costs the target about 2 ms per poll instead of 11 ms for one `cat` per
 file. With glob sources (/sys files whose names only the target knows) the same single
 process is a `head` (GLOB_READER below says why). Slow sections (df, uname, os-release,
-cpuinfo, mounts) run every N polls.
+cpuinfo, mounts) run every N polls, each at every `Source.every`-th of those slow rounds:
+one shell function per cadence, the poller calls the ones due (`invocation(rare=…)`).
 
 Framing: every section is wrapped in marker lines carrying a per-poll random nonce,
 
@@ -58,6 +59,19 @@ class Plan:
     # only at the polls they are due (`invocation(due=…)`)
     textfile_dir: str | None = None
     commands: tuple[CommandSpec, ...] = ()
+    # slow section -> `Source.every` where it is more than 1: read only at the slow
+    # rounds its cadence is due (the others run at every slow round)
+    cadence: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def cadences(self) -> tuple[int, ...]:
+        """The distinct rarer cadences, ascending: one shell function each."""
+        return tuple(sorted(set(self.cadence.values())))
+
+    def sections_of(self, rare: tuple[int, ...]) -> frozenset[str]:
+        """The slow sections a slow round with the cadences `rare` due reads."""
+        slow = (*self.slow_files, *self.slow_globs, *self.slow_commands)
+        return frozenset(s for s in slow if self.cadence.get(s, 1) in (1, *rare))
 
 
 def plan(
@@ -76,6 +90,7 @@ def plan(
         slow_globs={s.section: s.globs for s in found if s.globs and s.slow},
         textfile_dir=textfile_dir,
         commands=commands,
+        cadence={s.section: s.every for s in found if s.slow and s.every > 1},
     )
 
 
@@ -145,7 +160,7 @@ COMMAND_TIMEOUT_S: Final = 10
 TIMED_OUT_RCS: Final = frozenset({124, 143})
 
 FAST_FUNCTION: Final = "_sm_fast"
-SLOW_FUNCTION: Final = "_sm_slow"
+SLOW_FUNCTION: Final = "_sm_slow"  # + the cadence for the rarer ones (`_sm_slow30`)
 COMMAND_FUNCTION: Final = "_sm_c"  # + the command's index in the plan
 
 
@@ -210,25 +225,30 @@ def definitions(command_timeout: int = COMMAND_TIMEOUT_S, plan: Plan = DEFAULT_P
         fast_read = f"tail -n +1 {files} /dev/null 2>/dev/null"
     fast = _section("fast", fast_read)
     slow_parts = [
-        _section(name, _cat(name, path, plan.fallback_files))
+        (name, _section(name, _cat(name, path, plan.fallback_files)))
         for name, path in plan.slow_files.items()
     ]
     slow_parts += [
-        _section(name, f"{GLOB_READER} {' '.join(g)} /dev/null 2>/dev/null")
+        (name, _section(name, f"{GLOB_READER} {' '.join(g)} /dev/null 2>/dev/null"))
         for name, g in plan.slow_globs.items()
     ]
     slow_parts += [
-        _section(name, f"{{ {command}; }} 2>/dev/null")
+        (name, _section(name, f"{{ {command}; }} 2>/dev/null"))
         for name, command in plan.slow_commands.items()
     ]
-    # `:` keeps a function with no section (every slow collector off) valid sh
-    slow = "; ".join(slow_parts) or ":"
+    slow_functions = "".join(
+        # `:` keeps a function with no section (every slow collector off) valid sh
+        f"{SLOW_FUNCTION}{n if n > 1 else ''}() {{ "
+        + ("; ".join(text for name, text in slow_parts if plan.cadence.get(name, 1) == n) or ":")
+        + "; }\n"
+        for n in (1, *plan.cadences)
+    )
     return (
         "unset HISTFILE; export LC_ALL=C; "
         f"if command -v timeout >/dev/null 2>&1; then _sm_t='timeout {int(command_timeout)}'; "
         "_sm_to=timeout; else _sm_t=''; _sm_to=''; fi\n"
         f"{FAST_FUNCTION}() {{ {fast}; }}\n"
-        f"{SLOW_FUNCTION}() {{ {slow}; }}\n"
+        + slow_functions
         + "".join(
             f"{COMMAND_FUNCTION}{i}() {{ {_user_command(c)}; }}\n"
             for i, c in enumerate(plan.commands)
@@ -251,13 +271,18 @@ def _user_command(cmd: CommandSpec) -> str:
     return _section(COMMAND + cmd.name, body)
 
 
-def invocation(nonce: str, *, slow: bool, due: tuple[int, ...] = ()) -> str:
+def invocation(
+    nonce: str, *, slow: bool, due: tuple[int, ...] = (), rare: tuple[int, ...] = ()
+) -> str:
     """The line written per poll to a session that already has the definitions; `due`:
-    indexes of the plan's commands to run at this poll."""
+    indexes of the plan's commands to run at this poll; `rare`: the cadences (`Plan.cadences`)
+    whose slow sections this slow round reads too."""
     _check_nonce(nonce)
     calls = f"{FAST_FUNCTION} {nonce}"
     if slow:
         calls += f"; {SLOW_FUNCTION} {nonce}"
+        for n in rare:
+            calls += f"; {SLOW_FUNCTION}{int(n)} {nonce}"
     for i in due:
         calls += f"; {COMMAND_FUNCTION}{int(i)} {nonce}"
     return f"{calls}; printf '%s\\n' \"{MARK} {nonce} done\"\n"
@@ -270,9 +295,12 @@ def script(
     command_timeout: int = COMMAND_TIMEOUT_S,
     plan: Plan = DEFAULT_PLAN,
     due: tuple[int, ...] = (),
+    rare: tuple[int, ...] | None = None,
 ) -> str:
-    """The whole probe as one script, for exec-per-poll (a forced command refuses a shell)."""
-    return definitions(command_timeout, plan) + invocation(nonce, slow=slow, due=due)
+    """The whole probe as one script, for exec-per-poll (a forced command refuses a shell).
+    `rare` None: every cadence of the plan (a script run on its own reads everything)."""
+    cadences = plan.cadences if rare is None else rare
+    return definitions(command_timeout, plan) + invocation(nonce, slow=slow, due=due, rare=cadences)
 
 
 def new_nonce() -> str:

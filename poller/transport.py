@@ -172,9 +172,15 @@ class _LocalShell:
 
 
 async def _run_shell(
-    shell: _Shell, nonce: str, slow: bool, host: Host, due: tuple[int, ...] = ()
+    shell: _Shell,
+    nonce: str,
+    slow: bool,
+    host: Host,
+    due: tuple[int, ...] = (),
+    rare: tuple[int, ...] | None = None,
 ) -> bytes:
-    shell.write(probe.invocation(nonce, slow=slow, due=due).encode())
+    cadences = probe.plan_for(host).cadences if rare is None else rare
+    shell.write(probe.invocation(nonce, slow=slow, due=due, rare=cadences).encode())
     return await shell.read_frame(probe.done_marker(nonce), host.max_output_bytes)
 
 
@@ -197,9 +203,17 @@ class SshLink:
     def connected(self) -> bool:
         return self._conn is not None and not self._conn.is_closed()
 
-    async def poll(self, nonce: str, *, slow: bool, due: tuple[int, ...] = ()) -> RawPoll:
+    async def poll(
+        self,
+        nonce: str,
+        *,
+        slow: bool,
+        due: tuple[int, ...] = (),
+        rare: tuple[int, ...] | None = None,
+    ) -> RawPoll:
         """One poll. Raises PollError; connect failures leave no half-open state behind.
-        `due`: indexes of the host's commands to run this time (poller/probe.py)."""
+        `due`: indexes of the host's commands to run this time; `rare`: the slow cadences
+        due besides the every-round one, None for all of them (poller/probe.py)."""
         reconnected, connect_s = False, 0.0
         if not self.connected:
             await self.close()
@@ -208,7 +222,7 @@ class SshLink:
             reconnected, connect_s = True, self._clock() - started
         try:
             async with asyncio.timeout(self.host.timeout):
-                output = await self._poll_once(nonce, slow, due)
+                output = await self._poll_once(nonce, slow, due, rare)
         except TimeoutError as exc:
             await self._end_shell()
             raise PollTimeout(
@@ -223,15 +237,17 @@ class SshLink:
             raise
         return RawPoll(output, self.mode, reconnected, connect_s)
 
-    async def _poll_once(self, nonce: str, slow: bool, due: tuple[int, ...]) -> bytes:
+    async def _poll_once(
+        self, nonce: str, slow: bool, due: tuple[int, ...], rare: tuple[int, ...] | None
+    ) -> bytes:
         if self.mode == "exec":
-            return await self._exec(nonce, slow, due)
+            return await self._exec(nonce, slow, due, rare)
         fresh = self._shell is None
         try:
             if self._shell is None:
                 self._shell = await self._open_shell()
                 self._shell.write(_definitions(self.host))
-            return await _run_shell(self._shell, nonce, slow, self.host, due)
+            return await _run_shell(self._shell, nonce, slow, self.host, due, rare)
         except (asyncssh.ChannelOpenError, ChannelClosed) as exc:
             # a refused session, or a forced command that ends it before printing
             # anything: use one exec channel per poll from now on (if exec fails too, the
@@ -241,7 +257,7 @@ class SshLink:
                 raise
             self._discard_shell()
             self.mode = "exec"
-            return await self._exec(nonce, slow, due)
+            return await self._exec(nonce, slow, due, rare)
 
     async def _open_shell(self) -> _SshShell:
         assert self._conn is not None  # poll() connects first
@@ -250,7 +266,9 @@ class SshLink:
         )
         return _SshShell(process)
 
-    async def _exec(self, nonce: str, slow: bool, due: tuple[int, ...]) -> bytes:
+    async def _exec(
+        self, nonce: str, slow: bool, due: tuple[int, ...], rare: tuple[int, ...] | None
+    ) -> bytes:
         assert self._conn is not None  # poll() connects first
         process = await self._conn.create_process(
             probe.script(
@@ -259,6 +277,7 @@ class SshLink:
                 command_timeout=_budget(self.host),
                 plan=probe.plan_for(self.host),
                 due=due,
+                rare=rare,
             ),
             term_type=None,
             encoding=None,
@@ -362,14 +381,21 @@ class LocalLink:
         self._argv = shell
         self._shell: _LocalShell | None = None
 
-    async def poll(self, nonce: str, *, slow: bool, due: tuple[int, ...] = ()) -> RawPoll:
+    async def poll(
+        self,
+        nonce: str,
+        *,
+        slow: bool,
+        due: tuple[int, ...] = (),
+        rare: tuple[int, ...] | None = None,
+    ) -> RawPoll:
         reconnected = self._shell is None
         try:
             async with asyncio.timeout(self.host.timeout):
                 if self._shell is None:
                     self._shell = await self._start()
                     self._shell.write(_definitions(self.host))
-                output = await _run_shell(self._shell, nonce, slow, self.host, due)
+                output = await _run_shell(self._shell, nonce, slow, self.host, due, rare)
         except BaseException as exc:
             await self.close()
             if isinstance(exc, TimeoutError):

@@ -26,6 +26,12 @@ Gauges = Callable[[Readings, list[Triple]], None]
 Rates = Callable[[Readings, Readings, float, list[Triple]], None]
 Exposition = Callable[[Readings], Iterable[Sample]]
 
+# `Source.every` of what stays fixed until a reboot or an upgrade (kernel, OS release, cpus,
+# page size): every 30th slow round, an hour at the default 10 s x 12. A reboot is a new
+# connection, which reads every slow section at once; an upgrade without one shows within
+# the hour.
+FIXED_WHILE_UP = 30
+
 
 @dataclass(frozen=True, slots=True)
 class Source:
@@ -61,8 +67,17 @@ class Source:
     # must then take the interval from the reading itself (cgroups carries /proc/uptime),
     # never from `dt`, the time since the previous *poll*.
     carried: bool = False
+    # a slow section is read at every `every`-th slow round (and always at the first poll
+    # of a connection): what changes rarely is read rarely, since each process the slow
+    # round starts costs the target ~0.5 ms (bench/README.md, "Target cost"). The poller
+    # keeps its last reading in between (host info, `held`, `carried`, /metrics); its
+    # stored points come only when it is read, and the alert engine waits `every` times
+    # longer before calling such a series gone (registry.SLOW_ROUNDS).
+    every: int = 1
 
     def __post_init__(self) -> None:
+        if self.every < 1 or (self.every > 1 and not self.slow):
+            raise ValueError(f"{self.section}: every must be 1, or more for a slow section")
         if sum(x is not None for x in (self.path, self.command)) + bool(self.globs) != 1:
             raise ValueError(f"{self.section}: exactly one of path, command, globs")
         for glob in self.globs:

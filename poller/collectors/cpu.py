@@ -13,7 +13,7 @@ from typing import Final
 from parsers import proc_cpuinfo, proc_stat
 from parsers.exposition import Sample, node_sample
 from parsers.proc_stat import CpuSeconds, ProcStat
-from poller.collectors.base import Collector, Readings, Source, Triple, reading
+from poller.collectors.base import FIXED_WHILE_UP, Collector, Readings, Source, Triple, reading
 from poller.metric_spec import EXACT, PCT, G, MetricSpec, P
 
 STAT: Final = Source("stat", proc_stat.parse, path="/proc/stat")
@@ -27,6 +27,9 @@ CPUINFO: Final = Source(
         "[[:space:]]*:' /proc/cpuinfo"
     ),
     slow=True,
+    # models and topology are fixed while the host runs (the online count comes from
+    # /proc/stat at every poll)
+    every=FIXED_WHILE_UP,
 )
 
 # Busy = every mode but idle and iowait; steal counts as busy (the guest wanted the cpu

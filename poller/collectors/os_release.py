@@ -12,7 +12,7 @@ from typing import Final
 from parsers import etc_os_release
 from parsers.etc_os_release import OsRelease
 from parsers.exposition import Sample, node_sample
-from poller.collectors.base import Collector, Readings, Source, reading
+from poller.collectors.base import FIXED_WHILE_UP, Collector, Readings, Source, reading
 
 # The os-release spec says to read /usr/lib/os-release when /etc/os-release is missing
 # (some minimal and immutable images ship only that one).
@@ -22,6 +22,7 @@ OS_RELEASE: Final = Source(
     path="/etc/os-release",
     slow=True,
     fallback="/usr/lib/os-release",
+    every=FIXED_WHILE_UP,  # changes only with an upgrade
 )
 LABELS: Final = (
     "build_id", "id", "id_like", "image_id", "image_version", "name", "pretty_name", "variant",

@@ -114,6 +114,19 @@ OWNERS: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
     {name: tuple(c.name for c in COLLECTORS if name in c.sections) for name in SOURCES}
 )
 
+# slow metric -> the slow rounds between two of its samples where more than 1: a collector's
+# points come at the rounds all its slow sections were read, its rarest one's `every`
+# (the alert engine waits that much longer before a series counts as gone)
+SLOW_ROUNDS: Final[Mapping[str, int]] = MappingProxyType(
+    {
+        m.name: every
+        for c in COLLECTORS
+        if (every := max((s.every for s in c.sources), default=1)) > 1
+        for m in c.metrics
+        if m.slow
+    }
+)
+
 
 def enabled(names: Iterable[str] | None) -> tuple[Collector, ...]:
     """The collectors of `names` in registry order (all of them for None)."""

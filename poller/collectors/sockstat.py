@@ -15,7 +15,15 @@ from parsers import cmd_getconf_pagesize, proc_net_sockstat
 from parsers.cmd_getconf_pagesize import PageSize
 from parsers.exposition import METRIC_NAME, Sample, node_sample
 from parsers.proc_net_sockstat import Sockstat
-from poller.collectors.base import Collector, NodeName, Readings, Source, Triple, reading
+from poller.collectors.base import (
+    FIXED_WHILE_UP,
+    Collector,
+    NodeName,
+    Readings,
+    Source,
+    Triple,
+    reading,
+)
 from poller.metric_spec import EXACT, G, MetricSpec
 
 SOCKSTAT: Final = Source("net_sockstat", proc_net_sockstat.parse, path="/proc/net/sockstat")
@@ -26,6 +34,7 @@ PAGESIZE: Final = Source(
     slow=True,
     optional=True,
     held=True,  # tcp_mem_bytes is derived at every poll, with the last page size read
+    every=FIXED_WHILE_UP,  # the kernel's, fixed until it boots again
 )
 
 METRICS: Final = (

@@ -72,13 +72,18 @@ def statuses(
     measured: Mapping[str, object],
     failures: Mapping[str, str],
     broken: Mapping[str, str],
+    skipped: frozenset[str] = frozenset(),
 ) -> dict[str, CollectorStatus]:
     """`measured`: readings of this poll; `failures`: section -> parse error; `broken`:
-    collector -> derivation error (poller/derive.py). Runs every poll of every host, so
-    the usual case (nothing failed) allocates nothing but the result."""
+    collector -> derivation error (poller/derive.py); `skipped`: slow sections this slow
+    round did not read (not due: `Source.every`), judged neither ok nor unavailable. Runs
+    every poll of every host, so the usual case (nothing failed) allocates nothing but the
+    result."""
     out: dict[str, CollectorStatus] = {}
     for p in plans:
         sections = p.every if slow else p.fast
+        if skipped:
+            sections = tuple(s for s in sections if s not in skipped)
         if not sections:
             continue
         if failures or broken:

@@ -23,7 +23,15 @@ COMMAND: Final = (
     "$_sm_t systemctl list-units --state=failed --no-legend --plain --no-pager"
 )
 FAILED: Final = Source(
-    "systemd_failed", cmd_systemctl_failed.parse, command=COMMAND, slow=True, optional=True
+    "systemd_failed",
+    cmd_systemctl_failed.parse,
+    command=COMMAND,
+    slow=True,
+    optional=True,
+    # every 2nd slow round (4 min at 10 s x 12): a failed unit is worth an alert soon, but
+    # systemctl (with `timeout`, and a D-Bus round trip) is among the dearest processes
+    # of the slow round where systemd runs
+    every=2,
 )
 _UNITS_HELP: Final = "Summary of systemd unit states"
 _UNIT_HELP: Final = "Systemd unit"

@@ -30,7 +30,17 @@ COMMAND: Final = (
     "else cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | "
     f"awk '$1 != \"sl\" {{n[$4]++}} {_COUNT}'; fi"
 )
-TCP_STATES: Final = Source("tcp_states", cmd_tcp_states.parse, command=COMMAND, slow=True)
+TCP_STATES: Final = Source(
+    "tcp_states",
+    cmd_tcp_states.parse,
+    command=COMMAND,
+    slow=True,
+    # every 5th slow round (10 min at 10 s x 12): the slow round's dearest section (~4 ms,
+    # three processes, more with many sockets) for counts whose trend is what matters
+    # (a CLOSE_WAIT leak grows for hours); sockets in use and TIME-WAIT come from sockstat
+    # at every poll
+    every=5,
+)
 
 HELP: Final = "Number of connection states."
 METRICS: Final = (

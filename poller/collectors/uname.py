@@ -8,9 +8,15 @@ from typing import Final
 from parsers import cmd_uname
 from parsers.cmd_uname import Uname
 from parsers.exposition import Sample, node_sample
-from poller.collectors.base import Collector, Readings, Source, reading
+from poller.collectors.base import FIXED_WHILE_UP, Collector, Readings, Source, reading
 
-UNAME: Final = Source("uname", cmd_uname.parse, command="uname -snrm; uname -v", slow=True)
+UNAME: Final = Source(
+    "uname",
+    cmd_uname.parse,
+    command="uname -snrm; uname -v",
+    slow=True,
+    every=FIXED_WHILE_UP,  # the running kernel: changes only with a reboot (a new connection)
+)
 
 
 def samples(r: Readings) -> Iterator[Sample]:

@@ -274,6 +274,31 @@ def test_a_df_series_sampled_every_slow_round_fires_and_is_not_called_gone() -> 
     assert changes == [("fs", Change.FIRING), ("fs", Change.RESOLVED)]
 
 
+def test_a_series_read_every_fifth_slow_round_is_not_called_gone_between_its_reads() -> None:
+    """tcp_connections comes from `ss`, read at every 5th slow round only (Source.every):
+    a sample every 600 s at 10 s x 12. The df allowance (two slow rounds, 240 s) would
+    resolve it between two samples; it gets two of its own periods instead (1200 s)."""
+    rule = {"name": "close_wait", "metric": "tcp_connections", "warning": 100}
+    rig = Rig(series_gone_after="1m", rules=[rule])
+    changes = []
+
+    def poll(t: int, value: float | None) -> None:
+        points = [] if value is None else [pt("web-1", "tcp_connections", value, t, "CLOSE_WAIT")]
+        seen = rig.engine.observe(ok("web-1", t), points, t)
+        seen += rig.engine.tick(t + 5)
+        changes.extend((c.rule, c.change) for c in seen)
+
+    for t in range(0, 3000, 10):
+        poll(t, 150 if t % 600 == 0 else None)
+    assert changes == [("close_wait", Change.FIRING)]
+    # gone for real (no reading for two of its periods): then it resolves, not before
+    for t in range(3000, 4000, 10):
+        poll(t, None)
+        if t < 2400 + 1200:
+            assert changes == [("close_wait", Change.FIRING)], t
+    assert changes == [("close_wait", Change.FIRING), ("close_wait", Change.RESOLVED)]
+
+
 def test_for_can_elapse_between_two_samples_and_fires_from_tick() -> None:
     rig = Rig()
     assert rig.poll(0, mem=85) == [("mem", Change.PENDING)]

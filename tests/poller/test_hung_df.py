@@ -100,11 +100,18 @@ class _SlowRoundTimesOut:
     def connected(self) -> bool:
         return self.inner.connected
 
-    async def poll(self, nonce: str, *, slow: bool, due: tuple[int, ...] = ()) -> RawPoll:
+    async def poll(
+        self,
+        nonce: str,
+        *,
+        slow: bool,
+        due: tuple[int, ...] = (),
+        rare: tuple[int, ...] | None = None,
+    ) -> RawPoll:
         self.rounds.append(slow)
         if slow and len(self.rounds) > 1:
             raise PollTimeout("probe did not finish")
-        return await self.inner.poll(nonce, slow=slow)
+        return await self.inner.poll(nonce, slow=slow, rare=rare)
 
     async def close(self) -> None:
         await self.inner.close()

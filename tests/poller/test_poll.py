@@ -79,15 +79,24 @@ class _CountingLink:
     def __init__(self, host: Host) -> None:
         self.inner = LocalLink(host)
         self.slow: list[bool] = []
+        self.rare: list[tuple[int, ...] | None] = []
         self.mode = self.inner.mode
 
     @property
     def connected(self) -> bool:
         return self.inner.connected
 
-    async def poll(self, nonce: str, *, slow: bool, due: tuple[int, ...] = ()) -> RawPoll:
+    async def poll(
+        self,
+        nonce: str,
+        *,
+        slow: bool,
+        due: tuple[int, ...] = (),
+        rare: tuple[int, ...] | None = None,
+    ) -> RawPoll:
         self.slow.append(slow)
-        return await self.inner.poll(nonce, slow=slow)
+        self.rare.append(rare)
+        return await self.inner.poll(nonce, slow=slow, rare=rare)
 
     async def close(self) -> None:
         await self.inner.close()
@@ -107,6 +116,51 @@ async def test_slow_sections_on_first_poll_then_every_slow_every_and_after_recon
     assert [o.host_info is not None for o in outcomes] == link.slow
     # the last slow readings stay in every outcome's readings (for /metrics and probe)
     assert all("df" in o.readings for o in outcomes)
+
+
+class _FailingOnceLink(_CountingLink):
+    """A real local sh, but the poll numbered `fail_at` fails after asking (output lost)."""
+
+    def __init__(self, host: Host, fail_at: int) -> None:
+        super().__init__(host)
+        self.fail_at = fail_at
+
+    async def poll(
+        self,
+        nonce: str,
+        *,
+        slow: bool,
+        due: tuple[int, ...] = (),
+        rare: tuple[int, ...] | None = None,
+    ) -> RawPoll:
+        raw = await super().poll(nonce, slow=slow, due=due, rare=rare)
+        if len(self.slow) == self.fail_at:
+            raise ProbeFailed("output lost")
+        return raw
+
+
+async def test_a_rare_cadence_whose_round_failed_comes_at_the_next_slow_round() -> None:
+    """Each cadence runs once its `every` slow rounds have passed since it last ran: a
+    failed round does not count as run, and a new connection runs them all."""
+    host = _local(slow_every=2)
+    link = _FailingOnceLink(host, fail_at=5)  # the third slow round, where 2 is due
+    poller = HostPoller(host, link, FakeClock())
+    try:
+        outcomes = [await poller.poll() for _ in range(10)]
+        await link.inner.close()
+        outcomes.append(await poller.poll())
+    finally:
+        await poller.close()
+    assert link.slow == [True, False] * 5 + [True]
+    slow_rare = [r for r, slow in zip(link.rare, link.slow, strict=True) if slow]
+    assert slow_rare == [(2, 5, 30), (), (2,), (2,), (), (2, 5, 30)]
+    assert [o.status.state for o in outcomes].count(HostState.PROBE_FAILED) == 1
+    # uname was read at the first poll only, and kept in every outcome after it
+    assert all(
+        o.readings.get("uname") is outcomes[0].readings["uname"]
+        for o in outcomes[1:-1]
+        if o.status.state is HostState.OK
+    )
 
 
 async def test_fs_points_appear_only_at_the_polls_that_ran_df_with_their_own_time() -> None:
@@ -170,7 +224,14 @@ class _FailingLink:
         self.mode: Mode = "shell"
         self.connected = True
 
-    async def poll(self, nonce: str, *, slow: bool, due: tuple[int, ...] = ()) -> RawPoll:
+    async def poll(
+        self,
+        nonce: str,
+        *,
+        slow: bool,
+        due: tuple[int, ...] = (),
+        rare: tuple[int, ...] | None = None,
+    ) -> RawPoll:
         raise self.error
 
     async def close(self) -> None:

@@ -39,8 +39,15 @@ class _EditingLink:
     def connected(self) -> bool:
         return self.inner.connected
 
-    async def poll(self, nonce: str, *, slow: bool, due: tuple[int, ...] = ()) -> RawPoll:
-        raw = await self.inner.poll(nonce, slow=slow)
+    async def poll(
+        self,
+        nonce: str,
+        *,
+        slow: bool,
+        due: tuple[int, ...] = (),
+        rare: tuple[int, ...] | None = None,
+    ) -> RawPoll:
+        raw = await self.inner.poll(nonce, slow=slow, rare=rare)
         edited = self.edit(raw.output.decode()).encode()
         return RawPoll(edited, raw.mode, raw.reconnected, raw.connect_s)
 
