@@ -148,5 +148,7 @@ def test_a_host_without_cgroup_files_has_the_collector_unavailable() -> None:
     plans = status_plans((cgroups.COLLECTOR,))
     state = statuses(plans, True, parsed.readings, {}, {})["cgroups"]
     assert state.state is CollectorState.UNAVAILABLE
-    assert state.reason.startswith("not on the target: /proc/uptime ")
-    assert state.reason.endswith(f"(and {len(cgroups.GLOBS) - 3} more)")
+    # the cgroup files are what is missing, not the uptime read beside them
+    assert state.reason.startswith("not on the target: /sys/fs/cgroup/")
+    assert "/proc/uptime" not in state.reason
+    assert state.reason.endswith(f"(and {len(cgroups.GLOBS) - 1 - 3} more)")
