@@ -97,12 +97,12 @@ def test_an_unchanged_host_is_not_printed_again() -> None:
     intervals = {"a-1": INTERVAL}
     renderer = MetricsRenderer()
     renderer.render([], published, [], intervals, NOW)
-    cached = renderer._hosts["a-1"].printed
+    cached = renderer._hosts["a-1"].packed
     renderer.render([], published, [], intervals, NOW)
-    assert renderer._hosts["a-1"].printed is cached
+    assert renderer._hosts["a-1"].packed is cached
     published["a-1"] = poll(NOW, readings[0])  # a new poll, even with equal readings
     renderer.render([], published, [], intervals, NOW)
-    assert renderer._hosts["a-1"].printed is not cached
+    assert renderer._hosts["a-1"].packed is not cached
 
 
 def test_hosts_printed_by_poller_workers_render_as_if_published_here() -> None:
