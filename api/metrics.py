@@ -219,10 +219,11 @@ class MetricsRenderer:
         latest: Iterable[LatestRow],
         intervals: Mapping[str, float],
         now: float,
-        remote: Mapping[str, tuple[float, Printed]] | None = None,
+        remote: Mapping[str, tuple[float, Packed]] | None = None,
     ) -> str:
         """`remote`: hosts polled by `sshmon run --workers` processes, with the time of their
-        newest good poll and its families as the worker printed them (sshmon/workers.py)."""
+        newest good poll and its families as the worker printed them, packed
+        (sshmon/workers.py)."""
         remote = remote or {}
         with self._lock:
             formatter = LineFormatter()
@@ -230,9 +231,9 @@ class MetricsRenderer:
             parts: list[Printed] = []
             for host in sorted(intervals.keys() & (published.keys() | remote.keys())):
                 if host not in published:
-                    ts, part = remote[host]
+                    ts, packed = remote[host]
                     if fresh(ts, intervals[host], now):
-                        parts.append(self._shared(part))
+                        parts.append(self._shared(unpack(packed)))
                     continue
                 current = published[host]
                 if not fresh(current.ts, intervals[host], now):

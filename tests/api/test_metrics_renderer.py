@@ -11,6 +11,7 @@ from prometheus_client.metrics_core import Metric
 from api.hub import Published
 from api.metrics import MetricsRenderer, exposition, host_samples, writer_families
 from parsers.exposition import families
+from parsers.exposition_render import pack
 from parsers.exposition_text import Families
 from poller.collectors.registry import parse_all
 from poller.health import PollHealth
@@ -126,7 +127,8 @@ def test_hosts_printed_by_poller_workers_render_as_if_published_here() -> None:
     ]
     body = {"times": times, "printed": _printed([(h, p.readings) for h, p in published.items()])}
     got_times, printed = _export_body(json.dumps(body).encode())
-    remote = {h: (got_times[h], printed[h]) for h in hosts}
+    # the owner keeps them packed (WorkerPool._apply_export)
+    remote = {h: (got_times[h], pack(printed[h])) for h in hosts}
     own = own_families()
     text = MetricsRenderer().render(own, {}, latest, intervals, NOW, remote)
     assert text == reference(own, published, latest, intervals)
