@@ -9,6 +9,7 @@ from __future__ import annotations
 import fnmatch
 import functools
 from dataclasses import dataclass, field
+from typing import Final
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
@@ -130,12 +131,33 @@ def compile_rule(rule: Rule, host: Host, config: AlertsConfig) -> Compiled | Non
         name=rule.name,
         rule=rule,
         host=host,
-        thresholds=Thresholds(rule.op, warning, critical, rule.hysteresis),
-        params={sev: _params(rule, host, config, sev) for sev in Severity},
+        thresholds=_one_thresholds(Thresholds(rule.op, warning, critical, rule.hysteresis)),
+        params=_one_params({sev: _params(rule, host, config, sev) for sev in Severity}),
         template=_template(rule.message or default),
         unit=unit,
         labels=dict(rule.labels),
     )
+
+
+# A rule's levels and timing are mostly the same on every host: compiled per host, their
+# copies were ~8 KB a host of the alert engine's memory (issue 15). Equal values are shared
+# instead (they are never changed once compiled); a table that fills up (thousands of
+# distinct per-host overrides) starts again, which costs sharing, not correctness.
+SHARED_CAP: Final = 4096
+_levels: dict[Thresholds, Thresholds] = {}
+_timings: dict[tuple[tuple[Severity, Params], ...], dict[Severity, Params]] = {}
+
+
+def _one_thresholds(value: Thresholds) -> Thresholds:
+    if len(_levels) >= SHARED_CAP:
+        _levels.clear()
+    return _levels.setdefault(value, value)
+
+
+def _one_params(params: dict[Severity, Params]) -> dict[Severity, Params]:
+    if len(_timings) >= SHARED_CAP:
+        _timings.clear()
+    return _timings.setdefault(tuple(params.items()), params)
 
 
 def _params(rule: Rule, host: Host, config: AlertsConfig, severity: Severity) -> Params:

@@ -27,7 +27,7 @@ from poller.inventory import Inventory
 if TYPE_CHECKING:
     # annotation only: `sshmon serve` builds a context without the alert engine
     from alerts.runtime import AlertsRuntime
-    from parsers.exposition_render import Printed
+    from parsers.exposition_render import Packed
     from store.settings import StoreSettings
 
 __all__ = ["LOOPBACK", "AppContext", "AuthSettings", "QueryPool", "WebSettings"]
@@ -101,7 +101,7 @@ class AppContext:
     top_processes: Callable[[str], Awaitable[str]] | None = None
     # `sshmon run --workers N`: host -> (newest good poll, its node_exporter families as
     # printed by the worker polling it), for /metrics; the hub has no readings of those
-    remote_exposition: Callable[[], Awaitable[Mapping[str, tuple[float, Printed]]]] | None = None
+    remote_exposition: Callable[[], Awaitable[Mapping[str, tuple[float, Packed]]]] | None = None
     # host -> number of firing alerts; None until the alert engine is wired
     firing_alerts: Callable[[], Mapping[str, int]] | None = None
     # this process's alert engine, notifier and database; None in `sshmon serve`, where

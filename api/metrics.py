@@ -36,7 +36,7 @@ from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamil
 
 from api.hub import Published
 from parsers.exposition import Sample, SampleType, families, render
-from parsers.exposition_render import Meta, Printed, merged, printed
+from parsers.exposition_render import Meta, Packed, Printed, merged, pack, printed, unpack
 from parsers.exposition_text import LineFormatter
 from poller.collectors.registry import COLLECTORS
 from poller.exposition import samples
@@ -184,7 +184,7 @@ def exposition(own: Iterable[Metric], host_part: Iterable[Sample]) -> str:
 @dataclass(frozen=True, slots=True)
 class _HostText:
     seq: int  # Published.seq of the readings it was printed from
-    printed: Printed
+    packed: Packed  # kept packed: a few KB a host rather than ~30 (issue 15)
 
 
 class MetricsRenderer:
@@ -197,10 +197,10 @@ class MetricsRenderer:
     again. Hosts that went stale or left the inventory leave the cache at the next render.
     One renderer serves one hub (`seq` numbers that hub's publishes).
 
-    Memory: about one body of text (each host's sample lines, ~30 KB a host of 238
-    samples); family names and HELP texts are shared by hosts that export the same
-    families. Renders one at a time: the route runs it in a worker thread, and two
-    scrapes may overlap.
+    Memory: each host's sample lines packed (parsers/exposition_render.py `Packed`: a few
+    KB a host of 238 samples, ~30 KB as strings); family names and HELP texts are shared
+    by hosts that export the same families. Renders one at a time: the route runs it in a
+    worker thread, and two scrapes may overlap.
     """
 
     # distinct family layouts kept for sharing; past this (hostile or very mixed targets)
@@ -219,10 +219,11 @@ class MetricsRenderer:
         latest: Iterable[LatestRow],
         intervals: Mapping[str, float],
         now: float,
-        remote: Mapping[str, tuple[float, Printed]] | None = None,
+        remote: Mapping[str, tuple[float, Packed]] | None = None,
     ) -> str:
         """`remote`: hosts polled by `sshmon run --workers` processes, with the time of their
-        newest good poll and its families as the worker printed them (sshmon/workers.py)."""
+        newest good poll and its families as the worker printed them, packed
+        (sshmon/workers.py)."""
         remote = remote or {}
         with self._lock:
             formatter = LineFormatter()
@@ -230,9 +231,9 @@ class MetricsRenderer:
             parts: list[Printed] = []
             for host in sorted(intervals.keys() & (published.keys() | remote.keys())):
                 if host not in published:
-                    ts, part = remote[host]
+                    ts, packed = remote[host]
                     if fresh(ts, intervals[host], now):
-                        parts.append(self._shared(part))
+                        parts.append(self._shared(unpack(packed)))
                     continue
                 current = published[host]
                 if not fresh(current.ts, intervals[host], now):
@@ -240,11 +241,12 @@ class MetricsRenderer:
                 entry = self._hosts.get(host)
                 if entry is None or entry.seq != current.seq:
                     found = samples(current.readings)
-                    entry = _HostText(
-                        current.seq, self._shared(printed(found, (("instance", host),), formatter))
-                    )
+                    part = self._shared(printed(found, (("instance", host),), formatter))
+                    entry = _HostText(current.seq, pack(part))
+                else:
+                    part = unpack(entry.packed)
                 kept[host] = entry
-                parts.append(entry.printed)
+                parts.append(part)
             self._hosts = kept
             have = published.keys() | remote.keys()
             parts.append(printed(stored_samples(have, latest, intervals, now), (), formatter))

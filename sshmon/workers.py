@@ -33,7 +33,7 @@ from typing import Final
 
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 
-from parsers.exposition_render import Printed
+from parsers.exposition_render import Meta, Packed, Printed, pack
 from poller import shard as sharding
 from poller import wire
 from poller.errors import ProbeFailed
@@ -52,6 +52,7 @@ HEALTHY_AFTER_S: Final = 60.0  # a worker that lived this long starts the backof
 DRAIN_DEADLINE_S: Final = STOP_DEADLINE_S + 5.0
 TOP_DEADLINE_S: Final = 15.0  # the worker's own command timeout is 10 s
 EXPORT_DEADLINE_S: Final = 10.0  # a worker prints its hosts' /metrics families in this
+LAYOUTS: Final = 1024  # distinct family layouts kept for sharing (as MetricsRenderer's)
 AUTO_CAP: Final = 8
 AUTO_HOSTS_PER_WORKER: Final = 250
 
@@ -147,8 +148,11 @@ class WorkerPool:
         # /metrics: per slot, host -> (newest good poll, its printed families), and the
         # last reply applied (the worker then leaves out what this already holds)
         self._exports: dict[int, tuple[int, asyncio.Future[bytes]]] = {}
-        self._exported: dict[int, dict[str, tuple[float, Printed]]] = {}
+        # kept packed, their family layouts shared across hosts: as decoded, each host's
+        # lines and metas are ~40 KB of strings and tuples (issue 15)
+        self._exported: dict[int, dict[str, tuple[float, Packed]]] = {}
         self._have: dict[int, int] = {}
+        self._layouts: dict[tuple[Meta, ...], tuple[Meta, ...]] = {}
 
     # -- hosts ----------------------------------------------------------------------------
 
@@ -223,13 +227,13 @@ class WorkerPool:
             if slot_k == k and not reply.done():
                 reply.cancel()
 
-    async def exposition(self) -> dict[str, tuple[float, Printed]]:
+    async def exposition(self) -> dict[str, tuple[float, Packed]]:
         """For /metrics: every worker's hosts with the time of their newest good poll and
         its node_exporter families, printed by the worker. A worker that does not answer
         in EXPORT_DEADLINE_S keeps what it sent last time."""
         asked = [self._ask_export(slot) for slot in self._slots]
         await asyncio.gather(*(a for a in asked if a is not None))
-        out: dict[str, tuple[float, Printed]] = {}
+        out: dict[str, tuple[float, Packed]] = {}
         for slot in self._slots:
             out.update(self._exported.get(slot.k, {}))
         return out
@@ -258,13 +262,20 @@ class WorkerPool:
             log.error("worker %d: a malformed /metrics reply: %s", k, exc)
             return
         before = self._exported.get(k, {})
-        now: dict[str, tuple[float, Printed]] = {}
+        now: dict[str, tuple[float, Packed]] = {}
         for host, ts in times.items():
-            part = printed.get(host) or before.get(host, (0.0, None))[1]
+            new = printed.get(host)
+            part = self._packed(new) if new is not None else before.get(host, (0.0, None))[1]
             if part is not None:
                 now[host] = (ts, part)
         self._exported[k] = now
         self._have[k] = max(self._have.get(k, 0), request)
+
+    def _packed(self, part: Printed) -> Packed:
+        if len(self._layouts) >= LAYOUTS:  # hostile or very mixed targets: sharing only
+            self._layouts.clear()
+        metas = self._layouts.setdefault(part.metas, part.metas)
+        return pack(part._replace(metas=metas))
 
     def export_answered(self, request: int, body: bytes) -> None:
         pending = self._exports.get(request)

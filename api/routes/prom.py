@@ -17,6 +17,13 @@ router = APIRouter(tags=["metrics"], dependencies=[Depends(principal)])
 CACHE_S = 5.0  # several Prometheus replicas scraping at once share one rendering
 
 
+def _expire(cache: dict[str, object], body: str) -> None:
+    """Drop the shared body once it can no longer be served: it is ~30 KB a host, and
+    between two scrapes nothing reads it (issue 15)."""
+    if cache.get("body") is body:
+        cache.clear()
+
+
 @router.get("/metrics", response_class=PlainTextResponse, summary="Prometheus exposition")
 async def metrics_text(request: Request, ctx: Ctx) -> PlainTextResponse:
     cache = request.app.state.prom_cache
@@ -36,4 +43,5 @@ async def metrics_text(request: Request, ctx: Ctx) -> PlainTextResponse:
         renderer.render, own, published, latest, intervals, ctx.clock(), remote
     )
     cache.update(at=started, body=body)
+    asyncio.get_running_loop().call_later(CACHE_S, _expire, cache, body)
     return PlainTextResponse(body, media_type=CONTENT_TYPE_PLAIN_0_0_4)

@@ -120,6 +120,10 @@ def test_group_then_host_overrides_replace_only_the_levels_they_set(tmp_path: Pa
     assert (db1.thresholds.warning, db1.thresholds.critical) == (90, 99)
     assert (db2.thresholds.warning, db2.thresholds.critical) == (90, 97)
     assert (web.thresholds.warning, web.thresholds.critical) == (80, 90)
+    # hosts with equal levels and timing share them (issue 15: ~8 KB a host otherwise)
+    db3 = compile_rule(rule, host("db-3", ("db",)), config)
+    assert db3 and db3.thresholds is db2.thresholds and db3.params is db2.params
+    assert db1.thresholds is not db2.thresholds and db1.params is db2.params
 
 
 def test_scope_by_group_label_and_exclusion(tmp_path: Path) -> None:

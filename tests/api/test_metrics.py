@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 
 import httpx
@@ -132,3 +133,18 @@ async def test_label_values_from_targets_are_escaped(client: httpx.AsyncClient) 
     assert any(
         'mountpoint="/mnt/\\"><img src=x onerror=\\"window.__xss=2\\">"' in ln for ln in lines
     )
+
+
+async def test_the_shared_body_is_dropped_once_it_expires(
+    ctx: AppContext, client: httpx.AsyncClient, fleet: Fleet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # ~30 KB a host held between scrapes for nothing (issue 15); shortened so the test is quick
+    from api.routes import prom
+
+    monkeypatch.setattr(prom, "CACHE_S", 1.0)
+    app = client._transport.app  # type: ignore[attr-defined]
+    first = (await client.get("/metrics")).text
+    assert app.state.prom_cache["body"] == first
+    await asyncio.sleep(2.0)
+    assert app.state.prom_cache == {}
+    assert "node_load1" in (await client.get("/metrics")).text  # rendered again

@@ -11,6 +11,7 @@ from prometheus_client.metrics_core import Metric
 from api.hub import Published
 from api.metrics import MetricsRenderer, exposition, host_samples, writer_families
 from parsers.exposition import families
+from parsers.exposition_render import pack
 from parsers.exposition_text import Families
 from poller.collectors.registry import parse_all
 from poller.health import PollHealth
@@ -97,12 +98,12 @@ def test_an_unchanged_host_is_not_printed_again() -> None:
     intervals = {"a-1": INTERVAL}
     renderer = MetricsRenderer()
     renderer.render([], published, [], intervals, NOW)
-    cached = renderer._hosts["a-1"].printed
+    cached = renderer._hosts["a-1"].packed
     renderer.render([], published, [], intervals, NOW)
-    assert renderer._hosts["a-1"].printed is cached
+    assert renderer._hosts["a-1"].packed is cached
     published["a-1"] = poll(NOW, readings[0])  # a new poll, even with equal readings
     renderer.render([], published, [], intervals, NOW)
-    assert renderer._hosts["a-1"].printed is not cached
+    assert renderer._hosts["a-1"].packed is not cached
 
 
 def test_hosts_printed_by_poller_workers_render_as_if_published_here() -> None:
@@ -126,7 +127,8 @@ def test_hosts_printed_by_poller_workers_render_as_if_published_here() -> None:
     ]
     body = {"times": times, "printed": _printed([(h, p.readings) for h, p in published.items()])}
     got_times, printed = _export_body(json.dumps(body).encode())
-    remote = {h: (got_times[h], printed[h]) for h in hosts}
+    # the owner keeps them packed (WorkerPool._apply_export)
+    remote = {h: (got_times[h], pack(printed[h])) for h in hosts}
     own = own_families()
     text = MetricsRenderer().render(own, {}, latest, intervals, NOW, remote)
     assert text == reference(own, published, latest, intervals)

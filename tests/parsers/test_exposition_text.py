@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 
 import pytest
 from hypothesis import given, settings
@@ -23,7 +24,7 @@ from prometheus_client.metrics_core import (
 from prometheus_client.utils import floatToGoString
 
 from parsers.exposition import Sample, families
-from parsers.exposition_render import merged, printed
+from parsers.exposition_render import merged, pack, printed, unpack
 from parsers.exposition_text import Families, LineFormatter, go_float, text
 from poller.collectors.registry import parse_all
 from poller.exposition import samples
@@ -132,7 +133,20 @@ def test_any_names_labels_and_values_print_as_generate_latest(
     found = [Sample(name, tuple(labels), value, typ, help_) for labels, value in series]  # type: ignore[arg-type]
     built = families(found, extra)
     assert text(built) == library(built)
-    assert merged([printed(found, extra, LineFormatter())]) == library(built)
+    part = printed(found, extra, LineFormatter())
+    assert merged([part]) == library(built)
+    assert unpack(pack(part)) == part  # kept packed between scrapes (api/metrics.py)
+
+
+def test_a_host_packs_to_a_fraction_of_its_lines_and_back() -> None:
+    # issue 15: a host's printed lines held as strings were ~30 KB of the owner's memory
+    part = printed(_captured()[1], INSTANCE, LineFormatter())
+    packed = pack(part)
+    assert unpack(packed) == part
+    as_strings = sys.getsizeof(part.lines) + sum(map(sys.getsizeof, part.lines))
+    assert sys.getsizeof(packed.text) + sys.getsizeof(packed.ends) < as_strings / 4
+    odd = part._replace(lines=("a\udcff\n", "", "\u00e9\U0001f600\n"))
+    assert unpack(pack(odd)) == odd  # lone surrogates and non-ASCII round-trip too
 
 
 def test_families_of_several_hosts_merge_as_one_families_call() -> None:
