@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 import struct
+from pathlib import Path
 
 import pytest
 
@@ -16,7 +17,7 @@ from poller.points import HostInfo, HostState, Point, PollStatus
 from poller.poll import HostPoller, PollOutcome
 from poller.scheduler import SystemClock
 from poller.transport import LocalLink
-from sshmon.workers import SALT, auto_count, share
+from sshmon.workers import SALT, SshBase, WorkerPool, auto_count, share
 
 
 def same(a: PollOutcome, b: PollOutcome) -> None:
@@ -180,3 +181,17 @@ def test_workers_split_a_poll_shard_evenly_again() -> None:
 )
 def test_auto_worker_count(hosts: int, cores: int, want: int) -> None:
     assert auto_count(hosts, cores) == want
+
+
+def test_the_owner_drops_a_poll_of_a_host_a_reload_removed(tmp_path: Path) -> None:
+    """A worker may send a poll of a host after the reload that removed it (in flight when
+    its new share arrived): delivering it would bring the host back into /metrics and the
+    store after the owner forgot it."""
+    got: list[str] = []
+    pool = WorkerPool(2, lambda o: got.append(o.status.host), SshBase(tmp_path / "kh", 10))
+    web = Host(name="web-1", address="x")
+    pool.apply([web, Host(name="db-2", address="y")], [])
+    pool.deliver(failed_poll())  # web-1
+    pool.apply([Host(name="db-2", address="y")], [])  # web-1 removed
+    pool.deliver(failed_poll())
+    assert got == ["web-1"]
