@@ -318,13 +318,14 @@ class HostPoller:
             )
         parsed = parse_all(frames.sections)
         fresh, failures = dict(parsed.readings), dict(parsed.failures)
-        budget = probe.command_timeout_s(self.host.timeout)
-        for name in self._plan.slow_commands:
-            section = frames.sections.get(name)
-            if section is not None and section.rc in probe.TIMED_OUT_RCS:
-                # `timeout` stopped it: a failure with its reason, not "unavailable"
-                failures[name] = probe.timed_out_reason(name, budget)
-                fresh.pop(name, None)
+        if slow:  # slow commands run only in a slow round: nothing to check on the others
+            budget = probe.command_timeout_s(self.host.timeout)
+            for name in self._plan.slow_commands:
+                section = frames.sections.get(name)
+                if section is not None and section.rc in probe.TIMED_OUT_RCS:
+                    # `timeout` stopped it: a failure with its reason, not "unavailable"
+                    failures[name] = probe.timed_out_reason(name, budget)
+                    fresh.pop(name, None)
         # capped as read, before the slow ones are kept: a drop is counted once per read
         capped = cap_devices(fresh, self.host.max_devices)
         if slow:
