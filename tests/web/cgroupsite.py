@@ -11,12 +11,11 @@ Containers: two docker containers, one busy. 30 services more than the table sho
 from __future__ import annotations
 
 import math
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from livesite import LiveServer, free_port, start_server
+from livesite import LiveServer, free_port, kept_forever, start_server
 
 from api.context import AppContext, QueryPool, WebSettings
 from api.websettings import RateLimitSettings
@@ -25,14 +24,13 @@ from poller.collectors import cgroups
 from poller.derive import Snapshot, derive
 from poller.inventory import Host, Inventory
 from store.db import connect
-from store.settings import RetentionSettings, StoreSettings
+from store.settings import StoreSettings
 from store.writer import Writer
 
 NOW = 1_790_006_400.0  # 2026-09-21 16:00 UTC; the server's clock is pinned here
 HOST = "svc-1"
 ROUND_S = 120
 ROUNDS = 31  # an hour of slow rounds
-FOREVER = 36_500
 XSS_UNIT = "<img src=x onerror=window.__xss=4>.service"
 BUSY_ID = "c0ffee" * 10 + "abcd"
 IDLE_ID = "0123456789ab" + "f" * 52
@@ -99,16 +97,7 @@ class CgroupSite:
 
 
 def start(chdb_dir: Path, data_dir: Path) -> Iterator[CgroupSite]:
-    settings = StoreSettings(
-        url=f"chdb://{chdb_dir}",
-        database=f"cgroups_{uuid.uuid4().hex[:10]}",
-        spool_dir=data_dir / "spool",
-        flush_interval_s=0.05,
-        retention=RetentionSettings(
-            raw_days=FOREVER, rollup_5m_days=FOREVER, rollup_1h_days=FOREVER,
-            poll_status_days=FOREVER, host_info_days=FOREVER,
-        ),
-    )  # fmt: skip
+    settings = kept_forever(chdb_dir, data_dir / "spool", "cgroups")
     write(settings)
     ctx = AppContext(
         settings=WebSettings(port=free_port(), rate_limit=RateLimitSettings(enabled=False)),

@@ -15,14 +15,13 @@ Rules: cpu_hot (cpu_busy_percent > 80 warning, > 95 critical) everywhere; fs_ful
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
 import synth
-from livesite import LiveServer, free_port, start_server
+from livesite import LiveServer, free_port, kept_forever, start_server
 
 from alerts.config import AlertsConfig, Rule
 from alerts.engine import AlertEngine
@@ -31,7 +30,7 @@ from api.websettings import RateLimitSettings
 from poller.inventory import Host, Inventory
 from poller.points import HostState
 from store.db import connect
-from store.settings import RetentionSettings, StoreSettings
+from store.settings import StoreSettings
 from store.writer import Writer
 
 NOW = 1_790_006_400.0  # 2026-09-21 16:00 UTC; the server's clock is pinned here
@@ -39,7 +38,6 @@ DAY = 86_400.0
 OUTAGE = (NOW - 3600, NOW - 3000)  # no polls in between
 MiB = 1024**2
 KiB = 1024
-FOREVER = 36_500  # days: the store's TTLs run on the real clock, the data sits at NOW
 
 RATES = synth.HostShape(
     "rates-1", disks=("sda",), ifaces=("eth0", "lo", "ifb0"), disk_bytes=20 * MiB,
@@ -119,16 +117,7 @@ def _write(settings: StoreSettings) -> None:
 
 
 def start(chdb_dir: Path, data_dir: Path) -> Iterator[ChartSite]:
-    settings = StoreSettings(
-        url=f"chdb://{chdb_dir}",
-        database=f"charts_{uuid.uuid4().hex[:10]}",
-        spool_dir=data_dir / "spool",
-        flush_interval_s=0.05,
-        retention=RetentionSettings(
-            raw_days=FOREVER, rollup_5m_days=FOREVER, rollup_1h_days=FOREVER,
-            poll_status_days=FOREVER, host_info_days=FOREVER,
-        ),
-    )
+    settings = kept_forever(chdb_dir, data_dir / "spool", "charts")
     _write(settings)
     hosts = (
         Host(name="rates-1", interval=10, address="10.0.1.1", groups=("web",)),

@@ -6,13 +6,36 @@ import asyncio
 import socket
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from api.app import create_app
 from api.context import AppContext
 from parsers import cmd_ps
 from sshmon.server import serve
+from store.settings import RetentionSettings, StoreSettings
+
+FOREVER = 36_500  # days: the store's TTLs run on the real clock, the data sits at NOW
+
+
+def kept_forever(chdb_dir: Path, spool_dir: Path, prefix: str) -> StoreSettings:
+    """A fresh database in the shared chDB directory, fast flushes and TTLs that never drop
+    the recorded data, whatever the machine's date."""
+    return StoreSettings(
+        url=f"chdb://{chdb_dir}",
+        database=f"{prefix}_{uuid.uuid4().hex[:10]}",
+        spool_dir=spool_dir,
+        flush_interval_s=0.05,
+        retention=RetentionSettings(
+            raw_days=FOREVER,
+            rollup_5m_days=FOREVER,
+            rollup_1h_days=FOREVER,
+            poll_status_days=FOREVER,
+            host_info_days=FOREVER,
+        ),
+    )
 
 
 @dataclass

@@ -5,14 +5,13 @@ host that has none; target text (an interface or sensor name) escaped."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import synth
-from livesite import LiveServer, free_port, start_server
+from livesite import LiveServer, free_port, kept_forever, start_server
 
 from api.context import AppContext, QueryPool, WebSettings
 from api.format import NONE as D
@@ -23,12 +22,10 @@ from poller.inventory import Host, Inventory
 from poller.points import Point
 from poller.replay import sections_from_root
 from store.db import connect
-from store.settings import RetentionSettings, StoreSettings
 from store.writer import Writer
 
 pytestmark = pytest.mark.browser
 NOW = 1_790_006_400.0
-FOREVER = 36_500
 TREE = Path(__file__).resolve().parents[1] / "fixtures" / "sysclass"
 XSS = "<img src=x onerror=window.__xss=7>"
 HW = synth.HostShape("hw-1", ifaces=("eth0", "lo"))
@@ -48,19 +45,7 @@ def _hardware_points(ts: float) -> list[Point]:
 @pytest.fixture(scope="module")
 def site(chdb_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     data = tmp_path_factory.mktemp("hw")
-    settings = StoreSettings(
-        url=f"chdb://{chdb_dir}",
-        database=f"hw_{uuid.uuid4().hex[:10]}",
-        spool_dir=data / "spool",
-        flush_interval_s=0.05,
-        retention=RetentionSettings(
-            raw_days=FOREVER,
-            rollup_5m_days=FOREVER,
-            rollup_1h_days=FOREVER,
-            poll_status_days=FOREVER,
-            host_info_days=FOREVER,
-        ),
-    )
+    settings = kept_forever(chdb_dir, data / "spool", "hw")
     writer = Writer(settings, catalog={})
     writer.start()
     for shape in (HW, PLAIN):
