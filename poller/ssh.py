@@ -262,14 +262,18 @@ class Connector:
         return kw
 
     def _keepalive_s(self, host: Host) -> float:
-        """asyncssh's keepalive, or 0 (off) for a host polled more often than it would
-        fire: then the polls are the keepalive (traffic every interval, and a dead peer
-        fails the next poll within its timeout, sooner than 3 missed keepalives). asyncssh
-        re-arms its timer on every packet received (a cancelled handle and a new one in the
-        loop's heap, 2 to 3 per poll), which at 5,000 hosts was a heap of ~20,000 handles
-        churned 1,500 times a second for a timer that never fires (issue 15)."""
+        """asyncssh's keepalive, or 0 (off) where the polls find a dead peer no later than
+        the keepalive would: the next poll fails within `interval + timeout` of the last
+        answer, the keepalive after `keepalive_interval x keepalive_count_max` unanswered
+        (45 s by default), and polls that often also keep a NAT entry alive. asyncssh re-arms
+        its timer on every packet received (a cancelled handle and a new one in the loop's
+        heap, 2 to 3 per poll), which at 5,000 hosts was a heap of ~20,000 handles churned
+        1,500 times a second for a timer that never fires; and between polls 30 s apart it
+        did fire, once per poll: a request and its answer per host-poll, as many SSH
+        messages again as the poll's own (issue 15)."""
         interval = self.settings.keepalive_interval_s
-        return 0.0 if host.interval < interval else interval
+        noticed_by_polls = host.interval + host.timeout
+        return 0.0 if noticed_by_polls <= interval * self.settings.keepalive_count_max else interval
 
     def _throttle(self, address: str, port: int) -> asyncio.Semaphore:
         key = (address, port)
