@@ -3,8 +3,9 @@
 How sshmon connects: asyncssh, options from the inventory `Host`, everything the host leaves
 unset read from ~/.ssh/config the way OpenSSH reads it (aliases/HostName, User, Port,
 IdentityFile, ProxyJump); keys from files or ssh-agent; password/passphrase only from the
-environment variable the inventory names; no agent or port forwarding, no pty; keepalive on;
-a timeout on every connect. Host keys are always checked against sshmon's own known_hosts
+environment variable the inventory names; no agent or port forwarding, no pty; a keepalive
+where polls are too rare to notice a dead peer as soon (`Connector._keepalive_s`); a timeout
+on every connect. Host keys are always checked against sshmon's own known_hosts
 plus the host's and the user's (poller/hostkeys.py).
 
 Jump hosts (`jump:` in the inventory, or ProxyJump in ~/.ssh/config) are opened by us, not
