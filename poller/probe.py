@@ -28,13 +28,13 @@ from __future__ import annotations
 
 import secrets
 import shlex
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Final
 
-from parsers.frame import Frames, split
-from poller.collectors.base import Collector
+from parsers.frame import Frames, HeadRead, split
+from poller.collectors.base import Collector, Source
 from poller.collectors.custom import COMMAND, RC_MARK, CommandSpec
 from poller.collectors.registry import COLLECTORS, enabled, sources
 from poller.inventory import CommandSetting, Host
@@ -62,6 +62,11 @@ class Plan:
     # slow section -> `Source.every` where it is more than 1: read only at the slow
     # rounds its cadence is due (the others run at every slow round)
     cadence: Mapping[str, int] = field(default_factory=dict)
+    # frame -> the slow files and globs of one cadence, read by one `head` (SLOW_READ)
+    slow_reads: Mapping[str, HeadRead] = field(default_factory=dict)
+    # every frame the splitter cuts at head's headers: `slow_reads`, and one per slow glob
+    # section as the probe framed them before (recorded captures, `sshmon probe --raw`)
+    reads: Mapping[str, HeadRead] = field(default_factory=dict)
 
     @property
     def cadences(self) -> tuple[int, ...]:
@@ -81,17 +86,45 @@ def plan(
 ) -> Plan:
     """The probe of `collectors`: an excluded collector's files are not read on the target."""
     found = sources(collectors).values()
+    slow_globs = {s.section: s.globs for s in found if s.globs and s.slow}
+    slow_reads = _slow_reads(found)
+    legacy = {
+        name: HeadRead({}, tuple((name, g) for g in globs)) for name, globs in slow_globs.items()
+    }
     return Plan(
         fast_files={s.section: s.path for s in found if s.path and not s.slow},
         slow_files={s.section: s.path for s in found if s.path and s.slow},
         fallback_files={s.section: s.fallback for s in found if s.path and s.fallback},
         slow_commands={s.section: s.command for s in found if s.command},
         fast_globs={s.section: s.globs for s in found if s.globs and not s.slow},
-        slow_globs={s.section: s.globs for s in found if s.globs and s.slow},
+        slow_globs=slow_globs,
         textfile_dir=textfile_dir,
         commands=commands,
         cadence={s.section: s.every for s in found if s.slow and s.every > 1},
+        slow_reads=slow_reads,
+        reads={**legacy, **slow_reads},
     )
+
+
+# The frame of each cadence's slow files and globs (+ the cadence where it is more than 1).
+SLOW_READ: Final = "slow_read"
+
+
+def _slow_reads(found: Collection[Source]) -> dict[str, HeadRead]:
+    """One `head` per cadence over its slow files (but those with a fallback path, which
+    keep their `cat … || cat …`) and globs, instead of a process for each: every process
+    the slow round starts costs the target ~0.5 ms (bench/README.md, "Target cost")."""
+    read = [s for s in found if s.slow and (s.globs or (s.path and not s.fallback))]
+    out = {}
+    for every in sorted({s.every for s in read}):
+        members = [s for s in read if s.every == every]
+        out[SLOW_READ + (str(every) if every > 1 else "")] = HeadRead(
+            {s.path: s.section for s in members if s.path},
+            tuple((s.section, g) for s in members for g in s.globs),
+        )
+    if clash := set(out) & {s.section for s in found}:
+        raise ValueError(f"a section has the name of a slow read frame: {clash}")
+    return out
 
 
 DEFAULT_PLAN: Final = plan()
@@ -148,7 +181,7 @@ def split_output(output: str, nonce: str, plan: Plan = DEFAULT_PLAN) -> Frames:
         {path: name for name, path in plan.fast_files.items()},
         plan.textfile_dir,
         globs=glob_order(plan),
-        slow_globs=plan.slow_globs,
+        reads=plan.reads,
     )
 
 
@@ -224,22 +257,36 @@ def definitions(command_timeout: int = COMMAND_TIMEOUT_S, plan: Plan = DEFAULT_P
         files += f" /dev/null{textfile}" if textfile else ""
         fast_read = f"tail -n +1 {files} /dev/null 2>/dev/null"
     fast = _section("fast", fast_read)
+    # (cadence, text): each cadence's files and globs in one `head` (the files, /dev/null
+    # to end the last one, the globs unquoted, /dev/null to end the last glob file: the
+    # order split_tail checks headers against, as in the fast read), then the files with
+    # a fallback path and the commands, in the registry's order (df_inodes reads df's
+    # status, so it follows df)
     slow_parts = [
-        (name, _section(name, _cat(name, path, plan.fallback_files)))
+        (
+            int(name[len(SLOW_READ) :] or 1),
+            _section(
+                name,
+                f"{GLOB_READER} {' '.join((*read.paths, '/dev/null', *(g for _, g in read.globs)))}"
+                " /dev/null 2>/dev/null",
+            ),
+        )
+        for name, read in plan.slow_reads.items()
+    ]
+    in_reads = {s for read in plan.slow_reads.values() for s in read.paths.values()}
+    slow_parts += [
+        (plan.cadence.get(name, 1), _section(name, _cat(name, path, plan.fallback_files)))
         for name, path in plan.slow_files.items()
+        if name not in in_reads
     ]
     slow_parts += [
-        (name, _section(name, f"{GLOB_READER} {' '.join(g)} /dev/null 2>/dev/null"))
-        for name, g in plan.slow_globs.items()
-    ]
-    slow_parts += [
-        (name, _section(name, f"{{ {command}; }} 2>/dev/null"))
+        (plan.cadence.get(name, 1), _section(name, f"{{ {command}; }} 2>/dev/null"))
         for name, command in plan.slow_commands.items()
     ]
     slow_functions = "".join(
         # `:` keeps a function with no section (every slow collector off) valid sh
         f"{SLOW_FUNCTION}{n if n > 1 else ''}() {{ "
-        + ("; ".join(text for name, text in slow_parts if plan.cadence.get(name, 1) == n) or ":")
+        + ("; ".join(text for every, text in slow_parts if every == n) or ":")
         + "; }\n"
         for n in (1, *plan.cadences)
     )

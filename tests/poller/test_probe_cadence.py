@@ -8,7 +8,6 @@ import subprocess
 
 import pytest
 
-from parsers import frame
 from poller import probe
 from poller.collectors.base import FIXED_WHILE_UP, Source
 from poller.collectors.registry import SLOW_ROUNDS, SOURCES
@@ -35,12 +34,23 @@ def test_each_slow_section_is_in_the_function_of_its_cadence() -> None:
     functions = _functions(probe.definitions())
     assert {"_sm_fast", "_sm_slow", "_sm_slow2", "_sm_slow5", "_sm_slow30"} <= set(functions)
     for name in probe.ALL_SECTIONS:
-        if not SOURCES[name].slow:
+        source = SOURCES[name]
+        if not source.slow:
             continue
         every = RARE.get(name, 1)
         holder = "_sm_slow" + (str(every) if every > 1 else "")
-        found = [f for f, body in functions.items() if f' begin {name}"' in body]
+        # a file or glob without a fallback is in its cadence's one `head`, framed as such
+        read = probe.SLOW_READ + (str(every) if every > 1 else "")
+        joined = source.globs or (source.path and not source.fallback)
+        frame_name = read if joined else name
+        found = [f for f, body in functions.items() if f' begin {frame_name}"' in body]
         assert found == [holder], name
+        for path in (*source.globs, source.path) if joined else ():
+            if path:
+                assert f" {path} " in functions[holder], name
+    # the every-round files and globs are one process: no `cat`, one `head`
+    assert "cat /proc/" not in functions["_sm_slow"]
+    assert functions["_sm_slow"].count("head -n") == 1
     # df -iP still follows df -kP in one function: it is skipped when df timed out
     assert functions["_sm_slow"].index('begin df"') < functions["_sm_slow"].index(
         'begin df_inodes"'
@@ -69,7 +79,8 @@ def test_plan_sections_of_a_round() -> None:
 
 def _ran(script: str) -> set[str]:
     out = subprocess.run(["dash"], input=script, capture_output=True, text=True, check=True)
-    return set(frame.split(out.stdout, NONCE, {}).sections) - {"fast"}
+    fast = set(probe.FAST_FILES) | set(probe.FAST_GLOBS)
+    return set(probe.split_output(out.stdout, NONCE).sections) - fast
 
 
 def test_a_real_shell_runs_exactly_the_sections_due() -> None:
