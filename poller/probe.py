@@ -210,7 +210,7 @@ def command_timeout_s(poll_timeout_s: float) -> int:
 def timed_out_reason(section: str, budget_s: int) -> str:
     """Why a slow section that `timeout` stopped has no reading (a section failure)."""
     if section == "df_inodes":
-        return f"df -iP timed out after {budget_s} s, or was skipped after df did: a hung mount?"
+        return f"df timed out after {budget_s} s (inodes not read): a hung mount?"
     return f"{section} timed out after {budget_s} s: a hung mount?"
 
 
@@ -294,6 +294,8 @@ def definitions(command_timeout: int = COMMAND_TIMEOUT_S, plan: Plan = DEFAULT_P
         "unset HISTFILE; export LC_ALL=C; "
         f"if command -v timeout >/dev/null 2>&1; then _sm_t='timeout {int(command_timeout)}'; "
         "_sm_to=timeout; else _sm_t=''; _sm_to=''; fi\n"
+        # a status for a section to end with, without the fork of `( exit N )`
+        '_sm_ret() { return "$1"; }\n'
         f"{FAST_FUNCTION}() {{ {fast}; }}\n"
         + slow_functions
         + "".join(

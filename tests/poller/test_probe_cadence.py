@@ -51,7 +51,8 @@ def test_each_slow_section_is_in_the_function_of_its_cadence() -> None:
     # the every-round files and globs are one process: no `cat`, one `head`
     assert "cat /proc/" not in functions["_sm_slow"]
     assert functions["_sm_slow"].count("head -n") == 1
-    # df -iP still follows df -kP in one function: it is skipped when df timed out
+    # df_inodes still follows df in one function: it reads df's output, or is skipped
+    # when df timed out
     assert functions["_sm_slow"].index('begin df"') < functions["_sm_slow"].index(
         'begin df_inodes"'
     )
