@@ -15,6 +15,7 @@ from fake_clock import FakeClock
 from fake_servers import isolated_settings
 from sshd import Sshd
 
+from poller import probe
 from poller.collectors.status import CollectorState
 from poller.points import HostState
 from poller.poll import HostPoller, PollOutcome
@@ -56,7 +57,8 @@ async def test_rare_sections_run_when_due_and_stay_visible_between(
     assert [o.status.state for o in outcomes] == [HostState.OK] * len(outcomes)
     for i, (outcome, due) in enumerate(zip(outcomes, [*EXPECTED, ALL], strict=True)):
         ran = _begun(outcome)
-        assert "df" in ran and "mounts" in ran, i  # every slow round
+        # every slow round: df, and the one `head` of the slow files (mounts among them)
+        assert "df" in ran and probe.SLOW_READ in ran and "mounts" in outcome.readings, i
         assert {s for s, every in CADENCE.items() if s in ran} == {
             s for s, every in CADENCE.items() if every in due
         }, i
