@@ -22,8 +22,8 @@ MOUNTS: Final = Source("mounts", proc_mounts.parse, path="/proc/mounts", slow=Tr
 # `$_sm_t` is the probe's `timeout N` prefix (empty where the target has no `timeout`);
 # `_sm_ret N` is a probe function that returns N (a status without a `( exit N )` fork).
 # Blocks and inodes come from one GNU df (`--output`, kept in `_sm_d`, printed once in
-# each section: no process) where it takes the option; where it is refused (busybox:
-# nothing printed and a failure) the two POSIX calls of before run instead. A df that
+# each section: no process) where it takes the option; where it prints nothing (busybox
+# refuses the option) the two POSIX calls of before run instead. A df that
 # timed out hangs on a mount (stale NFS): neither the fallback nor the inode df is
 # tried, and both sections report its status, so one command budget holds them all.
 DF: Final = Source(
@@ -31,9 +31,9 @@ DF: Final = Source(
     cmd_df.parse_space,
     command=(
         f"_sm_d=$($_sm_t df -k --output={cmd_df.OUTPUT_COLUMNS}); _sm_dr=$?; "
-        'case "$_sm_dr:$_sm_d" in 124:*|143:*) _sm_ret "$_sm_dr" ;; '
-        "[!0]*:) $_sm_t df -kP ;; "
-        '*) printf \'%s\\n\' "$_sm_d"; _sm_ret "$_sm_dr" ;; esac'
+        'case "$_sm_dr" in 124|143) _sm_ret "$_sm_dr" ;; '
+        '*) if [ -n "$_sm_d" ]; then printf \'%s\\n\' "$_sm_d"; _sm_ret "$_sm_dr"; '
+        "else $_sm_t df -kP; fi ;; esac"
     ),
     slow=True,
 )
