@@ -32,9 +32,10 @@ quoted being the median over runs:
 also runs `/usr/bin/prometheus` (a temporary TSDB, one job scraping the default
 node_exporter every PROMETHEUS_INTERVAL_S) and takes node_exporter's CPU over a window of
 `--polls` intervals, divided by the scrapes Prometheus made in it (node_exporter's own
-`promhttp_metric_handler_requests_total{code="200"}` read before and after). That window
-includes node_exporter's idle time between scrapes, which the back-to-back scrapes leave
-out.
+`promhttp_metric_handler_requests_total{code="200"}` read before and after, each read
+counted out). That window includes node_exporter's idle time between scrapes, which the
+back-to-back scrapes leave out; its CPU over as long a window after Prometheus stopped
+is printed beside it.
 
 Both sides poll as fast as they answer, so idle time between polls (keepalives, Go's
 background GC) is left out of both. /proc CPU figures tick at 10 ms: keep
@@ -221,10 +222,10 @@ def _handler_requests(port: int) -> int:
     return int(float(found.group(1)))
 
 
-def prometheus_scrape_cost(scrapes: int, tmp: Path) -> tuple[float, int]:
+def prometheus_scrape_cost(scrapes: int, tmp: Path) -> tuple[float, int, float]:
     """node_exporter (defaults) CPU ms per scrape while the real Prometheus scrapes it
-    every PROMETHEUS_INTERVAL_S, over a window of `scrapes` intervals; and the scrapes
-    counted in it."""
+    every PROMETHEUS_INTERVAL_S, over a window of `scrapes` intervals; the scrapes
+    counted in it; and its CPU over as long a window without scrapes, per scrape counted."""
     with node_exporter([]) as (pid, port):
         config = tmp / "prometheus.yml"
         config.write_text(
@@ -251,11 +252,16 @@ def prometheus_scrape_cost(scrapes: int, tmp: Path) -> tuple[float, int]:
             # Prometheus hands new targets to its scrape loops every 5 s: wait for its
             # scrapes to be under way (and a few more for warm-up) before the window
             deadline = time.monotonic() + 30
-            base = _handler_requests(port)
-            while _handler_requests(port) - base < 2 + 5:
+            seen = _handler_requests(port)
+            while True:  # each read is a request of its own, counted at the next read
+                time.sleep(0.5)
+                now = _handler_requests(port)
+                if now - seen - 1 > 0:
+                    break
                 if time.monotonic() > deadline or prometheus.poll() is not None:
                     raise RuntimeError("Prometheus did not scrape node_exporter")
-                time.sleep(0.5)
+                seen = now
+            time.sleep(2)  # warm-up: node_exporter's and the scrape loop's first rounds
             n0 = _handler_requests(port)
             cpu0 = _process_cpu(pid)
             time.sleep(scrapes * PROMETHEUS_INTERVAL_S)
@@ -264,10 +270,14 @@ def prometheus_scrape_cost(scrapes: int, tmp: Path) -> tuple[float, int]:
         finally:
             prometheus.terminate()
             prometheus.wait(30)
+        # the same window without scrapes: what node_exporter costs idle (Go's runtime)
+        idle0 = _process_cpu(pid)
+        time.sleep(scrapes * PROMETHEUS_INTERVAL_S)
+        idle = _process_cpu(pid) - idle0
     counted = n1 - n0 - 1  # the count read before the window is in n1
     if counted <= 0:
         raise RuntimeError("Prometheus made no scrape in the window")
-    return (cpu1 - cpu0) * 1000 / counted, counted
+    return (cpu1 - cpu0) * 1000 / counted, counted, idle * 1000 / counted
 
 
 async def _poll_cost(
@@ -389,11 +399,12 @@ def main() -> None:
                     flush=True,
                 )
                 if args.scraper == "prometheus":
-                    ms, counted = prometheus_scrape_cost(args.polls, Path(tmp_dir))
+                    ms, counted, idle = prometheus_scrape_cost(args.polls, Path(tmp_dir))
                     figures["ne_prometheus"].append(ms)
                     print(
                         f"run {run + 1}: node_exporter default scraped by Prometheus {ms:.2f} "
-                        f"ms/scrape ({counted} scrapes)",
+                        f"ms/scrape ({counted} scrapes; idle over as long: {idle:.2f} ms "
+                        "per scrape)",
                         flush=True,
                     )
         finally:
