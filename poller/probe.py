@@ -6,7 +6,9 @@ process, which costs the target about 2 ms per poll instead of 11 ms for one `ca
 file. With glob sources (/sys files whose names only the target knows) the same single
 process is a `head` (GLOB_READER below says why). Slow sections (df, uname, os-release,
 cpuinfo, mounts) run every N polls, each at every `Source.every`-th of those slow rounds:
-one shell function per cadence, the poller calls the ones due (`invocation(rare=…)`).
+one shell function per cadence, the poller calls the ones due (`invocation(rare=…)`). The
+slow files and globs of one cadence are one `head` too, framed as `slow_read` (SLOW_READ)
+and cut at its headers like the fast read.
 
 Framing: every section is wrapped in marker lines carrying a per-poll random nonce,
 
@@ -110,6 +112,11 @@ def plan(
 SLOW_READ: Final = "slow_read"
 
 
+def slow_read_frame(every: int) -> str:
+    """The name of the frame of the slow files and globs read every `every` slow rounds."""
+    return SLOW_READ + (str(every) if every > 1 else "")
+
+
 def _slow_reads(found: Collection[Source]) -> dict[str, HeadRead]:
     """One `head` per cadence over its slow files (but those with a fallback path, which
     keep their `cat … || cat …`) and globs, instead of a process for each: every process
@@ -118,7 +125,7 @@ def _slow_reads(found: Collection[Source]) -> dict[str, HeadRead]:
     out = {}
     for every in sorted({s.every for s in read}):
         members = [s for s in read if s.every == every]
-        out[SLOW_READ + (str(every) if every > 1 else "")] = HeadRead(
+        out[slow_read_frame(every)] = HeadRead(
             {s.path: s.section for s in members if s.path},
             tuple((s.section, g) for s in members for g in s.globs),
         )
@@ -263,15 +270,10 @@ def definitions(command_timeout: int = COMMAND_TIMEOUT_S, plan: Plan = DEFAULT_P
     # a fallback path and the commands, in the registry's order (df_inodes reads df's
     # status, so it follows df)
     slow_parts = [
-        (
-            int(name[len(SLOW_READ) :] or 1),
-            _section(
-                name,
-                f"{GLOB_READER} {' '.join((*read.paths, '/dev/null', *(g for _, g in read.globs)))}"
-                " /dev/null 2>/dev/null",
-            ),
-        )
-        for name, read in plan.slow_reads.items()
+        (every, _section(name, f"{GLOB_READER} {' '.join(args)} /dev/null 2>/dev/null"))
+        for every in (1, *plan.cadences)
+        if (read := plan.slow_reads.get(name := slow_read_frame(every))) is not None
+        for args in [(*read.paths, "/dev/null", *(g for _, g in read.globs))]
     ]
     in_reads = {s for read in plan.slow_reads.values() for s in read.paths.values()}
     slow_parts += [
