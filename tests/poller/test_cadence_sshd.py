@@ -28,7 +28,7 @@ ALL = (2, 5, 30)
 # slow round -> the rarer cadences due (every slow round reads df and the other every-1's)
 EXPECTED = [ALL, (), (2,), (), (2,), (5,), (2,), (), (2,), (), (2, 5), ()]
 CADENCE = {"uname": 30, "os_release": 30, "cpuinfo": 30, "pagesize": 30}
-CADENCE |= {"tcp_states": 5, "timex": 5, "systemd_failed": 2}
+CADENCE |= {"tcp_states": 5, "timex": 5, "net_udp": 5, "systemd_failed": 2}
 
 
 def _begun(outcome: PollOutcome) -> set[str]:

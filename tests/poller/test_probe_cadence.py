@@ -14,7 +14,7 @@ from poller.collectors.registry import SLOW_ROUNDS, SOURCES
 
 NONCE = "0123456789abcdef"
 RARE = {"uname": 30, "os_release": 30, "cpuinfo": 30, "pagesize": 30}
-RARE |= {"tcp_states": 5, "timex": 5, "systemd_failed": 2}
+RARE |= {"tcp_states": 5, "timex": 5, "net_udp": 5, "systemd_failed": 2}
 
 
 def test_the_rare_sections_and_their_cadences() -> None:
@@ -23,7 +23,7 @@ def test_the_rare_sections_and_their_cadences() -> None:
     assert probe.DEFAULT_PLAN.cadences == (2, 5, 30)
     # what stays at every slow round: df (it fills up), and what it is joined with
     every_round = {s for s in probe.ALL_SECTIONS if SOURCES[s].slow and s not in RARE}
-    assert {"df", "df_inodes", "mounts", "cgroups", "net_snmp6", "net_udp"} <= every_round
+    assert {"df", "df_inodes", "mounts", "cgroups", "net_snmp6"} <= every_round
 
 
 def _functions(text: str) -> dict[str, str]:
@@ -88,7 +88,7 @@ def test_a_real_shell_runs_exactly_the_sections_due() -> None:
     plain = _ran(probe.script(NONCE, slow=True, rare=()))
     assert "df" in plain and "mounts" in plain and not plain & set(RARE)
     with_5 = _ran(probe.script(NONCE, slow=True, rare=(5,)))
-    assert with_5 - plain <= {"tcp_states", "timex"} and "tcp_states" in with_5
+    assert with_5 - plain <= {"tcp_states", "timex", "net_udp"} and "tcp_states" in with_5
     every = _ran(probe.script(NONCE, slow=True))  # a script on its own reads all
     assert {"uname", "os_release", "cpuinfo", "tcp_states"} <= every
     assert not _ran(probe.script(NONCE, slow=False, rare=(2, 5, 30))) & set(SOURCES)
