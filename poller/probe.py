@@ -179,13 +179,23 @@ def glob_order(plan: Plan) -> tuple[tuple[str, str], ...]:
     return tuple((name, g) for name, globs in plan.fast_globs.items() for g in globs)
 
 
+# slow files held between slow rounds (`Source.held`); see split_output
+_HELD_FILES: Final = {
+    s.path: s.section for s in sources(COLLECTORS).values() if s.held and s.path is not None
+}
+
+
 def split_output(output: str, nonce: str, plan: Plan = DEFAULT_PLAN) -> Frames:
     """One poll's framed output cut into the sections of `plan`: its /proc files, globs
     (fast and slow) and textfile directory, so no caller can forget one of them."""
+    # the held slow files (`Source.held`: poolsize, nf_conntrack_max) were in the fast
+    # read of probes before 2026-12-01: their recorded captures (`sshmon probe --raw`,
+    # tests/fixtures/local) still find them there. A live fast read never holds them.
+    held = {path: name for path, name in _HELD_FILES.items() if name in plan.slow_files}
     return split(
         output,
         nonce,
-        {path: name for name, path in plan.fast_files.items()},
+        {**held, **{path: name for name, path in plan.fast_files.items()}},
         plan.textfile_dir,
         globs=glob_order(plan),
         reads=plan.reads,

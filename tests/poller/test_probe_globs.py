@@ -75,7 +75,9 @@ def test_fast_globs_follow_the_proc_files_and_slow_globs_join_the_slow_files(
     assert f"'{tmp_path}/net/*/mtu'" not in fast  # unquoted: the shell expands it
     # one `head` for the slow files, then /dev/null, then the slow globs (cgroups' first)
     slow = next(line for line in text.split("\n") if line.startswith(probe.SLOW_FUNCTION))
-    assert 'begin slow_read"; head -n 2147483647 /proc/mounts /proc/net/snmp6 /dev/null ' in slow
+    read = "/proc/mounts /proc/net/snmp6 /proc/sys/net/netfilter/nf_conntrack_max"
+    held = "/proc/sys/kernel/random/poolsize"  # held between slow rounds (Source.held)
+    assert f'begin slow_read"; head -n 2147483647 {read} {held} /dev/null ' in slow
     assert f" {tmp_path}/hwmon/hwmon*/temp*_input /dev/null 2>/dev/null; " in slow
     assert "cat /proc/mounts" not in slow and "t_slow" not in slow
     assert ("t_slow", f"{tmp_path}/hwmon/hwmon*/temp*_input") in plan.slow_reads["slow_read"].globs

@@ -28,7 +28,13 @@ def test_the_every_round_files_and_globs_are_one_read() -> None:
     reads = probe.DEFAULT_PLAN.slow_reads
     assert set(reads) == {probe.SLOW_READ}  # os-release, the one rare file, has a fallback
     read = reads[probe.SLOW_READ]
-    assert dict(read.paths) == {"/proc/mounts": "mounts", "/proc/net/snmp6": "net_snmp6"}
+    assert dict(read.paths) == {
+        "/proc/mounts": "mounts",
+        "/proc/net/snmp6": "net_snmp6",
+        # settings held between slow rounds (Source.held), out of the every-poll read
+        "/proc/sys/net/netfilter/nf_conntrack_max": "nf_conntrack_max",
+        "/proc/sys/kernel/random/poolsize": "entropy_poolsize",
+    }
     # cgroups' clock comes right before its cgroup files, as in its own `head` before
     assert read.globs[0] == ("cgroups", "/proc/uptime")
     assert {s for s, _ in read.globs} == {"cgroups", "net_link", "hwmon_limits"}
