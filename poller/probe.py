@@ -183,21 +183,42 @@ def glob_order(plan: Plan) -> tuple[tuple[str, str], ...]:
 _HELD_FILES: Final = {
     s.path: s.section for s in sources(COLLECTORS).values() if s.held and s.path is not None
 }
+# The fast read of probes before 2026-12-01 also read the held names of hwmon and thermal
+# zones, amid their temperatures: fast glob -> the (section, glob) that stood in its place,
+# in that order, so that their recorded captures are cut as they were read.
+_FAST_BEFORE_HELD: Final = {
+    "/sys/class/hwmon/hwmon*/temp*_input": (
+        ("hwmon_names", "/sys/class/hwmon/hwmon*/name"),
+        ("hwmon", "/sys/class/hwmon/hwmon*/temp*_input"),
+        ("hwmon_names", "/sys/class/hwmon/hwmon*/temp*_label"),
+    ),
+    "/sys/class/thermal/thermal_zone*/temp": (
+        ("thermal_types", "/sys/class/thermal/thermal_zone*/type"),
+        ("thermal", "/sys/class/thermal/thermal_zone*/temp"),
+    ),
+}
 
 
 def split_output(output: str, nonce: str, plan: Plan = DEFAULT_PLAN) -> Frames:
     """One poll's framed output cut into the sections of `plan`: its /proc files, globs
     (fast and slow) and textfile directory, so no caller can forget one of them."""
-    # the held slow files (`Source.held`: poolsize, nf_conntrack_max) were in the fast
-    # read of probes before 2026-12-01: their recorded captures (`sshmon probe --raw`,
-    # tests/fixtures/local) still find them there. A live fast read never holds them.
+    # the held slow files and globs (`Source.held`: poolsize, nf_conntrack_max, hwmon and
+    # thermal names) were in the fast read of probes before 2026-12-01: their recorded
+    # captures (`sshmon probe --raw`, tests/fixtures/local) still find them there. A live
+    # fast read never holds them.
     held = {path: name for path, name in _HELD_FILES.items() if name in plan.slow_files}
+    globs = tuple(
+        read
+        for section, glob in glob_order(plan)
+        for read in _FAST_BEFORE_HELD.get(glob, ((section, glob),))
+        if read[0] == section or read[0] in plan.slow_globs
+    )
     return split(
         output,
         nonce,
         {**held, **{path: name for name, path in plan.fast_files.items()}},
         plan.textfile_dir,
-        globs=glob_order(plan),
+        globs=globs,
         reads=plan.reads,
     )
 
