@@ -19,10 +19,23 @@ quoted being the median over runs:
   `ss`… children), as in poller_bench.py --mode sshd.
 - node_exporter with its default collectors: `/usr/bin/prometheus-node-exporter` on a
   free loopback port, `--polls` scrapes of /metrics in a row over one kept HTTP
-  connection (as Prometheus keeps it). Cost: its process CPU from /proc/PID/stat.
+  connection (as Prometheus keeps it), each request with the headers Prometheus 2.42
+  sends (PROMETHEUS_HEADERS: it asks for gzip, so node_exporter compresses its ~57 KB
+  answer at every scrape). Cost: its process CPU from /proc/PID/stat. The same scrape
+  without headers (a bare `GET /metrics`, the figure quoted before 2026-12-01) is
+  printed beside it, so the ratio is shown against both.
 - node_exporter restricted to the families sshmon collects (`--collector.disable-defaults`
   and one `--collector.X` per sshmon collector that has a node_exporter equivalent,
   NODE_EXPORTER_EQUIVALENT below; the list is printed).
+
+`--scraper prometheus` cross-checks the header-mimicking client with the real one: it
+also runs `/usr/bin/prometheus` (a temporary TSDB, one job scraping the default
+node_exporter every PROMETHEUS_INTERVAL_S) and takes node_exporter's CPU over a window of
+`--polls` intervals, divided by the scrapes Prometheus made in it (node_exporter's own
+`promhttp_metric_handler_requests_total{code="200"}` read before and after, each read
+counted out). That window includes node_exporter's idle time between scrapes, which the
+back-to-back scrapes leave out; its CPU over as long a window after Prometheus stopped
+is printed beside it.
 
 Both sides poll as fast as they answer, so idle time between polls (keepalives, Go's
 background GC) is left out of both. /proc CPU figures tick at 10 ms: keep
@@ -34,6 +47,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import http.client
+import re
 import socket
 import statistics
 import subprocess
@@ -57,6 +71,25 @@ from poller.ssh import Connector, SshSettings  # noqa: E402
 from poller.transport import SshLink  # noqa: E402
 
 NODE_EXPORTER = "/usr/bin/prometheus-node-exporter"
+PROMETHEUS = "/usr/bin/prometheus"
+# What Prometheus 2.42 sends with every scrape: prometheus/prometheus v2.42.0
+# scrape/scrape.go, `scrapeAcceptHeader` (the `Accept` of a job without native histograms)
+# and `targetScraper.scrape`, which adds `Accept-Encoding: gzip`, the `User-Agent` and
+# `X-Prometheus-Scrape-Timeout-Seconds`. Checked against the installed /usr/bin/prometheus
+# (2.42.0+ds) scraping a recording listener on 127.0.0.1: exactly these headers, the
+# timeout being its job's (10 s is the default scrape_timeout).
+PROMETHEUS_HEADERS: dict[str, str] = {
+    "Accept": (
+        "application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
+        "version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
+    ),
+    "Accept-Encoding": "gzip",
+    "User-Agent": "Prometheus/2.42.0",
+    "X-Prometheus-Scrape-Timeout-Seconds": "10",
+}
+# The real Prometheus' scrape interval in `--scraper prometheus` (it takes sub-second
+# intervals; each scrape costs node_exporter ~5 to 7 ms here, well inside it)
+PROMETHEUS_INTERVAL_S = 0.1
 # sshmon collector -> node_exporter collector reading the same source (None: no equivalent;
 # a name not listed is reported and left out). Names of families other branches add are
 # listed too, so the restricted run follows whatever the registry holds when it is run.
@@ -143,18 +176,22 @@ def node_exporter(flags: list[str]) -> Iterator[tuple[int, int]]:
         proc.wait(10)
 
 
-def scrape_cost(flags: list[str], scrapes: int) -> tuple[float, int]:
-    """node_exporter CPU ms per scrape over `scrapes` back-to-back scrapes, and the size of
-    the last answer."""
+def scrape_cost(
+    flags: list[str], scrapes: int, headers: dict[str, str] | None = None
+) -> tuple[float, int]:
+    """node_exporter CPU ms per scrape over `scrapes` back-to-back scrapes sent with
+    `headers` (None: a bare GET), and the size of the last answer as sent (gzip or not)."""
     with node_exporter(flags) as (pid, port):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
 
         def scrape() -> int:
-            conn.request("GET", "/metrics")
+            conn.request("GET", "/metrics", headers=headers or {})
             response = conn.getresponse()
             body = response.read()
             if response.status != 200:
                 raise RuntimeError(f"node_exporter answered {response.status}")
+            if headers and response.getheader("Content-Encoding") != "gzip":
+                raise RuntimeError("node_exporter did not gzip for Prometheus' headers")
             return len(body)
 
         for _ in range(5):  # warm-up: first-scrape allocations, the Go runtime settling
@@ -166,6 +203,81 @@ def scrape_cost(flags: list[str], scrapes: int) -> tuple[float, int]:
         cpu1 = _process_cpu(pid)
         conn.close()
     return (cpu1 - cpu0) * 1000 / scrapes, size
+
+
+_HANDLER_OK = re.compile(r'^promhttp_metric_handler_requests_total\{code="200"\} (\S+)$', re.M)
+
+
+def _handler_requests(port: int) -> int:
+    """node_exporter's count of /metrics requests answered 200 so far (this one excluded:
+    promhttp counts a request when it is done)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", "/metrics")
+        found = _HANDLER_OK.search(conn.getresponse().read().decode())
+    finally:
+        conn.close()
+    if found is None:
+        raise RuntimeError("no promhttp_metric_handler_requests_total in node_exporter's answer")
+    return int(float(found.group(1)))
+
+
+def prometheus_scrape_cost(scrapes: int, tmp: Path) -> tuple[float, int, float]:
+    """node_exporter (defaults) CPU ms per scrape while the real Prometheus scrapes it
+    every PROMETHEUS_INTERVAL_S, over a window of `scrapes` intervals; the scrapes
+    counted in it; and its CPU over as long a window without scrapes, per scrape counted."""
+    with node_exporter([]) as (pid, port):
+        config = tmp / "prometheus.yml"
+        config.write_text(
+            "global:\n"
+            f"  scrape_interval: {int(PROMETHEUS_INTERVAL_S * 1000)}ms\n"
+            f"  scrape_timeout: {int(PROMETHEUS_INTERVAL_S * 1000)}ms\n"
+            "scrape_configs:\n"
+            "  - job_name: node\n"
+            "    static_configs:\n"
+            f"      - targets: ['127.0.0.1:{port}']\n"
+        )
+        data = tempfile.mkdtemp(dir=tmp)
+        prometheus = subprocess.Popen(
+            [
+                PROMETHEUS,
+                f"--config.file={config}",
+                f"--storage.tsdb.path={data}",
+                f"--web.listen-address=127.0.0.1:{_free_port()}",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            # Prometheus hands new targets to its scrape loops every 5 s: wait for its
+            # scrapes to be under way (and a few more for warm-up) before the window
+            deadline = time.monotonic() + 30
+            seen = _handler_requests(port)
+            while True:  # each read is a request of its own, counted at the next read
+                time.sleep(0.5)
+                now = _handler_requests(port)
+                if now - seen - 1 > 0:
+                    break
+                if time.monotonic() > deadline or prometheus.poll() is not None:
+                    raise RuntimeError("Prometheus did not scrape node_exporter")
+                seen = now
+            time.sleep(2)  # warm-up: node_exporter's and the scrape loop's first rounds
+            n0 = _handler_requests(port)
+            cpu0 = _process_cpu(pid)
+            time.sleep(scrapes * PROMETHEUS_INTERVAL_S)
+            cpu1 = _process_cpu(pid)
+            n1 = _handler_requests(port)
+        finally:
+            prometheus.terminate()
+            prometheus.wait(30)
+        # the same window without scrapes: what node_exporter costs idle (Go's runtime)
+        idle0 = _process_cpu(pid)
+        time.sleep(scrapes * PROMETHEUS_INTERVAL_S)
+        idle = _process_cpu(pid) - idle0
+    counted = n1 - n0 - 1  # the count read before the window is in n1
+    if counted <= 0:
+        raise RuntimeError("Prometheus made no scrape in the window")
+    return (cpu1 - cpu0) * 1000 / counted, counted, idle * 1000 / counted
 
 
 async def _poll_cost(
@@ -244,6 +356,13 @@ def main() -> None:
         action="store_true",
         help="also measure every slow section at every slow round (no cadences)",
     )
+    ap.add_argument(
+        "--scraper",
+        choices=("headers", "prometheus"),
+        default="headers",
+        help="prometheus: also measure node_exporter (defaults) scraped by the real "
+        f"/usr/bin/prometheus every {PROMETHEUS_INTERVAL_S} s",
+    )
     args = ap.parse_args()
     excluded = {n for n in args.exclude.split(",") if n}
     if excluded - set(NAMES):
@@ -253,8 +372,8 @@ def main() -> None:
     print(f"sshmon collectors: {', '.join(names)}")
     print(f"node_exporter same families: {' '.join(same_flags)}")
     print(f"  left out (no node_exporter equivalent): {', '.join(left_out) or 'none'}")
-    figures: dict[str, list[float]] = {"sshmon": [], "ne_default": [], "ne_same": []}
-    figures["sshmon_all"] = []
+    keys = ("sshmon", "sshmon_all", "ne_default", "ne_bare", "ne_same", "ne_prometheus")
+    figures: dict[str, list[float]] = {k: [] for k in keys}
     with tempfile.TemporaryDirectory() as tmp_dir:
         target = SshmonTarget(Path(tmp_dir), names)
         try:
@@ -264,28 +383,47 @@ def main() -> None:
                     all_ms = target.cost(args.polls, args.slow_every, every_round=True)
                     figures["sshmon_all"].append(all_ms)
                     print(f"run {run + 1}: sshmon every section every slow round {all_ms:.2f}")
-                ms, default_size = scrape_cost([], args.polls)
+                ms, default_size = scrape_cost([], args.polls, PROMETHEUS_HEADERS)
                 figures["ne_default"].append(ms)
-                ms, same_size = scrape_cost(same_flags, args.polls)
+                ms, bare_size = scrape_cost([], args.polls)
+                figures["ne_bare"].append(ms)
+                ms, same_size = scrape_cost(same_flags, args.polls, PROMETHEUS_HEADERS)
                 figures["ne_same"].append(ms)
-                s, d, f = (figures[k][-1] for k in ("sshmon", "ne_default", "ne_same"))
+                s, d, b, f = (
+                    figures[k][-1] for k in ("sshmon", "ne_default", "ne_bare", "ne_same")
+                )
                 print(
                     f"run {run + 1}: sshmon {s:.2f} ms/poll, node_exporter default {d:.2f} "
-                    f"ms/scrape ({default_size} B), same families {f:.2f} ms/scrape "
-                    f"({same_size} B)",
+                    f"ms/scrape ({default_size} B gzip), bare GET {b:.2f} ({bare_size} B), "
+                    f"same families {f:.2f} ({same_size} B gzip)",
                     flush=True,
                 )
+                if args.scraper == "prometheus":
+                    ms, counted, idle = prometheus_scrape_cost(args.polls, Path(tmp_dir))
+                    figures["ne_prometheus"].append(ms)
+                    print(
+                        f"run {run + 1}: node_exporter default scraped by Prometheus {ms:.2f} "
+                        f"ms/scrape ({counted} scrapes; idle over as long: {idle:.2f} ms "
+                        "per scrape)",
+                        flush=True,
+                    )
         finally:
             target.stop()
-    s, d, f = (statistics.median(figures[k]) for k in ("sshmon", "ne_default", "ne_same"))
+    s, d, b, f = (
+        statistics.median(figures[k]) for k in ("sshmon", "ne_default", "ne_bare", "ne_same")
+    )
     print(f"median of {args.runs} runs ({args.polls} polls each, slow every {args.slow_every}):")
     print(f"  sshmon                       {s:6.2f} ms target CPU per poll")
     print(f"  node_exporter, defaults      {d:6.2f} ms per scrape   sshmon/ne = {s / d:.2f}x")
+    print(f"    bare GET, no gzip          {b:6.2f} ms per scrape   sshmon/ne = {s / b:.2f}x")
     print(f"  node_exporter, same families {f:6.2f} ms per scrape   sshmon/ne = {s / f:.2f}x")
+    if figures["ne_prometheus"]:
+        r = statistics.median(figures["ne_prometheus"])
+        print(f"    real Prometheus, defaults  {r:6.2f} ms per scrape   sshmon/ne = {s / r:.2f}x")
     if figures["sshmon_all"]:
         a = statistics.median(figures["sshmon_all"])
         print(f"  sshmon, no cadences          {a:6.2f} ms target CPU per poll  /ne = {a / d:.2f}x")
-    print("  targets: <= 0.30x of defaults, <= 0.6x of same families")
+    print("  targets: <= 0.30x of defaults, <= 0.6x of same families (Prometheus' headers)")
 
 
 if __name__ == "__main__":

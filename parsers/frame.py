@@ -37,6 +37,16 @@ class Frames:
 TEXTFILE_SECTION: Final = "textfile:"  # + the file's name
 
 
+@dataclass(frozen=True, slots=True)
+class HeadRead:
+    """What one frame holding a `head -n 2147483647 FILES… /dev/null GLOBS… /dev/null`
+    read (the probe's slow-round files, poller/probe.py): `paths` maps each plain file's
+    path to its section, `globs` are (section, glob) in the order the probe passes them."""
+
+    paths: Mapping[str, str]
+    globs: tuple[tuple[str, str], ...] = ()
+
+
 def split(
     output: str,
     nonce: str,
@@ -44,7 +54,7 @@ def split(
     textfile_dir: str | None = None,
     *,
     globs: Sequence[tuple[str, str]] = (),
-    slow_globs: Mapping[str, Sequence[str]] | None = None,
+    reads: Mapping[str, HeadRead] | None = None,
 ) -> Frames:
     """Cut framed output into sections.
 
@@ -53,8 +63,9 @@ def split(
     dropped: a truncated section must not parse as a short but valid one. `textfile_dir`:
     files `DIR/NAME.prom` in the tail output become sections `textfile:NAME.prom`.
     `globs`: (section, glob) of the fast glob sources in the order the probe reads them;
-    `slow_globs`: section -> globs of the slow ones. A glob section's text is the files
-    it matched, as `tail_files` reads them back (see `split_tail`).
+    `reads`: frame name -> the files and globs of a frame that is one `head` over several
+    sections (the slow round's files), cut the way the fast frame is. A glob section's
+    text is the files it matched, as `tail_files` reads them back (see `split_tail`).
 
     Works with str.find over the whole output rather than line by line: this runs for
     every poll of every host, and a line loop cost as much as parsing all the sections.
@@ -80,9 +91,8 @@ def split(
         rc = _int_or_none(output[end + len(end_mark) : rc_end if rc_end >= 0 else None])
         if name == "fast":
             sections.update(split_tail(text, fast_paths, textfile_dir, globs))
-        elif slow_globs and name in slow_globs:
-            own = tuple((name, g) for g in slow_globs[name])
-            sections.update(split_tail(text, {}, None, own))
+        elif reads and (read := reads.get(name)) is not None:
+            sections.update(split_tail(text, read.paths, None, read.globs))
         else:
             sections[name] = Section(name, text, rc)
         last_end = end + len(end_mark)

@@ -52,8 +52,10 @@ DEVICE_FIELDS: Final = {
     "net_link": ("interfaces", "interfaces (link speed, MTU)"),
     "bonding": ("masters", "bonding masters"),
     "hwmon": ("chips", "hwmon chips"),
+    "hwmon_names": ("chips", "hwmon chips (names)"),
     "hwmon_limits": ("chips", "hwmon chips (limits)"),
     "thermal": ("zones", "thermal zones"),
+    "thermal_types": ("zones", "thermal zones (types)"),
     "mdstat": ("arrays", "md arrays"),
     "ioerr": ("devices", "disks (I/O errors)"),
 }
@@ -70,8 +72,10 @@ _TYPES: Final = {
     "net_link": NetClass,
     "bonding": Bonding,
     "hwmon": Hwmon,
+    "hwmon_names": Hwmon,
     "hwmon_limits": Hwmon,
     "thermal": Thermal,
+    "thermal_types": Thermal,
     "mdstat": MdStat,
     "ioerr": IoErrors,
 }

@@ -310,7 +310,7 @@ class HostPoller:
             self._fast_paths,
             self._plan.textfile_dir,
             globs=self._fast_globs,
-            slow_globs=self._plan.slow_globs,
+            reads=self._plan.reads,
         )
         if not frames.sections:
             raise ProbeFailed(

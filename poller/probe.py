@@ -6,7 +6,9 @@ process, which costs the target about 2 ms per poll instead of 11 ms for one `ca
 file. With glob sources (/sys files whose names only the target knows) the same single
 process is a `head` (GLOB_READER below says why). Slow sections (df, uname, os-release,
 cpuinfo, mounts) run every N polls, each at every `Source.every`-th of those slow rounds:
-one shell function per cadence, the poller calls the ones due (`invocation(rare=…)`).
+one shell function per cadence, the poller calls the ones due (`invocation(rare=…)`). The
+slow files and globs of one cadence are one `head` too, framed as `slow_read` (SLOW_READ)
+and cut at its headers like the fast read.
 
 Framing: every section is wrapped in marker lines carrying a per-poll random nonce,
 
@@ -28,13 +30,13 @@ from __future__ import annotations
 
 import secrets
 import shlex
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Final
 
-from parsers.frame import Frames, split
-from poller.collectors.base import Collector
+from parsers.frame import Frames, HeadRead, split
+from poller.collectors.base import Collector, Source
 from poller.collectors.custom import COMMAND, RC_MARK, CommandSpec
 from poller.collectors.registry import COLLECTORS, enabled, sources
 from poller.inventory import CommandSetting, Host
@@ -62,6 +64,11 @@ class Plan:
     # slow section -> `Source.every` where it is more than 1: read only at the slow
     # rounds its cadence is due (the others run at every slow round)
     cadence: Mapping[str, int] = field(default_factory=dict)
+    # frame -> the slow files and globs of one cadence, read by one `head` (SLOW_READ)
+    slow_reads: Mapping[str, HeadRead] = field(default_factory=dict)
+    # every frame the splitter cuts at head's headers: `slow_reads`, and one per slow glob
+    # section as the probe framed them before (recorded captures, `sshmon probe --raw`)
+    reads: Mapping[str, HeadRead] = field(default_factory=dict)
 
     @property
     def cadences(self) -> tuple[int, ...]:
@@ -81,17 +88,50 @@ def plan(
 ) -> Plan:
     """The probe of `collectors`: an excluded collector's files are not read on the target."""
     found = sources(collectors).values()
+    slow_globs = {s.section: s.globs for s in found if s.globs and s.slow}
+    slow_reads = _slow_reads(found)
+    legacy = {
+        name: HeadRead({}, tuple((name, g) for g in globs)) for name, globs in slow_globs.items()
+    }
     return Plan(
         fast_files={s.section: s.path for s in found if s.path and not s.slow},
         slow_files={s.section: s.path for s in found if s.path and s.slow},
         fallback_files={s.section: s.fallback for s in found if s.path and s.fallback},
         slow_commands={s.section: s.command for s in found if s.command},
         fast_globs={s.section: s.globs for s in found if s.globs and not s.slow},
-        slow_globs={s.section: s.globs for s in found if s.globs and s.slow},
+        slow_globs=slow_globs,
         textfile_dir=textfile_dir,
         commands=commands,
         cadence={s.section: s.every for s in found if s.slow and s.every > 1},
+        slow_reads=slow_reads,
+        reads={**legacy, **slow_reads},
     )
+
+
+# The frame of each cadence's slow files and globs (+ the cadence where it is more than 1).
+SLOW_READ: Final = "slow_read"
+
+
+def slow_read_frame(every: int) -> str:
+    """The name of the frame of the slow files and globs read every `every` slow rounds."""
+    return SLOW_READ + (str(every) if every > 1 else "")
+
+
+def _slow_reads(found: Collection[Source]) -> dict[str, HeadRead]:
+    """One `head` per cadence over its slow files (but those with a fallback path, which
+    keep their `cat … || cat …`) and globs, instead of a process for each: every process
+    the slow round starts costs the target ~0.5 ms (bench/README.md, "Target cost")."""
+    read = [s for s in found if s.slow and (s.globs or (s.path and not s.fallback))]
+    out = {}
+    for every in sorted({s.every for s in read}):
+        members = [s for s in read if s.every == every]
+        out[slow_read_frame(every)] = HeadRead(
+            {s.path: s.section for s in members if s.path},
+            tuple((s.section, g) for s in members for g in s.globs),
+        )
+    if clash := set(out) & {s.section for s in found}:
+        raise ValueError(f"a section has the name of a slow read frame: {clash}")
+    return out
 
 
 DEFAULT_PLAN: Final = plan()
@@ -139,16 +179,47 @@ def glob_order(plan: Plan) -> tuple[tuple[str, str], ...]:
     return tuple((name, g) for name, globs in plan.fast_globs.items() for g in globs)
 
 
+# slow files held between slow rounds (`Source.held`); see split_output
+_HELD_FILES: Final = {
+    s.path: s.section for s in sources(COLLECTORS).values() if s.held and s.path is not None
+}
+# The fast read of probes before 2026-12-01 also read the held names of hwmon and thermal
+# zones, amid their temperatures: fast glob -> the (section, glob) that stood in its place,
+# in that order, so that their recorded captures are cut as they were read.
+_FAST_BEFORE_HELD: Final = {
+    "/sys/class/hwmon/hwmon*/temp*_input": (
+        ("hwmon_names", "/sys/class/hwmon/hwmon*/name"),
+        ("hwmon", "/sys/class/hwmon/hwmon*/temp*_input"),
+        ("hwmon_names", "/sys/class/hwmon/hwmon*/temp*_label"),
+    ),
+    "/sys/class/thermal/thermal_zone*/temp": (
+        ("thermal_types", "/sys/class/thermal/thermal_zone*/type"),
+        ("thermal", "/sys/class/thermal/thermal_zone*/temp"),
+    ),
+}
+
+
 def split_output(output: str, nonce: str, plan: Plan = DEFAULT_PLAN) -> Frames:
     """One poll's framed output cut into the sections of `plan`: its /proc files, globs
     (fast and slow) and textfile directory, so no caller can forget one of them."""
+    # the held slow files and globs (`Source.held`: poolsize, nf_conntrack_max, hwmon and
+    # thermal names) were in the fast read of probes before 2026-12-01: their recorded
+    # captures (`sshmon probe --raw`, tests/fixtures/local) still find them there. A live
+    # fast read never holds them.
+    held = {path: name for path, name in _HELD_FILES.items() if name in plan.slow_files}
+    globs = tuple(
+        read
+        for section, glob in glob_order(plan)
+        for read in _FAST_BEFORE_HELD.get(glob, ((section, glob),))
+        if read[0] == section or read[0] in plan.slow_globs
+    )
     return split(
         output,
         nonce,
-        {path: name for name, path in plan.fast_files.items()},
+        {**held, **{path: name for name, path in plan.fast_files.items()}},
         plan.textfile_dir,
-        globs=glob_order(plan),
-        slow_globs=plan.slow_globs,
+        globs=globs,
+        reads=plan.reads,
     )
 
 
@@ -177,7 +248,7 @@ def command_timeout_s(poll_timeout_s: float) -> int:
 def timed_out_reason(section: str, budget_s: int) -> str:
     """Why a slow section that `timeout` stopped has no reading (a section failure)."""
     if section == "df_inodes":
-        return f"df -iP timed out after {budget_s} s, or was skipped after df did: a hung mount?"
+        return f"df timed out after {budget_s} s (inodes not read): a hung mount?"
     return f"{section} timed out after {budget_s} s: a hung mount?"
 
 
@@ -224,22 +295,31 @@ def definitions(command_timeout: int = COMMAND_TIMEOUT_S, plan: Plan = DEFAULT_P
         files += f" /dev/null{textfile}" if textfile else ""
         fast_read = f"tail -n +1 {files} /dev/null 2>/dev/null"
     fast = _section("fast", fast_read)
+    # (cadence, text): each cadence's files and globs in one `head` (the files, /dev/null
+    # to end the last one, the globs unquoted, /dev/null to end the last glob file: the
+    # order split_tail checks headers against, as in the fast read), then the files with
+    # a fallback path and the commands, in the registry's order (df_inodes reads df's
+    # status, so it follows df)
     slow_parts = [
-        (name, _section(name, _cat(name, path, plan.fallback_files)))
+        (every, _section(name, f"{GLOB_READER} {' '.join(args)} /dev/null 2>/dev/null"))
+        for every in (1, *plan.cadences)
+        if (read := plan.slow_reads.get(name := slow_read_frame(every))) is not None
+        for args in [(*read.paths, "/dev/null", *(g for _, g in read.globs))]
+    ]
+    in_reads = {s for read in plan.slow_reads.values() for s in read.paths.values()}
+    slow_parts += [
+        (plan.cadence.get(name, 1), _section(name, _cat(name, path, plan.fallback_files)))
         for name, path in plan.slow_files.items()
+        if name not in in_reads
     ]
     slow_parts += [
-        (name, _section(name, f"{GLOB_READER} {' '.join(g)} /dev/null 2>/dev/null"))
-        for name, g in plan.slow_globs.items()
-    ]
-    slow_parts += [
-        (name, _section(name, f"{{ {command}; }} 2>/dev/null"))
+        (plan.cadence.get(name, 1), _section(name, f"{{ {command}; }} 2>/dev/null"))
         for name, command in plan.slow_commands.items()
     ]
     slow_functions = "".join(
         # `:` keeps a function with no section (every slow collector off) valid sh
         f"{SLOW_FUNCTION}{n if n > 1 else ''}() {{ "
-        + ("; ".join(text for name, text in slow_parts if plan.cadence.get(name, 1) == n) or ":")
+        + ("; ".join(text for every, text in slow_parts if every == n) or ":")
         + "; }\n"
         for n in (1, *plan.cadences)
     )
@@ -247,6 +327,8 @@ def definitions(command_timeout: int = COMMAND_TIMEOUT_S, plan: Plan = DEFAULT_P
         "unset HISTFILE; export LC_ALL=C; "
         f"if command -v timeout >/dev/null 2>&1; then _sm_t='timeout {int(command_timeout)}'; "
         "_sm_to=timeout; else _sm_t=''; _sm_to=''; fi\n"
+        # a status for a section to end with, without the fork of `( exit N )`
+        '_sm_ret() { return "$1"; }\n'
         f"{FAST_FUNCTION}() {{ {fast}; }}\n"
         + slow_functions
         + "".join(

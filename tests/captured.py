@@ -11,5 +11,6 @@ ADDED_AFTER_CAPTURE = frozenset(
 # (IRQ_TIME_ACCOUNTING) and the md driver; it has no hwmon chip, thermal zone, bond or
 # SCSI disk with an I/O error counter.
 ABSENT_ON_THE_VM = frozenset(
-    {"pressure_irq", "mdstat", "hwmon", "hwmon_limits", "thermal", "bonding", "ioerr"}
+    {"pressure_irq", "mdstat", "bonding", "ioerr"}
+    | {"hwmon", "hwmon_names", "hwmon_limits", "thermal", "thermal_types"}
 )

@@ -17,13 +17,16 @@ from poller.collectors.base import Collector, NodeName, Readings, Source, Triple
 from poller.metric_spec import EXACT, G, MetricSpec
 
 _DIR: Final = "/proc/sys/kernel/random"
-# Both in the fast tail although poolsize is fixed by the kernel (4096 bits before 5.18,
-# 256 since): one more file in the tail costs the target nothing measurable, a `cat` in
-# the slow round about 0.75 ms of CPU each time.
-SOURCES: Final = tuple(
-    Source(section, proc_sys_value.parser(f"{_DIR}/{file}"), path=f"{_DIR}/{file}")
-    for section, file in (("entropy_avail", "entropy_avail"), ("entropy_poolsize", "poolsize"))
-)
+# poolsize is fixed by the kernel (4096 bits before 5.18, 256 since): it is read in the
+# slow round's one `head` and held in between (`Source.held`): each file the every-poll
+# `head` opens costs the target ~7 µs per poll (bench/README.md, "The fast read's fixed
+# files").
+SOURCES: Final = (
+    Source("entropy_avail", proc_sys_value.parser(f"{_DIR}/entropy_avail"),
+           path=f"{_DIR}/entropy_avail"),
+    Source("entropy_poolsize", proc_sys_value.parser(f"{_DIR}/poolsize"),
+           path=f"{_DIR}/poolsize", slow=True, held=True),
+)  # fmt: skip
 _HELP_AVAIL: Final = "Bits of available entropy."
 
 # precision: the count of bits as the kernel printed it (a small integer that repeats)

@@ -19,14 +19,32 @@ from poller.collectors.filesystem_rows import filesystems
 from poller.metric_spec import EXACT, PCT, G, MetricSpec, P
 
 MOUNTS: Final = Source("mounts", proc_mounts.parse, path="/proc/mounts", slow=True)
-# `$_sm_t` is the probe's `timeout N` prefix (empty where the target has no `timeout`).
-DF: Final = Source("df", cmd_df.parse, command="$_sm_t df -kP", slow=True)
-# A df that timed out hangs on a mount (stale NFS); the inode df would hang on the same
-# one, so it is not tried and reports df's status: both fit in one command budget.
+# `$_sm_t` is the probe's `timeout N` prefix (empty where the target has no `timeout`);
+# `_sm_ret N` is a probe function that returns N (a status without a `( exit N )` fork).
+# Blocks and inodes come from one GNU df (`--output`, kept in `_sm_d`, printed once in
+# each section: no process) where it takes the option; where it prints nothing (busybox
+# refuses the option) the two POSIX calls of before run instead. A df that
+# timed out hangs on a mount (stale NFS): neither the fallback nor the inode df is
+# tried, and both sections report its status, so one command budget holds them all.
+DF: Final = Source(
+    "df",
+    cmd_df.parse_space,
+    command=(
+        f"_sm_d=$($_sm_t df -k --output={cmd_df.OUTPUT_COLUMNS}); _sm_dr=$?; "
+        'case "$_sm_dr" in 124|143) _sm_ret "$_sm_dr" ;; '
+        '*) if [ -n "$_sm_d" ]; then printf \'%s\\n\' "$_sm_d"; _sm_ret "$_sm_dr"; '
+        "else $_sm_t df -kP; fi ;; esac"
+    ),
+    slow=True,
+)
 DF_INODES: Final = Source(
     "df_inodes",
-    cmd_df.parse,
-    command='case "$_sm_rc" in 124|143) (exit "$_sm_rc") ;; *) $_sm_t df -iP ;; esac',
+    cmd_df.parse_inodes,
+    command=(
+        'case "$_sm_rc" in 124|143) _sm_ret "$_sm_rc" ;; '
+        '*) if [ -n "$_sm_d" ]; then printf \'%s\\n\' "$_sm_d"; _sm_ret "$_sm_dr"; '
+        "else $_sm_t df -iP; fi ;; esac"
+    ),
     slow=True,
 )
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Final
 
 from parsers import sys_class_hwmon
@@ -20,17 +19,25 @@ from parsers.sys_class_hwmon import Chip, Hwmon, Sensor
 from poller.collectors.base import Collector, Readings, Source, Triple, reading
 from poller.metric_spec import MILLI, G, MetricSpec
 
-# Readings and their names every poll; the limits a chip declares (fixed by the driver or
-# the firmware) in the slow round
+# The readings every poll; their names (the chip's driver, the sensors' labels: fixed by
+# the driver) and the limits a chip declares (fixed by the driver or the firmware) in the
+# slow round's one `head`. The names are held until the next slow round (`Source.held`)
+# so that every poll's temperatures carry them: each sysfs file the every-poll `head`
+# opens costs the target ~11 µs per poll (bench/README.md, "The fast read's fixed files"),
+# and a server's chips have one name and a label per sensor.
 HWMON: Final = Source(
     "hwmon",
     sys_class_hwmon.parse,
-    globs=(
-        "/sys/class/hwmon/hwmon*/name",
-        "/sys/class/hwmon/hwmon*/temp*_input",
-        "/sys/class/hwmon/hwmon*/temp*_label",
-    ),
+    globs=("/sys/class/hwmon/hwmon*/temp*_input",),
     optional=True,  # VMs and containers mostly have no hwmon chip
+)
+HWMON_NAMES: Final = Source(
+    "hwmon_names",
+    sys_class_hwmon.parse,
+    globs=("/sys/class/hwmon/hwmon*/name", "/sys/class/hwmon/hwmon*/temp*_label"),
+    slow=True,
+    held=True,
+    optional=True,
 )
 HWMON_LIMITS: Final = Source(
     "hwmon_limits",
@@ -64,23 +71,31 @@ METRICS: Final = (
 
 
 def chips(r: Readings) -> Hwmon | None:
-    """The every-poll reading with the slow round's limits joined in when this snapshot
-    has them; None without the every-poll reading (nothing to name the limits by)."""
-    hw, limits = reading(r, "hwmon", Hwmon), reading(r, "hwmon_limits", Hwmon)
-    if hw is None or limits is None:
-        return hw
+    """The every-poll temperatures with the held names and labels, and the slow round's
+    limits when this snapshot has them, joined as one reading of every file would give
+    them: chips in the order of their name files, then the others; a chip's sensors in
+    the order of their inputs, then those with a label only. Limits need a sensor to name
+    them by; None without temperatures or names."""
+    hw, names = reading(r, "hwmon", Hwmon), reading(r, "hwmon_names", Hwmon)
+    limits = reading(r, "hwmon_limits", Hwmon)
+    if hw is None and names is None:
+        return None
+    temps = hw.chips if hw is not None else {}
+    named = names.chips if names is not None else {}
+    lims = limits.chips if limits is not None else {}
     joined = {}
-    for chip, c in hw.chips.items():
-        lim = limits.chips.get(chip, Chip()).sensors
+    for chip in dict.fromkeys((*named, *temps)):
+        t, n, lim = (x.get(chip, Chip()).sensors for x in (temps, named, lims))
         sensors = {
-            name: replace(
-                s,
-                crit_celsius=lim.get(name, Sensor()).crit_celsius,
-                max_celsius=lim.get(name, Sensor()).max_celsius,
+            name: Sensor(
+                n.get(name, Sensor()).label,
+                t.get(name, Sensor()).celsius,
+                lim.get(name, Sensor()).crit_celsius,
+                lim.get(name, Sensor()).max_celsius,
             )
-            for name, s in c.sensors.items()
+            for name in dict.fromkeys((*t, *n))
         }
-        joined[chip] = Chip(c.name, sensors)
+        joined[chip] = Chip(named.get(chip, Chip()).name, sensors)
     return Hwmon(joined)
 
 
@@ -144,7 +159,7 @@ _HELP_LABEL: Final = "Label for given chip and sensor"
 COLLECTOR: Final = Collector(
     "hwmon",
     "Temperatures of hardware monitoring chips (/sys/class/hwmon/hwmon*/temp*)",
-    (HWMON, HWMON_LIMITS),
+    (HWMON, HWMON_NAMES, HWMON_LIMITS),
     METRICS,
     gauges,
     None,

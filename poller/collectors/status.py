@@ -37,7 +37,7 @@ class StatusPlan:
     """A collector's sections, worked out once per host rather than on every poll."""
 
     name: str
-    fast: tuple[str, ...]
+    fast: tuple[str, ...]  # and held (Source.held)
     every: tuple[str, ...]  # fast and slow
     unavailable: CollectorStatus  # with the files and commands it reads
 
@@ -46,7 +46,8 @@ def status_plans(collectors: tuple[Collector, ...]) -> tuple[StatusPlan, ...]:
     return tuple(
         StatusPlan(
             c.name,
-            tuple(s.section for s in c.sources if not s.slow),
+            # a held slow reading (hwmon's names) is seen at every poll: it counts there
+            tuple(s.section for s in c.sources if not s.slow or s.held),
             c.sections,
             CollectorStatus(
                 CollectorState.UNAVAILABLE,

@@ -15,6 +15,7 @@ from fake_clock import FakeClock
 from fake_servers import isolated_settings
 from sshd import Sshd
 
+from poller import probe
 from poller.collectors.status import CollectorState
 from poller.points import HostState
 from poller.poll import HostPoller, PollOutcome
@@ -27,7 +28,7 @@ ALL = (2, 5, 30)
 # slow round -> the rarer cadences due (every slow round reads df and the other every-1's)
 EXPECTED = [ALL, (), (2,), (), (2,), (5,), (2,), (), (2,), (), (2, 5), ()]
 CADENCE = {"uname": 30, "os_release": 30, "cpuinfo": 30, "pagesize": 30}
-CADENCE |= {"tcp_states": 5, "timex": 5, "systemd_failed": 2}
+CADENCE |= {"tcp_states": 5, "timex": 5, "net_udp": 5, "systemd_failed": 2}
 
 
 def _begun(outcome: PollOutcome) -> set[str]:
@@ -56,7 +57,8 @@ async def test_rare_sections_run_when_due_and_stay_visible_between(
     assert [o.status.state for o in outcomes] == [HostState.OK] * len(outcomes)
     for i, (outcome, due) in enumerate(zip(outcomes, [*EXPECTED, ALL], strict=True)):
         ran = _begun(outcome)
-        assert "df" in ran and "mounts" in ran, i  # every slow round
+        # every slow round: df, and the one `head` of the slow files (mounts among them)
+        assert "df" in ran and probe.SLOW_READ in ran and "mounts" in outcome.readings, i
         assert {s for s, every in CADENCE.items() if s in ran} == {
             s for s, every in CADENCE.items() if every in due
         }, i

@@ -8,14 +8,13 @@ import subprocess
 
 import pytest
 
-from parsers import frame
 from poller import probe
 from poller.collectors.base import FIXED_WHILE_UP, Source
 from poller.collectors.registry import SLOW_ROUNDS, SOURCES
 
 NONCE = "0123456789abcdef"
 RARE = {"uname": 30, "os_release": 30, "cpuinfo": 30, "pagesize": 30}
-RARE |= {"tcp_states": 5, "timex": 5, "systemd_failed": 2}
+RARE |= {"tcp_states": 5, "timex": 5, "net_udp": 5, "systemd_failed": 2}
 
 
 def test_the_rare_sections_and_their_cadences() -> None:
@@ -24,7 +23,7 @@ def test_the_rare_sections_and_their_cadences() -> None:
     assert probe.DEFAULT_PLAN.cadences == (2, 5, 30)
     # what stays at every slow round: df (it fills up), and what it is joined with
     every_round = {s for s in probe.ALL_SECTIONS if SOURCES[s].slow and s not in RARE}
-    assert {"df", "df_inodes", "mounts", "cgroups", "net_snmp6", "net_udp"} <= every_round
+    assert {"df", "df_inodes", "mounts", "cgroups", "net_snmp6"} <= every_round
 
 
 def _functions(text: str) -> dict[str, str]:
@@ -35,13 +34,25 @@ def test_each_slow_section_is_in_the_function_of_its_cadence() -> None:
     functions = _functions(probe.definitions())
     assert {"_sm_fast", "_sm_slow", "_sm_slow2", "_sm_slow5", "_sm_slow30"} <= set(functions)
     for name in probe.ALL_SECTIONS:
-        if not SOURCES[name].slow:
+        source = SOURCES[name]
+        if not source.slow:
             continue
         every = RARE.get(name, 1)
         holder = "_sm_slow" + (str(every) if every > 1 else "")
-        found = [f for f, body in functions.items() if f' begin {name}"' in body]
+        # a file or glob without a fallback is in its cadence's one `head`, framed as such
+        read = probe.SLOW_READ + (str(every) if every > 1 else "")
+        joined = source.globs or (source.path and not source.fallback)
+        frame_name = read if joined else name
+        found = [f for f, body in functions.items() if f' begin {frame_name}"' in body]
         assert found == [holder], name
-    # df -iP still follows df -kP in one function: it is skipped when df timed out
+        for path in (*source.globs, source.path) if joined else ():
+            if path:
+                assert f" {path} " in functions[holder], name
+    # the every-round files and globs are one process: no `cat`, one `head`
+    assert "cat /proc/" not in functions["_sm_slow"]
+    assert functions["_sm_slow"].count("head -n") == 1
+    # df_inodes still follows df in one function: it reads df's output, or is skipped
+    # when df timed out
     assert functions["_sm_slow"].index('begin df"') < functions["_sm_slow"].index(
         'begin df_inodes"'
     )
@@ -69,14 +80,15 @@ def test_plan_sections_of_a_round() -> None:
 
 def _ran(script: str) -> set[str]:
     out = subprocess.run(["dash"], input=script, capture_output=True, text=True, check=True)
-    return set(frame.split(out.stdout, NONCE, {}).sections) - {"fast"}
+    fast = set(probe.FAST_FILES) | set(probe.FAST_GLOBS)
+    return set(probe.split_output(out.stdout, NONCE).sections) - fast
 
 
 def test_a_real_shell_runs_exactly_the_sections_due() -> None:
     plain = _ran(probe.script(NONCE, slow=True, rare=()))
     assert "df" in plain and "mounts" in plain and not plain & set(RARE)
     with_5 = _ran(probe.script(NONCE, slow=True, rare=(5,)))
-    assert with_5 - plain <= {"tcp_states", "timex"} and "tcp_states" in with_5
+    assert with_5 - plain <= {"tcp_states", "timex", "net_udp"} and "tcp_states" in with_5
     every = _ran(probe.script(NONCE, slow=True))  # a script on its own reads all
     assert {"uname", "os_release", "cpuinfo", "tcp_states"} <= every
     assert not _ran(probe.script(NONCE, slow=False, rare=(2, 5, 30))) & set(SOURCES)

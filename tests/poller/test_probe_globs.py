@@ -42,9 +42,7 @@ def _tree(root: Path) -> None:
 
 def _split(output: str, plan: probe.Plan) -> dict[str, str]:
     paths = {p: n for n, p in plan.fast_files.items()}
-    frames = frame.split(
-        output, NONCE, paths, globs=probe.glob_order(plan), slow_globs=plan.slow_globs
-    )
+    frames = frame.split(output, NONCE, paths, globs=probe.glob_order(plan), reads=plan.reads)
     assert frames.complete
     return {k: v.text for k, v in frames.sections.items()}
 
@@ -65,7 +63,7 @@ def test_a_glob_holds_nothing_the_shell_would_take_as_more_than_a_path(glob: str
         Source("x", str, globs=(glob,))
 
 
-def test_fast_globs_follow_the_proc_files_and_slow_globs_are_their_own_section(
+def test_fast_globs_follow_the_proc_files_and_slow_globs_join_the_slow_files(
     tmp_path: Path,
 ) -> None:
     plan = probe.plan(_globbed(tmp_path))
@@ -75,8 +73,14 @@ def test_fast_globs_follow_the_proc_files_and_slow_globs_are_their_own_section(
     assert read_at < fast.index("/dev/null /") < globs_at and "tail" not in fast
     assert f"{tmp_path}/net/*/mtu {tmp_path}/net/*/speed /dev/null" in fast
     assert f"'{tmp_path}/net/*/mtu'" not in fast  # unquoted: the shell expands it
-    assert f'begin t_slow"; head -n 2147483647 {tmp_path}/hwmon/hwmon*/temp*_input ' in text
-    assert "t_slow" in probe.plan(_globbed(tmp_path)).slow_globs
+    # one `head` for the slow files, then /dev/null, then the slow globs (cgroups' first)
+    slow = next(line for line in text.split("\n") if line.startswith(probe.SLOW_FUNCTION))
+    read = "/proc/mounts /proc/net/snmp6 /proc/sys/net/netfilter/nf_conntrack_max"
+    held = "/proc/sys/kernel/random/poolsize"  # held between slow rounds (Source.held)
+    assert f'begin slow_read"; head -n 2147483647 {read} {held} /dev/null ' in slow
+    assert f" {tmp_path}/hwmon/hwmon*/temp*_input /dev/null 2>/dev/null; " in slow
+    assert "cat /proc/mounts" not in slow and "t_slow" not in slow
+    assert ("t_slow", f"{tmp_path}/hwmon/hwmon*/temp*_input") in plan.slow_reads["slow_read"].globs
 
 
 def test_without_globs_the_fast_read_is_one_tail() -> None:
