@@ -35,7 +35,10 @@ node_exporter every PROMETHEUS_INTERVAL_S) and takes node_exporter's CPU over a 
 `promhttp_metric_handler_requests_total{code="200"}` read before and after, each read
 counted out). That window includes node_exporter's idle time between scrapes, which the
 back-to-back scrapes leave out; its CPU over as long a window after Prometheus stopped
-is printed beside it.
+is printed beside it. With it, sshmon is measured paced the same way too (one poll every
+PROMETHEUS_INTERVAL_S, the time between polls in the window): both sides then pay what a
+process woken from sleep pays (cold caches, the wake-up), which back-to-back polls and
+scrapes leave out, and the two paced figures compare like for like.
 
 Both sides poll as fast as they answer, so idle time between polls (keepalives, Go's
 background GC) is left out of both. /proc CPU figures tick at 10 ms: keep
@@ -286,12 +289,15 @@ async def _poll_cost(
     polls: int,
     every: int,
     cadences: tuple[int, ...] | None,
+    pace: float = 0.0,
 ) -> float:
     """`cadences`: the plan's rarer slow cadences, each run at the slow rounds it is due;
-    None: all of them at every slow round."""
+    None: all of them at every slow round. `pace`: seconds from one poll's start to the
+    next (0: back to back)."""
     for i in range(every):  # warm-up: the session, its definitions, one slow round
         await link.poll(probe.new_nonce(), slow=i == 0)
     cpu0 = target_cpu()
+    start = time.monotonic()
     for i in range(polls):
         rare = None
         if cadences is not None:
@@ -299,6 +305,8 @@ async def _poll_cost(
         raw = await link.poll(probe.new_nonce(), slow=i % every == 0, rare=rare)
         if not raw.output:
             raise RuntimeError("empty poll")
+        if pace:
+            await asyncio.sleep(max(0.0, start + (i + 1) * pace - time.monotonic()))
     return (target_cpu() - cpu0) * 1000 / polls
 
 
@@ -328,12 +336,15 @@ class SshmonTarget:
         self.cadences = probe.plan_for(host).cadences
         self.cpu = tree_cpu_counter(self.sshd.process.pid)
 
-    def cost(self, polls: int, every: int, every_round: bool = False) -> float:
-        return asyncio.run(self._cost(polls, every, None if every_round else self.cadences))
+    def cost(self, polls: int, every: int, every_round: bool = False, pace: float = 0.0) -> float:
+        cadences = None if every_round else self.cadences
+        return asyncio.run(self._cost(polls, every, cadences, pace))
 
-    async def _cost(self, polls: int, every: int, cadences: tuple[int, ...] | None) -> float:
+    async def _cost(
+        self, polls: int, every: int, cadences: tuple[int, ...] | None, pace: float
+    ) -> float:
         try:
-            return await _poll_cost(self.link, self.cpu, polls, every, cadences)
+            return await _poll_cost(self.link, self.cpu, polls, every, cadences, pace)
         finally:
             await self.link.close()  # asyncio.run closes its loop: reconnect next run
 
@@ -372,7 +383,15 @@ def main() -> None:
     print(f"sshmon collectors: {', '.join(names)}")
     print(f"node_exporter same families: {' '.join(same_flags)}")
     print(f"  left out (no node_exporter equivalent): {', '.join(left_out) or 'none'}")
-    keys = ("sshmon", "sshmon_all", "ne_default", "ne_bare", "ne_same", "ne_prometheus")
+    keys = (
+        "sshmon",
+        "sshmon_all",
+        "sshmon_paced",
+        "ne_default",
+        "ne_bare",
+        "ne_same",
+        "ne_prometheus",
+    )
     figures: dict[str, list[float]] = {k: [] for k in keys}
     with tempfile.TemporaryDirectory() as tmp_dir:
         target = SshmonTarget(Path(tmp_dir), names)
@@ -399,6 +418,13 @@ def main() -> None:
                     flush=True,
                 )
                 if args.scraper == "prometheus":
+                    paced = target.cost(args.polls, args.slow_every, pace=PROMETHEUS_INTERVAL_S)
+                    figures["sshmon_paced"].append(paced)
+                    print(
+                        f"run {run + 1}: sshmon one poll every {PROMETHEUS_INTERVAL_S} s "
+                        f"{paced:.2f} ms/poll",
+                        flush=True,
+                    )
                     ms, counted, idle = prometheus_scrape_cost(args.polls, Path(tmp_dir))
                     figures["ne_prometheus"].append(ms)
                     print(
@@ -419,7 +445,12 @@ def main() -> None:
     print(f"  node_exporter, same families {f:6.2f} ms per scrape   sshmon/ne = {s / f:.2f}x")
     if figures["ne_prometheus"]:
         r = statistics.median(figures["ne_prometheus"])
+        p = statistics.median(figures["sshmon_paced"])
         print(f"    real Prometheus, defaults  {r:6.2f} ms per scrape   sshmon/ne = {s / r:.2f}x")
+        print(
+            f"  both paced, one every {PROMETHEUS_INTERVAL_S} s: sshmon {p:.2f} ms per poll, "
+            f"real Prometheus {r:.2f} ms per scrape   sshmon/ne = {p / r:.2f}x"
+        )
     if figures["sshmon_all"]:
         a = statistics.median(figures["sshmon_all"])
         print(f"  sshmon, no cadences          {a:6.2f} ms target CPU per poll  /ne = {a / d:.2f}x")
