@@ -65,10 +65,9 @@ def _pass_through_views(settings: StoreSettings, database: str) -> list[str]:
     and made again, as the running `sshmon run` is the only writer and migrates before its
     first insert. A rerun drops and recreates the same definitions."""
     views = [v for v in schema.views_for(settings) if v.name in schema.PASS_THROUGH_VIEWS]
-    return [
-        *(schema.drop_view_sql(v, settings) for v in views),
-        *(schema.create_view_sql(v, settings) for v in views),
-    ]
+    # one view at a time: a table goes unfed for the shortest while
+    return [sql for v in views
+            for sql in (schema.drop_view_sql(v, settings), schema.create_view_sql(v, settings))]
 
 
 MIGRATIONS: tuple[Migration, ...] = (
