@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import struct
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -50,6 +50,10 @@ _STATE_INDEX: Final = {s: i for i, s in enumerate(_STATES)}
 _CSTATES: Final = tuple(CollectorState)
 _CSTATE_INDEX: Final = {s: i for i, s in enumerate(_CSTATES)}
 _FLAG_RESET = 1  # the string table starts over before this frame's new strings
+# the host's collector statuses are those of its previous poll on this connection: they
+# change rarely, and decoding ~25 (name, state, reason) triples a poll was a third of the
+# owner's decoding (issue 15)
+_FLAG_SAME_COLLECTORS = 2
 _FLAG_ONE_TS = 1  # every point has the poll's timestamp: no per-point ts array
 _POLL_HEAD = struct.Struct("=BIdBdd")  # flags, host id, ts, state, duration, schedule lag
 _U8, _U16, _U32, _F64 = struct.Struct("=B"), struct.Struct("=H"), struct.Struct("=I"), "d"
@@ -57,6 +61,9 @@ _INFO_TEXT = ("os_name", "kernel", "arch", "cpu_model")
 _INFO_NUM = ("memory_bytes", "boot_time")
 # the parser keeps 20 (parsers/cmd_systemctl_failed.py); anything past this is not ours
 _MAX_FAILED_UNITS = 1024
+# Points built with tuple.__new__, as poller/derive.py does: Point(...) runs NamedTuple's
+# Python-level __new__, which was half the cost of decoding a poll's points
+_new_point: Final = tuple.__new__
 
 
 class WireError(ValueError):
@@ -142,6 +149,8 @@ class PollEncoder:
         self._new: list[bytes] = []
         self._max = max_strings
         self._reset = False
+        # host -> the collector statuses last sent for it (with the names they were sent as)
+        self._collectors: dict[str, Mapping[str, CollectorStatus]] = {}
 
     def _id(self, text: str) -> int:
         found = self._ids.get(text)
@@ -157,6 +166,7 @@ class PollEncoder:
             # names interned by a frame that was never sent: both ends start over
             self._ids.clear()
             self._new.clear()
+            self._collectors.clear()
             self._reset = True
             raise
 
@@ -164,6 +174,7 @@ class PollEncoder:
         if len(self._ids) >= self._max:
             # a churn of device names (containers' veths) must not grow both ends forever
             self._ids.clear()
+            self._collectors.clear()
             self._reset = True
         status, points = outcome.status, outcome.points
         host = self._id(status.host)
@@ -176,15 +187,21 @@ class PollEncoder:
         body.append(_U16.pack(len(outcome.dropped)))
         for section, n in outcome.dropped.items():
             body.append(_U32.pack(self._id(section)) + _U32.pack(min(n, 0xFFFFFFFF)))
-        body.append(_U16.pack(len(outcome.collectors)))
-        for name, cs in outcome.collectors.items():
-            body.append(
-                _U32.pack(self._id(name))
-                + _U8.pack(_CSTATE_INDEX[cs.state])
-                + _text_field(cs.reason)
-            )
+        flags = _FLAG_RESET if self._reset else 0
+        collectors = outcome.collectors
+        if self._collectors.get(status.host) == collectors:
+            flags |= _FLAG_SAME_COLLECTORS
+        else:
+            body.append(_U16.pack(len(collectors)))
+            for name, cs in collectors.items():
+                body.append(
+                    _U32.pack(self._id(name))
+                    + _U8.pack(_CSTATE_INDEX[cs.state])
+                    + _text_field(cs.reason)
+                )
+            self._collectors[status.host] = collectors
         head = _POLL_HEAD.pack(
-            _FLAG_RESET if self._reset else 0,
+            flags,
             host,
             status.ts,
             _STATE_INDEX[status.state],
@@ -283,6 +300,8 @@ class PollDecoder:
     def __init__(self, max_strings: int = 2 * MAX_STRINGS) -> None:
         self._table: list[str] = []
         self._max = max_strings
+        # host -> its collector statuses as last sent (see _FLAG_SAME_COLLECTORS)
+        self._collectors: dict[str, Mapping[str, CollectorStatus]] = {}
 
     def decode(self, payload: bytes) -> PollOutcome:
         c = _Cursor(memoryview(payload))
@@ -291,6 +310,7 @@ class PollDecoder:
         assert isinstance(ts, float) and isinstance(duration, float) and isinstance(lag, float)
         if flags & _FLAG_RESET:
             self._table.clear()
+            self._collectors.clear()
         self._learn(c)
         table = self._table
         host = self._name(host_id)
@@ -306,15 +326,16 @@ class PollDecoder:
             metrics, devs, values = c.ints(n), c.ints(n), c.floats(n)
             if max(metrics) >= len(table) or max(devs) >= len(table):
                 raise WireError("a point names a string that was never sent")
+            new = _new_point
             if one_ts:
                 points = [
-                    Point(table[m], host, table[d], ts, v)
+                    new(Point, (table[m], host, table[d], ts, v))
                     for m, d, v in zip(metrics, devs, values, strict=True)
                 ]
             else:
                 stamps = c.floats(n)
                 points = [
-                    Point(table[m], host, table[d], t, v)
+                    new(Point, (table[m], host, table[d], t, v))
                     for m, d, v, t in zip(metrics, devs, values, stamps, strict=True)
                 ]
         info = self._info(c, host)
@@ -322,12 +343,12 @@ class PollDecoder:
         for _ in range(c.u16()):
             section = self._name(c.u32())
             dropped[section] = c.u32()
-        collectors: dict[str, CollectorStatus] = {}
-        for _ in range(c.u16()):
-            name, cstate = self._name(c.u32()), c.u8()
-            if cstate >= len(_CSTATES):
-                raise WireError(f"unknown collector state {cstate}")
-            collectors[name] = CollectorStatus(_CSTATES[cstate], c.text())
+        if flags & _FLAG_SAME_COLLECTORS:
+            collectors = self._collectors.get(host)
+            if collectors is None:
+                raise WireError(f"a poll of {host} repeats collector statuses never sent")
+        else:
+            collectors = self._collectors[host] = self._read_collectors(c)
         if c.at != len(payload):
             raise WireError(f"{len(payload) - c.at} bytes left over after a poll of {host}")
         return PollOutcome(
@@ -338,6 +359,15 @@ class PollDecoder:
             dropped=dropped,
             collectors=collectors,
         )
+
+    def _read_collectors(self, c: _Cursor) -> dict[str, CollectorStatus]:
+        collectors: dict[str, CollectorStatus] = {}
+        for _ in range(c.u16()):
+            name, cstate = self._name(c.u32()), c.u8()
+            if cstate >= len(_CSTATES):
+                raise WireError(f"unknown collector state {cstate}")
+            collectors[name] = CollectorStatus(_CSTATES[cstate], c.text())
+        return collectors
 
     def _learn(self, c: _Cursor) -> None:
         n = c.u32()

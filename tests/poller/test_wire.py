@@ -108,6 +108,33 @@ def test_names_are_sent_once_per_connection() -> None:
     assert len(again) < len(first)
 
 
+def test_unchanged_collector_statuses_are_sent_once_per_host() -> None:
+    encoder, decoder = wire.PollEncoder(), wire.PollDecoder()
+    first, again = encoder.encode(failed_poll()), encoder.encode(failed_poll())
+    assert b"timed out" in first and b"timed out" not in again
+    changed = failed_poll()
+    changed.collectors["df"] = CollectorStatus(CollectorState.FAILED, "timed out again")
+    status = failed_poll().status._replace(host="web-2")
+    other_host = PollOutcome(status, [], collectors=failed_poll().collectors)
+    frames = [first, again, encoder.encode(changed), encoder.encode(other_host)]
+    assert b"timed out again" in frames[2] and b"timed out" in frames[3]
+    got = [decoder.decode(f[wire.HEADER.size :]) for f in frames]
+    for a, b in zip([failed_poll(), failed_poll(), changed, other_host], got, strict=True):
+        same(a, b)
+    assert got[1].collectors == got[0].collectors
+
+
+def test_a_repeat_of_collector_statuses_never_sent_is_refused() -> None:
+    encoder, decoder = wire.PollEncoder(), wire.PollDecoder()
+    decoder.decode(encoder.encode(failed_poll())[wire.HEADER.size :])
+    repeat = encoder.encode(failed_poll())[wire.HEADER.size :]
+    # the same frame said of another name in the table ("df", sent as a failed section)
+    stranger = repeat[:1] + struct.pack("=I", 1) + repeat[5:]
+    with pytest.raises(wire.WireError, match="df repeats collector statuses never sent"):
+        decoder.decode(stranger)
+    same(failed_poll(), decoder.decode(repeat))
+
+
 def test_the_string_table_starts_over_at_its_limit_on_both_ends() -> None:
     encoder, decoder = wire.PollEncoder(max_strings=5), wire.PollDecoder(max_strings=10)
     for i in range(20):

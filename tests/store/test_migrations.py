@@ -90,3 +90,25 @@ def test_host_info_made_before_failed_units_gains_the_column_and_keeps_its_rows(
     assert migrate(client, settings).applied == [5]
     (info,) = queries.host_infos(client)
     assert (info.os_name, info.failed_units) == ("Debian 12", ())
+
+
+def test_grouped_views_of_an_older_store_become_pass_through(
+    client: Client, settings: StoreSettings
+) -> None:
+    from test_rollups import GROUPED
+
+    # the views as migrations 1 to 5 made them
+    for name, table in (("mv_points_5m", "points_5m"), ("mv_points_1h", "points_1h"),
+                        ("mv_latest", "latest")):
+        client.command(f"DROP VIEW {name}")
+        client.command(f"CREATE MATERIALIZED VIEW {name} TO {table} AS {GROUPED[table]}")
+    client.command("DELETE FROM schema_migrations WHERE version = 6")
+    assert migrate(client, settings).applied == [6]
+    queries = dict(client.query(
+        "SELECT name, as_select FROM system.tables WHERE database = currentDatabase() "
+        "AND name IN ('mv_points_5m', 'mv_points_1h', 'mv_latest')").result_rows)
+    assert len(queries) == 3 and not any("GROUP BY" in str(q) for q in queries.values())
+    # and they still feed their tables
+    insert_points(client, make_points(1, 1, 6, start=int(time.time()) - 60))
+    assert scalar(client, "SELECT sum(count) FROM points_5m") == 6
+    assert scalar(client, "SELECT count() FROM latest FINAL") == 1
