@@ -1,6 +1,7 @@
 """CPU of one host's poll without the network: `HostPoller.poll()` on a recorded capture.
 
     .venv/bin/python bench/poll_cost.py [--polls 3000] [--slow-every 12] [--profile N]
+                                        [--capture DIR]
 
 Captures this machine's fast and slow probe output once (as `poller_bench.py --mode sim`
 does, through a local `sh`), then polls one host through a link that answers with the
@@ -80,16 +81,32 @@ async def _polls(poller: HostPoller, n: int) -> None:
             raise SystemExit(f"poll failed: {outcome.status.reason}")
 
 
+def _templates(keep: Path | None) -> tuple[bytes, bytes]:
+    if keep is not None and (keep / "capture-slow").exists():
+        return (keep / "capture-fast").read_bytes(), (keep / "capture-slow").read_bytes()
+    with tempfile.TemporaryDirectory() as tmp:
+        fast_path, slow_path = asyncio.run(_capture(Path(tmp)))
+        fast, slow = fast_path.read_bytes(), slow_path.read_bytes()
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+        (keep / "capture-fast").write_bytes(fast)
+        (keep / "capture-slow").write_bytes(slow)
+    return fast, slow
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--polls", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--slow-every", type=int, default=12)
     parser.add_argument("--profile", type=int, default=0, help="top N functions by own time")
+    parser.add_argument(
+        "--capture",
+        type=Path,
+        help="directory for the capture: reused when there, so trees compare on the same text",
+    )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        fast_path, slow_path = asyncio.run(_capture(Path(tmp)))
-        fast, slow = fast_path.read_bytes(), slow_path.read_bytes()
+    fast, slow = _templates(args.capture)
     print(f"capture: fast {len(fast)} bytes, slow {len(slow)} bytes")
     clock = _Clock()
     host = Host(name="h", address="127.0.0.1", slow_every=args.slow_every)
