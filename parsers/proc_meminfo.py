@@ -23,8 +23,11 @@ HOT_KEYS: Final = (
 # have no space after the colon). When the whole text has this shape, one regex pass
 # (~4 us) proves every line valid; anything else takes the line-by-line parse. Numbers of
 # up to SAFE_DIGITS digits are within parsers.numbers' bound; longer ones take the slow
-# parse, which checks each.
-_KERNEL_SHAPE: Final = re.compile(rf"(?:[A-Za-z0-9_()]+: *-?[0-9]{{1,{SAFE_DIGITS}}}(?: kB)?\n)*")
+# parse, which checks each. Possessive quantifiers as in proc_vmstat (nothing given back
+# can make such text match).
+_KERNEL_SHAPE: Final = re.compile(
+    rf"(?:[A-Za-z0-9_()]++: *+-?+[0-9]{{1,{SAFE_DIGITS}}}+(?: kB)?+\n)*+"
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -291,7 +291,10 @@ class HostPoller:
         """The snapshot the next poll's rates start from: this poll's readings plus the
         last reading of each carried slow section (`Source.carried`), so that the next slow
         round has the previous round's to compare with, not nothing."""
-        kept = {k: v for k, v in self._slow.items() if k in self._carried}
+        # a lookup per carried section (cgroups), not a walk over every slow reading of the
+        # host at every poll; the snapshot is only looked up by section, so order is moot
+        slow = self._slow
+        kept = {k: slow[k] for k in self._carried if k in slow}
         if not kept:
             return current
         return Snapshot(current.ts, {**kept, **current.readings})

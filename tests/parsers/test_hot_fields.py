@@ -116,3 +116,29 @@ def test_netstat_hot_field_of_the_procfs_fixture() -> None:
 def test_off_shape_snmp_values_raise(text: str) -> None:
     with pytest.raises(ParseError, match="snmp"):
         proc_net_snmp.parse(text)
+
+
+def test_one_shape_per_names_lines_serves_every_poll_of_that_kernel() -> None:
+    """The names lines pick the cached regex; the value lines still decide every poll."""
+    names = "Tcp: RtoMin CurrEstab InErrs\n"
+    first = proc_net_snmp.parse(f"{names}Tcp: 200 3 0\n")
+    again = proc_net_snmp.parse(f"{names}Tcp: 200 7 -1\n")
+    assert (first.get("Tcp", "CurrEstab"), again.get("Tcp", "CurrEstab")) == (3, 7)
+    assert again.get("Tcp", "InErrs") == -1
+    with pytest.raises(ParseError):  # same names, one value short: not the cached shape
+        proc_net_snmp.parse(f"{names}Tcp: 200 7\n")
+    long = "1" * 20  # beyond SAFE_DIGITS: the full parse, which bounds it
+    assert proc_net_snmp.parse(f"{names}Tcp: 200 {long} 0\n").get("Tcp", "CurrEstab") == int(long)
+
+
+def test_made_up_names_lines_do_not_grow_the_shape_cache() -> None:
+    """A target printing new names lines at every poll costs a compile, not memory."""
+    for i in range(proc_net_snmp._SHAPES_MAX * 3):
+        snmp = proc_net_snmp.parse(f"Tcp: CurrEstab X{i}\nTcp: 5 {i}\n")
+        assert snmp.get("Tcp", "CurrEstab") == 5
+        assert len(proc_net_snmp._shapes) <= proc_net_snmp._SHAPES_MAX
+    huge = "Tcp: CurrEstab " + " ".join(f"N{i}" for i in range(4000)) + "\n"
+    values = "Tcp: 9" + " 0" * 4000 + "\n"
+    before = len(proc_net_snmp._shapes)
+    assert proc_net_snmp.parse(huge + values).get("Tcp", "CurrEstab") == 9
+    assert len(proc_net_snmp._shapes) == before  # over the size limit: not kept
