@@ -42,7 +42,8 @@ from typing import Any
 from api import metrics
 from api.hub import Published
 from parsers.frame import Section
-from poller.collectors.registry import parse_all
+from poller.collectors.registry import COLLECTORS, parse_all
+from poller.collectors.status import OK
 from poller.health import PollHealth
 from poller.points import HostState, PollStatus
 from poller.replay import sections_from_capture
@@ -53,6 +54,7 @@ INTERVAL = 10.0
 NOW = 1_800_000_000.0
 # labels a fleet shares (kernel, distribution, mounts) stay as captured; the numbers vary
 KEEP = frozenset({"uname", "os_release", "mounts", "cpuinfo"})
+STATUSES = {c.name: OK for c in COLLECTORS}
 _NUMBER = re.compile(r"\b\d{2,}\b(?!-)")  # not df's "1024-blocks" header
 
 
@@ -89,7 +91,9 @@ class Fleet:
         # an older tree's Published has no seq (its cache-less renderer needs none)
         self.published[host] = Published(*fields[: len(Published._fields)])
         duration = self.rng.lognormvariate(-4, 1)
-        self.health.observe(PollStatus(host, NOW, HostState.OK, "", duration))
+        # every collector's status, as the sink reports each poll's (sshmon_collector_*:
+        # ~130 series a host of sshmon's own, issue 15)
+        self.health.observe(PollStatus(host, NOW, HostState.OK, "", duration), {}, STATUSES)
 
     def poll_some(self, fraction: float) -> None:
         for host in self.rng.sample(self.names, round(fraction * len(self.names))):
@@ -97,7 +101,9 @@ class Fleet:
 
     def own(self) -> list[Any]:
         stats = WriterStats(3, 1_000, 2_000_000, 0.05, 2_000, 0, 0, 0, 0, 0)
-        return [*self.health.collect(), *metrics.writer_families(stats)]
+        # what `sshmon run` hands the route: printed while rendering where the tree has it
+        collect = getattr(self.health, "collect_printed", self.health.collect)
+        return [*collect(), *metrics.writer_families(stats)]
 
 
 def _route(fleet: Fleet) -> Callable[[], str]:
@@ -105,7 +111,13 @@ def _route(fleet: Fleet) -> Callable[[], str]:
     renderer_cls = getattr(metrics, "MetricsRenderer", None)
     if renderer_cls is not None:
         renderer = renderer_cls()
-        return lambda: str(renderer.render(fleet.own(), fleet.published, [], fleet.intervals, NOW))
+
+        def render() -> str:
+            body = renderer.render(fleet.own(), fleet.published, [], fleet.intervals, NOW)
+            # the body became UTF-8 bytes in issue 15; an older tree returns a string
+            return body.decode() if isinstance(body, bytes) else str(body)
+
+        return render
 
     def before() -> str:
         part = metrics.host_samples(fleet.published, [], fleet.intervals, NOW)

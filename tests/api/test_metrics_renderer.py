@@ -75,7 +75,8 @@ def test_renders_equal_the_library_path_as_hosts_poll_go_stale_and_leave() -> No
     renderer = MetricsRenderer()
     own = own_families()
 
-    first = renderer.render(own, published, latest, intervals, NOW)
+    # the body is sent as it is rendered: UTF-8
+    first = renderer.render(own, published, latest, intervals, NOW).decode()
     assert first == reference(own, published, latest, intervals)
     assert 'instance="stale-1"' not in first and 'instance="gone-1"' not in first
     assert 'node_load1{instance="stored-1"} 0.5' in first
@@ -84,12 +85,12 @@ def test_renders_equal_the_library_path_as_hosts_poll_go_stale_and_leave() -> No
     # is printed anew, and c-1 is gone from the body and from the cache
     published["b-1"] = poll(NOW, readings[0])
     del intervals["c-1"]
-    second = renderer.render(own, published, latest, intervals, NOW)
+    second = renderer.render(own, published, latest, intervals, NOW).decode()
     assert second == reference(own, published, latest, intervals)
     assert 'instance="c-1"' not in second
 
     # nothing polled: the body comes from the cache alone and has not changed
-    assert renderer.render(own, published, latest, intervals, NOW) == second
+    assert renderer.render(own, published, latest, intervals, NOW).decode() == second
 
 
 def test_an_unchanged_host_is_not_printed_again() -> None:
@@ -130,6 +131,21 @@ def test_hosts_printed_by_poller_workers_render_as_if_published_here() -> None:
     # the owner keeps them packed (WorkerPool._apply_export)
     remote = {h: (got_times[h], pack(printed[h])) for h in hosts}
     own = own_families()
-    text = MetricsRenderer().render(own, {}, latest, intervals, NOW, remote)
+    text = MetricsRenderer().render(own, {}, latest, intervals, NOW, remote).decode()
     assert text == reference(own, published, latest, intervals)
     assert 'instance="stale-1"' not in text and 'node_load1{instance="stored-1"} 0.5' in text
+
+
+def test_own_families_printed_when_rendered_give_the_same_body() -> None:
+    """What `sshmon run` hands the route (issue 15): sshmon's per-host families printed
+    from the health counters while rendering, not built as samples first."""
+    health = PollHealth()
+    health.observe(PollStatus("web-1", NOW, HostState.OK, "", 0.02))
+    health.observe(PollStatus("db-1", NOW, HostState.TIMEOUT, "timed out", 10.0))
+    stats = WriterStats(1, 2, 3, None, 4, 0, 0, 0, 0, 0)
+    published = {"web-1": poll(NOW, capture_readings()[0])}
+    intervals = {"web-1": INTERVAL, "db-1": INTERVAL}
+    own = [*health.collect_printed(), *writer_families(stats)]
+    body = MetricsRenderer().render(own, published, [], intervals, NOW).decode()
+    assert body == reference([*health.collect(), *writer_families(stats)], published, [], intervals)
+    assert 'sshmon_host_state{host="db-1",state="timeout"} 1.0' in body
