@@ -11,7 +11,6 @@ from prometheus_client.metrics_core import Metric
 from api.hub import Published
 from api.metrics import MetricsRenderer, exposition, host_samples, writer_families
 from parsers.exposition import families
-from parsers.exposition_render import pack
 from parsers.exposition_text import Families
 from poller.collectors.registry import parse_all
 from poller.health import PollHealth
@@ -112,7 +111,7 @@ def test_hosts_printed_by_poller_workers_render_as_if_published_here() -> None:
     (sshmon/worker.py, sshmon/workers.py); the body is the one-process body, byte for byte."""
     import json
 
-    from sshmon.worker import _printed
+    from sshmon.worker import _export_parts
     from sshmon.workers import _export_body
 
     readings = capture_readings()
@@ -126,10 +125,10 @@ def test_hosts_printed_by_poller_workers_render_as_if_published_here() -> None:
         LatestRow("stored-1", "load1", "", NOW - 5, 0.5),
         LatestRow("a-1", "load1", "", NOW - 5, 9.0),  # the worker's readings win
     ]
-    body = {"times": times, "printed": _printed([(h, p.readings) for h, p in published.items()])}
-    got_times, printed = _export_body(json.dumps(body).encode())
-    # the owner keeps them packed (WorkerPool._apply_export)
-    remote = {h: (got_times[h], pack(printed[h])) for h in hosts}
+    parts = _export_parts([(h, p.readings) for h, p in published.items()])
+    got_times, packed = _export_body(json.dumps({"times": times, "printed": parts}).encode())
+    # the owner keeps them packed as they came (WorkerPool._apply_export)
+    remote = {h: (got_times[h], packed[h]) for h in hosts}
     own = own_families()
     text = MetricsRenderer().render(own, {}, latest, intervals, NOW, remote).decode()
     assert text == reference(own, published, latest, intervals)
@@ -149,3 +148,38 @@ def test_own_families_printed_when_rendered_give_the_same_body() -> None:
     body = MetricsRenderer().render(own, published, [], intervals, NOW).decode()
     assert body == reference([*health.collect(), *writer_families(stats)], published, [], intervals)
     assert 'sshmon_host_state{host="db-1",state="timeout"} 1.0' in body
+
+
+def test_a_worker_reply_that_does_not_add_up_is_refused() -> None:
+    """The owner checks each packed host before keeping it (WorkerPool._apply_export logs
+    and keeps the previous reply): line ends past the text, a cut text, a missing layout."""
+    import base64
+    import json
+    import zlib
+
+    import pytest
+
+    from sshmon.worker import _export_parts
+    from sshmon.workers import _export_body
+
+    parts = _export_parts([("a-1", capture_readings()[0]), ("b-1", {})])
+
+    def body(change: object) -> bytes:
+        hosts = dict(parts["hosts"])  # type: ignore[call-overload]
+        hosts["a-1"] = change
+        return json.dumps({"times": {}, "printed": {**parts, "hosts": hosts}}).encode()
+
+    layout, text, ends = parts["hosts"]["a-1"]  # type: ignore[index]
+    _, good = _export_body(body([layout, text, ends]))
+    assert good["b-1"].ends.tolist() == [] and good["a-1"].text == base64.b64decode(text)
+    cut = base64.b64encode(base64.b64decode(text)[:-9]).decode()
+    short = base64.b64encode(base64.b64decode(ends)[:-4]).decode()
+    for bad, error in [
+        ([layout, cut, ends], ValueError),
+        ([layout, text, short], ValueError),
+        ([7, text, ends], ValueError),
+        ([layout, "not base64!", ends], ValueError),
+        ([layout, base64.b64encode(b"junk").decode(), ends], zlib.error),
+    ]:
+        with pytest.raises(error):
+            _export_body(body(bad))
