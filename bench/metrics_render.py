@@ -22,7 +22,8 @@ minimum and maximum wall and CPU (`time.process_time`) ms per render, and the me
 per 1,000 samples (= µs per sample); on a shared machine CPU time is the steadier one.
 `--profile` writes a cProfile of the timed renders (read it with `python -m pstats FILE`,
 `sort cumtime`, `stats 30`); `--memory` prints what a render leaves allocated (the
-renderer's cache), by tracemalloc.
+renderer's cache), by tracemalloc; `--peak` the peak of one scrape (own families, render,
+the response's bytes), by tracemalloc, and exits.
 """
 
 from __future__ import annotations
@@ -140,6 +141,30 @@ def _memory(render: Callable[[], str]) -> None:
     print(f"kept between renders: {kept / 1e6:.1f} MB (the body: {size / 1e6:.1f} MB)")
 
 
+def _peak(fleet: Fleet) -> None:
+    """tracemalloc's peak over one scrape after every host polled again: sshmon's own
+    families collected (on the event loop in the route), the body rendered and encoded
+    as the response sends it; and what is held at its end (the body, the cache)."""
+    renderer = metrics.MetricsRenderer()
+
+    def scrape() -> bytes:
+        body = renderer.render(fleet.own(), fleet.published, [], fleet.intervals, NOW)
+        return body if isinstance(body, bytes) else str(body).encode()  # as the response
+
+    scrape()  # fill the renderer's cache first, as a running `sshmon run` has
+    fleet.poll_some(1.0)
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    body = scrape()
+    held, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(
+        f"one scrape: peak {(peak - before) / 1e6:.1f} MB over the start, "
+        f"{(held - before) / 1e6:.1f} MB held at its end (the body: {len(body) / 1e6:.1f} MB)"
+    )
+
+
 def _samples(body: str) -> int:
     return sum(1 for line in body.splitlines() if not line.startswith("#"))
 
@@ -151,11 +176,15 @@ def main() -> None:
     args.add_argument("--changed", type=float, default=1.0, help="hosts polled between renders")
     args.add_argument("--profile", type=Path, help="write a cProfile of the timed renders")
     args.add_argument("--memory", action="store_true", help="memory kept between renders")
+    args.add_argument("--peak", action="store_true", help="memory peak of one scrape")
     opts = args.parse_args()
     fleet = Fleet(opts.hosts)
     render = _route(fleet)
     if opts.memory:
         _memory(render)
+    if opts.peak:
+        _peak(fleet)
+        return
     body = render()  # warm-up: the first render fills any cache
     samples = _samples(body)
     profile = cProfile.Profile() if opts.profile else None
