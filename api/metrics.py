@@ -237,7 +237,7 @@ class MetricsRenderer:
                 if host not in published:
                     ts, packed = remote[host]
                     if fresh(ts, intervals[host], now):
-                        parts.append(packed)  # its metas are shared by WorkerPool._packed
+                        parts.append(packed)  # its metas are shared by WorkerPool._shared
                     continue
                 current = published[host]
                 if not fresh(current.ts, intervals[host], now):
