@@ -36,8 +36,8 @@ from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamil
 
 from api.hub import Published
 from parsers.exposition import Sample, SampleType, families, render
-from parsers.exposition_render import Meta, Packed, Printed, merged, pack, printed, unpack
-from parsers.exposition_text import LineFormatter
+from parsers.exposition_render import Meta, Packed, Printed, merged_into, pack, printed
+from parsers.exposition_text import LineFormatter, text_into
 from poller.collectors.registry import COLLECTORS
 from poller.exposition import samples
 from store.rows import LatestRow
@@ -220,20 +220,24 @@ class MetricsRenderer:
         intervals: Mapping[str, float],
         now: float,
         remote: Mapping[str, tuple[float, Packed]] | None = None,
-    ) -> str:
-        """`remote`: hosts polled by `sshmon run --workers` processes, with the time of their
-        newest good poll and its families as the worker printed them, packed
-        (sshmon/workers.py)."""
+    ) -> bytes:
+        """The body as UTF-8 (`exposition(...)` encoded). `remote`: hosts polled by `sshmon
+        run --workers` processes, with the time of their newest good poll and its families
+        as the worker printed them, packed (sshmon/workers.py).
+
+        Every host's part stays packed up to `merged_into`, which copies the lines' bytes
+        into the body: no string per line, family or body of all hosts is ever held (the
+        allocators kept ~150 KB a host of such a render's peak; issue 15)."""
         remote = remote or {}
         with self._lock:
             formatter = LineFormatter()
             kept: dict[str, _HostText] = {}
-            parts: list[Printed] = []
+            parts: list[Packed] = []
             for host in sorted(intervals.keys() & (published.keys() | remote.keys())):
                 if host not in published:
                     ts, packed = remote[host]
                     if fresh(ts, intervals[host], now):
-                        parts.append(self._shared(unpack(packed)))
+                        parts.append(packed)  # its metas are shared by WorkerPool._shared
                     continue
                 current = published[host]
                 if not fresh(current.ts, intervals[host], now):
@@ -243,14 +247,16 @@ class MetricsRenderer:
                     found = samples(current.readings)
                     part = self._shared(printed(found, (("instance", host),), formatter))
                     entry = _HostText(current.seq, pack(part))
-                else:
-                    part = unpack(entry.packed)
                 kept[host] = entry
-                parts.append(part)
+                parts.append(entry.packed)
             self._hosts = kept
             have = published.keys() | remote.keys()
-            parts.append(printed(stored_samples(have, latest, intervals, now), (), formatter))
-            return render(own) + merged(parts)
+            parts.append(pack(printed(stored_samples(have, latest, intervals, now), (), formatter)))
+            body = bytearray()
+            text_into(body, own)  # sshmon's own health: PrintedFamily line by line
+            merged_into(body, parts)
+            del parts  # the body's copy below is the peak: not with the parts' texts too
+            return bytes(body)
 
     def _shared(self, part: Printed) -> Printed:
         """The same part, its metas shared with an earlier host's if they are equal."""

@@ -12,7 +12,7 @@ import json
 import re
 import zlib
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from itertools import accumulate
 from typing import TYPE_CHECKING, Final, NamedTuple
 
@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     from parsers.exposition import Labels, Sample
 
 __all__ = [
-    "Families", "Meta", "Packed", "Printed", "families", "merged", "pack", "printed", "render",
-    "render_json", "render_prometheus", "unpack",
+    "Families", "Meta", "Packed", "Printed", "families", "merged", "merged_into", "pack",
+    "printed", "render", "render_json", "render_prometheus", "unpack",
 ]  # fmt: skip
 
 _LABEL_NAME: Final = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
@@ -48,30 +48,39 @@ class Printed(NamedTuple):
 
 
 class Packed(NamedTuple):
-    """A `Printed` kept between scrapes, compactly: its lines as one zlib-compressed text
-    and where each ends. A host's ~200 lines are ~30 KB as strings (issue 15: the one
+    """A `Printed` kept between scrapes, compactly: its lines as one zlib-compressed UTF-8
+    text and where each ends. A host's ~200 lines are ~30 KB as strings (issue 15: the one
     biggest per-host cost of `sshmon run` after the poller); repetitive as they are
     (metric names, `instance`, label names), they pack to a few KB, and unpacking costs
     a small part of printing them again."""
 
     metas: tuple[Meta, ...]
     text: bytes
-    ends: array[int]  # character offsets in the unpacked text, one per line (4 bytes each)
+    # byte offsets in the unpacked UTF-8 text, one per line (4 bytes each): `merged_into`
+    # copies each line's bytes into the body without a Python string per line
+    ends: array[int]
 
 
 def pack(part: Printed) -> Packed:
     joined = "".join(part.lines)
-    return Packed(
-        part.metas,
-        zlib.compress(joined.encode("utf-8", "surrogatepass"), 1),
-        array("I", accumulate(map(len, part.lines))),
-    )
+    raw = joined.encode("utf-8", "surrogatepass")
+    if len(raw) == len(joined):  # ASCII, nearly always: a character is a byte
+        ends = array("I", accumulate(map(len, part.lines)))
+    else:
+        ends = array("I", accumulate(len(_utf8(line)) for line in part.lines))
+    return Packed(part.metas, zlib.compress(raw, 1), ends)
 
 
 def unpack(packed: Packed) -> Printed:
-    joined = zlib.decompress(packed.text).decode("utf-8", "surrogatepass")
-    starts = [0, *packed.ends]
-    return Printed(packed.metas, tuple(map(joined.__getitem__, map(slice, starts, packed.ends))))
+    raw = zlib.decompress(packed.text)
+    starts = [0, *packed.ends][: len(packed.ends)]
+    pairs = zip(starts, packed.ends, strict=True)
+    return Printed(packed.metas, tuple(raw[a:b].decode("utf-8", "surrogatepass") for a, b in pairs))
+
+
+def _utf8(text: str) -> bytes:
+    # lone surrogates (undecodable bytes of a target's names, kept by the parsers) round-trip
+    return text.encode("utf-8", "surrogatepass")
 
 
 _Group = tuple["Sample", list[tuple["Labels", float]]]
@@ -135,6 +144,36 @@ def _slot(by_key: dict[str, list[str]], meta: Meta) -> list[str]:
     if chunks is None:
         chunks = by_key[key] = [header(name, documentation, typ)]
     return chunks
+
+
+def merged_into(out: bytearray, parts: Sequence[Packed]) -> None:
+    """Append to `out` the UTF-8 of what `merged` prints for the unpacked parts, copying
+    each line's bytes straight from its part's unpacked text.
+
+    `merged` holds a string per line of every part, then a string per family, then the
+    body, which the response encodes once more: for 1,000 hosts ~105 MB at its peak
+    (tracemalloc) for a 24 MB body, and the allocators kept most of it after the scrape
+    (`sshmon run`'s RSS grew ~150 MB with one /metrics read; bench/README.md, issue 15).
+    Here the peak is the parts' unpacked texts (one bytes object each) and `out`.
+    """
+    order: dict[str, Meta] = {}  # family key -> the meta printing its header, first seen
+    # where each family's line is in a part, per layout (hosts alike share one)
+    layouts: dict[tuple[Meta, ...], dict[str, list[int]]] = {}
+    texts: list[tuple[dict[str, list[int]], bytes, array[int]]] = []
+    for part in parts:
+        where = layouts.get(part.metas)
+        if where is None:
+            where = layouts[part.metas] = {}
+            for i, meta in enumerate(part.metas):
+                where.setdefault(meta[0], []).append(i)
+        for meta in part.metas:
+            order.setdefault(meta[0], meta)
+        texts.append((where, zlib.decompress(part.text), part.ends))
+    for key, (_, name, documentation, typ) in order.items():
+        out += _utf8(header(name, documentation, typ))
+        for where, raw, ends in texts:
+            for i in where.get(key, ()):
+                out += raw[ends[i - 1] if i else 0 : ends[i]]
 
 
 def _grouped(samples: Iterable[Sample], extra_labels: Labels) -> dict[str, _Group]:

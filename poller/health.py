@@ -27,6 +27,7 @@ from prometheus_client.metrics_core import (
 )
 from prometheus_client.registry import Collector
 
+from parsers.exposition_text import PrintedFamily, go_float, label_value
 from poller.collectors.status import CollectorState, CollectorStatus
 from poller.points import HostState, PollStatus
 
@@ -36,6 +37,19 @@ BUCKETS: tuple[float, ...] = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5
 # How late a poll started after its tick: 0 on an idle loop, tens of ms under load; past 1 s
 # the schedule is not being kept (issue 15 wants p99 < 1 s at 5,000 hosts).
 LAG_BUCKETS: tuple[float, ...] = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+_OK = CollectorState.OK
+_POLLS_HELP = "Polls by host and result."
+_UP_HELP = "1 when the host's last poll succeeded."
+_STATE_HELP = "1 for the state the host's last poll ended in, 0 for the others."
+_DROPPED_HELP = (
+    "Devices (interfaces, block devices, filesystems, mounts, cpus) left out of a poll "
+    "over the per-host cap (max_devices), summed over polls."
+)
+_SUCCESS_HELP = "1 when the collector's newest run on the host read its source, else 0."
+_COLLECTOR_STATE_HELP = (
+    "1 for the state of the collector's newest run (ok, unavailable: the source does "
+    "not exist on that host, failed), 0 for the others."
+)
 
 
 @dataclass
@@ -89,30 +103,16 @@ class PollHealth(Collector):
             self.last_poll.pop(host, None)
 
     def collect(self) -> Iterator[Metric]:
-        polls = CounterMetricFamily(
-            "sshmon_polls", "Polls by host and result.", labels=("host", "result")
-        )
+        polls = CounterMetricFamily("sshmon_polls", _POLLS_HELP, labels=("host", "result"))
         for (host, result), n in sorted(self.polls.items()):
             polls.add_metric((host, result), n)
         yield polls
         yield self._durations()
-        yield _histogram(
-            "sshmon_poll_schedule_lag_seconds",
-            "How late a poll started after its scheduled tick.",
-            LAG_BUCKETS,
-            self.lag_counts,
-            self.lag_sum,
-        )
-        up = GaugeMetricFamily(
-            "sshmon_host_up", "1 when the host's last poll succeeded.", labels=("host",)
-        )
+        yield self._lags()
+        up = GaugeMetricFamily("sshmon_host_up", _UP_HELP, labels=("host",))
         # one series per state, 0 or 1 (node_exporter's systemd unit_state style): the
         # state is a label of its own metric so that `up` keeps one series per host
-        state = GaugeMetricFamily(
-            "sshmon_host_state",
-            "1 for the state the host's last poll ended in, 0 for the others.",
-            labels=("host", "state"),
-        )
+        state = GaugeMetricFamily("sshmon_host_state", _STATE_HELP, labels=("host", "state"))
         for host, current in sorted(self.state.items()):
             up.add_metric((host,), int(current is HostState.OK))
             for each in HostState:
@@ -120,27 +120,72 @@ class PollHealth(Collector):
         yield up
         yield state
         dropped = CounterMetricFamily(
-            "sshmon_series_dropped",
-            "Devices (interfaces, block devices, filesystems, mounts, cpus) left out of a poll "
-            "over the per-host cap (max_devices), summed over polls.",
-            labels=("host", "family"),
+            "sshmon_series_dropped", _DROPPED_HELP, labels=("host", "family")
         )
         for (host, family), n in sorted(self.dropped.items()):
             dropped.add_metric((host, family), n)
         yield dropped
         yield from self._collector_families()
 
+    def collect_printed(self) -> Iterator[Metric]:
+        """`collect`'s families, those with series per host as `PrintedFamily`: printed
+        from a snapshot of the counters when the body is rendered (off the event loop, in
+        the /metrics route's thread), never held as a `Sample` per series. The same text
+        (tests/parsers/test_exposition_text.py); ~130 series a host (issue 15)."""
+        polls = dict(self.polls)
+        hosts = dict(self.state)
+        dropped = dict(self.dropped)
+        collectors = {host: dict(by_name) for host, by_name in self.collectors.items()}
+
+        def poll_lines() -> Iterator[str]:
+            for (host, result), n in sorted(polls.items()):
+                yield _line("sshmon_polls_total", (("host", host), ("result", result)), n)
+
+        def up_lines() -> Iterator[str]:
+            for host, current in sorted(hosts.items()):
+                yield _line("sshmon_host_up", (("host", host),), int(current is HostState.OK))
+
+        def state_lines() -> Iterator[str]:
+            for host, current in sorted(hosts.items()):
+                for each in HostState:
+                    labels = (("host", host), ("state", each.value))
+                    yield _line("sshmon_host_state", labels, int(each is current))
+
+        def dropped_lines() -> Iterator[str]:
+            for (host, family), n in sorted(dropped.items()):
+                labels = (("family", family), ("host", host))
+                yield _line("sshmon_series_dropped_total", labels, n)
+
+        def success_lines() -> Iterator[str]:
+            for host, by_name in sorted(collectors.items()):
+                for name, st in sorted(by_name.items()):
+                    labels = (("collector", name), ("host", host))
+                    yield _line("sshmon_collector_success", labels, int(st.state is _OK))
+
+        def collector_state_lines() -> Iterator[str]:
+            for host, by_name in sorted(collectors.items()):
+                for name, st in sorted(by_name.items()):
+                    for each in CollectorState:
+                        labels = (("collector", name), ("host", host), ("state", each.value))
+                        yield _line("sshmon_collector_state", labels, int(each is st.state))
+
+        yield PrintedFamily("sshmon_polls", _POLLS_HELP, "counter", poll_lines)
+        yield self._durations()
+        yield self._lags()
+        yield PrintedFamily("sshmon_host_up", _UP_HELP, "gauge", up_lines)
+        yield PrintedFamily("sshmon_host_state", _STATE_HELP, "gauge", state_lines)
+        yield PrintedFamily("sshmon_series_dropped", _DROPPED_HELP, "counter", dropped_lines)
+        yield PrintedFamily("sshmon_collector_success", _SUCCESS_HELP, "gauge", success_lines)
+        yield PrintedFamily(
+            "sshmon_collector_state", _COLLECTOR_STATE_HELP, "gauge", collector_state_lines
+        )
+
     def _collector_families(self) -> Iterator[Metric]:
         success = GaugeMetricFamily(
-            "sshmon_collector_success",
-            "1 when the collector's newest run on the host read its source, else 0.",
-            labels=("host", "collector"),
+            "sshmon_collector_success", _SUCCESS_HELP, labels=("host", "collector")
         )
         state = GaugeMetricFamily(
-            "sshmon_collector_state",
-            "1 for the state of the collector's newest run (ok, unavailable: the source does "
-            "not exist on that host, failed), 0 for the others.",
-            labels=("host", "collector", "state"),
+            "sshmon_collector_state", _COLLECTOR_STATE_HELP, labels=("host", "collector", "state")
         )
         for host, by_name in sorted(self.collectors.items()):
             for name, st in sorted(by_name.items()):
@@ -150,6 +195,15 @@ class PollHealth(Collector):
         yield success
         yield state
 
+    def _lags(self) -> Metric:
+        return _histogram(
+            "sshmon_poll_schedule_lag_seconds",
+            "How late a poll started after its scheduled tick.",
+            LAG_BUCKETS,
+            self.lag_counts,
+            self.lag_sum,
+        )
+
     def _durations(self) -> Metric:
         return _histogram(
             "sshmon_poll_duration_seconds",
@@ -158,6 +212,13 @@ class PollHealth(Collector):
             self.bucket_counts,
             self.duration_sum,
         )
+
+
+def _line(name: str, labels: tuple[tuple[str, str], ...], value: int) -> str:
+    """A sample line as `LineFormatter.lines` prints it; `labels` come in the sorted order
+    generate_latest prints them in, their names plain (nothing to escape)."""
+    pairs = ",".join([f'{key}="{label_value(v)}"' for key, v in labels])
+    return f"{name}{{{pairs}}} {go_float(value)}\n"
 
 
 def _histogram(

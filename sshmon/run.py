@@ -485,7 +485,8 @@ def build_context(state: Running, writer: Writer) -> AppContext:
         inventory=config.inventory,
         hub=hub,
         self_metrics=lambda: [
-            *state.health.collect(),
+            # per-host families printed when rendered, not held as samples (issue 15)
+            *state.health.collect_printed(),
             *writer_families(writer.stats()),
             *local_state_families(state.components, state.broken_parts),
             *(state.parts.workers.families() if state.parts.workers else ()),

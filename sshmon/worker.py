@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import contextlib
 import json
 import logging
@@ -26,7 +27,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from parsers.exposition_render import printed
+from parsers.exposition_render import Meta, pack, printed
 from parsers.exposition_text import LineFormatter
 from poller import shard as sharding
 from poller import wire
@@ -186,7 +187,7 @@ class Worker:
                 sent = self._sent.get(host)
                 if sent is None or sent[0] != seq or sent[1] > have:
                     todo.append((host, readings, seq))
-            parts = await asyncio.to_thread(_printed, [(h, r) for h, r, _ in todo])
+            parts = await asyncio.to_thread(_export_parts, [(h, r) for h, r, _ in todo])
             for host, _, seq in todo:
                 self._sent[host] = (seq, request)
             body = {
@@ -246,13 +247,27 @@ async def serve(sock: socket.socket) -> None:
         await worker.stop()
 
 
-def _printed(hosts: list[tuple[str, Mapping[str, object]]]) -> dict[str, object]:
+def _export_parts(hosts: list[tuple[str, Mapping[str, object]]]) -> dict[str, object]:
+    """The EXPORT_REPLY's `printed`: each host's families printed and packed here
+    (parsers/exposition_render.Packed, a few KB a host), the family layouts once:
+    `{"layouts": [[meta, ...], ...], "hosts": {host: [layout, zlib text, line ends]}}`,
+    the bytes in base64. The owner keeps them as they come (sshmon/workers.py).
+
+    Sending every host's lines as JSON strings held them all at once, then the JSON text,
+    its bytes and the frame: ~5x the text at each scrape, in this process and again in the
+    owner, which kept most of it after (issue 15)."""
     formatter = LineFormatter()
-    out: dict[str, object] = {}
+    layouts: dict[tuple[Meta, ...], int] = {}
+    out: dict[str, list[object]] = {}
     for host, readings in hosts:
-        part = printed(samples(readings), (("instance", host),), formatter)
-        out[host] = [part.metas, part.lines]
-    return out
+        part = pack(printed(samples(readings), (("instance", host),), formatter))
+        layout = layouts.setdefault(part.metas, len(layouts))
+        out[host] = [layout, _b64(part.text), _b64(part.ends.tobytes())]
+    return {"layouts": [list(metas) for metas in layouts], "hosts": out}
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
 
 
 async def _read_frame(reader: asyncio.StreamReader) -> tuple[int, bytes] | None:

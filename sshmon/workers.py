@@ -18,6 +18,7 @@ their last polls arrive, and a worker still running at the deadline is killed.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import json
 import logging
@@ -26,6 +27,8 @@ import signal
 import socket
 import sys
 import time
+import zlib
+from array import array
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +36,7 @@ from typing import Final
 
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 
-from parsers.exposition_render import Meta, Packed, Printed, pack
+from parsers.exposition_render import Meta, Packed
 from poller import shard as sharding
 from poller import wire
 from poller.errors import ProbeFailed
@@ -53,6 +56,9 @@ DRAIN_DEADLINE_S: Final = STOP_DEADLINE_S + 5.0
 TOP_DEADLINE_S: Final = 15.0  # the worker's own command timeout is 10 s
 EXPORT_DEADLINE_S: Final = 10.0  # a worker prints its hosts' /metrics families in this
 LAYOUTS: Final = 1024  # distinct family layouts kept for sharing (as MetricsRenderer's)
+# a host's printed families unpacked: ~30 KB for a real host; a worker's reply past this
+# is a bug, refused rather than unpacked without end
+MAX_HOST_TEXT: Final = 16 * 1024 * 1024
 AUTO_CAP: Final = 8
 AUTO_HOSTS_PER_WORKER: Final = 250
 
@@ -264,24 +270,25 @@ class WorkerPool:
             self._exports.pop(request, None)
         try:
             times, printed = _export_body(body)
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, KeyError, IndexError, zlib.error) as exc:
             log.error("worker %d: a malformed /metrics reply: %s", k, exc)
             return
         before = self._exported.get(k, {})
         now: dict[str, tuple[float, Packed]] = {}
         for host, ts in times.items():
             new = printed.get(host)
-            part = self._packed(new) if new is not None else before.get(host, (0.0, None))[1]
+            part = self._shared(new) if new is not None else before.get(host, (0.0, None))[1]
             if part is not None:
                 now[host] = (ts, part)
         self._exported[k] = now
         self._have[k] = max(self._have.get(k, 0), request)
 
-    def _packed(self, part: Printed) -> Packed:
+    def _shared(self, part: Packed) -> Packed:
+        """The part with its metas shared with an earlier reply's equal ones."""
         if len(self._layouts) >= LAYOUTS:  # hostile or very mixed targets: sharing only
             self._layouts.clear()
         metas = self._layouts.setdefault(part.metas, part.metas)
-        return pack(part._replace(metas=metas))
+        return part if metas is part.metas else part._replace(metas=metas)
 
     def export_answered(self, request: int, body: bytes) -> None:
         pending = self._exports.get(request)
@@ -397,21 +404,38 @@ class WorkerPool:
         yield up
 
 
-def _export_body(body: bytes) -> tuple[dict[str, float], dict[str, Printed]]:
-    """The worker's EXPORT_REPLY JSON, checked field by field."""
+def _export_body(body: bytes) -> tuple[dict[str, float], dict[str, Packed]]:
+    """The worker's EXPORT_REPLY JSON (sshmon/worker.py `_export_parts`), checked field by
+    field: each host's packed families as the renderer keeps them, its text unpacked once
+    to check that the line ends fit it."""
     data = json.loads(body)
     times = {str(h): float(ts) for h, ts in dict(data["times"]).items()}
-    printed: dict[str, Printed] = {}
-    for host, (metas, lines) in dict(data["printed"]).items():
+    parts = dict(data["printed"])
+    layouts: list[tuple[Meta, ...]] = []
+    for metas in list(parts["layouts"]):
         checked = []
         for meta in metas:
             if len(meta) != 4 or not all(isinstance(x, str) for x in meta):
-                raise ValueError(f"{host}: a family meta is not four strings")
+                raise ValueError("a family meta is not four strings")
             checked.append((meta[0], meta[1], meta[2], meta[3]))
-        if len(lines) != len(checked) or not all(isinstance(x, str) for x in lines):
+        layouts.append(tuple(checked))
+    packed: dict[str, Packed] = {}
+    for host, (layout, text, ends_b64) in dict(parts["hosts"]).items():
+        if not 0 <= int(layout) < len(layouts):
+            raise ValueError(f"{host}: no family layout {layout}")
+        metas = layouts[int(layout)]
+        ends = array("I")
+        ends.frombytes(base64.b64decode(ends_b64, validate=True))
+        raw = base64.b64decode(text, validate=True)
+        unpacked = zlib.decompressobj()
+        size = len(unpacked.decompress(raw, MAX_HOST_TEXT))
+        if unpacked.unconsumed_tail or not unpacked.eof:
+            raise ValueError(f"{host}: its text is cut short or over {MAX_HOST_TEXT} bytes")
+        last = ends[-1] if ends else 0
+        if len(ends) != len(metas) or list(ends) != sorted(ends) or last != size:
             raise ValueError(f"{host}: lines do not match the families")
-        printed[str(host)] = Printed(tuple(checked), tuple(lines))
-    return times, printed
+        packed[str(host)] = Packed(metas, raw, ends)
+    return times, packed
 
 
 def _peers(names: set[str], by_name: dict[str, Host]) -> list[Host]:

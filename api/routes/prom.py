@@ -6,7 +6,7 @@ import asyncio
 import time
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import Response
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
 from api import metrics
@@ -17,19 +17,19 @@ router = APIRouter(tags=["metrics"], dependencies=[Depends(principal)])
 CACHE_S = 5.0  # several Prometheus replicas scraping at once share one rendering
 
 
-def _expire(cache: dict[str, object], body: str) -> None:
+def _expire(cache: dict[str, object], body: bytes) -> None:
     """Drop the shared body once it can no longer be served: it is ~30 KB a host, and
     between two scrapes nothing reads it (issue 15)."""
     if cache.get("body") is body:
         cache.clear()
 
 
-@router.get("/metrics", response_class=PlainTextResponse, summary="Prometheus exposition")
-async def metrics_text(request: Request, ctx: Ctx) -> PlainTextResponse:
+@router.get("/metrics", response_class=Response, summary="Prometheus exposition")
+async def metrics_text(request: Request, ctx: Ctx) -> Response:
     cache = request.app.state.prom_cache
     started = time.monotonic()
     if cache.get("at", -CACHE_S) + CACHE_S > started:
-        return PlainTextResponse(cache["body"], media_type=CONTENT_TYPE_PLAIN_0_0_4)
+        return Response(cache["body"], media_type=CONTENT_TYPE_PLAIN_0_0_4)
     intervals = {h.name: h.interval for h in ctx.inventory.hosts}
     published = dict(ctx.hub.readings)
     # hosts polled by `sshmon run --workers` processes come printed by their worker
@@ -44,4 +44,5 @@ async def metrics_text(request: Request, ctx: Ctx) -> PlainTextResponse:
     )
     cache.update(at=started, body=body)
     asyncio.get_running_loop().call_later(CACHE_S, _expire, cache, body)
-    return PlainTextResponse(body, media_type=CONTENT_TYPE_PLAIN_0_0_4)
+    # already UTF-8: the response sends it as it is, no second copy of the body
+    return Response(body, media_type=CONTENT_TYPE_PLAIN_0_0_4)

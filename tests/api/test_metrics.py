@@ -143,8 +143,8 @@ async def test_the_shared_body_is_dropped_once_it_expires(
 
     monkeypatch.setattr(prom, "CACHE_S", 1.0)
     app = client._transport.app  # type: ignore[attr-defined]
-    first = (await client.get("/metrics")).text
-    assert app.state.prom_cache["body"] == first
+    first = (await client.get("/metrics")).content
+    assert app.state.prom_cache["body"] == first  # kept as sent: UTF-8, one copy
     await asyncio.sleep(2.0)
     assert app.state.prom_cache == {}
     assert "node_load1" in (await client.get("/metrics")).text  # rendered again

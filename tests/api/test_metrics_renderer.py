@@ -11,7 +11,6 @@ from prometheus_client.metrics_core import Metric
 from api.hub import Published
 from api.metrics import MetricsRenderer, exposition, host_samples, writer_families
 from parsers.exposition import families
-from parsers.exposition_render import pack
 from parsers.exposition_text import Families
 from poller.collectors.registry import parse_all
 from poller.health import PollHealth
@@ -75,7 +74,8 @@ def test_renders_equal_the_library_path_as_hosts_poll_go_stale_and_leave() -> No
     renderer = MetricsRenderer()
     own = own_families()
 
-    first = renderer.render(own, published, latest, intervals, NOW)
+    # the body is sent as it is rendered: UTF-8
+    first = renderer.render(own, published, latest, intervals, NOW).decode()
     assert first == reference(own, published, latest, intervals)
     assert 'instance="stale-1"' not in first and 'instance="gone-1"' not in first
     assert 'node_load1{instance="stored-1"} 0.5' in first
@@ -84,12 +84,12 @@ def test_renders_equal_the_library_path_as_hosts_poll_go_stale_and_leave() -> No
     # is printed anew, and c-1 is gone from the body and from the cache
     published["b-1"] = poll(NOW, readings[0])
     del intervals["c-1"]
-    second = renderer.render(own, published, latest, intervals, NOW)
+    second = renderer.render(own, published, latest, intervals, NOW).decode()
     assert second == reference(own, published, latest, intervals)
     assert 'instance="c-1"' not in second
 
     # nothing polled: the body comes from the cache alone and has not changed
-    assert renderer.render(own, published, latest, intervals, NOW) == second
+    assert renderer.render(own, published, latest, intervals, NOW).decode() == second
 
 
 def test_an_unchanged_host_is_not_printed_again() -> None:
@@ -111,7 +111,7 @@ def test_hosts_printed_by_poller_workers_render_as_if_published_here() -> None:
     (sshmon/worker.py, sshmon/workers.py); the body is the one-process body, byte for byte."""
     import json
 
-    from sshmon.worker import _printed
+    from sshmon.worker import _export_parts
     from sshmon.workers import _export_body
 
     readings = capture_readings()
@@ -125,11 +125,61 @@ def test_hosts_printed_by_poller_workers_render_as_if_published_here() -> None:
         LatestRow("stored-1", "load1", "", NOW - 5, 0.5),
         LatestRow("a-1", "load1", "", NOW - 5, 9.0),  # the worker's readings win
     ]
-    body = {"times": times, "printed": _printed([(h, p.readings) for h, p in published.items()])}
-    got_times, printed = _export_body(json.dumps(body).encode())
-    # the owner keeps them packed (WorkerPool._apply_export)
-    remote = {h: (got_times[h], pack(printed[h])) for h in hosts}
+    parts = _export_parts([(h, p.readings) for h, p in published.items()])
+    got_times, packed = _export_body(json.dumps({"times": times, "printed": parts}).encode())
+    # the owner keeps them packed as they came (WorkerPool._apply_export)
+    remote = {h: (got_times[h], packed[h]) for h in hosts}
     own = own_families()
-    text = MetricsRenderer().render(own, {}, latest, intervals, NOW, remote)
+    text = MetricsRenderer().render(own, {}, latest, intervals, NOW, remote).decode()
     assert text == reference(own, published, latest, intervals)
     assert 'instance="stale-1"' not in text and 'node_load1{instance="stored-1"} 0.5' in text
+
+
+def test_own_families_printed_when_rendered_give_the_same_body() -> None:
+    """What `sshmon run` hands the route (issue 15): sshmon's per-host families printed
+    from the health counters while rendering, not built as samples first."""
+    health = PollHealth()
+    health.observe(PollStatus("web-1", NOW, HostState.OK, "", 0.02))
+    health.observe(PollStatus("db-1", NOW, HostState.TIMEOUT, "timed out", 10.0))
+    stats = WriterStats(1, 2, 3, None, 4, 0, 0, 0, 0, 0)
+    published = {"web-1": poll(NOW, capture_readings()[0])}
+    intervals = {"web-1": INTERVAL, "db-1": INTERVAL}
+    own = [*health.collect_printed(), *writer_families(stats)]
+    body = MetricsRenderer().render(own, published, [], intervals, NOW).decode()
+    assert body == reference([*health.collect(), *writer_families(stats)], published, [], intervals)
+    assert 'sshmon_host_state{host="db-1",state="timeout"} 1.0' in body
+
+
+def test_a_worker_reply_that_does_not_add_up_is_refused() -> None:
+    """The owner checks each packed host before keeping it (WorkerPool._apply_export logs
+    and keeps the previous reply): line ends past the text, a cut text, a missing layout."""
+    import base64
+    import json
+    import zlib
+
+    import pytest
+
+    from sshmon.worker import _export_parts
+    from sshmon.workers import _export_body
+
+    parts = _export_parts([("a-1", capture_readings()[0]), ("b-1", {})])
+
+    def body(change: object) -> bytes:
+        hosts = dict(parts["hosts"])  # type: ignore[call-overload]
+        hosts["a-1"] = change
+        return json.dumps({"times": {}, "printed": {**parts, "hosts": hosts}}).encode()
+
+    layout, text, ends = parts["hosts"]["a-1"]  # type: ignore[index]
+    _, good = _export_body(body([layout, text, ends]))
+    assert good["b-1"].ends.tolist() == [] and good["a-1"].text == base64.b64decode(text)
+    cut = base64.b64encode(base64.b64decode(text)[:-9]).decode()
+    short = base64.b64encode(base64.b64decode(ends)[:-4]).decode()
+    for bad, error in [
+        ([layout, cut, ends], ValueError),
+        ([layout, text, short], ValueError),
+        ([7, text, ends], ValueError),
+        ([layout, "not base64!", ends], ValueError),
+        ([layout, base64.b64encode(b"junk").decode(), ends], zlib.error),
+    ]:
+        with pytest.raises(error):
+            _export_body(body(bad))

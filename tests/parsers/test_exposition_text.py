@@ -24,9 +24,10 @@ from prometheus_client.metrics_core import (
 from prometheus_client.utils import floatToGoString
 
 from parsers.exposition import Sample, families
-from parsers.exposition_render import merged, pack, printed, unpack
-from parsers.exposition_text import Families, LineFormatter, go_float, text
+from parsers.exposition_render import merged, merged_into, pack, printed, unpack
+from parsers.exposition_text import Families, LineFormatter, go_float, text, text_into
 from poller.collectors.registry import parse_all
+from poller.collectors.status import OK, CollectorState, CollectorStatus
 from poller.exposition import samples
 from poller.health import PollHealth
 from poller.points import HostState, PollStatus
@@ -62,6 +63,29 @@ def test_sshmon_own_families_print_as_generate_latest() -> None:
     health.observe(PollStatus('b"\\\n', 2.0, HostState.TIMEOUT, "why", 12.0))
     collected = list(health.collect())
     assert text(collected) == library(collected)
+
+
+def test_own_families_printed_when_rendered_print_as_the_sample_path() -> None:
+    """`collect_printed` (what /metrics renders, issue 15) prints what `collect` does:
+    escaping, label order, every family, through `text` and `text_into` alike."""
+    health = PollHealth()
+    failed = CollectorStatus(CollectorState.FAILED, "no")
+    gone = CollectorStatus(CollectorState.UNAVAILABLE)
+    health.observe(
+        PollStatus("b", 1.0, HostState.OK, "", 0.004), {"net_dev": 3}, {"cpu": OK, "mem": failed}
+    )
+    health.observe(PollStatus('a"\\\n\u00e9', 2.0, HostState.TIMEOUT, "why", 12.0), {}, {"x": gone})
+    health.observe(PollStatus("b", 3.0, HostState.AUTH_FAILED, "key", 0.1), {"net_dev": 1})
+    collected = list(health.collect())
+    printed_later = list(health.collect_printed())
+    health.observe(PollStatus("c", 4.0, HostState.OK, "", 0.1))  # after the snapshot
+    expected = library(collected)
+    assert 'sshmon_collector_state{collector="mem",host="b",state="failed"} 1.0' in expected
+    assert text(printed_later) == expected
+    body = bytearray()
+    text_into(body, printed_later)
+    assert body.decode() == expected
+    assert text(list(PollHealth().collect_printed())) == library(list(PollHealth().collect()))
 
 
 def _odd_families() -> list[Metric]:
@@ -136,6 +160,9 @@ def test_any_names_labels_and_values_print_as_generate_latest(
     part = printed(found, extra, LineFormatter())
     assert merged([part]) == library(built)
     assert unpack(pack(part)) == part  # kept packed between scrapes (api/metrics.py)
+    body = bytearray()
+    merged_into(body, [pack(part)])  # what /metrics sends: the same text, as UTF-8
+    assert bytes(body) == merged([part]).encode("utf-8", "surrogatepass")
 
 
 def test_a_host_packs_to_a_fraction_of_its_lines_and_back() -> None:
@@ -160,6 +187,29 @@ def test_families_of_several_hosts_merge_as_one_families_call() -> None:
         for s in found
     ]
     assert merged(parts) == library(families(everyone))
+
+
+def test_packed_hosts_of_two_layouts_merge_as_their_strings_do() -> None:
+    """The body /metrics sends (api/metrics.py): hosts of different collector sets
+    interleaved, each family's lines still in host order, non-ASCII and lone surrogates
+    (undecodable names from a target) byte for byte as `merged` then UTF-8 would give."""
+    tree, capture = _captured()
+    odd = [Sample("node_odd", (("dev", "caf\u00e9\udcff"),), 1.0, "gauge", "h\u00e9")]
+    formatter = LineFormatter()
+    parts = [
+        printed(tree, (("instance", "a"),), formatter),
+        printed(capture + odd, (("instance", "b"),), formatter),
+        printed(tree, (("instance", "c"),), formatter),
+        printed([], (), formatter),  # no stored rows
+        printed(odd, (("instance", "d"),), formatter),
+    ]
+    body = bytearray(b"# own\n")
+    merged_into(body, [pack(p) for p in parts])
+    assert bytes(body) == b"# own\n" + merged(parts).encode("utf-8", "surrogatepass")
+    assert b'dev="caf\xc3\xa9\xed\xb3\xbf"' in body
+    empty = bytearray()
+    merged_into(empty, [])
+    assert empty == b""
 
 
 def test_a_nan_value_prints_as_the_library_does() -> None:
