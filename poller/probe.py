@@ -189,13 +189,13 @@ GLOB_READER: Final = "head -n 2147483647"
 # `getline < f` then `close(f)`: each read opens the file again, so the kernel renders it
 # anew. The awk is in the session's process group and session, so the reaper's `pkill -s`
 # ends it with the `sh`, and the end of the session's input ends both.
-# A session whose awk died polls with head (`kill -0`, a builtin, before each request; one
-# that dies between that check and the write ends the session by SIGPIPE, and the next poll
-# opens a new one; the handshake writes from a subshell, so an awk that exits at once
-# leaves head in place). SIGPIPE is not ignored: children would inherit that, and an
-# operator's command cut at its `head` cap must still die of it. Not with the operator's
-# textfile directory (its file names could hold newlines) nor in exec-per-poll scripts
-# (`_sm_noawk`: a process started for every poll is what this saves).
+# A session whose awk died polls with head once the `sh` has reaped it (`kill -0`, a
+# builtin, before each request); before that, the write ends the session by SIGPIPE and
+# the next poll opens a new one with a new awk (the handshake writes from a subshell, so an
+# awk that exits at once leaves head in place). SIGPIPE is not ignored: children would
+# inherit that, and an operator's command cut at its `head` cap must still die of it.
+# Not with the operator's textfile directory (its file names could hold newlines) nor in
+# exec-per-poll scripts (`_sm_noawk`: a process started for every poll is what this saves).
 _AWK_PROGRAM: Final = (
     '$0 == "" { printf "%s", o; fflush(); o = ""; n = 0; print "" > a; fflush(a); next } '
     "{ r = (getline l < $0); if (r < 0) { close($0); next } "

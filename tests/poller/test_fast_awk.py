@@ -10,20 +10,26 @@ read (metric and device)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psutil
 import pytest
 from fake_clock import FakeClock
+from fake_servers import isolated_settings
 from peer_fixtures import FIXTURES
+from sshd import Sshd
 
 from poller import probe
 from poller.inventory import Host
+from poller.points import HostState
 from poller.poll import HostPoller, PollOutcome
-from poller.transport import RawPoll
+from poller.ssh import Connector
+from poller.transport import RawPoll, SshLink
 
 TREE = FIXTURES / "sysclass"
 MOVED = ("/sys/class/hwmon/", "/sys/class/thermal/")
@@ -161,18 +167,6 @@ def _open_paths(proc: psutil.Process) -> list[str]:
         return []
 
 
-async def test_a_session_whose_awk_died_polls_with_head(host: Host) -> None:
-    session = _Session(host, awk=True)
-    try:
-        psutil.Process(int(session.variable("_sm_ap"))).kill()
-        poller = HostPoller(host, session, FakeClock())
-        first, second = await poller.poll(), await poller.poll()
-        assert first.status.state == second.status.state
-        assert _read(second) and _temperatures(second)  # read by head, all of it
-    finally:
-        await session.close()
-
-
 def _path_with(tmp_path: Path, awk: str) -> str:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
@@ -220,3 +214,66 @@ async def test_an_awk_that_refuses_interactive_reads_leaves_head(
         assert _read(outcome) and _temperatures(outcome)
     finally:
         session.stop()
+
+
+def _awks_under(server: Sshd) -> set[int]:
+    assert server.process is not None
+    return {
+        p.pid
+        for p in psutil.Process(server.process.pid).children(recursive=True)
+        if p.name() in {"awk", "mawk", "gawk"} and "interactive" in p.cmdline()
+    }
+
+
+def _wait_until(what: str, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)  # waiting for real processes on the target to end
+
+
+@pytest.mark.sshd
+async def test_one_awk_per_session_on_the_real_sshd_and_none_after_close(
+    sshd: Sshd, tmp_path: Path
+) -> None:
+    known = sshd.trust_into(tmp_path / "known_hosts")
+    host = sshd.host(slow_every=2)
+    clock = FakeClock()
+    link = SshLink(host, Connector(isolated_settings(known)).connect, clock.monotonic)
+    poller = HostPoller(host, link, clock)
+    try:
+        first = await poller.poll()
+        kept = _awks_under(sshd)
+        for _ in range(3):
+            await clock.advance(10)
+            outcome = await poller.poll()
+            assert outcome.status.state == first.status.state == HostState.OK
+        assert len(kept) == 1 and _awks_under(sshd) == kept  # started once, still the one
+        await link.close()  # the channel closes: the sh and its awk end with it
+        _wait_until("the session's awk to end", lambda: not _awks_under(sshd))
+    finally:
+        await poller.close()
+
+
+@pytest.mark.sshd
+async def test_a_session_whose_awk_was_killed_polls_on(sshd: Sshd, tmp_path: Path) -> None:
+    # the `sh` polls with head once it has reaped its awk (`kill -0` fails); a write to an
+    # awk it has not reaped yet ends the session by SIGPIPE, and the next poll opens a new
+    # one with a new awk: either way polling goes on, and nothing hangs
+    known = sshd.trust_into(tmp_path / "known_hosts")
+    host = sshd.host(slow_every=2, timeout=5.0)
+    clock = FakeClock()
+    link = SshLink(host, Connector(isolated_settings(known)).connect, clock.monotonic)
+    poller = HostPoller(host, link, clock)
+    try:
+        await poller.poll()
+        (killed,) = _awks_under(sshd)
+        psutil.Process(killed).kill()
+        states = []
+        async with asyncio.timeout(30):
+            for _ in range(3):
+                await clock.advance(10)
+                states.append((await poller.poll()).status.state)
+        assert states[-1] == HostState.OK and killed not in _awks_under(sshd)
+    finally:
+        await poller.close()
