@@ -4,7 +4,9 @@ Why this shape (DESIGN.md, "Why a persistent shell channel and `tail -n +1`"): o
 `tail -n +1 FILE…` prints every fast file with a `==> path <==` header from a single
 process, which costs the target about 2 ms per poll instead of 11 ms for one `cat` per
 file. With glob sources (/sys files whose names only the target knows) the same single
-process is a `head` (GLOB_READER below says why). Slow sections (df, uname, os-release,
+process is a `head` (GLOB_READER below says why), and where the target's awk allows it
+one `awk` kept for the session reads them in head's layout, so no process is started for
+the fast read at all (_AWK_START says how). Slow sections (df, uname, os-release,
 cpuinfo, mounts) run every N polls, each at every `Source.every`-th of those slow rounds:
 one shell function per cadence, the poller calls the ones due (`invocation(rare=…)`). The
 slow files and globs of one cadence are one `head` too, framed as `slow_read` (SLOW_READ)
@@ -173,6 +175,43 @@ ALL_SECTIONS: Final = (*FAST_FILES, *FAST_GLOBS, *SLOW_FILES, *SLOW_GLOBS, *SLOW
 # head alone 1.55 ms).
 GLOB_READER: Final = "head -n 2147483647"
 
+# The fast read by a kept `awk` instead of a `head` started at every poll: starting the
+# process was most of the read's cost on the target (bench/fast_read_awk.py: 1.16 ms per
+# read with head, 0.44 ms with one mawk kept for the session; issue 12). The session's
+# `sh` starts it once, where the awk takes `-W interactive` (mawk reads a pipe a whole
+# buffer at a time without it; busybox awk ignores it with a warning; an awk that refuses
+# it leaves the session with head), with two FIFOs removed as soon as both ends are open:
+# on fd 3 the `sh` writes a request, one path per line (the globs expanded by the `sh`, as
+# for head) and an empty line; the awk prints the files in head's own layout (a header for
+# each file it could open, a blank line before every header but the first) on the
+# session's stdout, then a line on fd 4, which the `sh` waits for, so the frame is out
+# before the end marker (tests/poller/test_fast_awk.py compares the readings with head's).
+# `getline < f` then `close(f)`: each read opens the file again, so the kernel renders it
+# anew. The awk is in the session's process group and session, so the reaper's `pkill -s`
+# ends it with the `sh`, and the end of the session's input ends both.
+# A session whose awk died polls with head once the `sh` has reaped it (`kill -0`, a
+# builtin, before each request); before that, the write ends the session by SIGPIPE and
+# the next poll opens a new one with a new awk (the handshake writes from a subshell, so an
+# awk that exits at once leaves head in place). SIGPIPE is not ignored: children would
+# inherit that, and an operator's command cut at its `head` cap must still die of it.
+# Not with the operator's textfile directory (its file names could hold newlines) nor in
+# exec-per-poll scripts (`_sm_noawk`: a process started for every poll is what this saves).
+_AWK_PROGRAM: Final = (
+    '$0 == "" { printf "%s", o; fflush(); o = ""; n = 0; print "" > a; fflush(a); next } '
+    "{ r = (getline l < $0); if (r < 0) { close($0); next } "
+    'o = o (n++ ? "\\n" : "") "==> " $0 " <==\\n"; '
+    'while (r > 0) { o = o l "\\n"; r = (getline l < $0) } close($0) }'
+)
+_AWK_START: Final = (
+    "_sm_ar=''; if [ -z \"${_sm_noawk:-}\" ] "
+    "&& awk -W interactive 'BEGIN { exit }' </dev/null >/dev/null 2>&1 "
+    '&& _sm_d=$(mktemp -d 2>/dev/null) && mkfifo "$_sm_d/q" "$_sm_d/a" 2>/dev/null; then '
+    f'awk -W interactive -v a="$_sm_d/a" \'{_AWK_PROGRAM}\' <"$_sm_d/q" 2>/dev/null & '
+    '_sm_ap=$!; exec 3>"$_sm_d/q" 4<>"$_sm_d/a"; '
+    "(printf '\\n' >&3) 2>/dev/null && read -r _sm_x <&4 && _sm_ar=1; "
+    'rm -rf "$_sm_d"; fi\n'
+)
+
 
 def glob_order(plan: Plan) -> tuple[tuple[str, str], ...]:
     """(section, glob) of the fast globs in the order the probe passes them."""
@@ -291,6 +330,12 @@ def definitions(command_timeout: int = COMMAND_TIMEOUT_S, plan: Plan = DEFAULT_P
         fast_read = (
             f"{GLOB_READER} {files} /dev/null {globs} /dev/null{textfile} /dev/null 2>/dev/null"
         )
+        if not textfile:
+            fast_read = (
+                '{ if [ -n "$_sm_ar" ] && kill -0 "$_sm_ap" 2>/dev/null; then '
+                f"printf '%s\\n' {files} /dev/null {globs} /dev/null /dev/null '' >&3 "
+                f"&& read -r _sm_x <&4; else {fast_read}; fi; }}"
+            )
     else:
         files += f" /dev/null{textfile}" if textfile else ""
         fast_read = f"tail -n +1 {files} /dev/null 2>/dev/null"
@@ -327,6 +372,8 @@ def definitions(command_timeout: int = COMMAND_TIMEOUT_S, plan: Plan = DEFAULT_P
         "unset HISTFILE; export LC_ALL=C; "
         f"if command -v timeout >/dev/null 2>&1; then _sm_t='timeout {int(command_timeout)}'; "
         "_sm_to=timeout; else _sm_t=''; _sm_to=''; fi\n"
+        + (_AWK_START if globs and not textfile else "")
+        +
         # a status for a section to end with, without the fork of `( exit N )`
         '_sm_ret() { return "$1"; }\n'
         f"{FAST_FUNCTION}() {{ {fast}; }}\n"
@@ -382,7 +429,11 @@ def script(
     """The whole probe as one script, for exec-per-poll (a forced command refuses a shell).
     `rare` None: every cadence of the plan (a script run on its own reads everything)."""
     cadences = plan.cadences if rare is None else rare
-    return definitions(command_timeout, plan) + invocation(nonce, slow=slow, due=due, rare=cadences)
+    return (
+        "_sm_noawk=1; "
+        + definitions(command_timeout, plan)
+        + invocation(nonce, slow=slow, due=due, rare=cadences)
+    )
 
 
 def new_nonce() -> str:

@@ -33,12 +33,13 @@ HANG_SECONDS = "987654"  # a sleep no other process on the machine runs
 
 
 def _hanging_key(server: Sshd, root: Path) -> Path:
-    """A key whose sessions find a `tail` and a `head` in PATH that never return: the
-    probe's first command hangs, the way a stuck /proc read or a slow NFS automount would
-    (the fast files are read by `head` when the probe has glob sources, else by `tail`)."""
+    """A key whose sessions find a `tail`, a `head` and an `awk` in PATH that never return:
+    the probe's first command hangs, the way a stuck /proc read or a slow NFS automount
+    would (the fast files are read by a kept `awk` where the target's takes `-W
+    interactive`, else by `head` when the probe has glob sources, else by `tail`)."""
     bin_dir = root / "hangbin"
     bin_dir.mkdir()
-    for reader in ("tail", "head"):
+    for reader in ("tail", "head", "awk"):
         (bin_dir / reader).write_text(f"#!/bin/sh\nsleep {HANG_SECONDS}\n")
         (bin_dir / reader).chmod(0o755)
     key = keygen(root / "hang_key")

@@ -69,8 +69,15 @@ def test_fast_globs_follow_the_proc_files_and_slow_globs_join_the_slow_files(
     plan = probe.plan(_globbed(tmp_path))
     text = probe.definitions(10, plan)
     fast = next(line for line in text.split("\n") if line.startswith(probe.FAST_FUNCTION))
-    read_at, globs_at = fast.index("head -n 2147483647 /proc/stat"), fast.index(f"{tmp_path}")
-    assert read_at < fast.index("/dev/null /") < globs_at and "tail" not in fast
+    # the head (when the session has no kept awk) and the kept awk's request list the same
+    # paths in the same order
+    read_at = fast.index("head -n 2147483647 /proc/stat")
+    globs_at = fast.index(f"{tmp_path}", read_at)
+    assert read_at < fast.index("/dev/null /", read_at) < globs_at and "tail" not in fast
+    request_at = fast.index("printf '%s\\n' /proc/stat")
+    request = fast[request_at + len("printf '%s\\n' ") : fast.index(" '' >&3", request_at)]
+    head = fast[read_at + len("head -n 2147483647 ") : fast.index(" 2>/dev/null", read_at)]
+    assert request == head
     assert f"{tmp_path}/net/*/mtu {tmp_path}/net/*/speed /dev/null" in fast
     assert f"'{tmp_path}/net/*/mtu'" not in fast  # unquoted: the shell expands it
     # one `head` for the slow files, then /dev/null, then the slow globs (cgroups' first)
