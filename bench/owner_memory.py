@@ -37,8 +37,6 @@ import gc
 import json
 import os
 import re
-import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -307,7 +305,7 @@ async def one(hosts: int, args: argparse.Namespace) -> dict[str, dict[str, Any]]
     sys.path.insert(0, str(ROOT / "bench"))
     import psutil
     from poller_bench import sim_target
-    from run_bench import answered, free_port, get, inventory, wait_web
+    from run_bench import Setup, answered, free_port, get, inventory, sshmon_run, wait_web
 
     with tempfile.TemporaryDirectory(prefix="owner-memory-") as tmp_dir:
         tmp = Path(tmp_dir)
@@ -338,25 +336,8 @@ async def one(hosts: int, args: argparse.Namespace) -> dict[str, dict[str, Any]]
             for spec in args.env:
                 key, _, value = spec.partition("=")
                 env[key] = value
-            cmd = [
-                sys.executable,
-                "-c",
-                "from sshmon.cli import main; main()",
-                "run",
-                "-i",
-                str(inv),
-                "--listen",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "warning",
-            ]
-            if args.workers is not None:
-                cmd += ["--workers", str(args.workers)]
-            log = (tmp / "run.log").open("w")
-            proc = subprocess.Popen(
-                cmd, cwd=args.tree, env=env, stdout=log, stderr=subprocess.STDOUT
-            )
-            try:
+            setup = Setup("owner-memory", Path(args.tree), args.workers)
+            with sshmon_run(setup, tmp, inv, port, env) as proc:
                 wait_web(base, proc, tmp / "run.log")
                 while hosts and await asyncio.to_thread(answered, base) < hosts:
                     if proc.poll() is not None:
@@ -372,14 +353,6 @@ async def one(hosts: int, args: argparse.Namespace) -> dict[str, dict[str, Any]]
                 ]
                 reports = await ask(probe, 1, args.cycle, pids)
                 return {role(r["cmdline"]): r for r in reports}
-            finally:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(timeout=120)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
-                log.close()
 
 
 ROWS = (

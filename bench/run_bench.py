@@ -241,7 +241,11 @@ def inventory(tmp: Path, hosts: Sequence[Host], known: Path) -> Path:
 
 
 @contextlib.contextmanager
-def sshmon_run(setup: Setup, tmp: Path, inv: Path, port: int) -> Iterator[subprocess.Popen[bytes]]:
+def sshmon_run(
+    setup: Setup, tmp: Path, inv: Path, port: int, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """`sshmon run` from `setup.tree` (`env`: the whole environment, else ours with the
+    tree on PYTHONPATH), logging to tmp/run.log; SIGTERM and a wait at the end."""
     cmd = [
         sys.executable,
         "-c",
@@ -256,7 +260,8 @@ def sshmon_run(setup: Setup, tmp: Path, inv: Path, port: int) -> Iterator[subpro
     ]
     if setup.workers is not None:
         cmd += ["--workers", str(setup.workers)]
-    env = {**os.environ, "PYTHONPATH": str(setup.tree)}
+    if env is None:
+        env = {**os.environ, "PYTHONPATH": str(setup.tree)}
     log = (tmp / "run.log").open("w")
     proc = subprocess.Popen(cmd, cwd=setup.tree, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
