@@ -104,6 +104,14 @@ class Connector:
         """After an inventory reload: `jump: NAME` resolves against the new host set."""
         self.settings = replace(self.settings, peers={h.name: h for h in hosts})
 
+    def update_budget(self, max_unauthenticated: int) -> None:
+        """A new share of the per-target connect budget (`sshmon run --workers` resized on a
+        reload). Connects in flight finish under the semaphores they hold; new ones take
+        the new ones, so for those few seconds a target may see both budgets' worth."""
+        if max_unauthenticated != self.settings.max_unauthenticated:
+            self.settings = replace(self.settings, max_unauthenticated=max_unauthenticated)
+            self._throttles.clear()
+
     async def connect(self, host: Host) -> asyncssh.SSHClientConnection:
         """Connect and authenticate, or raise a PollError saying which failure it was."""
         check = self._key_check(host)

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from poller.scheduler import Scheduler
     from poller.ssh import Connector
     from poller.transport import LocalLink, SshLink
-    from sshmon.workers import WorkerPool
+    from sshmon.workers import SshBase, WorkerPool
     from store.brokenparts import BrokenParts
     from store.writer import Writer
 
@@ -404,14 +404,8 @@ async def _start_workers(
     from poller.scheduler import SystemClock
     from sshmon import workers
 
-    poller = state.config.poller
-    ssh = workers.SshBase(
-        known_hosts=poller.known_hosts_path(),
-        # the per-target connect budget (sshd's MaxStartups) is shared by all the workers
-        max_unauthenticated=max(1, poller.max_unauthenticated_per_target // count),
-    )
     level = logging.getLevelName(logging.getLogger().getEffectiveLevel()).lower()
-    pool = workers.WorkerPool(count, _sink(state, writer), ssh, log_level=level)
+    pool = workers.WorkerPool(count, _sink(state, writer), _ssh_base(state.config, count), level)
     state.parts.workers = pool
     stack.push_async_callback(_stop_workers, pool, state)
     await pool.start(hosts, state.config.inventory.hosts)
@@ -420,6 +414,30 @@ async def _start_workers(
     gc_task = asyncio.create_task(manage_gc(SystemClock(), settle_s=_settle_s(hosts)))
     stack.push_async_callback(_cancel, gc_task)
     log.info("polling with %d worker processes", count)
+
+
+def _warn_if_restart_needed(state: Running, hosts: int) -> None:
+    """Between one process and worker processes the poller's whole wiring differs (the
+    scheduler here, or a pool of processes): that switch is left to a restart."""
+    running = state.parts.workers.count if state.parts.workers is not None else 1
+    wanted = worker_count(state, hosts)
+    if (wanted > 1) != (running > 1):
+        log.warning(
+            "%d poller processes wanted (poller.workers or the host count): "
+            "applies at the next start (running %s)",
+            wanted,
+            f"{running} workers" if running > 1 else "one process",
+        )
+
+
+def _ssh_base(config: Config, count: int) -> SshBase:
+    from sshmon import workers
+
+    return workers.SshBase(
+        known_hosts=config.poller.known_hosts_path(),
+        # the per-target connect budget (sshd's MaxStartups) is shared by all the workers
+        max_unauthenticated=max(1, config.poller.max_unauthenticated_per_target // count),
+    )
 
 
 async def _stop_workers(pool: WorkerPool, state: Running) -> None:
@@ -581,14 +599,13 @@ async def reload(state: Running) -> bool:
         gone = {h.name for h in hosts_for(old, state.roles)} - {h.name for h in hosts}
         # hosts keep their worker (the hash of a name among N), so a reload only moves
         # added, removed and changed hosts; each worker keeps the sessions of the rest
-        parts.workers.apply(hosts, config.inventory.hosts)
+        # a new worker count (poller.workers, or the automatic one for a new host count)
+        # grows or shrinks the pool; down to one process needs a restart (below)
+        count = worker_count(state, len(hosts))
+        count = count if count > 1 else parts.workers.count
+        await parts.workers.apply(hosts, config.inventory.hosts, count, _ssh_base(config, count))
         state.health.forget(gone)
-        if config.poller.workers not in (None, parts.workers.count) and not state.roles.workers:
-            log.warning(
-                "poller.workers changed to %d: applies at the next start (running %d)",
-                config.poller.workers,
-                parts.workers.count,
-            )
+    _warn_if_restart_needed(state, len(hosts))
     if parts.alerts is not None and rules is not None:
         # rules, routes and hosts together; the routes were checked above, so this applies
         parts.alerts.reconfigure(rules)

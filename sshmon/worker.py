@@ -140,6 +140,8 @@ class Worker:
         else:
             assert self._connector is not None
             self._connector.update_peers(peers)
+            # the owner's worker count changed: this worker's share of the per-target budget
+            self._connector.update_budget(int(body["max_unauthenticated"]))
         await self._scheduler.replace_hosts(hosts)
         names = {h.name for h in hosts}
         for name in set(self._links) - names:

@@ -11,7 +11,9 @@ A worker that exits or breaks the protocol is restarted after a backoff (1 s dou
 30 s, back to 1 s once a worker has lived a minute) and given its hosts again; the other
 slots, the store and the web app never notice. Restarts are logged and counted
 (`sshmon_worker_restarts_total`). A reload sends every slot its new share: each worker's
-scheduler keeps the sessions of hosts that did not change. `stop` drains: STOP to all,
+scheduler keeps the sessions of hosts that did not change; a reload that changes the number
+of workers drains the slots that go, or starts the new ones, and moves only the hosts the
+hash gives to another slot. `stop` drains: STOP to all,
 their last polls arrive, and a worker still running at the deadline is killed.
 """
 
@@ -96,6 +98,7 @@ class _Slot:
     transport: asyncio.Transport | None = None
     supervisor: asyncio.Task[None] | None = None
     restarts: int = 0
+    retired: bool = False  # a reload took this slot away: not restarted when it ends
 
 
 class _Reader(asyncio.Protocol):
@@ -159,27 +162,67 @@ class WorkerPool:
         self._exported: dict[int, dict[str, tuple[float, Packed]]] = {}
         self._have: dict[int, int] = {}
         self._layouts: dict[tuple[Meta, ...], tuple[Meta, ...]] = {}
+        self._reloading = asyncio.Lock()  # two SIGHUPs in a row: one resize at a time
 
     # -- hosts ----------------------------------------------------------------------------
 
     async def start(self, hosts: list[Host], everyone: Iterable[Host]) -> None:
-        self._assign(hosts, everyone)
+        self._assign(hosts, everyone, self.count)
         for slot in self._slots:
             await self._spawn(slot)
             slot.supervisor = asyncio.create_task(self._supervise(slot), name=f"worker {slot.k}")
 
-    def apply(self, hosts: list[Host], everyone: Iterable[Host]) -> None:
+    async def apply(
+        self, hosts: list[Host], everyone: Iterable[Host], count: int, ssh: SshBase
+    ) -> None:
         """A reload: every live worker gets its new share now; one being restarted gets it
-        when it comes back."""
-        self._assign(hosts, everyone)
-        for slot in self._slots:
-            self._send(slot, self._hosts_frame(slot))
+        when it comes back. With a new `count` (> 1) the pool grows or shrinks first."""
+        async with self._reloading:
+            self._ssh = ssh
+            if count < self.count:
+                await self._shrink(count)
+            self._assign(hosts, everyone, count)
+            for slot in self._slots:
+                self._send(slot, self._hosts_frame(slot))
+            if count > self.count:
+                await self._grow(count)
 
-    def _assign(self, hosts: list[Host], everyone: Iterable[Host]) -> None:
+    async def _shrink(self, count: int) -> None:
+        """Drain the slots above `count` before anyone else takes their hosts, so that no
+        host is polled by two workers at once; their last polls arrive as at a stop. The
+        hash among fewer workers moves only the hosts of the slots that go."""
+        gone, self._slots = self._slots[count:], self._slots[:count]
+        for slot in gone:
+            slot.retired = True
+        await self._drain(gone, DRAIN_DEADLINE_S)
+        for slot in gone:
+            self._exported.pop(slot.k, None)
+            self._have.pop(slot.k, None)
+        log.info(
+            "workers %d..%d of %d stopped: polling with %d",
+            count + 1,
+            self.count,
+            self.count,
+            count,
+        )
+        self.count = count
+
+    async def _grow(self, count: int) -> None:
+        """Start the new slots with their shares: the hash among more workers moves hosts
+        only to the new ones, and the others dropped those hosts with the frame above."""
+        old, self.count = self.count, count
+        for k in range(old + 1, count + 1):
+            slot = self._slots[k - 1]
+            await self._spawn(slot)
+            slot.supervisor = asyncio.create_task(self._supervise(slot), name=f"worker {k}")
+        log.info("workers %d..%d started: polling with %d", old + 1, count, count)
+
+    def _assign(self, hosts: list[Host], everyone: Iterable[Host], count: int) -> None:
         by_name = {h.name: h for h in everyone}
         self._names = {h.name for h in hosts}
+        self._slots.extend(_Slot(k) for k in range(len(self._slots) + 1, count + 1))
         for slot in self._slots:
-            slot.hosts = share(hosts, slot.k, self.count)
+            slot.hosts = share(hosts, slot.k, count)
             jumps = {h.jump for h in slot.hosts if h.jump}
             slot.peers = _peers(jumps, by_name)
 
@@ -340,7 +383,7 @@ class WorkerPool:
                 what = "could not be started"
             slot.transport = None
             self._fail_requests(slot.k)
-            if self._stopping.is_set():
+            if self._stopping.is_set() or slot.retired:
                 return
             if time.monotonic() - started >= HEALTHY_AFTER_S:
                 backoff = BACKOFF_FIRST_S
@@ -368,16 +411,20 @@ class WorkerPool:
         runs at the deadline (or when this wait is cancelled by a second signal) is killed."""
         self._stopping.set()
         started = time.monotonic()
-        for slot in self._slots:
+        await self._drain(self._slots, deadline_s)
+        log.info("%d workers stopped in %.1f s", self.count, time.monotonic() - started)
+
+    async def _drain(self, slots: list[_Slot], deadline_s: float) -> None:
+        for slot in slots:
             self._send(slot, wire.frame(wire.STOP, b""))
-        supervisors = [s.supervisor for s in self._slots if s.supervisor is not None]
+        supervisors = [s.supervisor for s in slots if s.supervisor is not None]
         try:
             if supervisors:
                 _, late = await asyncio.wait(supervisors, timeout=deadline_s)
                 for task in late:
                     log.warning("%s did not drain within %g s; killed", task.get_name(), deadline_s)
         finally:
-            for slot in self._slots:
+            for slot in slots:
                 if slot.proc is not None and slot.proc.returncode is None:
                     with contextlib.suppress(ProcessLookupError):
                         slot.proc.kill()
@@ -385,7 +432,6 @@ class WorkerPool:
                     slot.transport.abort()
                 if slot.supervisor is not None:
                     slot.supervisor.cancel()
-        log.info("%d workers stopped in %.1f s", self.count, time.monotonic() - started)
 
     def families(self) -> Iterator[Metric]:
         restarts = CounterMetricFamily(

@@ -356,3 +356,61 @@ def test_a_second_sigterm_exits_at_once_with_workers(start: Callable[..., Run]) 
     assert r.proc.wait(timeout=30) == 0, r.output()
     psutil.wait_procs(workers, timeout=10)
     assert not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in workers)
+
+
+def sessions_of(r: Run) -> dict[int, int]:
+    """Worker slot k -> how many sessions it holds to the sshd."""
+    return {
+        k: sum(
+            1
+            for c in p.net_connections(kind="tcp")
+            if c.raddr and c.raddr.port == r.server.port and c.status == psutil.CONN_ESTABLISHED
+        )
+        for k, p in r.workers().items()
+    }
+
+
+def test_sighup_with_a_new_worker_count_grows_and_shrinks_the_pool(
+    start: Callable[..., Run],
+) -> None:
+    """`poller.workers` edited and reloaded: the pool grows to 3 and back to 2 without a
+    restart; only the hosts the hash gives to another slot move, none is polled twice."""
+    names = NAMES
+    r = start(names, 2, file=True)
+    r.wait_for("every host polled", lambda: r.all_ok(names))
+    r.wait_for("one session a host", lambda: len(sessions(r)) == len(names))
+    first = {k: p.pid for k, p in r.workers().items()}
+    moved = [n for n in names if worker_of(n, 3) == 3]
+    assert moved and all(worker_of(n, 2) == worker_of(n, 3) for n in names if n not in moved)
+
+    r.poller = "  workers: 3\n"
+    r.write_inventory(names)
+    r.proc.send_signal(signal.SIGHUP)
+    r.wait_for("a third worker", lambda: set(r.workers()) == {1, 2, 3})
+    assert {k: r.workers()[k].pid for k in (1, 2)} == first  # the two kept running
+    want = {k: sum(1 for n in names if worker_of(n, 3) == k) for k in (1, 2, 3)}
+    r.wait_for("each host's session in its new worker", lambda: sessions_of(r) == want)
+    done = polls_done(r, moved)
+    r.wait_for("the moved hosts polled again", lambda: polls_done(r, moved) >= done + 2)
+
+    r.poller = "  workers: 2\n"
+    r.write_inventory(names)
+    r.proc.send_signal(signal.SIGHUP)
+    r.wait_for("back to two workers", lambda: set(r.workers()) == {1, 2})
+    want = {k: sum(1 for n in names if worker_of(n, 2) == k) for k in (1, 2)}
+    r.wait_for("each host's session back in its worker", lambda: sessions_of(r) == want)
+    done = polls_done(r, moved)
+    r.wait_for("the moved hosts polled again", lambda: polls_done(r, moved) >= done + 2)
+    assert {k: r.workers()[k].pid for k in (1, 2)} == first
+    assert r.stop() == 0, r.output()
+    log = r.output()
+    assert "workers 3..3 started: polling with 3" in log, log
+    assert "workers 3..3 of 3 stopped: polling with 2" in log, log
+    assert "Traceback" not in log and "restarting it" not in log, log
+    got = read_store(r.data / "db")
+    assert got["dup_points"] == [] and got["dup_polls"] == []
+    for name in names:
+        stamps = [ts for h, ts, _ in got["polls"] if h == name]
+        # a moved host waits for the drain (its worker's last poll) and a new session
+        gaps = [b - a for a, b in itertools.pairwise(stamps)]
+        assert max(gaps) <= 12, (name, gaps)

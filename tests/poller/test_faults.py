@@ -168,9 +168,9 @@ async def test_bad_hosts_do_not_delay_good_ones(fake: FakeServer, tmp_path: Path
     assert {o.status.state for o in results["endless-3"]} == {HostState.PROBE_FAILED}
 
 
-async def test_connects_are_throttled_per_target(tmp_path: Path) -> None:
-    """A listener that never speaks SSH: every connect hangs in the handshake until its
-    timeout, so the most connections open at once is exactly the throttle."""
+async def _peak_connects(tmp_path: Path, connector: Connector) -> int:
+    """Six connects to a listener that never speaks SSH: every connect hangs in the
+    handshake until its timeout, so the most connections open at once is the throttle."""
     open_now = peak = 0
 
     async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -183,8 +183,6 @@ async def test_connects_are_throttled_per_target(tmp_path: Path) -> None:
 
     server = await asyncio.start_server(silent, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
-    settings = isolated_settings(tmp_path / "known_hosts")
-    connector = Connector(replace(settings, max_unauthenticated=2))
     hosts = [
         Host(name=f"h{i}", address="127.0.0.1", port=port, connect_timeout=0.3) for i in range(6)
     ]
@@ -196,4 +194,19 @@ async def test_connects_are_throttled_per_target(tmp_path: Path) -> None:
         server.close()
         await server.wait_closed()
     assert all(isinstance(r, PollTimeout) for r in results), results
-    assert peak == 2
+    return peak
+
+
+async def test_connects_are_throttled_per_target(tmp_path: Path) -> None:
+    settings = isolated_settings(tmp_path / "known_hosts")
+    connector = Connector(replace(settings, max_unauthenticated=2))
+    assert await _peak_connects(tmp_path, connector) == 2
+
+
+async def test_a_new_budget_applies_to_the_next_connects(tmp_path: Path) -> None:
+    """`sshmon run --workers` resized on a reload gives each worker a new share."""
+    settings = isolated_settings(tmp_path / "known_hosts")
+    connector = Connector(replace(settings, max_unauthenticated=4))
+    assert await _peak_connects(tmp_path, connector) == 4
+    connector.update_budget(2)
+    assert await _peak_connects(tmp_path, connector) == 2
