@@ -37,11 +37,15 @@ def _size(n: int) -> str:
 def render_status(status: StoreStatus) -> str:
     """Plain-text table; stable enough for people, not a machine interface."""
     kind = "embedded chDB" if status.embedded else "ClickHouse server"
-    lines = [f"store: {status.url} ({kind}), database {status.database}",
-             f"{'table':<18}{'rows':>14}{'on disk':>12}  {'oldest':<21}{'newest':<21}"]
+    lines = [
+        f"store: {status.url} ({kind}), database {status.database}",
+        f"{'table':<18}{'rows':>14}{'on disk':>12}  {'oldest':<21}{'newest':<21}",
+    ]
     for t in status.tables:
-        lines.append(f"{t.name:<18}{t.rows:>14,}{_size(t.bytes_on_disk):>12}  "
-                     f"{_when(t.oldest):<21}{_when(t.newest):<21}")
+        lines.append(
+            f"{t.name:<18}{t.rows:>14,}{_size(t.bytes_on_disk):>12}  "
+            f"{_when(t.oldest):<21}{_when(t.newest):<21}"
+        )
     lines.append(f"{'total':<18}{'':>14}{_size(status.total_bytes):>12}")
     broken = status.broken_parts
     names = ": " + ", ".join(f"{p.table}/detached/{p.name}" for p in broken) if broken else ""
@@ -66,9 +70,14 @@ def status_command(settings: StoreSettings) -> int:
 
 @db_app.command("status")
 def status(
-    database_url: Annotated[str | None, typer.Option(
-        "--database-url", help="chdb:///dir or http(s)://user:pass@host:8123/db "
-        "(default: $SSHMON_DATABASE_URL, then the configured URL)")] = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            help="chdb:///dir or http(s)://user:pass@host:8123/db "
+            "(default: $SSHMON_DATABASE_URL, then the configured URL)",
+        ),
+    ] = None,
 ) -> None:
     """Tables, rows, bytes on disk, oldest/newest sample per tier."""
     settings = StoreSettings().with_env()

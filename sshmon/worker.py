@@ -195,6 +195,7 @@ class Worker:
             body = {
                 "times": {h: ts for h, (ts, _, _) in self._readings.items()},
                 "printed": parts,
+                "dropped": self._dropped,
             }
             if not self._writer.is_closing():
                 self._writer.write(wire.export_reply(request, json.dumps(body).encode()))

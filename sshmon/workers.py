@@ -99,6 +99,10 @@ class _Slot:
     supervisor: asyncio.Task[None] | None = None
     restarts: int = 0
     retired: bool = False  # a reload took this slot away: not restarted when it ends
+    # polls the worker dropped while this process did not read (its output buffer full):
+    # as its process last said, and the sum of its earlier processes'
+    dropped: int = 0
+    dropped_before: int = 0
 
 
 class _Reader(asyncio.Protocol):
@@ -312,10 +316,13 @@ class WorkerPool:
         finally:
             self._exports.pop(request, None)
         try:
-            times, printed = _export_body(body)
+            times, printed, dropped = _export_body(body)
         except (ValueError, TypeError, KeyError, IndexError, zlib.error) as exc:
             log.error("worker %d: a malformed /metrics reply: %s", k, exc)
             return
+        for slot in self._slots:
+            if slot.k == k:
+                slot.dropped = max(slot.dropped, dropped)
         before = self._exported.get(k, {})
         now: dict[str, tuple[float, Packed]] = {}
         for host, ts in times.items():
@@ -364,7 +371,8 @@ class WorkerPool:
         loop = asyncio.get_running_loop()
         transport, _ = await loop.create_unix_connection(lambda: _Reader(self, slot), sock=ours)
         slot.transport = transport
-        # a new process holds nothing the old one sent
+        # a new process holds nothing the old one sent, and counts its drops from 0
+        slot.dropped_before, slot.dropped = slot.dropped_before + slot.dropped, 0
         self._have.pop(slot.k, None)
         self._exported.pop(slot.k, None)
         transport.write(self._hosts_frame(slot))
@@ -442,20 +450,31 @@ class WorkerPool:
         up = GaugeMetricFamily(
             "sshmon_worker_up", "1 while the poller worker process is connected.", labels=["worker"]
         )
+        dropped = CounterMetricFamily(
+            "sshmon_worker_dropped_polls",
+            "Polls a worker dropped because this process fell behind reading them "
+            "(as of the worker's last /metrics reply).",
+            labels=["worker"],
+        )
         for slot in self._slots:
             restarts.add_metric([str(slot.k)], slot.restarts)
             live = slot.transport is not None and not slot.transport.is_closing()
             up.add_metric([str(slot.k)], 1 if live else 0)
+            dropped.add_metric([str(slot.k)], slot.dropped_before + slot.dropped)
         yield restarts
         yield up
+        yield dropped
 
 
-def _export_body(body: bytes) -> tuple[dict[str, float], dict[str, Packed]]:
+def _export_body(body: bytes) -> tuple[dict[str, float], dict[str, Packed], int]:
     """The worker's EXPORT_REPLY JSON (sshmon/worker.py `_export_parts`), checked field by
     field: each host's packed families as the renderer keeps them, its text unpacked once
-    to check that the line ends fit it."""
+    to check that the line ends fit it; and the polls it dropped so far."""
     data = json.loads(body)
     times = {str(h): float(ts) for h, ts in dict(data["times"]).items()}
+    dropped = int(data["dropped"])
+    if dropped < 0:
+        raise ValueError("a negative count of dropped polls")
     parts = dict(data["printed"])
     layouts: list[tuple[Meta, ...]] = []
     for metas in list(parts["layouts"]):
@@ -481,7 +500,7 @@ def _export_body(body: bytes) -> tuple[dict[str, float], dict[str, Packed]]:
         if len(ends) != len(metas) or list(ends) != sorted(ends) or last != size:
             raise ValueError(f"{host}: lines do not match the families")
         packed[str(host)] = Packed(metas, raw, ends)
-    return times, packed
+    return times, packed, dropped
 
 
 def _peers(names: set[str], by_name: dict[str, Host]) -> list[Host]:

@@ -126,7 +126,9 @@ def test_hosts_printed_by_poller_workers_render_as_if_published_here() -> None:
         LatestRow("a-1", "load1", "", NOW - 5, 9.0),  # the worker's readings win
     ]
     parts = _export_parts([(h, p.readings) for h, p in published.items()])
-    got_times, packed = _export_body(json.dumps({"times": times, "printed": parts}).encode())
+    reply = {"times": times, "printed": parts, "dropped": 3}
+    got_times, packed, dropped = _export_body(json.dumps(reply).encode())
+    assert dropped == 3
     # the owner keeps them packed as they came (WorkerPool._apply_export)
     remote = {h: (got_times[h], packed[h]) for h in hosts}
     own = own_families()
@@ -167,10 +169,11 @@ def test_a_worker_reply_that_does_not_add_up_is_refused() -> None:
     def body(change: object) -> bytes:
         hosts = dict(parts["hosts"])  # type: ignore[call-overload]
         hosts["a-1"] = change
-        return json.dumps({"times": {}, "printed": {**parts, "hosts": hosts}}).encode()
+        reply = {"times": {}, "printed": {**parts, "hosts": hosts}, "dropped": 0}
+        return json.dumps(reply).encode()
 
     layout, text, ends = parts["hosts"]["a-1"]  # type: ignore[index]
-    _, good = _export_body(body([layout, text, ends]))
+    _, good, _ = _export_body(body([layout, text, ends]))
     assert good["b-1"].ends.tolist() == [] and good["a-1"].text == base64.b64decode(text)
     cut = base64.b64encode(base64.b64decode(text)[:-9]).decode()
     short = base64.b64encode(base64.b64decode(ends)[:-4]).decode()

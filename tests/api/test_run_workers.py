@@ -232,6 +232,7 @@ def test_two_workers_poll_every_host_and_store_what_one_process_stores(
             metrics = r.get("/metrics")
             assert 'sshmon_worker_up{worker="1"} 1.0' in metrics
             assert 'sshmon_worker_restarts_total{worker="2"} 0.0' in metrics
+            assert 'sshmon_worker_dropped_polls_total{worker="1"} 0.0' in metrics
             assert 'sshmon_polls_total{host="alpha",result="ok"}' in metrics
         # /metrics: each host's readings under node_exporter names, printed by its worker
         # (counters such as node_cpu_seconds_total have no stored equivalent to fall back on)

@@ -215,10 +215,61 @@ def test_the_owner_drops_a_poll_of_a_host_a_reload_removed(tmp_path: Path) -> No
     its new share arrived): delivering it would bring the host back into /metrics and the
     store after the owner forgot it."""
     got: list[str] = []
-    pool = WorkerPool(2, lambda o: got.append(o.status.host), SshBase(tmp_path / "kh", 10))
-    web = Host(name="web-1", address="x")
-    pool.apply([web, Host(name="db-2", address="y")], [])
-    pool.deliver(failed_poll())  # web-1
-    pool.apply([Host(name="db-2", address="y")], [])  # web-1 removed
-    pool.deliver(failed_poll())
+    ssh = SshBase(tmp_path / "kh", 10)
+    pool = WorkerPool(2, lambda o: got.append(o.status.host), ssh)
+    web, db = Host(name="web-1", address="x"), Host(name="db-2", address="y")
+
+    async def reloads() -> None:
+        await pool.apply([web, db], [], 2, ssh)
+        pool.deliver(failed_poll())  # web-1
+        await pool.apply([db], [], 2, ssh)  # web-1 removed
+        pool.deliver(failed_poll())
+
+    asyncio.run(reloads())
     assert got == ["web-1"]
+
+
+def test_a_worker_counts_the_polls_it_drops_while_the_owner_does_not_read() -> None:
+    """Its output buffer past OUT_BUFFER_CAP (an owner stalled), a worker drops polls rather
+    than grow without end, and says how many in its next /metrics reply."""
+    import json
+    import socket
+
+    from sshmon import worker as worker_mod
+
+    async def stalled() -> tuple[int, int]:
+        ours, theirs = socket.socketpair()
+        try:
+            _, writer = await asyncio.open_unix_connection(sock=ours)
+            w = worker_mod.Worker(writer)
+            blob = b"x" * (4 * 1024 * 1024)  # more than the kernel's socket buffers take
+            writer.write(blob)
+            assert writer.transport.get_write_buffer_size() > 0
+            cap, worker_mod.OUT_BUFFER_CAP = worker_mod.OUT_BUFFER_CAP, 0
+            try:
+                for _ in range(3):
+                    w.sink(failed_poll())
+            finally:
+                worker_mod.OUT_BUFFER_CAP = cap
+            w.sink(failed_poll())  # room again (the cap back): sent
+            w._flush()
+            await w._export(request=1, have=0)
+            # the owner reads again: past the blob, one POLL, then the reply
+            theirs.setblocking(False)
+            reader, owner = await asyncio.open_unix_connection(sock=theirs)
+            await reader.readexactly(len(blob))
+            frames = wire.FrameBuffer()
+            kinds: list[int] = []
+            while wire.EXPORT_REPLY not in kinds:
+                for kind, body in frames.feed(await reader.read(65536)):
+                    kinds.append(kind)
+                    if kind == wire.EXPORT_REPLY:
+                        _, reply = wire.read_export_reply(body)
+            writer.close()
+            owner.close()
+            await owner.wait_closed()
+            return kinds.count(wire.POLL), json.loads(reply)["dropped"]
+        finally:
+            theirs.close()
+
+    assert asyncio.run(stalled()) == (1, 3)
