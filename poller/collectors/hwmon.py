@@ -72,7 +72,15 @@ HWMON_DEVICES: Final = Source(
 )
 _S: Final = "sensor"
 METRICS: Final = (
-    MetricSpec("temp_celsius", "celsius", G, _S, "Temperature of a hwmon sensor", MILLI),
+    MetricSpec(
+        "temp_celsius",
+        "celsius",
+        G,
+        _S,
+        "Temperature of a hwmon sensor (dev: the chip's driver and the sensor's label, "
+        "coretemp/Core 0; chips of one driver add their device, nvme nvme_nvme1/Composite)",
+        MILLI,
+    ),
     MetricSpec(
         "temp_crit_celsius",
         "celsius",
