@@ -78,6 +78,11 @@ class Source:
     # the symlinks a `command` resolves (`links_command`, the hwmon chips' `device`):
     # `sshmon replay --root` resolves them inside the saved tree and frames them the same way
     links: str | None = None
+    # fast globs that match nothing on most hosts (files older drivers put elsewhere): the
+    # every-poll read passes them only while they matched at the session's start or the
+    # last slow round, so most hosts do not pay the shell's listing of their directories
+    # at every poll (poller/probe.py, SPARSE_CHECK)
+    sparse: bool = False
 
     def __post_init__(self) -> None:
         if self.every < 1 or (self.every > 1 and not self.slow):
@@ -86,6 +91,8 @@ class Source:
             raise ValueError(f"{self.section}: exactly one of path, command, globs")
         for glob in self.globs:
             check_glob(glob)
+        if self.sparse and (self.slow or not self.globs or not self.section.isidentifier()):
+            raise ValueError(f"{self.section}: only a fast glob section may be sparse")
         if self.links is not None and self.command != links_command(self.links):
             raise ValueError(f"{self.section}: a links section's command is links_command")
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Final
 
 from parsers import sys_class_hwmon, sys_class_hwmon_device
@@ -28,15 +28,25 @@ _DIR: Final = "/sys/class/hwmon/hwmon*"
 # slow round's one `head`. The names are held until the next slow round (`Source.held`)
 # so that every poll's temperatures carry them: each sysfs file the every-poll `head`
 # opens costs the target ~11 µs per poll (bench/README.md, "The fast read's fixed files"),
-# and a server's chips have one name and a label per sensor. Each glob's second half
-# reads the files older drivers put on the chip's device (node_exporter reads both); a
-# glob that matches nothing opens no file, its cost is the shell's listing of each
-# device directory (~7 µs a chip per poll, measured with dash on this VM's PCI devices).
+# and a server's chips have one name and a label per sensor. Each slow glob's second half
+# reads the files older drivers (applesmc, kernels before the hwmon rework) put on the
+# chip's device, as node_exporter reads both places.
 HWMON: Final = Source(
     "hwmon",
     sys_class_hwmon.parse,
-    globs=(f"{_DIR}/temp*_input", f"{_DIR}/device/temp*_input", f"{_DIR}/device/temp"),
+    globs=(f"{_DIR}/temp*_input",),
     optional=True,  # VMs and containers mostly have no hwmon chip
+)
+# Their temperatures on the device, and the `temp` of a thermal zone an acpitz chip belongs
+# to (node_exporter's temp0): read every poll only on a host where they are there
+# (`Source.sparse`), since listing every chip's device directory at every poll would cost
+# the others ~19 µs a chip (poller/probe.py SPARSE_CHECK).
+HWMON_ON_DEVICE: Final = Source(
+    "hwmon_on_device",
+    sys_class_hwmon.parse,
+    globs=(f"{_DIR}/device/temp*_input", f"{_DIR}/device/temp"),
+    optional=True,
+    sparse=True,
 )
 HWMON_NAMES: Final = Source(
     "hwmon_names",
@@ -110,9 +120,10 @@ def chips(r: Readings) -> Hwmon | None:
     name them by; None without temperatures or names."""
     hw, names = reading(r, "hwmon", Hwmon), reading(r, "hwmon_names", Hwmon)
     limits, devices = reading(r, "hwmon_limits", Hwmon), reading(r, "hwmon_devices", Hwmon)
-    if hw is None and names is None:
+    on_device = reading(r, "hwmon_on_device", Hwmon)
+    if hw is None and names is None and on_device is None:
         return None
-    temps = hw.chips if hw is not None else {}
+    temps = _on_device_last(hw, on_device)
     named = names.chips if names is not None else {}
     lims = limits.chips if limits is not None else {}
     devs = devices.chips if devices is not None else {}
@@ -130,6 +141,18 @@ def chips(r: Readings) -> Hwmon | None:
         }
         joined[chip] = Chip(named.get(chip, Chip()).name, sensors, devs.get(chip, Chip()).device)
     return Hwmon(joined)
+
+
+def _on_device_last(hw: Hwmon | None, on_device: Hwmon | None) -> Mapping[str, Chip]:
+    """The chips' own temperatures, then those on their devices, which win where a sensor
+    has both (node_exporter reads the device's files last)."""
+    own = hw.chips if hw is not None else {}
+    if on_device is None:
+        return own
+    out = dict(own)
+    for chip, c in on_device.chips.items():
+        out[chip] = Chip(None, {**out.get(chip, Chip()).sensors, **c.sensors})
+    return out
 
 
 _INVALID: Final = re.compile(r"[^a-z0-9:_]")
@@ -251,7 +274,7 @@ _HELP_LABEL: Final = "Label for given chip and sensor"
 COLLECTOR: Final = Collector(
     "hwmon",
     "Temperatures of hardware monitoring chips (/sys/class/hwmon/hwmon*/temp*)",
-    (HWMON, HWMON_NAMES, HWMON_LIMITS, HWMON_DEVICES),
+    (HWMON, HWMON_ON_DEVICE, HWMON_NAMES, HWMON_LIMITS, HWMON_DEVICES),
     METRICS,
     gauges,
     None,
