@@ -2,11 +2,11 @@
 
 Stored per sensor as `CHIP/SENSOR`: the chip's driver name (coretemp, nvme, k10temp), and
 the sensor's label (Core 0, Composite) or its file name (temp1). Where two chips share a
-name (two nvme drives) or a chip has none, CHIP adds the stable name node_exporter gives
-the chip (`nvme nvme_nvme1`), from the device it belongs to; hwmonN only where a chip has
-no device either: hwmonN counts the drivers in the order they registered, which can change
-at a reboot. /metrics and `sshmon replay` label the chip as node_exporter does
-(`node_chip`).
+name (two nvme drives), CHIP adds to it the stable name node_exporter gives the chip, from
+the device it belongs to (`nvme nvme_nvme1`); a chip without a name is that name alone
+(`platform_it87_2608`). hwmonN only where a chip has no device either: hwmonN counts the
+drivers in the order they registered, which can change at a reboot. /metrics and
+`sshmon replay` label the chip as node_exporter does (`node_chip`).
 """
 
 from __future__ import annotations
