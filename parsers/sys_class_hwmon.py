@@ -1,5 +1,10 @@
 """Parse /sys/class/hwmon/hwmon*/{name,temp*_input,temp*_label,temp*_crit,temp*_max}.
 
+Older drivers put the temp* files on the chip's device instead (hwmon*/device/temp*_…,
+as node_exporter reads them too), and a thermal zone's device, which an acpitz chip has,
+holds its own `temp`: node_exporter reads that one as the sensor temp0, and so does this.
+Where a sensor has files in both places the device's come last and win, as there.
+
 Temperatures are in millidegrees Celsius (Documentation/hwmon/sysfs-interface.rst) and
 become °C by a division by 1000: a millidegree is the resolution the interface has, so
 three decimals hold every value exactly. A sensor whose read fails (the probe's reader
@@ -19,13 +24,17 @@ from parsers.numbers import bounded_int
 
 SOURCE: Final = "/sys/class/hwmon"
 MILLI: Final = 1000  # sysfs temperatures are millidegrees Celsius
-_PATH: Final = re.compile(r"/sys/class/hwmon/(hwmon\d+)/(?:name|(temp\d+)_(input|label|crit|max))")
+_PATH: Final = re.compile(
+    r"/sys/class/hwmon/(hwmon\d+)/(?:name|(?:device/)?(temp\d+)_(input|label|crit|max)|device/(temp))"
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Sensor:
     """One temp* sensor of a chip: °C values (None when absent or unreadable)."""
 
+    # the label file's text without its newlines, as node_exporter's sensor_label has it
+    # (" Core 0 " keeps its spaces); None without one
     label: str | None = None
     celsius: float | None = None
     crit_celsius: float | None = None
@@ -36,6 +45,9 @@ class Sensor:
 class Chip:
     name: str | None = None  # the driver's name file (coretemp, nvme, k10temp, acpitz)
     sensors: dict[str, Sensor] = field(default_factory=dict)  # by sensor (temp1)
+    # where hwmonN/device resolves (parsers/sys_class_hwmon_device.py); None: no device
+    # or not read
+    device: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,13 +64,17 @@ def parse(text: str) -> Hwmon:
         m = _PATH.fullmatch(path)
         if m is None:
             raise ParseError(SOURCE, "not a hwmon name or temp* file", path)
-        chip, sensor, attr = m.groups()
+        chip, sensor, attr, zone_temp = m.groups()
+        if zone_temp is not None:
+            sensor, attr = "temp0", "input"  # the thermal zone's `temp`: temp0, as node_exporter
         value = body.rstrip("\n")
         if sensor is None:
             names[chip] = value.strip() or None
             continue
         sensors.setdefault(chip, {}).setdefault(sensor, {})
-        if value.strip():
+        # an empty body is a read that failed (or an empty file): no value; a label of
+        # spaces is still node_exporter's label
+        if value.strip("\n") if attr == "label" else value.strip():
             sensors[chip][sensor][attr] = value
     chips = {}
     for chip in dict.fromkeys((*names, *sensors)):
@@ -71,7 +87,7 @@ def parse(text: str) -> Hwmon:
 
 def _sensor(attrs: dict[str, str], where: str) -> Sensor:
     return Sensor(
-        attrs.get("label", "").strip() or None,
+        attrs.get("label", "").strip("\n") or None,
         *(_celsius(attrs.get(a), where) for a in ("input", "crit", "max")),
     )
 

@@ -71,6 +71,8 @@ class Plan:
     # every frame the splitter cuts at head's headers: `slow_reads`, and one per slow glob
     # section as the probe framed them before (recorded captures, `sshmon probe --raw`)
     reads: Mapping[str, HeadRead] = field(default_factory=dict)
+    # fast glob sections read only while they match (`Source.sparse`, SPARSE_CHECK)
+    sparse: frozenset[str] = frozenset()
 
     @property
     def cadences(self) -> tuple[int, ...]:
@@ -107,6 +109,7 @@ def plan(
         cadence={s.section: s.every for s in found if s.slow and s.every > 1},
         slow_reads=slow_reads,
         reads={**legacy, **slow_reads},
+        sparse=frozenset(s.section for s in found if s.sparse),
     )
 
 
@@ -213,6 +216,40 @@ _AWK_START: Final = (
 )
 
 
+# Sparse fast globs (`Source.sparse`: an old driver's temp files on the chip's device) would
+# cost every host with hwmon chips the shell's listing of each chip's device directory at
+# every poll (~19 µs a chip under dash on this VM: 5 chips' globs 30 -> 123 µs per poll;
+# bench/hwmon_device_globs.py), and match nothing on almost all of them. So the fast read
+# passes a sparse section's globs only while `_sm_sp_SECTION` is set: this function sets
+# it where one of them matches, once when the session starts (before its first fast read)
+# and at the end of every slow round, so a chip that appears shows from the next slow
+# round on.
+SPARSE_CHECK: Final = "_sm_sparse"
+
+
+def _sparse_var(section: str) -> str:
+    return f"_sm_sp_{section}"
+
+
+def _sparse_check(plan: Plan) -> str:
+    body = "".join(
+        f"{_sparse_var(name)}=; for _sm_f in {' '.join(globs)}; do "
+        f'if [ -e "$_sm_f" ]; then {_sparse_var(name)}=1; break; fi; done; '
+        for name, globs in plan.fast_globs.items()
+        if name in plan.sparse
+    )
+    return f"{SPARSE_CHECK}() {{ {body}:; }}\n{SPARSE_CHECK}\n" if body else ""
+
+
+def _fast_glob_words(plan: Plan) -> str:
+    """The fast globs as the fast read passes them, a sparse section's behind its flag."""
+    words = []
+    for name, globs in plan.fast_globs.items():
+        joined = " ".join(globs)
+        words.append(f"${{{_sparse_var(name)}:+{joined}}}" if name in plan.sparse else joined)
+    return " ".join(words)
+
+
 def glob_order(plan: Plan) -> tuple[tuple[str, str], ...]:
     """(section, glob) of the fast globs in the order the probe passes them."""
     return tuple((name, g) for name, globs in plan.fast_globs.items() for g in globs)
@@ -314,7 +351,7 @@ def definitions(command_timeout: int = COMMAND_TIMEOUT_S, plan: Plan = DEFAULT_P
     `command_timeout`: seconds each slow command may run (`command_timeout_s`).
     """
     files = " ".join(plan.fast_files.values())
-    globs = " ".join(g for _, g in glob_order(plan))
+    globs = _fast_glob_words(plan)
     textfile = ""
     if plan.textfile_dir is not None:
         # the operator's path, shell-quoted; the glob stays outside the quotes so the shell
@@ -361,6 +398,9 @@ def definitions(command_timeout: int = COMMAND_TIMEOUT_S, plan: Plan = DEFAULT_P
         (plan.cadence.get(name, 1), _section(name, f"{{ {command}; }} 2>/dev/null"))
         for name, command in plan.slow_commands.items()
     ]
+    sparse_check = _sparse_check(plan)
+    if sparse_check:
+        slow_parts.append((1, SPARSE_CHECK))
     slow_functions = "".join(
         # `:` keeps a function with no section (every slow collector off) valid sh
         f"{SLOW_FUNCTION}{n if n > 1 else ''}() {{ "
@@ -373,6 +413,7 @@ def definitions(command_timeout: int = COMMAND_TIMEOUT_S, plan: Plan = DEFAULT_P
         f"if command -v timeout >/dev/null 2>&1; then _sm_t='timeout {int(command_timeout)}'; "
         "_sm_to=timeout; else _sm_t=''; _sm_to=''; fi\n"
         + (_AWK_START if globs and not textfile else "")
+        + sparse_check
         +
         # a status for a section to end with, without the fork of `( exit N )`
         '_sm_ret() { return "$1"; }\n'

@@ -9,12 +9,15 @@ import glob
 import os
 from pathlib import Path
 
+from parsers import links
 from parsers.frame import MARK, Section, join_files
 from poller.collectors.registry import SOURCES
 from poller.probe import DEFAULT_PLAN, Plan, split_output
 
 # commands that only filter files with `grep -H` (/proc/net/udp, udp6): a tree has them
 _FILTERED_FILES = {name: s.reads for name, s in SOURCES.items() if s.command and s.reads}
+# commands that only resolve symlinks (`Source.links`, the hwmon chips' devices)
+_LINKS = {name: s.links for name, s in SOURCES.items() if s.command and s.links}
 
 
 def sections_from_root(root: Path, plan: Plan = DEFAULT_PLAN) -> dict[str, Section]:
@@ -23,7 +26,8 @@ def sections_from_root(root: Path, plan: Plan = DEFAULT_PLAN) -> dict[str, Secti
     A missing or unreadable file is simply absent, as on a target without it; command
     sections (df, uname, cpuinfo) are absent because no command runs against a tree,
     except those that only filter files (grep -H of /proc/net/udp, udp6), which get the
-    files' whole text in grep's layout. Glob sources are expanded under ROOT the way the
+    files' whole text in grep's layout, and those that only resolve symlinks (the hwmon
+    chips' `device`), resolved in the tree. Glob sources are expanded under ROOT the way the
     target's shell would (sorted by bytes, as `LC_ALL=C` sorts them) and framed as the
     probe's reader frames them.
     """
@@ -32,6 +36,9 @@ def sections_from_root(root: Path, plan: Plan = DEFAULT_PLAN) -> dict[str, Secti
         grepped = _as_grep_h(root, paths)
         if grepped is not None:
             sections[name] = Section(name, grepped)
+    for name, pattern in _LINKS.items():
+        if name in plan.slow_commands and (resolved := _resolve_links(root, pattern)):
+            sections[name] = Section(name, resolved)
     for name, path in (*plan.fast_files.items(), *plan.slow_files.items()):
         raw = _read(root, path)
         if raw is None and name in plan.fallback_files:
@@ -55,6 +62,25 @@ def _as_grep_h(root: Path, paths: tuple[str, ...]) -> str | None:
             text = raw.decode("utf-8", errors="replace")
             out += [f"{path}:{line}\n" for line in text.split("\n") if line]
     return "".join(out) if out else None
+
+
+def _resolve_links(root: Path, pattern: str) -> str:
+    """The links `pattern` matches under root, framed as the probe's `cd -P` loop prints
+    them (parsers/links.py): each resolved as node_exporter --path.sysfs resolves it
+    (filepath.EvalSymlinks, on this machine), shown from the tree's root when it stays in
+    the tree (a relative link, as sysfs has them) and as resolved when it leaves it."""
+    base = os.fsencode(os.path.realpath(root))
+    out = []
+    for match in sorted(glob.glob(glob.escape(os.fsencode(root)) + os.fsencode(pattern))):
+        resolved = os.path.realpath(match)
+        if not os.path.isdir(resolved):
+            continue
+        inside = resolved.startswith(base + b"/")
+        shown = resolved[len(base) :] if inside else resolved
+        holder = os.path.basename(os.path.dirname(match))
+        line = links.line(os.fsdecode(holder), os.fsdecode(shown))
+        out.append(line or "")
+    return "".join(out)
 
 
 def _glob_files(root: Path, pattern: str) -> list[tuple[str, str]]:

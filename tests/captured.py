@@ -12,5 +12,6 @@ ADDED_AFTER_CAPTURE = frozenset(
 # SCSI disk with an I/O error counter.
 ABSENT_ON_THE_VM = frozenset(
     {"pressure_irq", "mdstat", "bonding", "ioerr"}
-    | {"hwmon", "hwmon_names", "hwmon_limits", "thermal", "thermal_types"}
+    | {"hwmon", "hwmon_on_device", "hwmon_names", "hwmon_limits", "hwmon_devices"}
+    | {"thermal", "thermal_types"}
 )

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from parsers.exposition import Sample
+from parsers.links import MAX_PATH
 from poller.metric_spec import MetricSpec
 
 Triple = tuple[str, str, float]
@@ -74,6 +75,14 @@ class Source:
     # stored points come only when it is read, and the alert engine waits `every` times
     # longer before calling such a series gone (registry.SLOW_ROUNDS).
     every: int = 1
+    # the symlinks a `command` resolves (`links_command`, the hwmon chips' `device`):
+    # `sshmon replay --root` resolves them inside the saved tree and frames them the same way
+    links: str | None = None
+    # fast globs that match nothing on most hosts (files older drivers put elsewhere): the
+    # every-poll read passes them only while they matched at the session's start or the
+    # last slow round, so most hosts do not pay the shell's listing of their directories
+    # at every poll (poller/probe.py, SPARSE_CHECK)
+    sparse: bool = False
 
     def __post_init__(self) -> None:
         if self.every < 1 or (self.every > 1 and not self.slow):
@@ -82,6 +91,28 @@ class Source:
             raise ValueError(f"{self.section}: exactly one of path, command, globs")
         for glob in self.globs:
             check_glob(glob)
+        if self.sparse and (self.slow or not self.globs or not self.section.isidentifier()):
+            raise ValueError(f"{self.section}: only a fast glob section may be sparse")
+        if self.links is not None and self.command != links_command(self.links):
+            raise ValueError(f"{self.section}: a links section's command is links_command")
+
+
+def links_command(glob: str) -> str:
+    """Shell text printing where each symlink `glob` matches resolves, as parsers/links.py
+    reads it: `NAME PATH` per link that leads to a directory, NAME the directory holding the
+    link. `cd -P` resolves the link and `$PWD` says where it went, both builtins of dash,
+    bash and busybox sh, so no process is started (`readlink -f` would be one per link);
+    the session's directory is restored after (its home, should that be gone), since the
+    operator's commands run in it. A line that would not be printable ASCII or whose path
+    is over parsers.links.MAX_PATH bytes is not printed: a path may hold a newline."""
+    check_glob(glob)
+    return (
+        f"_sm_o=$PWD; for _sm_l in {glob}; do "
+        'cd -P "$_sm_l" 2>/dev/null || continue; _sm_n=${_sm_l%/*}; '
+        'case "${_sm_n##*/} $PWD" in *[![:print:]]*) ;; '
+        f'*) [ ${{#PWD}} -gt {MAX_PATH} ] || printf \'%s %s\\n\' "${{_sm_n##*/}}" "$PWD";; esac; '
+        'done; cd "$_sm_o" 2>/dev/null || cd'
+    )
 
 
 # `@`: systemd's per-user manager is `user@UID.service`; sh takes it literally

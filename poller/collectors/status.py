@@ -53,7 +53,8 @@ def status_plans(collectors: tuple[Collector, ...]) -> tuple[StatusPlan, ...]:
                 CollectorState.UNAVAILABLE,
                 "not on the target: "
                 + ", ".join(
-                    s.path or _globs(s.globs) or (s.command or "").split()[0] for s in c.sources
+                    s.path or _globs(s.globs) or s.links or (s.command or "").split()[0]
+                    for s in c.sources
                 ),
             ),
         )

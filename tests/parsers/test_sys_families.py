@@ -4,6 +4,11 @@
 from __future__ import annotations
 
 import contextlib
+import re
+import socket
+import subprocess
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -48,6 +53,53 @@ def _node_exporter() -> dict[Key, float]:
     }
 
 
+NODE_EXPORTER = Path("/usr/bin/prometheus-node-exporter")
+_KEPT = re.compile(
+    r"node_(md_|network_(up|carrier|mtu_bytes|speed_bytes|info)[{ ]|bonding_|hwmon_|thermal_)"
+)
+
+
+def _run_node_exporter() -> dict[Key, float]:
+    """node_exporter's scrape of the tree (the NOTICE's command line), the kept families."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    collectors = ("mdadm", "netclass", "bonding", "hwmon", "thermal_zone")
+    proc = subprocess.Popen(
+        [
+            str(NODE_EXPORTER),
+            f"--path.procfs={TREE / 'proc'}",
+            f"--path.sysfs={TREE / 'sys'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+            "--collector.disable-defaults",
+            *(f"--collector.{c}" for c in collectors),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        text = _scrape(f"http://127.0.0.1:{port}/metrics")
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    kept = "".join(line + "\n" for line in text.split("\n") if _KEPT.match(line))
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for f in text_string_to_metric_families(kept)
+        for s in f.samples
+    }
+
+
+def _scrape(url: str) -> str:
+    for _ in range(200):  # until it listens: a bounded number of tries, not a clock
+        try:
+            with urllib.request.urlopen(url, timeout=10) as resp:
+                return str(resp.read().decode())
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError(f"node_exporter never answered at {url}")
+
+
 def _family(values: dict[Key, float], prefix: str) -> dict[Key, float]:
     return {k: v for k, v in values.items() if k[0].startswith(prefix)}
 
@@ -76,26 +128,28 @@ def test_netclass_matches_node_exporter_but_for_an_unknown_speed() -> None:
     assert _family(_ours(), "node_network_") == {**rest, **info}
 
 
-def test_hwmon_matches_node_exporter_with_chips_named_by_directory() -> None:
-    """node_exporter names a chip by its device path or else its `name`; here by its
-    hwmonN directory, with node_hwmon_chip_names saying which driver it is."""
+def test_hwmon_matches_node_exporter_chip_labels_and_all() -> None:
+    """Every node_hwmon_* sample node_exporter 1.5.0 gives on the tree, with its labels: a
+    chip named by its device (platform_coretemp_0, two nvme drives nvme_nvme0/nvme_nvme1,
+    the acpitz chip by its thermal zone), by hwmonN without name or device (hwmon4); an
+    old driver's sensors on its device (platform_it87_2608) and the thermal zone's own
+    `temp` as temp0. Values equal but where we are exact: 84850 millidegrees is 84.85,
+    where node_exporter prints 84.85000000000001."""
     ours = _family(_ours(), "node_hwmon_")
-    names = {
-        dict(k[1])["chip"]: dict(k[1])["chip_name"] for k in ours if k[0] == "node_hwmon_chip_names"
-    }
-
-    def their_chip(labels: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
-        d = dict(labels)
-        d["chip"] = names.get(d["chip"], d["chip"])
-        if "chip_name" in d:
-            d["chip"] = d["chip_name"]
-        return tuple(sorted(d.items()))
-
-    renamed = {(k[0], their_chip(k[1])): v for k, v in ours.items()}
-    assert renamed == pytest.approx(_family(_node_exporter(), "node_hwmon_"))
-    # millidegrees to °C exactly: 84850 is 84.85, where node_exporter prints 84.85000000000001
-    crit = ("node_hwmon_temp_crit_celsius", (("chip", "hwmon1"), ("sensor", "temp1")))
+    theirs = _family(_node_exporter(), "node_hwmon_")
+    assert ours.keys() == theirs.keys()
+    assert ours == pytest.approx(theirs, rel=1e-15)
+    crit = ("node_hwmon_temp_crit_celsius", (("chip", "nvme_nvme0"), ("sensor", "temp1")))
     assert ours[crit] == 84.85
+    zone = ("node_hwmon_temp_celsius", (("chip", "thermal_thermal_zone2"), ("sensor", "temp0")))
+    assert ours[zone] == 41.8
+
+
+@pytest.mark.skipif(not NODE_EXPORTER.exists(), reason="prometheus-node-exporter not installed")
+def test_saved_node_exporter_output_is_what_it_prints_on_the_tree() -> None:
+    """The saved reference is node_exporter's own output on this tree, kept as its NOTICE
+    says (symlinks included): run the installed 1.5.0 on it and compare."""
+    assert _family(_run_node_exporter(), "node_") == _node_exporter()
 
 
 def _files(*files: tuple[str, str]) -> str:

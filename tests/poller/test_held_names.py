@@ -17,6 +17,8 @@ import subprocess
 from fake_clock import FakeClock
 from peer_fixtures import FIXTURES
 
+from parsers import sys_class_hwmon
+from parsers.frame import join_files
 from poller import probe
 from poller.collectors import registry
 from poller.derive import derive
@@ -136,5 +138,15 @@ def test_a_capture_whose_fast_read_held_the_names_still_splits() -> None:
     assert {"loadavg", "hwmon", "hwmon_names", "thermal", "thermal_types"} <= set(sections)
     got = registry.parse_all(sections).readings
     whole = registry.parse_all(sections_from_root(TREE)).readings
-    for section in ("hwmon", "hwmon_names", "thermal", "thermal_types"):
+    for section in ("thermal", "thermal_types"):
         assert got[section] == whole[section], section
+
+    # the old probe read no chip's device (its sensors, its path): the files it did read
+    def read(*patterns: str) -> sys_class_hwmon.Hwmon:
+        found = (p for g in patterns for p in sorted(TREE.glob(f"sys/class/{g}")))
+        return sys_class_hwmon.parse(
+            join_files((f"/{p.relative_to(TREE)}", p.read_text()) for p in found)
+        )
+
+    for section, expected in (("hwmon_names", read(old[0], old[2])), ("hwmon", read(old[1]))):
+        assert got[section] == expected, section

@@ -109,7 +109,11 @@ def test_tables_show_the_stored_values(site: LiveServer, browser: Any, artifacts
     assert links["lo"] == ["unknown", "yes", D, "65536", D]
     temps = _rows(p, "hw-temps")
     assert temps["coretemp/Package id 0"] == ["61.0 °C", "100.0 °C"]
-    assert temps["nvme/Composite"] == ["38.9 °C", "84.8 °C"]  # 38.85, 84.85 at one decimal
+    # two nvme drives: told apart by their devices (stable), not by hwmonN (load order)
+    assert temps["nvme nvme_nvme0/Composite"] == ["38.9 °C", "84.8 °C"]  # 38.85, 84.85
+    assert temps["nvme nvme_nvme1/Composite"] == ["41.9 °C", "84.8 °C"]
+    assert temps["acpitz/temp0"] == ["41.8 °C", D]  # its thermal zone's own `temp`
+    assert temps["platform_it87_2608/temp1"] == ["35.0 °C", "127.0 °C"]  # max: no crit
     assert temps["acpitz/temp1"] == ["27.8 °C", "119.0 °C"]
     assert temps["hwmon4/temp2"] == ["54.0 °C", "100.0 °C"]  # two "foosensor" labels
     assert temps["x86_pkg_temp/10"] == ["61.0 °C", D]
