@@ -27,7 +27,7 @@ WorkersOpt = Annotated[
         min=1,
         max=64,
         help="Poller processes [default: poller.workers, else one per core up to 8 and "
-        "one per 250 hosts]; 1 polls in this process",
+        "one per 300 polls a second]; 1 polls in this process",
     ),
 ]
 

@@ -354,15 +354,19 @@ def link_base(state: Running) -> str:
     return f"http://{f'[{host}]' if ':' in host else host}:{port}"
 
 
-def worker_count(state: Running, hosts: int) -> int:
+def worker_count(state: Running, hosts: list[Host]) -> int:
     from sshmon import workers
 
-    return state.roles.workers or state.config.poller.workers or workers.auto_count(hosts)
+    return (
+        state.roles.workers
+        or state.config.poller.workers
+        or workers.auto_count(workers.polls_per_s(hosts))
+    )
 
 
 async def _start_poller(state: Running, writer: Writer, stack: contextlib.AsyncExitStack) -> None:
     hosts = hosts_for(state.config, state.roles)
-    count = worker_count(state, len(hosts))
+    count = worker_count(state, hosts)
     if count > 1:
         await _start_workers(state, writer, stack, hosts, count)
         return
@@ -416,7 +420,7 @@ async def _start_workers(
     log.info("polling with %d worker processes", count)
 
 
-def _warn_if_restart_needed(state: Running, hosts: int) -> None:
+def _warn_if_restart_needed(state: Running, hosts: list[Host]) -> None:
     """Between one process and worker processes the poller's whole wiring differs (the
     scheduler here, or a pool of processes): that switch is left to a restart."""
     running = state.parts.workers.count if state.parts.workers is not None else 1
@@ -601,11 +605,11 @@ async def reload(state: Running) -> bool:
         # added, removed and changed hosts; each worker keeps the sessions of the rest
         # a new worker count (poller.workers, or the automatic one for a new host count)
         # grows or shrinks the pool; down to one process needs a restart (below)
-        count = worker_count(state, len(hosts))
+        count = worker_count(state, hosts)
         count = count if count > 1 else parts.workers.count
         await parts.workers.apply(hosts, config.inventory.hosts, count, _ssh_base(config, count))
         state.health.forget(gone)
-    _warn_if_restart_needed(state, len(hosts))
+    _warn_if_restart_needed(state, hosts)
     if parts.alerts is not None and rules is not None:
         # rules, routes and hosts together; the routes were checked above, so this applies
         parts.alerts.reconfigure(rules)

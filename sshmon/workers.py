@@ -24,6 +24,7 @@ import base64
 import contextlib
 import json
 import logging
+import math
 import os
 import signal
 import socket
@@ -62,19 +63,27 @@ LAYOUTS: Final = 1024  # distinct family layouts kept for sharing (as MetricsRen
 # is a bug, refused rather than unpacked without end
 MAX_HOST_TEXT: Final = 16 * 1024 * 1024
 AUTO_CAP: Final = 8
-AUTO_HOSTS_PER_WORKER: Final = 250
+# Polls a second one process takes before a second process pays (bench/README.md, "How
+# many workers by default"): the whole `sshmon run` at 1,000 hosts x 10 s (100 polls/s)
+# cost 1.64 ms a poll in one process against 1.98 with two workers, at 3,000 x 10 s 1.43
+# against 1.39; the hop, a second event loop and each worker's thinner batches of polls
+# per wake-up cost more than the second core gives back below about 300 polls/s.
+AUTO_POLLS_PER_WORKER: Final = 300.0
 
 
-def auto_count(hosts: int, cores: int | None = None) -> int:
+def polls_per_s(hosts: Iterable[Host]) -> float:
+    return sum(1.0 / h.interval for h in hosts)
+
+
+def auto_count(polls: float, cores: int | None = None) -> int:
     """`poller.workers` unset: one worker per usable core, at most AUTO_CAP, and no more
-    than one per AUTO_HOSTS_PER_WORKER hosts. A few hundred hosts are a small part of one
-    core (poller bench: ~0.7 ms a poll, so 250 hosts at 10 s are ~2 % of it), where a worker
-    process would only add its ~40 MB and the hop. Past 8 the one owner process
-    (store, alerts, web) is the limit, not polling."""
+    than one per AUTO_POLLS_PER_WORKER polls a second (`polls`, of every host together):
+    below that one process polls on less CPU and memory than two. Past 8 the one owner
+    process (store, alerts, web) is the limit, not polling."""
     if cores is None:
         cores = len(os.sched_getaffinity(0))
-    by_hosts = -(-hosts // AUTO_HOSTS_PER_WORKER)
-    return max(1, min(cores, AUTO_CAP, by_hosts))
+    by_polls = math.ceil(polls / AUTO_POLLS_PER_WORKER - 1e-9)  # 3,000 x 0.1 sums to 300 + ε
+    return max(1, min(cores, AUTO_CAP, by_polls))
 
 
 def share(hosts: Iterable[Host], k: int, n: int) -> list[Host]:

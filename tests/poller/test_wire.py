@@ -17,7 +17,7 @@ from poller.points import HostInfo, HostState, Point, PollStatus
 from poller.poll import HostPoller, PollOutcome
 from poller.scheduler import SystemClock
 from poller.transport import LocalLink
-from sshmon.workers import SALT, SshBase, WorkerPool, auto_count, share
+from sshmon.workers import SALT, SshBase, WorkerPool, auto_count, polls_per_s, share
 
 
 def same(a: PollOutcome, b: PollOutcome) -> None:
@@ -203,11 +203,22 @@ def test_workers_split_a_poll_shard_evenly_again() -> None:
 
 
 @pytest.mark.parametrize(
-    ("hosts", "cores", "want"),
-    [(0, 2, 1), (10, 2, 1), (250, 2, 1), (251, 2, 2), (5000, 2, 2), (5000, 32, 8), (600, 32, 3)],
+    ("hosts", "interval", "cores", "want"),
+    [
+        (0, 10, 2, 1),
+        (1000, 10, 2, 1),  # 100 polls a second: one process is cheaper
+        (3000, 10, 2, 1),
+        (3001, 10, 2, 2),
+        (10000, 30, 2, 2),
+        (5000, 10, 2, 2),
+        (5000, 10, 32, 2),
+        (50000, 10, 32, 8),
+        (600, 1, 32, 2),
+    ],
 )
-def test_auto_worker_count(hosts: int, cores: int, want: int) -> None:
-    assert auto_count(hosts, cores) == want
+def test_auto_worker_count(hosts: int, interval: float, cores: int, want: int) -> None:
+    fleet = [Host(name=f"h{i}", address="x", interval=interval) for i in range(hosts)]
+    assert auto_count(polls_per_s(fleet), cores) == want
 
 
 def test_the_owner_drops_a_poll_of_a_host_a_reload_removed(tmp_path: Path) -> None:
