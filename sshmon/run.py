@@ -427,10 +427,10 @@ def _warn_if_restart_needed(state: Running, hosts: list[Host]) -> None:
     wanted = worker_count(state, hosts)
     if (wanted > 1) != (running > 1):
         log.warning(
-            "%d poller processes wanted (poller.workers or the host count): "
-            "applies at the next start (running %s)",
-            wanted,
-            f"{running} workers" if running > 1 else "one process",
+            "poller.workers (or the hosts' polls a second) now asks for %s; "
+            "that applies at the next start (running %s)",
+            f"{wanted} worker processes" if wanted > 1 else "one process",
+            f"{running} worker processes" if running > 1 else "one process",
         )
 
 
