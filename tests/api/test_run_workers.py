@@ -403,8 +403,15 @@ def test_sighup_with_a_new_worker_count_grows_and_shrinks_the_pool(
     done = polls_done(r, moved)
     r.wait_for("the moved hosts polled again", lambda: polls_done(r, moved) >= done + 2)
     assert {k: r.workers()[k].pid for k in (1, 2)} == first
+    # one process is another wiring altogether: that waits for a restart, and says so
+    r.poller = "  workers: 1\n"
+    r.write_inventory(names)
+    r.proc.send_signal(signal.SIGHUP)
+    r.wait_for("the warning", lambda: "applies at the next start" in r.output())
+    assert {k: p.pid for k, p in r.workers().items()} == first
     assert r.stop() == 0, r.output()
     log = r.output()
+    assert "now asks for one process; that applies at the next start (running 2 worker" in log
     assert "workers 3..3 started: polling with 3" in log, log
     assert "workers 3..3 of 3 stopped: polling with 2" in log, log
     assert "Traceback" not in log and "restarting it" not in log, log
