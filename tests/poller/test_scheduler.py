@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
 
 from fake_clock import FakeClock, settle
@@ -10,7 +11,14 @@ from fake_clock import FakeClock, settle
 from poller.inventory import Host
 from poller.points import HostState, PollStatus
 from poller.poll import PollOutcome
-from poller.scheduler import Scheduler, first_tick, next_index, phase
+from poller.scheduler import (
+    POLL_SLOT_S,
+    Scheduler,
+    SystemClock,
+    first_tick,
+    next_index,
+    phase,
+)
 
 
 class FakePoller:
@@ -47,9 +55,40 @@ def test_phase_is_stable_and_spreads_hosts_evenly() -> None:
 def test_first_tick_keeps_wall_clock_phase_across_restarts() -> None:
     for wall in (1_800_000_000.0, 1_800_000_003.7, 1_800_012_345.25):
         mono = 50.0
-        tick = first_tick("db-1", 10.0, wall, mono)
+        tick = first_tick("db-1", 10.0, wall, mono, slot=0)
         assert 0 <= tick - mono < 10.0
         assert abs(((wall + tick - mono) % 10.0) - phase("db-1", 10.0)) < 1e-6
+        # on the shared grid: later by less than a slot, never earlier
+        slotted = first_tick("db-1", 10.0, wall, mono)
+        assert 0 <= slotted - tick < POLL_SLOT_S
+        assert abs(round(slotted / POLL_SLOT_S) * POLL_SLOT_S - slotted) < 1e-9
+
+
+def test_hosts_whose_phases_share_a_slot_tick_at_the_same_moment() -> None:
+    """What lets the loop handle a slot's polls in one turn: equal first ticks, read at
+    different moments of the same clocks (each host task starts on its own)."""
+    names = [f"web-{i}" for i in range(2000)]
+    wall, mono = 1_800_000_000.0, 1000.0
+    ticks = [first_tick(n, 10.0, wall + i * 1e-6, mono + i * 1e-6) for i, n in enumerate(names)]
+    slots = Counter(ticks)
+    assert len(slots) <= 10.0 / POLL_SLOT_S + 1  # about 20 hosts a slot, 100 slots
+    assert max(slots.values()) < 60 and len(slots) > 90
+
+
+async def test_system_clock_wakes_at_the_deadline_never_before() -> None:
+    clock = SystemClock()
+    loop = asyncio.get_running_loop()
+    deadline = clock.monotonic() + 0.05
+    woke: list[float] = []
+
+    async def sleeper() -> None:
+        await clock.sleep_until(deadline)
+        woke.append(loop.time())
+
+    await asyncio.gather(sleeper(), sleeper(), sleeper())
+    # the loop's clock may round a timer up to its resolution, never more
+    assert all(t >= deadline - time.get_clock_info("monotonic").resolution for t in woke)
+    await clock.sleep_until(deadline - 1.0)  # a deadline already past returns at once
 
 
 def test_overrun_skips_missed_ticks_instead_of_bursting() -> None:
