@@ -27,9 +27,10 @@ Once frozen, generation-1 passes come every MIDDLE_THRESHOLD young passes instea
 In `sshmon run` most of what survives a young pass lives one poll interval and no longer:
 the readings the hub keeps for /metrics, each host's previous snapshot, the points queued
 for the writer's next flush. A generation-1 pass every ~11 s (1,000 hosts at 10 s) walked
-all of them a second time, about 90 ms a pass, and freed almost nothing: 56 µs of the main
-thread's CPU per poll, a third of the GC's (bench/README.md, issue 15, h-c15e). Every ~110 s
-the pass costs the same, since what it walks is what is alive, but ten times less often.
+all of them a second time, about 80 ms a pass, and freed almost nothing: 77 to 87 µs of
+CPU per poll (loop and writer threads), about half of the GC's (bench/README.md, issue 15,
+h-c15e). Every ~110 s the pass costs the same, since what it walks is what is alive, but
+ten times less often.
 Cycles that became garbage after surviving a young pass (~1,000 objects a pass there) wait
 that much longer to be freed.
 """
