@@ -18,7 +18,7 @@ from api import fleet, tokens, validation
 from api.accesslog import AccessLog
 from api.context import AppContext
 from api.deps import WEB_DIR, AuthState, LoginRequired, templates
-from api.fleetcache import FleetCache, keep_fresh
+from api.fleetcache import FleetCache, keep_fresh, overview_tap
 from api.hostcheck import HostCheck
 from api.metrics import MetricsRenderer
 from api.middleware import SecurityHeaders
@@ -42,7 +42,6 @@ from api.routes import (
 from api.security import RateLimiter, load_secret
 from api.sparks import Sparks
 from api.streams import LiveStreams
-from poller.points import Point, PollStatus
 from store import localstate, queries
 from store.errors import StoreCorruptError, StoreError
 
@@ -54,13 +53,7 @@ def create_app(ctx: AppContext) -> FastAPI:
     sparks = Sparks()
     fleet_cache = FleetCache()
 
-    def feed_sparks(host: str, status: PollStatus, points: list[Point]) -> None:
-        for p in points:
-            if p.metric == fleet.SPARK_METRIC and not p.dev:
-                sparks.add(host, p.ts, p.value)
-
-    ctx.hub.taps.append(feed_sparks)
-    ctx.hub.taps.append(fleet_cache.apply)
+    ctx.hub.taps.append(overview_tap(fleet_cache, sparks))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

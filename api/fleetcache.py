@@ -19,6 +19,8 @@ from typing import Any, NamedTuple
 
 from api import fleet
 from api.context import AppContext
+from api.hub import Tap
+from api.sparks import Sparks
 from poller.points import Point, PollStatus
 from store import queries
 from store.errors import StoreError
@@ -62,10 +64,14 @@ class FleetCache:
         return self._cells
 
     def apply(self, host: str, status: PollStatus, points: list[Point]) -> None:
-        """A fresh poll (hub tap). Cells merge: fs comes only with the slow sections."""
-        self.polls[host] = LastPoll(status.ts, str(status.state), status.reason)
+        """A fresh poll. Cells merge: fs comes only with the slow sections."""
         wanted = fleet.OVERVIEW_METRICS
-        shown = [(p.metric, p.dev, p.value) for p in points if p.metric in wanted]
+        self.apply_shown(host, status, [p for p in points if p.metric in wanted])
+
+    def apply_shown(self, host: str, status: PollStatus, shown_points: list[Point]) -> None:
+        """`apply` with the poll's points already narrowed to the overview's metrics."""
+        self.polls[host] = LastPoll(status.ts, str(status.state), status.reason)
+        shown = [(p.metric, p.dev, p.value) for p in shown_points]
         if not shown:
             return
         new = _Unread(shown, fleet.cells_set(shown))
@@ -87,6 +93,22 @@ class FleetCache:
 
     def rows(self, ctx: AppContext, alerts: Mapping[str, int], now: float) -> list[fleet.Row]:
         return fleet.build(ctx.inventory.hosts, self.cells, self.polls, alerts, now)
+
+
+def overview_tap(cache: FleetCache, sparks: Sparks) -> Tap:
+    """The hub tap that keeps the overview's in-memory views current (fleet cells and CPU
+    sparklines): one pass over a poll's ~130 points picks the few the overview shows, and
+    both views read those. Two taps each walked every point of every poll (issue 15)."""
+    wanted, spark = fleet.OVERVIEW_METRICS, fleet.SPARK_METRIC
+
+    def tap(host: str, status: PollStatus, points: list[Point]) -> None:
+        shown = [p for p in points if p.metric in wanted]
+        for p in shown:
+            if p.metric == spark and not p.dev:
+                sparks.add(host, p.ts, p.value)
+        cache.apply_shown(host, status, shown)
+
+    return tap
 
 
 async def reload(ctx: AppContext, cache: FleetCache) -> None:

@@ -86,7 +86,8 @@ class Hub:
         host's raw readings exactly as node_exporter would (api/metrics.py).
         """
         self.published += 1
-        points = list(points)
+        # the sink hands over the outcome's own list; copy only another iterable
+        points = points if isinstance(points, list) else list(points)
         if readings:
             self.readings[host] = Published(status.ts, readings, self.published)
         for tap in self.taps:

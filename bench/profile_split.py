@@ -16,6 +16,9 @@ from pathlib import Path
 
 IDLE = ("acquire_lock", "cond_wait", "cond_timedwait", "epoll_wait", "select (", "take_gil")
 AREAS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    # first: a pass runs inside whatever allocation triggered it, so it would otherwise be
+    # charged to that code (mostly derive's and the parsers' objects)
+    ("GC passes", ("gc_collect_main",)),
     ("store: chDB insert (writer thread)", ("Writer._insert",)),
     ("store: point conversion", ("point_columns",)),
     ("store: writer, other", ("Writer._run", "Writer._flush")),

@@ -300,8 +300,15 @@ async def baseline_rss(setup: Setup) -> float:
             return rss_bytes(proc.pid)
 
 
+def account_env(setup: Setup, log: Path) -> dict[str, str]:
+    """`sshmon run`'s environment with bench/account first on the path: its sitecustomize
+    charges the event loop's CPU to callbacks, functions and GC passes (account_split.py)."""
+    path = f"{ROOT / 'bench' / 'account'}{os.pathsep}{setup.tree}"
+    return {**os.environ, "PYTHONPATH": path, "SSHMON_ACCOUNT": str(log)}
+
+
 async def run_once(
-    setup: Setup, args: argparse.Namespace, profile: Path | None
+    setup: Setup, args: argparse.Namespace, profile: Path | None, account: Path | None = None
 ) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="run-bench-") as tmp_dir:
         tmp = Path(tmp_dir)
@@ -311,7 +318,8 @@ async def run_once(
             port = free_port()
             base = f"http://127.0.0.1:{port}/"
             launched = time.monotonic()
-            with sshmon_run(setup, tmp, inv, port) as proc:
+            env = account_env(setup, account) if account is not None else None
+            with sshmon_run(setup, tmp, inv, port, env) as proc:
                 wait_web(base, proc, tmp / "run.log")
                 first = None
                 while (n := await asyncio.to_thread(answered, base)) < args.hosts:
@@ -435,11 +443,15 @@ async def main_async(args: argparse.Namespace) -> None:
         # alternate, and reverse every other round so no setup always runs first
         order = series if round_ % 2 == 0 else series[::-1]
         for setup in order:
-            profile = None
+            profile = account = None
+            stem = f"{setup.name.replace(' ', '-')}-{round_ + 1}.txt"
             if args.profile is not None:
                 args.profile.mkdir(parents=True, exist_ok=True)
-                profile = args.profile / f"{setup.name.replace(' ', '-')}-{round_ + 1}.txt"
-            stats = await run_once(setup, args, profile)
+                profile = args.profile / stem
+            if args.account is not None:
+                args.account.mkdir(parents=True, exist_ok=True)
+                account = args.account / stem
+            stats = await run_once(setup, args, profile, account)
             kb = _per_host_kb(stats, base_rss.get(setup.name), args.hosts)
             if kb is not None:
                 stats["kb_per_host"] = kb
@@ -498,6 +510,14 @@ def main() -> None:
         metavar="DIR",
         help="py-spy record --native the parent process over each window "
         "(raw collapsed stacks; costs CPU: not for the figures)",
+    )
+    parser.add_argument(
+        "--account",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="charge the event loop's CPU to callbacks, functions and GC passes "
+        "(bench/account; ~1 %% overhead), one log per run: bench/account_split.py FILE",
     )
     args = parser.parse_args()
     if args.warmup is None:

@@ -9,7 +9,9 @@ import pytest
 
 from api import fleet
 from api.charts import CHARTS
-from api.fleetcache import FleetCache
+from api.fleetcache import FleetCache, overview_tap
+from api.hub import Hub
+from api.sparks import Sparks
 from poller.catalog import METRICS
 from poller.inventory import Host
 from poller.points import HostState, Point, PollStatus
@@ -76,6 +78,26 @@ def test_cache_follows_live_polls_and_keeps_slow_cells() -> None:
     # a reload that raced with the poll does not put the older poll back
     cache.replace([], [Poll2("a", 100.0, "timeout", "slow")])
     assert cache.polls["a"].ts == 110.0 and cache.polls["a"].state == "ok"
+
+
+def test_one_overview_tap_feeds_the_cells_and_the_host_wide_cpu_sparkline() -> None:
+    cache, sparks, hub = FleetCache(), Sparks(), Hub()
+    hub.taps.append(overview_tap(cache, sparks))
+    points = [
+        Point("cpu_busy_percent", "a", "", 120.0, 40.0),
+        Point("cpu_busy_percent", "a", "cpu0", 120.0, 99.0),  # a per-cpu series: no sparkline
+        Point("mem_used_percent", "a", "", 120.0, 61.25),
+        Point("disk_read_bytes_per_second", "a", "sda", 120.0, 5.0),  # not on the overview
+    ]
+    hub.publish("a", PollStatus("a", 120.0, HostState.OK, "", 0.1), points)
+    hub.publish("b", PollStatus("b", 121.0, HostState.TIMEOUT, "no answer", 10.0), [])
+    spark = sparks.values(now=120.0)["a"]
+    assert spark[-1] == 40.0 and spark.count(None) == 59
+    assert "b" not in sparks.values(now=121.0)
+    # the cells are what the overview's rule makes of all the poll's points
+    assert cache.cells["a"] == fleet.row_values((p.metric, p.dev, p.value) for p in points)
+    assert cache.cells["a"]["mem"] == 61.25
+    assert cache.polls["b"].state == "timeout" and "b" not in cache.cells
 
 
 class Poll2(NamedTuple):

@@ -8,7 +8,7 @@ import weakref
 
 from fake_clock import FakeClock
 
-from poller.gcpolicy import YOUNG_THRESHOLD, manage_gc
+from poller.gcpolicy import MIDDLE_THRESHOLD, YOUNG_THRESHOLD, manage_gc
 
 
 class Node:
@@ -28,7 +28,9 @@ async def test_freeze_after_settling_refresh_and_unfreeze_on_cancel() -> None:
         assert gc.get_threshold() == (YOUNG_THRESHOLD, *thresholds[1:])
         await clock.advance(1)
         assert gc.get_freeze_count() > 0
-        assert gc.get_threshold()[:2] == (YOUNG_THRESHOLD, thresholds[1])
+        # generation-1 passes rarer too once frozen: what survives a young pass mostly
+        # lives one poll interval, and a pass every 10 young ones walked it all again
+        assert gc.get_threshold()[:2] == (YOUNG_THRESHOLD, MIDDLE_THRESHOLD)
         assert gc.get_threshold()[2] > 1_000_000  # no automatic full passes
         gone = weakref.ref(node)
         del node  # the connection closes: its cycle is frozen garbage now
