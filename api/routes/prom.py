@@ -39,9 +39,14 @@ async def metrics_text(request: Request, ctx: Ctx) -> Response:
     own = list(ctx.self_metrics())
     # rendering 2,000 hosts' samples takes a while: off the event loop
     renderer: metrics.MetricsRenderer = request.app.state.prom_renderer
-    body = await asyncio.to_thread(
-        renderer.render, own, published, latest, intervals, ctx.clock(), remote
-    )
+    release = request.app.state.prom_release
+
+    def render() -> bytes:
+        out = renderer.render(own, published, latest, intervals, ctx.clock(), remote)
+        release()  # what the rendering freed, back to the kernel (api/memtrim.py)
+        return out
+
+    body = await asyncio.to_thread(render)
     cache.update(at=started, body=body)
     asyncio.get_running_loop().call_later(CACHE_S, _expire, cache, body)
     # already UTF-8: the response sends it as it is, no second copy of the body
