@@ -36,6 +36,7 @@ from store.settings import StoreSettings
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 from real_polls import RealPolls  # noqa: E402
+
 _spec = importlib.util.spec_from_file_location("synth", ROOT / "tests/api/synth.py")
 assert _spec is not None and _spec.loader is not None
 synth = sys.modules["synth"] = importlib.util.module_from_spec(_spec)
