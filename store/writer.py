@@ -36,8 +36,6 @@ from store.settings import StoreSettings
 from store.spool import Batch, Spool
 
 log = logging.getLogger(__name__)
-# how often the writer thread turns queued Point tuples into columns (_Queue.compact)
-COMPACT_EVERY_S = 1.0
 Connector = Callable[[StoreSettings], Client]
 
 
@@ -70,18 +68,12 @@ class _Counters:
 
 
 class _Queue:
-    """Rows waiting for the next batch; every method holds the lock only briefly.
-
-    Points arrive as the poll's `Point` tuples (a list extend on the event loop: ~0.5 us
-    a poll) and the writer thread turns them into columns every `COMPACT_EVERY_S`
-    (`compact`), so no tuple lives longer than that: they were ~11 KB a host at 1,000
-    hosts by the 10 s flush against ~4 KB as columns (issue 15)."""
+    """Rows waiting for the next batch; every method holds the lock only briefly."""
 
     def __init__(self, max_rows: int) -> None:
         self.cond = threading.Condition()
         self.max_rows = max_rows
-        self.pending: list[Point] = []  # not yet in `points`, in arrival order
-        self.points = records.PointColumns()  # the writer thread's alone
+        self.points: list[Point] = []
         self.other: dict[str, list[records.Row]] = {}
         self.rows = 0
         self.dropped = 0
@@ -93,43 +85,18 @@ class _Queue:
             if self.rows + n > self.max_rows:
                 self.dropped += n
                 return
-            self.pending.extend(points)
+            self.points.extend(points)
             if row is not None:
                 self.other.setdefault(table, []).append(row)
             self.rows += n
             if wake_at and self.rows >= wake_at:
                 self.cond.notify()
 
-    def compact(self) -> None:
-        """Move the pending tuples into the columns (writer thread only, outside the lock:
-        `add` only appends to the new pending list meanwhile)."""
+    def take(self) -> tuple[list[Point], dict[str, list[records.Row]]]:
         with self.cond:
-            pending, self.pending = self.pending, []
-        if not pending:
-            return
-        try:
-            self.points.extend(pending)
-        except TypeError:  # a value that is no number (a bug upstream): only it is lost
-            bad = 0
-            for point in pending:
-                try:
-                    self.points.extend((point,))
-                except TypeError:
-                    bad += 1
-            log.error("dropped %d points whose value is not a number", bad)
-            with self.cond:
-                self.dropped += bad
-                self.rows -= bad
-
-    def take(self) -> tuple[records.PointColumns, dict[str, list[records.Row]]]:
-        """Everything queued so far (writer thread only)."""
-        self.compact()
-        with self.cond:
-            # what `add` queued after the compaction goes first into the next batch
-            points, self.points = self.points, records.PointColumns()
-            other, self.other = self.other, {}
-            self.rows = len(self.pending) + sum(len(r) for r in self.other.values())
-            return points, other
+            taken = self.points, self.other
+            self.points, self.other, self.rows = [], {}, 0
+            return taken
 
 
 class Writer:
@@ -205,7 +172,7 @@ class Writer:
             with self._queue.cond:
                 self._queue.cond.wait_for(
                     lambda: self._stop.is_set() or self._queue.rows >= self.settings.batch_rows,
-                    timeout=max(0.0, min(due - time.monotonic(), COMPACT_EVERY_S)),
+                    timeout=max(0.0, due - time.monotonic()),
                 )
             stopping = self._stop.is_set()
             if stopping or self._queue.rows >= self.settings.batch_rows \
@@ -215,11 +182,6 @@ class Writer:
                 except Exception:  # a bug or a full disk must not end the writer silently
                     log.exception("store writer flush failed")
                 due = time.monotonic() + interval
-            else:
-                try:
-                    self._queue.compact()
-                except Exception:  # as for a flush: log, and the writer goes on
-                    log.exception("store writer compaction failed")
             if stopping:
                 break
         self._close_client()

@@ -9,7 +9,7 @@ from store_helpers import T0
 from poller.catalog import METRICS
 from poller.points import Point
 from store import queries
-from store.records import PointColumns, point_columns, rounders
+from store.records import point_columns, rounders
 from store.settings import StoreSettings
 from store.writer import Writer
 
@@ -92,34 +92,23 @@ def test_the_writer_stores_what_the_kernel_said(client: Client, settings: StoreS
     assert [p.avg for p in series.points] == [BTIME]  # the raw table, not only `latest`
 
 
-def test_queued_columns_give_the_rows_the_tuples_gave() -> None:
-    """The writer queues points as columns (PointColumns); the insert's columns are the
-    same as from the Point tuples, whichever way they were queued and in several chunks."""
+
+def test_columns_of_many_hosts_devices_and_times() -> None:
+    """A flush's points become the insert's columns, row i of each from point i."""
     points = [
         Point("cpu_busy_percent", "a", "", T0 + 0.7, 12.3456789),
         Point("net_rx_bytes_per_second", "a", "eth0", T0 + 0.7, 123_456_789.0),
         Point("boot_time_seconds", "b", "", T0 + 10.2, BTIME),
         Point("disk_util_percent", "b", "vda", T0 + 10.2, -0.0),
-        Point("load1", "b", "", T0 + 10.2, 3),  # an int: stored as the double it equals
+        Point("load1", "b", "", T0 + 10.2, 3.0),
     ]
-    queued = PointColumns()
-    queued.extend(points[:2])
-    queued.extend(points[2:])
-    assert len(queued) == 5
-    by_metric = rounders(METRICS)
-    assert point_columns(queued, by_metric) == point_columns(points, by_metric) == [
+    columns = point_columns(points, rounders(METRICS))
+    assert columns == [
         [p.metric for p in points],
         ["a", "a", "b", "b", "b"],
         ["", "eth0", "", "vda", ""],
         [T0, T0, T0 + 10, T0 + 10, T0 + 10],
         [12.35, 123_500_000.0, BTIME, -0.0, 3.0],
     ]
-    assert math.copysign(1, point_columns(queued, by_metric)[4][3]) == -1  # -0.0 kept
-
-
-def test_a_value_that_is_no_number_leaves_the_columns_as_they_were() -> None:
-    queued = PointColumns()
-    queued.extend([Point("load1", "a", "", T0, 1.0)])
-    with pytest.raises(TypeError):
-        queued.extend([Point("load5", "a", "", T0, 2.0), Point("x", "a", "", T0, None)])  # type: ignore[arg-type]
-    assert point_columns(queued) == [["load1"], ["a"], [""], [T0], [1.0]]
+    assert math.copysign(1, columns[4][3]) == -1  # -0.0 kept
+    assert point_columns([]) == [[], [], [], [], []]

@@ -12,7 +12,7 @@ from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import OperationalError
 from store_helpers import T0, make_points, scalar
 
-from poller.points import HostInfo, HostState, Point, PollStatus
+from poller.points import HostInfo, HostState, PollStatus
 from store.db import connect
 from store.records import AlertEvent
 from store.settings import StoreSettings
@@ -216,38 +216,3 @@ def test_submit_drops_and_counts_beyond_the_queue_bound(settings: StoreSettings)
     assert writer.stats().queued_rows == 80
     assert writer.stats().dropped_rows == 80
     writer.close(5)
-
-
-def test_points_compacted_between_flushes_land_as_submitted(
-    client: Client, settings: StoreSettings
-) -> None:
-    """The writer thread turns queued tuples into columns between flushes (_Queue.compact);
-    what lands is every point as submitted, compacted or not, in one batch."""
-    writer = Writer(settings.model_copy(update={"flush_interval_s": 60}))
-    points = make_points(3, 4, 5, devs=("", "sda"))
-    writer.submit(points[:50])
-    writer._queue.compact()  # as the thread does every COMPACT_EVERY_S
-    assert writer._queue.pending == [] and len(writer._queue.points) == 50
-    writer.submit(points[50:])  # still tuples at the flush
-    assert writer.stats().queued_rows == len(points)
-    assert writer.close(10)
-    assert writer.stats().batches_written == 1
-    stored = client.query(
-        "SELECT metric, host, dev, toUnixTimestamp(ts), value FROM points "
-        "ORDER BY host, metric, dev, ts"
-    ).result_rows
-    expected = sorted((p.metric, p.host, p.dev, int(p.ts), p.value) for p in points)
-    assert sorted(tuple(r) for r in stored) == expected
-
-
-def test_a_point_whose_value_is_no_number_is_dropped_alone(
-    client: Client, settings: StoreSettings, caplog: pytest.LogCaptureFixture
-) -> None:
-    writer = Writer(settings.model_copy(update={"flush_interval_s": 60}))
-    good = make_points(1, 3, 1)
-    bad = Point("m9", "host-000", "", float(T0), "12")  # type: ignore[arg-type]
-    writer.submit([good[0], bad, *good[1:]])
-    assert writer.close(10)
-    assert writer.stats().dropped_rows == 1
-    assert scalar(client, "SELECT count() FROM points") == 3
-    assert "dropped 1 points whose value is not a number" in caplog.text
