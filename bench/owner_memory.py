@@ -445,7 +445,7 @@ OWN_PACKAGES = ("/api/", "/poller/", "/store/", "/alerts/", "/sshmon/", "/parser
 
 def _site(trace: Any) -> str:
     """The innermost frame in sshmon's own packages (else the innermost): who asked."""
-    frames = trace.traceback
+    frames = list(trace.traceback)[::-1]  # tracemalloc keeps them oldest first
     for frame in frames:  # innermost first
         if any(p in frame.filename for p in OWN_PACKAGES):
             name = frame.filename
