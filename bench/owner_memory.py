@@ -10,7 +10,9 @@ started in it before `sshmon.cli.main`: on request it reports, without stopping 
 - the kernel's view (/proc/self/smaps_rollup): resident anonymous and file-backed memory;
 - glibc malloc (mallinfo2): bytes in use, and bytes freed but still held (Python's objects
   over 512 bytes, its pymalloc arenas, asyncssh's and the drivers' C buffers live here);
-- Python: `sys.getallocatedblocks()`, and with `--tracemalloc` the traced heap;
+- Python: `sys.getallocatedblocks()`, and with `--tracemalloc` the traced heap (and, when
+  a `--hosts 0` run is given too, the owner's heap per host by allocation site: the
+  innermost frame in sshmon's own packages, `--top` of them);
 - chDB, through a client of its own on the same engine: jemalloc's allocated / active /
   resident / dirty / retained bytes (`system.asynchronous_metrics`), the engine's tracked
   memory and its caches (`system.metrics`, `system.asynchronous_metrics`), and the parts'
