@@ -1,11 +1,13 @@
 """Give the heap a burst of allocations freed back to the kernel (glibc's `malloc_trim`).
 
 Rendering /metrics allocates some 90 MB at 1,000 hosts (api/metrics.py) and frees it by
-the end; glibc keeps most of the freed pages of its arenas, so one scrape left `sshmon
-run` ~34 KB a host bigger than before it, freed but held, ~20 KB of which `malloc_trim(0)`
-returns (bench/owner_memory.py; bench/README.md, issue 15). Prometheus scrapes every
-15 to 60 s: the held pages are the steady state of a scraped process unless handed back
-after each render. musl and other C libraries have no `malloc_trim`: then nothing is done.
+its end, and glibc keeps what was freed inside its arenas unless it lies at the top of
+one. Trimming after each render gives back 7.5 MiB at 1,000 hosts for 0.8 ms of CPU
+(bench/metrics_render.py --release; bench/README.md, issue 15, h-c15f): it bounds what a
+scrape leaves behind. It does not stop the heap fragmenting between scrapes: 30-50 s
+later glibc holds 14-29 KB a host freed again, most of it in holes `malloc_trim` cannot
+return (bench/owner_memory.py). musl and other C libraries have no `malloc_trim`: then
+nothing is done.
 """
 
 from __future__ import annotations
@@ -33,8 +35,8 @@ _TRIM = _find()
 
 def release() -> bool:
     """Return freed heap memory of every malloc arena to the kernel; True when some was.
-    Costs a walk of the arenas' free chunks (milliseconds at 1,000 hosts: run it off the
-    event loop). False without glibc."""
+    Costs a walk of the arenas' free chunks (0.8 ms after a render at 1,000 hosts: run
+    it off the event loop). False without glibc."""
     if _TRIM is None:
         return False
     return bool(_TRIM(0))

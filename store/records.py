@@ -69,10 +69,10 @@ def point_columns(points: Sequence[Point],
     """Column-oriented points; ts truncated to whole seconds (DateTime); values rounded
     per metric by `by_metric` (see `rounders`; None stores every value as it is).
 
-    Columns are taken with `map(itemgetter(i), points)`, not `zip(*points)`: unzipping a
-    flush of 100k points made one iterator per point, and with the collector as `sshmon
-    run` sets it this took 22 ms against 16 per 1,000 real polls (bench/writer_flush.py,
-    issue 15)."""
+    Columns are taken with `map(itemgetter(i), points)`, not `zip(*points)`, which made
+    one (GC-tracked) iterator per point of a flush: ~2 ms less of ~120 a flush of 1,000
+    real polls alone (bench/writer_flush.py), and the writer thread of `sshmon run` at
+    1,000 hosts fell 1.41 -> 1.17 s a minute with it (bench/README.md, issue 15)."""
     metric, host, dev, ts, value = (list(map(get, points)) for get in _COLUMN_OF)
     ts = [int(t) for t in ts]
     if by_metric:
