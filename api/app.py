@@ -90,7 +90,7 @@ def create_app(ctx: AppContext) -> FastAPI:
     app.state.prom_cache = {}
     # keeps each host's printed samples until it polls again (api/metrics.py)
     app.state.prom_renderer = MetricsRenderer()
-    # after each rendering (a seam: tests count the calls)
+    # when a rendered body expires (api/routes/prom.py; a seam: tests count the calls)
     app.state.prom_release = memtrim.release
     app.state.processes = ProcessLister(ctx.top_processes) if ctx.top_processes else None
     app.state.auth = _auth_state(ctx)
