@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api import fleet, tokens, validation
+from api import fleet, memtrim, tokens, validation
 from api.accesslog import AccessLog
 from api.context import AppContext
 from api.deps import WEB_DIR, AuthState, LoginRequired, templates
@@ -83,6 +83,8 @@ def create_app(ctx: AppContext) -> FastAPI:
     app.state.prom_cache = {}
     # keeps each host's printed samples until it polls again (api/metrics.py)
     app.state.prom_renderer = MetricsRenderer()
+    # when a rendered body expires (api/routes/prom.py; a seam: tests count the calls)
+    app.state.prom_release = memtrim.release
     app.state.processes = ProcessLister(ctx.top_processes) if ctx.top_processes else None
     app.state.auth = _auth_state(ctx)
     live_cfg = ctx.settings.live

@@ -1,7 +1,7 @@
 """Wall and CPU time of the `GET /metrics` body for a fleet of N hosts.
 
     .venv/bin/python bench/metrics_render.py [--hosts 200] [--repeat 9] [--changed 1.0]
-                                             [--profile FILE] [--memory]
+                                             [--profile FILE] [--memory] [--release]
 
 Every host's readings are parsed from one of the two real probe captures in
 tests/fixtures/local (fast and slow sections: 238 samples a host), with every integer of
@@ -23,7 +23,8 @@ per 1,000 samples (= µs per sample); on a shared machine CPU time is the steadi
 `--profile` writes a cProfile of the timed renders (read it with `python -m pstats FILE`,
 `sort cumtime`, `stats 30`); `--memory` prints what a render leaves allocated (the
 renderer's cache), by tracemalloc; `--peak` the peak of one scrape (own families, render,
-the response's bytes), by tracemalloc, and exits.
+the response's bytes), by tracemalloc, and exits; `--release` what `api.memtrim.release`
+(glibc's malloc_trim, run after each render by the route) costs and gives back, and exits.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import gc
+import os
 import random
 import re
 import statistics
@@ -165,6 +167,35 @@ def _peak(fleet: Fleet) -> None:
     )
 
 
+def _rss() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def _release(fleet: Fleet, render: Callable[[], str], repeat: int) -> None:
+    """What `api.memtrim.release` after a render costs (CPU, wall) and gives back (RSS),
+    every host polled again before each render, as the route runs it."""
+    from api import memtrim
+
+    render()
+    cpu, wall, back = [], [], []
+    for _ in range(repeat):
+        fleet.poll_some(1.0)
+        render()
+        before = _rss()
+        started, cpu_started = time.perf_counter(), time.process_time()
+        memtrim.release()
+        wall.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - cpu_started)
+        back.append(before - _rss())
+    print(
+        f"malloc_trim after a render: CPU median {statistics.median(cpu) * 1e3:.1f} ms "
+        f"(wall {statistics.median(wall) * 1e3:.1f}), RSS given back median "
+        f"{statistics.median(back) / 2**20:.1f} MiB (min {min(back) / 2**20:.1f}, "
+        f"max {max(back) / 2**20:.1f}); RSS now {_rss() / 2**20:.0f} MiB"
+    )
+
+
 def _samples(body: str) -> int:
     return sum(1 for line in body.splitlines() if not line.startswith("#"))
 
@@ -177,6 +208,7 @@ def main() -> None:
     args.add_argument("--profile", type=Path, help="write a cProfile of the timed renders")
     args.add_argument("--memory", action="store_true", help="memory kept between renders")
     args.add_argument("--peak", action="store_true", help="memory peak of one scrape")
+    args.add_argument("--release", action="store_true", help="malloc_trim after renders")
     opts = args.parse_args()
     fleet = Fleet(opts.hosts)
     render = _route(fleet)
@@ -184,6 +216,9 @@ def main() -> None:
         _memory(render)
     if opts.peak:
         _peak(fleet)
+        return
+    if opts.release:
+        _release(fleet, render, opts.repeat)
         return
     body = render()  # warm-up: the first render fills any cache
     samples = _samples(body)

@@ -10,7 +10,9 @@ started in it before `sshmon.cli.main`: on request it reports, without stopping 
 - the kernel's view (/proc/self/smaps_rollup): resident anonymous and file-backed memory;
 - glibc malloc (mallinfo2): bytes in use, and bytes freed but still held (Python's objects
   over 512 bytes, its pymalloc arenas, asyncssh's and the drivers' C buffers live here);
-- Python: `sys.getallocatedblocks()`, and with `--tracemalloc` the traced heap;
+- Python: `sys.getallocatedblocks()`, and with `--tracemalloc` the traced heap (and, when
+  a `--hosts 0` run is given too, the owner's heap per host by allocation site: the
+  innermost frame in sshmon's own packages, `--top` of them);
 - chDB, through a client of its own on the same engine: jemalloc's allocated / active /
   resident / dirty / retained bytes (`system.asynchronous_metrics`), the engine's tracked
   memory and its caches (`system.metrics`, `system.asynchronous_metrics`), and the parts'
@@ -244,6 +246,10 @@ def _probe(directory: Path, db_path: Path) -> None:
             result["as_is"] = _report(client)
             gc.collect()
             result["after_gc"] = _report(client)
+            import tracemalloc
+
+            if tracemalloc.is_tracing():  # for --tracemalloc: where the heap is, by site
+                tracemalloc.take_snapshot().dump(str(directory / f"{req.stem}-{pid}.snap"))
             _libc().malloc_trim(0)
             result["after_malloc_trim"] = _report(client)
             if client is not None:
@@ -332,7 +338,7 @@ async def one(hosts: int, args: argparse.Namespace) -> dict[str, dict[str, Any]]
                 PROBE_DB_ENV: str(tmp / "data" / "db"),
             }
             if args.tracemalloc:
-                env["PYTHONTRACEMALLOC"] = "1"
+                env["PYTHONTRACEMALLOC"] = "8"  # frames: a site is found in sshmon's code
             for spec in args.env:
                 key, _, value = spec.partition("=")
                 env[key] = value
@@ -352,6 +358,12 @@ async def one(hosts: int, args: argparse.Namespace) -> dict[str, dict[str, Any]]
                     c.pid for c in root.children(recursive=True) if "python" in c.name()
                 ]
                 reports = await ask(probe, 1, args.cycle, pids)
+                if args.tracemalloc:  # kept past the temporary directory, for `sites`
+                    for snap in probe.glob("*.snap"):
+                        pid = int(snap.stem.split("-")[1])
+                        if pid == proc.pid:
+                            keep = Path(tempfile.gettempdir()) / f"owner-memory-{hosts}.snap"
+                            snap.replace(keep)
                 return {role(r["cmdline"]): r for r in reports}
 
 
@@ -430,6 +442,43 @@ def table(results: dict[int, dict[str, dict[str, Any]]]) -> None:
                     print(f"  {label:30s}" + "  ".join(cells))
 
 
+OWN_PACKAGES = ("/api/", "/poller/", "/store/", "/alerts/", "/sshmon/", "/parsers/")
+
+
+def _site(trace: Any) -> str:
+    """The innermost frame in sshmon's own packages (else the innermost): who asked."""
+    frames = list(trace.traceback)[::-1]  # tracemalloc keeps them oldest first
+    for frame in frames:  # innermost first
+        if any(p in frame.filename for p in OWN_PACKAGES):
+            name = frame.filename
+            for p in OWN_PACKAGES:
+                if p in name:
+                    name = p.strip("/") + "/" + name.split(p, 1)[1]
+                    break
+            return f"{name}:{frame.lineno}"
+    return f"{frames[0].filename.rsplit('/site-packages/', 1)[-1]}:{frames[0].lineno}"
+
+
+def sites(hosts: int, top: int) -> None:
+    """The owner's traced heap at `hosts` over 0 hosts, per allocation site (KB a host)."""
+    import tracemalloc
+
+    tmp = Path(tempfile.gettempdir())
+    by: list[dict[str, int]] = []
+    for n in (0, hosts):
+        sizes: dict[str, int] = {}
+        for trace in tracemalloc.Snapshot.load(str(tmp / f"owner-memory-{n}.snap")).traces:
+            key = _site(trace)
+            sizes[key] = sizes.get(key, 0) + trace.size
+        by.append(sizes)
+    diff = {k: by[1].get(k, 0) - by[0].get(k, 0) for k in by[0].keys() | by[1].keys()}
+    total = sum(diff.values())
+    per_host = total / hosts / 1000
+    print(f"owner's traced heap, {hosts} over 0 hosts: {per_host:.1f} KB/host, by site:")
+    for key, size in sorted(diff.items(), key=lambda kv: -kv[1])[:top]:
+        print(f"  {size / hosts / 1000:7.2f} KB/host  {key}")
+
+
 async def main_async(args: argparse.Namespace) -> None:
     results: dict[int, dict[str, dict[str, Any]]] = {}
     for hosts in args.hosts:
@@ -437,6 +486,10 @@ async def main_async(args: argparse.Namespace) -> None:
         print(f"{hosts} hosts: {json.dumps(results[hosts])}", flush=True)
     print(f"columns: {sorted(results)} hosts")
     table(results)
+    if args.tracemalloc and 0 in results:
+        for hosts in results:
+            if hosts:
+                sites(hosts, args.top)
 
 
 def main() -> None:
@@ -465,8 +518,10 @@ def main() -> None:
     parser.add_argument(
         "--tracemalloc",
         action="store_true",
-        help="trace Python's heap (slows the process: not for RSS figures)",
+        help="trace Python's heap (slows the process: not for RSS figures); with a "
+        "0-hosts run, the owner's heap per host by allocation site",
     )
+    parser.add_argument("--top", type=int, default=30, help="sites listed with --tracemalloc")
     args = parser.parse_args()
     args.tree = args.tree.resolve()
     asyncio.run(main_async(args))

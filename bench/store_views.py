@@ -3,8 +3,9 @@
     .venv/bin/python bench/store_views.py --hosts 1000 --flushes 8 [--variant NAME ...]
 
 One embedded store, one database per variant (the same tables as `store.schema`, only the
-views differ); each flush inserts `--hosts` synthetic polls (tests/api/synth.py, ~51 points
-each) into `points` exactly as the writer does (column-oriented, a de-duplication token),
+views differ); each flush inserts `--hosts` polls of the simulator's real capture
+(bench/real_polls.py, ~104 points each here; `--synthetic`: tests/api/synth.py's, ~51)
+into `points` exactly as the writer does (column-oriented, a de-duplication token),
 variants taking turns flush by flush. CPU is the whole process's (chDB inserts and runs the
 views on its own threads as well as the calling one), so it includes any background merge
 that happens to run meanwhile: medians over `--flushes` (the first, cold, left out).
@@ -33,6 +34,9 @@ from store.migrations import migrate
 from store.settings import StoreSettings
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from real_polls import RealPolls  # noqa: E402
+
 _spec = importlib.util.spec_from_file_location("synth", ROOT / "tests/api/synth.py")
 assert _spec is not None and _spec.loader is not None
 synth = sys.modules["synth"] = importlib.util.module_from_spec(_spec)
@@ -111,10 +115,13 @@ def main() -> None:
     parser.add_argument("--hosts", type=int, default=1000)
     parser.add_argument("--flushes", type=int, default=8)
     parser.add_argument("--variant", action="append", choices=sorted(VARIANTS))
+    parser.add_argument("--synthetic", action="store_true", help="tests/api/synth.py's polls")
+    parser.add_argument("--capture", type=Path, help="reuse/keep the capture here")
     args = parser.parse_args()
     names = args.variant or list(VARIANTS)
     shapes = [synth.HostShape(f"h{i:05d}") for i in range(args.hosts)]
     rounders = records.rounders(METRICS)
+    real = None if args.synthetic else RealPolls(args.capture)
     with tempfile.TemporaryDirectory(prefix="store-views-") as tmp:
         clients: dict[str, Client] = {}
         for name in names:
@@ -128,7 +135,10 @@ def main() -> None:
         ts = time.time() - 3600
         rows = 0
         for k in range(args.flushes + 1):
-            points = [p for s in shapes for p in synth.poll(s, ts, rng)]
+            if real is None:
+                points = [p for s in shapes for p in synth.poll(s, ts, rng)]
+            else:
+                points = [p for s in shapes for p in real.poll(s.name, k, ts).points]
             rows = len(points)
             data = records.point_columns(points, rounders)
             for name in names:

@@ -34,6 +34,13 @@ from store.errors import StoreConfigError, StoreLockedError, translated
 from store.settings import StoreSettings
 
 CHDB_SCHEME = "chdb://"
+# Server settings of the embedded engine, taken by the first client of the process (later
+# clients' options are ignored, not refused). chDB's MemoryWorker reads the process's RSS
+# and jemalloc's stats every 100 ms by default: 0.08-0.10 s of CPU a minute in `sshmon
+# run`, as much with 0 hosts as with 1,000 (bench/README.md, issue 15, h-c15f). It only
+# corrects the engine's own accounting and purges dirty pages past 20 % of RAM; jemalloc's
+# decay returns freed pages within 5 s anyway, so once a second is soon enough.
+EMBEDDED_OPTIONS = {"memory_worker_period_ms": "1000"}
 _PID_LINE = re.compile(r"^PID:\s*(\d+)", re.MULTILINE)
 
 
@@ -81,20 +88,26 @@ def database_name(settings: StoreSettings) -> str:
 def connect(settings: StoreSettings) -> Client:
     """A new client for the calling thread, on the store's database (created if missing)."""
     database = database_name(settings)
+    options: dict[str, dict[str, str]] = {}
     if is_embedded(settings.url):
         dsn = f"{CHDB_SCHEME}{_embedded_dir(settings.url)}"
+        options["chdb_options"] = EMBEDDED_OPTIONS
     else:
         dsn = urlunsplit(urlsplit(settings.url)._replace(path=""))
     on_cluster = f" ON CLUSTER {quote_identifier(settings.cluster)}" if settings.cluster else ""
     with translated():
-        bootstrap = clickhouse_connect.get_client(dsn=dsn)
+        # both clients name the options: closing the bootstrap client may stop the engine
+        # when it is the process's only one, and the next client then starts it again
+        bootstrap = clickhouse_connect.get_client(dsn=dsn, **options)  # type: ignore[arg-type]
         try:
             bootstrap.command(
                 f"CREATE DATABASE IF NOT EXISTS {quote_identifier(database)}{on_cluster}"
             )
         finally:
             bootstrap.close()
-        return clickhouse_connect.get_client(dsn=dsn, database=database)
+        return clickhouse_connect.get_client(
+            dsn=dsn, database=database, **options  # type: ignore[arg-type]
+        )
 
 
 def _embedded_dir(url: str) -> Path:

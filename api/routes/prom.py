@@ -43,6 +43,10 @@ async def metrics_text(request: Request, ctx: Ctx) -> Response:
         renderer.render, own, published, latest, intervals, ctx.clock(), remote
     )
     cache.update(at=started, body=body)
-    asyncio.get_running_loop().call_later(CACHE_S, _expire, cache, body)
+    loop = asyncio.get_running_loop()
+    loop.call_later(CACHE_S, _expire, cache, body)
+    # then (the expiry's handle, and with it the body, gone) what the rendering and the
+    # response freed goes back to the kernel, in a thread (api/memtrim.py)
+    loop.call_later(CACHE_S, loop.run_in_executor, None, request.app.state.prom_release)
     # already UTF-8: the response sends it as it is, no second copy of the body
     return Response(body, media_type=CONTENT_TYPE_PLAIN_0_0_4)

@@ -148,3 +148,27 @@ async def test_the_shared_body_is_dropped_once_it_expires(
     await asyncio.sleep(2.0)
     assert app.state.prom_cache == {}
     assert "node_load1" in (await client.get("/metrics")).text  # rendered again
+
+
+async def test_freed_memory_is_released_once_a_rendered_body_expires(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """api/memtrim.py runs once per rendering, when its shared body is dropped (the
+    response sent, the rendering's garbage freed), in a thread; a cached answer adds none."""
+    from api.routes import prom
+
+    monkeypatch.setattr(prom, "CACHE_S", 0.5)  # shortened so the test is quick
+    app = client._transport.app  # type: ignore[attr-defined]
+    calls: list[bool] = []
+    app.state.prom_release = lambda: calls.append(app.state.prom_cache == {})
+    first = (await client.get("/metrics")).content
+    assert (await client.get("/metrics")).content == first  # the shared body: no rendering
+    assert calls == []
+    for _ in range(100):
+        if calls:
+            break
+        await asyncio.sleep(0.05)
+    assert calls == [True]  # once, and after the body was dropped
+    await client.get("/metrics")
+    await asyncio.sleep(1.0)
+    assert calls == [True, True]

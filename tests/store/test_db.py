@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import DatabaseError, OperationalError
 
-from store.db import connect, database_name, lock_owner
+from store.db import EMBEDDED_OPTIONS, connect, database_name, lock_owner
 from store.errors import (
     StoreConfigError,
     StoreDataError,
@@ -77,3 +79,21 @@ def test_env_url_overrides_the_config() -> None:
     s = StoreSettings(url="chdb:///a").with_env({"SSHMON_DATABASE_URL": "http://ch:8123"})
     assert s.url == "http://ch:8123"
     assert StoreSettings(url="chdb:///a").with_env({}).url == "chdb:///a"
+
+
+def test_the_embedded_engine_starts_with_sshmons_server_settings(tmp_path: Path) -> None:
+    """The first client of a process starts the engine with EMBEDDED_OPTIONS (a fresh
+    process: this one's engine was started by the session's first test)."""
+    code = (
+        "import sys\n"
+        "from store.db import connect\n"
+        "from store.settings import StoreSettings\n"
+        "c = connect(StoreSettings(url='chdb://' + sys.argv[1]))\n"
+        "print(c.query(\"SELECT value FROM system.server_settings "
+        "WHERE name = 'memory_worker_period_ms'\").result_rows[0][0])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "db")],
+        capture_output=True, text=True, timeout=120, check=True,
+    )
+    assert done.stdout.strip() == EMBEDDED_OPTIONS["memory_worker_period_ms"] == "1000"

@@ -90,3 +90,25 @@ def test_the_writer_stores_what_the_kernel_said(client: Client, settings: StoreS
     assert got[("cpu_busy_percent", "")] == 12.35
     series = queries.series(client, "a", "boot_time_seconds", None, T0, T0 + 60)
     assert [p.avg for p in series.points] == [BTIME]  # the raw table, not only `latest`
+
+
+
+def test_columns_of_many_hosts_devices_and_times() -> None:
+    """A flush's points become the insert's columns, row i of each from point i."""
+    points = [
+        Point("cpu_busy_percent", "a", "", T0 + 0.7, 12.3456789),
+        Point("net_rx_bytes_per_second", "a", "eth0", T0 + 0.7, 123_456_789.0),
+        Point("boot_time_seconds", "b", "", T0 + 10.2, BTIME),
+        Point("disk_util_percent", "b", "vda", T0 + 10.2, -0.0),
+        Point("load1", "b", "", T0 + 10.2, 3.0),
+    ]
+    columns = point_columns(points, rounders(METRICS))
+    assert columns == [
+        [p.metric for p in points],
+        ["a", "a", "b", "b", "b"],
+        ["", "eth0", "", "vda", ""],
+        [T0, T0, T0 + 10, T0 + 10, T0 + 10],
+        [12.35, 123_500_000.0, BTIME, -0.0, 3.0],
+    ]
+    assert math.copysign(1, columns[4][3]) == -1  # -0.0 kept
+    assert point_columns([]) == [[], [], [], [], []]
