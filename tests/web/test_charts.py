@@ -272,6 +272,50 @@ def test_alert_thresholds_are_labelled_lines_on_their_charts(
     p.context.close()
 
 
+def test_threshold_labels_close_together_are_both_readable(
+    site: ChartSite, browser: Any, artifacts: Path
+) -> None:
+    # cores-1 has the shipped cpu_busy levels, 90 and 98: their lines lie closer than a
+    # line of text, and the two labels were printed over each other
+    p = open_host(browser, site.url + "/hosts/cores-1?range=1h")
+    lines = thresholds(p, "cpu_busy")
+    assert [(t["severity"], t["value"], t["label"]) for t in lines] == [
+        ("warning", 90, "cpu_hot warning 90 %"),
+        ("critical", 98, "cpu_hot critical 98 %"),
+    ]
+    warn, crit = lines
+    assert warn["y"] - crit["y"] < 14  # the case at hand: closer than a line of text
+    (c_top, c_bottom), (w_top, w_bottom) = crit["labelBox"], warn["labelBox"]
+    assert c_bottom <= w_top or w_bottom <= c_top, (crit["labelBox"], warn["labelBox"])
+    top, height = p.evaluate(
+        "(() => { const u = window.sshmonHost.plots.get('cpu_busy').u;"
+        " const r = window.devicePixelRatio || 1; return [u.bbox.top / r, u.bbox.height / r]; })()"
+    )
+    for t in lines:
+        box_top, box_bottom = t["labelBox"]
+        assert top <= box_top and box_bottom <= top + height, (t["label"], t["labelBox"])
+        # each label is painted in its colour within its own box (not covered by the other)
+        painted = p.evaluate(
+            """([y0, y1, color]) => { const u = window.sshmonHost.plots.get('cpu_busy').u;
+              const r = window.devicePixelRatio || 1;
+              const x0 = u.bbox.left + u.bbox.width / 2;
+              const d = u.ctx.getImageData(x0, Math.ceil(y0 * r), u.bbox.width / 2,
+                                           Math.floor((y1 - y0) * r)).data;
+              const [R, G, B] = [1, 3, 5].map((i) => parseInt(color.slice(i, i + 2), 16));
+              let n = 0;
+              for (let i = 0; i < d.length; i += 4)
+                if (Math.abs(d[i] - R) < 40 && Math.abs(d[i+1] - G) < 40 && Math.abs(d[i+2] - B) < 40) n++;
+              return n; }""",
+            [box_top, box_bottom, t["color"]],
+        )
+        assert painted > 40, (t["label"], painted)
+    p.locator("figure[data-chart=cpu_busy]").screenshot(
+        path=str(artifacts / "charts-thresholds-close.png")
+    )
+    assert p.errors == []
+    p.context.close()
+
+
 def test_pan_moves_the_range_by_buttons_keys_and_shift_drag(
     site: ChartSite, browser: Any
 ) -> None:
