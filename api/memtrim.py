@@ -5,10 +5,10 @@ its end, and glibc keeps what was freed inside its arenas unless it lies at the 
 one. Trimming after a render gives back 7.5 MiB at 1,000 hosts for 0.8 ms of CPU
 (bench/metrics_render.py --release; bench/README.md, issue 15, h-c15f); the route does it
 once the rendered body expires, when the response's copies are freed too (trimmed in the
-rendering thread, another 12 KB a host was still there to give back 7 s later). It does not stop the heap fragmenting between scrapes: 30-50 s
-later glibc holds 14-29 KB a host freed again, most of it in holes `malloc_trim` cannot
-return (bench/owner_memory.py). musl and other C libraries have no `malloc_trim`: then
-nothing is done.
+rendering thread, another 12 KB a host was still there to give back 7 s later). It does
+not stop the heap fragmenting between scrapes: 30-50 s later glibc holds 14-29 KB a host
+freed again, most of it in holes `malloc_trim` cannot return (bench/owner_memory.py).
+musl and other C libraries have no `malloc_trim`: then nothing is done.
 """
 
 from __future__ import annotations
