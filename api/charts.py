@@ -131,6 +131,9 @@ CHARTS: Final[tuple[Chart, ...]] = (
             ("tcp_time_wait", "time-wait"),
         ),
     ),
+    # every state ss reports (12 at most): a CLOSE_WAIT leak or a SYN_RECV flood is one line
+    # climbing while established holds still; read every 5th slow round (10 min by default)
+    Chart("tcp_states", "TCP sockets by state", _s(("tcp_connections", "sockets")), all_devs=True),
     Chart(
         "tcp_errors",
         "TCP trouble",

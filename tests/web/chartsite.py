@@ -6,7 +6,8 @@ database, served with the app's clock pinned to that epoch and alert rules in ef
   and one week earlier at 60 s (for "compare with");
 - new-1: one single poll, two minutes before NOW (a host added a moment ago);
 - cores-1: 20 cpus with per-core busy shares, the last hour at 10 s (rates-1 and new-1
-  have none, as hosts polled before per-core points were stored).
+  have none, as hosts polled before per-core points were stored), and TCP sockets per
+  state every 10 minutes (tcp_states).
 Rules: cpu_hot (cpu_busy_percent > 80 warning, > 95 critical; cores-1 90 and 98); fs_full
 (fs_used_percent 85/95) with rates-1 overridden to warning 70; mem_high (mem_used_percent
 30/50, synth's memory at NOW is 36-38 %) with new-1 overridden to critical 35; disk_slow
@@ -27,8 +28,9 @@ from alerts.config import AlertsConfig, Rule
 from alerts.engine import AlertEngine
 from api.context import AppContext, QueryPool, WebSettings
 from api.websettings import RateLimitSettings
+from parsers.cmd_tcp_states import STATES
 from poller.inventory import Host, Inventory
-from poller.points import HostState
+from poller.points import HostState, Point
 from store.db import connect
 from store.settings import StoreSettings
 from store.writer import Writer
@@ -118,9 +120,25 @@ def _write(settings: StoreSettings) -> None:
     for points in synth.history(CORES, NOW - 3600, NOW, 10):
         writer.submit(points)
         writer.submit_status(synth.status(CORES, points[0].ts))
+    writer.submit(tcp_states())
     for shape in (RATES, NEW, CORES):
         writer.submit_host_info(synth.info(shape, NOW))
     assert writer.close(60), "writer did not flush"
+
+
+TCP_STEP = 600.0  # the tcpstat section's cadence: every 5th slow round at 10 s x 12
+
+
+def tcp_states() -> list[Point]:
+    """cores-1's sockets per state over the last hour, one reading every TCP_STEP: a
+    CLOSE_WAIT leak (10 more each reading) beside a steady established count."""
+    out = []
+    for k in range(6):
+        ts = NOW - 3600 + 30 + k * TCP_STEP
+        counts = dict.fromkeys(STATES, 0)  # every state is stored, zeros too
+        counts.update(established=120, close_wait=10 * k, listen=4, time_wait=30 + k % 2)
+        out += [Point("tcp_connections", "cores-1", st, ts, n) for st, n in counts.items()]
+    return out
 
 
 def start(chdb_dir: Path, data_dir: Path) -> Iterator[ChartSite]:

@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from chartsite import DAY, NOW, OUTAGE, ChartSite, start
+from chartsite import DAY, NOW, OUTAGE, TCP_STEP, ChartSite, start
 
+from parsers.cmd_tcp_states import STATES
 from store.db import connect
 
 pytestmark = pytest.mark.browser
@@ -268,6 +269,34 @@ def test_alert_thresholds_are_labelled_lines_on_their_charts(
         path=str(artifacts / "charts-thresholds-offscale.png")
     )
     p.locator("figure[data-chart=cpu_busy]").screenshot(path=str(artifacts / "charts-thresholds.png"))
+    assert p.errors == []
+    p.context.close()
+
+
+def test_tcp_sockets_by_state_draw_one_line_per_state(
+    site: ChartSite, browser: Any, artifacts: Path
+) -> None:
+    p = open_host(browser, site.url + "/hosts/cores-1?range=1h")
+    u = "window.sshmonHost.plots.get('tcp_states').u"
+    labels = p.evaluate(f"() => {u}.series.slice(1).map((s) => s.label)")
+    assert sorted(labels) == sorted(STATES)
+    # the CLOSE_WAIT leak as stored: 0, 10, ... 50 one reading every 10 minutes, joined
+    # into one line (a slow series' gaps are its own cadence, not an outage)
+    ts, *columns = p.evaluate(f"() => {u}.data")
+    close_wait = columns[labels.index("close_wait")]
+    readings = [(t, v) for t, v in zip(ts, close_wait, strict=True) if v is not None]
+    assert [v for _, v in readings] == [10.0 * k for k in range(6)]
+    assert [t for t, _ in readings] == [NOW - 3600 + 30 + k * TCP_STEP for k in range(6)]
+    established = columns[labels.index("established")]
+    assert {v for v in established if v is not None} == {120.0}
+    # the y axis reaches the leak's top, and its labels are counts
+    ticks = json.loads(p.get_attribute("figure[data-chart=tcp_states]", "data-yaxis") or "{}")
+    assert max(v for v, _ in ticks["ticks"]) >= 50
+    assert all(re.fullmatch(r"\d+", label) for _, label in ticks["ticks"]), ticks["ticks"]
+    fig = p.locator("figure[data-chart=tcp_states]")
+    assert fig.locator(".u-legend").is_visible()
+    fig.scroll_into_view_if_needed()
+    fig.screenshot(path=str(artifacts / "charts-tcp-states.png"))
     assert p.errors == []
     p.context.close()
 
