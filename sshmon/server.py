@@ -98,12 +98,20 @@ async def serve(
     `stop`, so one signal stops the poller and the web server in the right order. Live
     streams are ended first (hub.close), or shutdown would wait on every open dashboard.
     Raises InsecureBindError before binding when the address is public and auth is off.
+
+    The app's lifespan is entered here, not by uvicorn (`lifespan="off"`). A second SIGTERM
+    ends `sshmon run` without waiting for the web server's graceful shutdown, and the
+    loop's end then cancels whatever still runs: uvicorn's lifespan task, cancelled while
+    it waits for the shutdown message, had Starlette send the CancelledError's traceback
+    as "shutdown failed", which uvicorn logged as an ERROR. Here a cancel just runs the
+    lifespan's exit.
     """
     sock = sock or listen(settings)
     config = uvicorn.Config(
         app,
         host=settings.host,
         port=settings.port,
+        lifespan="off",
         log_level="warning",
         access_log=False,
         proxy_headers=False,  # X-Forwarded-* are only trusted from web.trusted_proxies (app.py)
@@ -113,15 +121,22 @@ async def serve(
         ssl_keyfile=settings.tls_key,
     )
     server = _Server(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    stopper = asyncio.create_task(stop.wait())
-    done, _ = await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
-    if stopper in done:
-        app.state.ctx.hub.close()
-        server.should_exit = True
-        await task
-    else:
-        stopper.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await stopper
-        task.result()  # re-raise a failure to bind
+    async with app.router.lifespan_context(app):
+        task = asyncio.create_task(server.serve(sockets=[sock]))
+        stopper = asyncio.create_task(stop.wait())
+        try:
+            done, _ = await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            if stopper in done:
+                app.state.ctx.hub.close()
+                server.should_exit = True
+                await task
+            else:
+                task.result()  # re-raise a failure to bind
+        finally:
+            # cancelled (the loop's end, after a second signal): the server with it
+            for leftover in (stopper, task):
+                leftover.cancel()
+            await asyncio.wait({stopper, task})
+            if not task.cancelled():
+                task.exception()  # retrieved: a failure was raised above already
+            sock.close()  # uvicorn's shutdown closes it, unless it was cancelled first
