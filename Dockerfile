@@ -17,7 +17,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     SSHMON_DATA_DIR=/var/lib/sshmon
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements.lock ./
+COPY sshmon/ sshmon/
+COPY demo/ demo/
 COPY poller/ poller/
 COPY parsers/ parsers/
 COPY store/ store/
@@ -25,7 +27,7 @@ COPY alerts/ alerts/
 COPY api/ api/
 COPY web/ web/
 COPY --from=web /src/web/static/vendor/ web/static/vendor/
-RUN pip install . \
+RUN pip install -c requirements.lock . \
     && useradd --system --create-home --home-dir /var/lib/sshmon sshmon \
     && rm -rf /src
 USER sshmon

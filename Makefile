@@ -9,7 +9,7 @@ INVENTORY ?= inventory.example.yaml
 # under it), Chromium (the browser tests), faketime (the fleet tests at other hours).
 SYSTEM_PACKAGES := openssh-server openssh-client busybox chromium faketime prometheus
 
-.PHONY: run test test-clock setup system-deps web-assets lint bench clean
+.PHONY: run test test-clock setup system-deps web-assets lint bench clean lock
 
 run: setup
 	$(BIN)/sshmon run --inventory $(INVENTORY)
@@ -29,11 +29,21 @@ test-clock: setup system-deps
 
 setup: $(VENV)/.installed web-assets
 
-$(VENV)/.installed: pyproject.toml
+# requirements.lock pins every Python package to the versions the tests passed with: a
+# fresh machine gets those, not whatever PyPI published since (`make lock` moves them on).
+$(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
 	touch $@
+
+# The newest versions pyproject.toml allows, into requirements.lock; run `make test` after.
+lock:
+	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/pip install --quiet --upgrade pip
+	.venv-lock/bin/pip install --quiet -e '.[dev]'
+	{ sed -n '1,2p' requirements.lock; .venv-lock/bin/pip freeze --exclude-editable; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock && rm -rf .venv-lock
 
 web-assets:
 	@if [ -f web/package.json ]; then \
