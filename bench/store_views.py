@@ -14,7 +14,6 @@ that happens to run meanwhile: medians over `--flushes` (the first, cold, left o
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import random
 import statistics
 import sys
@@ -35,12 +34,10 @@ from store.settings import StoreSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
+import fleet_synth  # noqa: E402
 from real_polls import RealPolls  # noqa: E402
 
-_spec = importlib.util.spec_from_file_location("synth", ROOT / "tests/api/synth.py")
-assert _spec is not None and _spec.loader is not None
-synth = sys.modules["synth"] = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(synth)
+synth = fleet_synth.load()
 
 ROLLUP_VIEWS = ("mv_points_5m", "mv_points_1h", "mv_latest")
 

@@ -25,8 +25,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.tree:
         sys.path.insert(0, args.tree)
-    import importlib.util
-    from pathlib import Path
+    import fleet_synth
 
     from poller import wire
     from poller.collectors.registry import COLLECTORS
@@ -34,11 +33,7 @@ def main() -> None:
     from poller.points import HostState, PollStatus
     from poller.poll import PollOutcome
 
-    root = Path(__file__).resolve().parent.parent
-    spec = importlib.util.spec_from_file_location("synth", root / "tests/api/synth.py")
-    assert spec is not None and spec.loader is not None
-    synth = sys.modules["synth"] = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(synth)
+    synth = fleet_synth.load()
 
     rng = random.Random(3)
     collectors = {c.name: OK for c in COLLECTORS}

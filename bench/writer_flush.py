@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import gc
-import importlib.util
 import random
 import statistics
 import sys
@@ -33,6 +32,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
+import fleet_synth  # noqa: E402
 from real_polls import RealPolls  # noqa: E402
 
 from poller import gcpolicy  # noqa: E402
@@ -40,11 +40,7 @@ from store import records  # noqa: E402
 from store.settings import StoreSettings  # noqa: E402
 from store.writer import Writer  # noqa: E402
 
-# by path: with PYTHONPATH at another tree (A/B), `api` is that tree's web app package
-_spec = importlib.util.spec_from_file_location("synth", ROOT / "tests/api/synth.py")
-assert _spec is not None and _spec.loader is not None
-synth = sys.modules["synth"] = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(synth)
+synth = fleet_synth.load()
 
 
 class _Parts:
