@@ -143,6 +143,18 @@ CHARTS: Final[tuple[Chart, ...]] = (
             ("tcp_in_errors_per_second", "bad segments"),
         ),
     ),
+    # packets the kernel threw away before any socket saw them: a full cpu backlog, or
+    # connection tracking (a full table evicts or drops; the NAT insert race fails inserts)
+    Chart(
+        "drops",
+        "Packets dropped by the kernel",
+        _s(
+            ("softnet_dropped_per_second", "backlog full"),
+            ("conntrack_drops_per_second", "conntrack"),
+            ("conntrack_early_drops_per_second", "conntrack full (evicted)"),
+            ("conntrack_insert_failed_per_second", "conntrack insert failed"),
+        ),
+    ),
     Chart(
         "psi",
         "Pressure stall (PSI, 10 s avg)",

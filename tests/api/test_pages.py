@@ -51,8 +51,9 @@ async def test_host_page_header(client: httpx.AsyncClient) -> None:
     assert r.status_code == 200
     assert "Debian GNU/Linux 12" in html and "6.1.0-26-amd64" in html and "16.0 GiB" in html
     assert 'class="range on" href="/hosts/db-1?range=6h"' in html
-    # api.charts.CHARTS: 10 + cpu busy, cpu per core, disk IOPS, disk latency, TCP states
-    assert html.count('<figure class="chart"') == 15
+    # api.charts.CHARTS: 10 + cpu busy, cpu per core, disk IOPS, disk latency, TCP states,
+    # kernel drops
+    assert html.count('<figure class="chart"') == 16
 
 
 async def test_host_page_bad_range_is_a_400_page(client: httpx.AsyncClient) -> None:

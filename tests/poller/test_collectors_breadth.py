@@ -8,6 +8,7 @@ from parsers import (
     proc_net_arp,
     proc_net_sockstat,
     proc_net_softnet_stat,
+    proc_net_stat_nf_conntrack,
     proc_sys_value,
     proc_uptime,
 )
@@ -54,6 +55,40 @@ def test_conntrack_use_and_share_of_the_limit() -> None:
         "conntrack_limit": 262144,
         "conntrack_used_percent": 52428 * 100 / 262144,
     }
+
+
+def _ct_stat(rows: list[tuple[int, int, int]], restart: bool = True) -> object:
+    """insert_failed, drop, early_drop per cpu, in the kernel's layout (Linux 6.x header)."""
+    names = "entries clashres found new invalid ignore delete chainlength insert insert_failed "
+    names += "drop early_drop icmp_error expect_new expect_create expect_delete"
+    head = names + (" search_restart" if restart else "")
+    tail = " 00000000" * (5 if restart else 4)
+    lines = [" 00000000" * 9 + f" {f:08x} {d:08x} {e:08x}" + tail for f, d, e in rows]
+    return proc_net_stat_nf_conntrack.parse("\n".join([head, *(x[1:] for x in lines)]) + "\n")
+
+
+def test_conntrack_drop_rates_sum_the_cpus() -> None:
+    before = {"nf_conntrack_stat": _ct_stat([(1, 10, 0), (0, 5, 2)])}
+    after = {"nf_conntrack_stat": _ct_stat([(4, 30, 0), (0, 25, 12)])}
+    values = _values(after, conntrack.COLLECTOR, before=before)
+    assert values == {
+        "conntrack_insert_failed_per_second": 3 / 10,
+        "conntrack_drops_per_second": (20 + 20) / 10,
+        "conntrack_early_drops_per_second": 10 / 10,
+    }
+
+
+def test_a_wrapped_or_reset_conntrack_counter_gives_no_rate() -> None:
+    before = {"nf_conntrack_stat": _ct_stat([(5, 0xFFFFFFF0, 0)])}
+    after = {"nf_conntrack_stat": _ct_stat([(6, 0x10, 0)])}
+    values = _values(after, conntrack.COLLECTOR, before=before)
+    assert "conntrack_drops_per_second" not in values  # unknown, not a huge or negative rate
+    assert values["conntrack_insert_failed_per_second"] == 0.1
+    # a kernel with other columns after a reboot into it, or a cpu more: nothing to subtract
+    other = {"nf_conntrack_stat": _ct_stat([(9, 9, 9)], restart=False)}
+    assert _values(other, conntrack.COLLECTOR, before=after) == {}
+    more = {"nf_conntrack_stat": _ct_stat([(9, 9, 9), (1, 1, 1)])}
+    assert _values(more, conntrack.COLLECTOR, before=after) == {}
 
 
 def test_no_conntrack_module_no_points() -> None:

@@ -60,8 +60,18 @@ NODE_EXPORTER_TREE: dict[Key, float] = {
     ("node_softirqs_total", (("vector", "rcu"),)): 508444,
     # pressure, /proc/pressure/irq (total=8494 us)
     ("node_pressure_irq_stalled_seconds_total", ()): 0.008494,
-    # conntrack: only nf_conntrack_max is in node_exporter's fixtures
+    # conntrack: nf_conntrack_max and /proc/net/stat/nf_conntrack are in node_exporter's
+    # fixtures (not nf_conntrack_count, without which node_exporter 1.5.0 prints no conntrack
+    # family at all; with a count file added, it printed these values, summed over 4 cpus)
     ("node_nf_conntrack_entries_limit", ()): 262144,
+    ("node_nf_conntrack_stat_found", ()): 0,
+    ("node_nf_conntrack_stat_invalid", ()): 53,
+    ("node_nf_conntrack_stat_ignore", ()): 89738,
+    ("node_nf_conntrack_stat_insert", ()): 0,
+    ("node_nf_conntrack_stat_insert_failed", ()): 0,
+    ("node_nf_conntrack_stat_drop", ()): 0,
+    ("node_nf_conntrack_stat_early_drop", ()): 0,
+    ("node_nf_conntrack_stat_search_restart", ()): 7,
     # softnet (hexadecimal columns; cpu = row, no index column in this file)
     ("node_softnet_processed_total", (("cpu", "0"),)): 299641,
     ("node_softnet_processed_total", (("cpu", "1"),)): 916354,

@@ -6,8 +6,9 @@ database, served with the app's clock pinned to that epoch and alert rules in ef
   and one week earlier at 60 s (for "compare with");
 - new-1: one single poll, two minutes before NOW (a host added a moment ago);
 - cores-1: 20 cpus with per-core busy shares, the last hour at 10 s (rates-1 and new-1
-  have none, as hosts polled before per-core points were stored), and TCP sockets per
-  state every 10 minutes (tcp_states).
+  have none, as hosts polled before per-core points were stored), TCP sockets per
+  state every 10 minutes (tcp_states), and a full conntrack table for five minutes
+  (drops).
 Rules: cpu_hot (cpu_busy_percent > 80 warning, > 95 critical; cores-1 90 and 98); fs_full
 (fs_used_percent 85/95) with rates-1 overridden to warning 70; mem_high (mem_used_percent
 30/50, synth's memory at NOW is 36-38 %) with new-1 overridden to critical 35; disk_slow
@@ -121,6 +122,7 @@ def _write(settings: StoreSettings) -> None:
         writer.submit(points)
         writer.submit_status(synth.status(CORES, points[0].ts))
     writer.submit(tcp_states())
+    writer.submit(drops())
     for shape in (RATES, NEW, CORES):
         writer.submit_host_info(synth.info(shape, NOW))
     assert writer.close(60), "writer did not flush"
@@ -138,6 +140,27 @@ def tcp_states() -> list[Point]:
         counts = dict.fromkeys(STATES, 0)  # every state is stored, zeros too
         counts.update(established=120, close_wait=10 * k, listen=4, time_wait=30 + k % 2)
         out += [Point("tcp_connections", "cores-1", st, ts, n) for st, n in counts.items()]
+    return out
+
+
+FULL_TABLE = (NOW - 1800, NOW - 1500)  # cores-1's conntrack table is full
+
+
+def drops() -> list[Point]:
+    """cores-1's kernel drops every 10 s over the last hour: none from the backlog, a
+    steady 0.2/s of failed conntrack inserts, and while the table is full (FULL_TABLE)
+    250 entries/s evicted and 12.5 packets/s dropped."""
+    out = []
+    for k in range(360):
+        ts = NOW - 3600 + 10 * k
+        full = FULL_TABLE[0] <= ts < FULL_TABLE[1]
+        values = {
+            "softnet_dropped_per_second": 0.0,
+            "conntrack_drops_per_second": 12.5 if full else 0.0,
+            "conntrack_early_drops_per_second": 250.0 if full else 0.0,
+            "conntrack_insert_failed_per_second": 0.2,
+        }
+        out += [Point(m, "cores-1", "", ts, v) for m, v in values.items()]
     return out
 
 

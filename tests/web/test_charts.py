@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from chartsite import DAY, NOW, OUTAGE, TCP_STEP, ChartSite, start
+from chartsite import DAY, FULL_TABLE, NOW, OUTAGE, TCP_STEP, ChartSite, start
 
 from parsers.cmd_tcp_states import STATES
 from store.db import connect
@@ -297,6 +297,38 @@ def test_tcp_sockets_by_state_draw_one_line_per_state(
     assert fig.locator(".u-legend").is_visible()
     fig.scroll_into_view_if_needed()
     fig.screenshot(path=str(artifacts / "charts-tcp-states.png"))
+    assert p.errors == []
+    p.context.close()
+
+
+def test_kernel_packet_drops_show_a_full_conntrack_table(
+    site: ChartSite, browser: Any, artifacts: Path
+) -> None:
+    p = open_host(browser, site.url + "/hosts/cores-1?range=1h")
+    u = "window.sshmonHost.plots.get('drops').u"
+    labels = p.evaluate(f"() => {u}.series.slice(1).map((s) => s.label)")
+    assert labels == [
+        "backlog full",
+        "conntrack",
+        "conntrack full (evicted)",
+        "conntrack insert failed",
+    ]
+    ts, *columns = p.evaluate(f"() => {u}.data")
+    evicted = dict(zip(ts, columns[2], strict=True))
+    full = [v for t, v in evicted.items() if FULL_TABLE[0] <= t < FULL_TABLE[1]]
+    assert full and set(full) == {250.0}  # the stored rate, every point of the five minutes
+    assert {v for t, v in evicted.items() if t < FULL_TABLE[0] and v is not None} == {0.0}
+    assert {v for v in columns[3] if v is not None} == {0.2}
+    # the y axis holds the eviction rate, and its labels read as the rates they mark
+    assert p.evaluate(f"() => {u}.scales.y.max") >= 250
+    ticks = json.loads(p.get_attribute("figure[data-chart=drops]", "data-yaxis") or "{}")
+    values = [tick_value(label) for _, label in ticks["ticks"]]
+    assert values == [v for v, _ in ticks["ticks"]] and max(values) >= 200, ticks["ticks"]
+    assert all(label.endswith("/s") for _, label in ticks["ticks"]), ticks["ticks"]
+    fig = p.locator("figure[data-chart=drops]")
+    assert fig.locator(".u-legend").is_visible()
+    fig.scroll_into_view_if_needed()
+    fig.screenshot(path=str(artifacts / "charts-drops.png"))
     assert p.errors == []
     p.context.close()
 

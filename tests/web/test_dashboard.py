@@ -83,10 +83,10 @@ def test_host_page_draws_every_chart(server: LiveServer, page: Page, artifacts: 
     p = page.page
     p.goto(server.url + "/hosts/db-1?range=6h")
     _wait_charts(p)
-    # the fleet's hosts store no per-core series and no TCP states (test_charts.py draws
-    # both on cores-1); every other chart has data
+    # the fleet's hosts store no per-core series, no TCP states and no kernel drops
+    # (test_charts.py draws them on cores-1); every other chart has data
     empty = p.eval_on_selector_all("#charts figure.nodata", "fs => fs.map(f => f.dataset.chart)")
-    assert empty == ["cpu_cores", "tcp_states"]
+    assert empty == ["cpu_cores", "tcp_states", "drops"]
     # per-device series: both disks and both mounts are in the legends
     legends = p.locator("#charts .u-legend").all_inner_texts()
     joined = " ".join(legends)
