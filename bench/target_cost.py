@@ -114,6 +114,8 @@ NODE_EXPORTER_EQUIVALENT: dict[str, str | None] = {
     "uname": "uname",
     "tcpstat": "tcpstat",
     "timex": "timex",
+    "time": "time",  # node_exporter's also reads the wall clock and zone, a trifle
+    "selinux": "selinux",
     "systemd": "systemd",
     "hwmon": "hwmon",
     "thermal_zone": "thermal_zone",

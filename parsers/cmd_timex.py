@@ -8,7 +8,12 @@ The probe tries, without privileges (poller/collectors/timex.py):
 - `timedatectl`: `timedatectl show -p NTPSynchronized --value`, `yes` or `no` (systemd's
   timedated asks the kernel's STA_UNSYNC flag): synchronisation only, no offset.
 
-Only what the tool says is filled in; the rest stays None.
+Only what the tool says is filled in; the rest stays None. busybox adjtimex prints the
+struct timex fields offset, freq, maxerror, esterror, status, constant, precision,
+tolerance and tick (busybox miscutils/adjtimex.c), not tai nor the PPS fields (ppsfreq,
+jitter, shift, stabil, jitcnt, calcnt, errcnt, stbcnt), so those stay unread. chronyc's
+"Frequency" is chronyd's estimate of the clock's own drift, not the kernel's freq field
+(chronyd may correct with tick as well), so it is not taken for the kernel's value.
 """
 
 from __future__ import annotations
@@ -24,6 +29,10 @@ SOURCE: Final = "timex"
 US: Final = 1e-6  # adjtimex reports maxerror/esterror in µs, offset in µs…
 NS: Final = 1e-9  # …or in ns when STA_NANO is set (include/uapi/linux/timex.h)
 STA_NANO: Final = 0x2000
+US_PER_S: Final = 1e6
+# adjtimex(2) NOTES: freq is in ppm with a 16-bit fraction ("65536 = 1ppm" in busybox's
+# output); node_exporter exports it as the ratio 1 + freq / 2^16 / 1e6
+PPM16FRAC: Final = 1e6 * 65536
 TIME_ERROR: Final = 5  # adjtimex(2) return value: clock not synchronised
 # chronyc -c tracking columns (chrony doc/chronyc.adoc, "tracking"); 14 in chrony 3 and 4
 _CHRONY_FIELDS: Final = 14
@@ -40,6 +49,11 @@ class Timex:
     offset_seconds: float | None = None
     maxerror_seconds: float | None = None
     esterror_seconds: float | None = None
+    # the kernel's other struct timex fields, as node_exporter's timex collector names them
+    frequency_adjustment_ratio: float | None = None
+    status: int | None = None
+    loop_time_constant: int | None = None
+    tick_seconds: float | None = None
 
 
 def parse(text: str) -> Timex:
@@ -75,6 +89,7 @@ def _adjtimex(body: str) -> Timex:
     if status is None and ret is None:
         raise ParseError(SOURCE, "adjtimex printed neither status nor return value", body[:200])
     offset, maxerror, esterror = number("offset"), number("maxerror"), number("esterror")
+    freq, tick = number("freq.adjust"), number("tick")
     offset_unit = NS if status is not None and status & STA_NANO else US
     return Timex(
         "adjtimex",
@@ -82,6 +97,11 @@ def _adjtimex(body: str) -> Timex:
         offset_seconds=None if offset is None else offset * offset_unit,
         maxerror_seconds=None if maxerror is None else maxerror * US,
         esterror_seconds=None if esterror is None else esterror * US,
+        frequency_adjustment_ratio=None if freq is None else 1 + freq / PPM16FRAC,
+        status=status,
+        loop_time_constant=number("timeconstant"),
+        # always µs (struct timex); divided as node_exporter divides, for the same float
+        tick_seconds=None if tick is None else tick / US_PER_S,
     )
 
 

@@ -7,6 +7,14 @@ systemd as PID 1), prints nothing and fails: unavailable, never "not synchronise
 chronyc and timedatectl run under the probe's `timeout` (`$_sm_t`): chronyc retries for
 seconds on a lost reply and timedatectl waits on D-Bus. Measured cost of the section on
 this VM (busybox answering): 1.0 ms of target CPU over an empty `sh -c`, once per slow round.
+
+/metrics gets node_exporter's timex names for what the tool printed. busybox adjtimex
+prints the kernel's struct timex (the same adjtimex(2) call node_exporter makes), so with it
+also node_timex_frequency_adjustment_ratio, _loop_time_constant, _status and _tick_seconds,
+converted as node_exporter converts them. busybox does not print `tai` nor the PPS fields,
+so node_timex_tai_offset_seconds and node_timex_pps_* are absent, never 0 (node_exporter
+prints them as 0 on a host without a PPS source). chronyc and timedatectl do not give the
+kernel's fields at all: only sync status (and chronyc's offset).
 """
 
 from __future__ import annotations
@@ -53,6 +61,10 @@ _SYNC_HELP: Final = "Is clock synchronized to a reliable server (1 = yes, 0 = no
 _OFFSET_HELP: Final = "Time offset in between local system and reference clock."
 _MAXERR_HELP: Final = "Maximum error in seconds."
 _ESTERR_HELP: Final = "Estimated error in seconds."
+_FREQ_HELP: Final = "Local clock frequency adjustment."
+_STATUS_HELP: Final = "Value of the status array bits."
+_CONSTANT_HELP: Final = "Phase-locked loop time constant."
+_TICK_HELP: Final = "Seconds between clock ticks."
 METRICS: Final = (
     MetricSpec(
         "timex_sync_status",
@@ -110,6 +122,15 @@ def samples(r: Readings) -> Iterator[Sample]:
         yield node_sample(
             "timex_estimated_error_seconds", t.esterror_seconds, "gauge", _ESTERR_HELP
         )
+    # the kernel's other struct timex fields, where the tool printed them (adjtimex)
+    for name, value, help_ in (
+        ("timex_frequency_adjustment_ratio", t.frequency_adjustment_ratio, _FREQ_HELP),
+        ("timex_status", t.status, _STATUS_HELP),
+        ("timex_loop_time_constant", t.loop_time_constant, _CONSTANT_HELP),
+        ("timex_tick_seconds", t.tick_seconds, _TICK_HELP),
+    ):
+        if value is not None:
+            yield node_sample(name, value, "gauge", help_)
 
 
 COLLECTOR: Final = Collector(

@@ -20,6 +20,18 @@ def test_busybox_adjtimex_of_an_unsynchronised_kernel() -> None:
     assert t.tool == "adjtimex" and t.synchronised is False
     assert t.offset_seconds == 0.0
     assert t.maxerror_seconds == t.esterror_seconds == 16.0  # 16000000 µs, the kernel's cap
+    # the other struct timex fields busybox prints, converted as node_exporter converts them
+    # (node_exporter 1.5.0 on the same VM: ratio 1, status 64, constant 2, tick 0.01)
+    assert t.frequency_adjustment_ratio == 1.0  # freq.adjust 0
+    assert (t.status, t.loop_time_constant, t.tick_seconds) == (64, 2, 0.01)
+
+
+def test_adjtimex_frequency_is_scaled_ppm_as_a_ratio() -> None:
+    # a clock chronyd slows by 12.5 ppm: freq = -12.5 * 65536
+    text = "adjtimex\n-f  freq.adjust:  -819200 (65536 = 1ppm)\n    return value: 0 (clock sync)\n"
+    t = cmd_timex.parse(text)
+    assert t.frequency_adjustment_ratio == 1 - 12.5e-6
+    assert t.status is None and t.tick_seconds is None  # not printed: absent, not 0
 
 
 def test_chronyc_synchronised_to_a_server() -> None:
@@ -27,6 +39,7 @@ def test_chronyc_synchronised_to_a_server() -> None:
     assert t.synchronised is True
     assert t.offset_seconds == -0.000001454  # "1.454 µs fast of NTP time"
     assert t.maxerror_seconds is None  # chronyc does not say: absent, not 0
+    assert t.frequency_adjustment_ratio is t.status is t.tick_seconds is None
 
 
 def test_chronyc_without_a_source() -> None:

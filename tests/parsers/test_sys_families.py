@@ -31,6 +31,7 @@ from poller.replay import sections_from_root
 
 TREE = Path(__file__).resolve().parents[1] / "fixtures" / "sysclass"
 FAMILIES = ("node_md_", "node_network_", "node_bonding_", "node_hwmon_", "node_thermal_")
+FAMILIES += ("node_time_clocksource_",)
 Key = tuple[str, tuple[tuple[str, str], ...]]
 
 
@@ -55,7 +56,8 @@ def _node_exporter() -> dict[Key, float]:
 
 NODE_EXPORTER = Path("/usr/bin/prometheus-node-exporter")
 _KEPT = re.compile(
-    r"node_(md_|network_(up|carrier|mtu_bytes|speed_bytes|info)[{ ]|bonding_|hwmon_|thermal_)"
+    r"node_(md_|network_(up|carrier|mtu_bytes|speed_bytes|info)[{ ]|bonding_|hwmon_|thermal_"
+    r"|time_clocksource_)"  # not node_time_seconds: the wall clock, never the same twice
 )
 
 
@@ -64,7 +66,7 @@ def _run_node_exporter() -> dict[Key, float]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    collectors = ("mdadm", "netclass", "bonding", "hwmon", "thermal_zone")
+    collectors = ("mdadm", "netclass", "bonding", "hwmon", "thermal_zone", "time")
     proc = subprocess.Popen(
         [
             str(NODE_EXPORTER),
@@ -104,7 +106,9 @@ def _family(values: dict[Key, float], prefix: str) -> dict[Key, float]:
     return {k: v for k, v in values.items() if k[0].startswith(prefix)}
 
 
-@pytest.mark.parametrize("prefix", ["node_md_", "node_bonding_", "node_thermal_"])
+@pytest.mark.parametrize(
+    "prefix", ["node_md_", "node_bonding_", "node_thermal_", "node_time_clocksource_"]
+)
 def test_same_samples_as_node_exporter(prefix: str) -> None:
     assert _family(_ours(), prefix) == _family(_node_exporter(), prefix)
 

@@ -33,8 +33,13 @@ def test_timex_names_and_units() -> None:
         "node_timex_offset_seconds": 0.0,
         "node_timex_maxerror_seconds": 16.0,
         "node_timex_estimated_error_seconds": 16.0,
-    }
+        "node_timex_frequency_adjustment_ratio": 1.0,
+        "node_timex_status": 64,
+        "node_timex_loop_time_constant": 2,
+        "node_timex_tick_seconds": 0.01,
+    }  # busybox prints neither tai nor the PPS fields: no node_timex_pps_*, no tai offset
     assert got["node_timex_sync_status"].help.startswith("Is clock synchronized")
+    assert got["node_timex_tick_seconds"].help == "Seconds between clock ticks."
 
 
 def test_timex_from_chronyc_leaves_out_what_chronyc_does_not_say() -> None:

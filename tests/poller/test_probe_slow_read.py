@@ -26,7 +26,11 @@ def _run(script: str, shell: tuple[str, ...] = ("dash",)) -> str:
 
 def test_the_every_round_files_and_globs_are_one_read() -> None:
     reads = probe.DEFAULT_PLAN.slow_reads
-    assert set(reads) == {probe.SLOW_READ}  # os-release, the one rare file, has a fallback
+    # os-release, the one hourly file, has a fallback; clocksource and selinux, every 5th
+    # round, share one `head` of their cadence
+    assert set(reads) == {probe.SLOW_READ, probe.SLOW_READ + "5"}
+    rare = reads[probe.SLOW_READ + "5"]
+    assert not rare.paths and {s for s, _ in rare.globs} == {"clocksource", "selinux"}
     read = reads[probe.SLOW_READ]
     assert dict(read.paths) == {
         "/proc/mounts": "mounts",
@@ -90,7 +94,10 @@ def test_a_rarer_cadence_has_its_own_read_run_only_when_due(tmp_path: Path) -> N
     (tmp_path / "f").write_text("42\n")
     rare = Source("t_rare", str, path=f"{tmp_path}/f", slow=True, every=5)
     plan = _plan_with(rare)
-    assert plan.slow_reads[probe.SLOW_READ + "5"] == HeadRead({f"{tmp_path}/f": "t_rare"})
+    read5 = plan.slow_reads[probe.SLOW_READ + "5"]
+    assert read5 == HeadRead(
+        {f"{tmp_path}/f": "t_rare"}, probe.DEFAULT_PLAN.slow_reads[probe.SLOW_READ + "5"].globs
+    )
     text = probe.definitions(10, plan)
     slow5 = next(line for line in text.split("\n") if line.startswith("_sm_slow5()"))
     assert f'begin {probe.SLOW_READ}5"; head -n 2147483647 {tmp_path}/f /dev/null' in slow5
