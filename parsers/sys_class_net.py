@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Final
 
 from parsers.errors import ParseError
@@ -47,6 +47,7 @@ IDS: Final = (
 )
 ATTRIBUTES: Final = frozenset(("operstate", "carrier", "speed", "mtu", "duplex", *COUNTERS, *IDS))
 _IDS: Final = frozenset(IDS)
+_SLOWER: Final = ATTRIBUTES - {"operstate", "carrier"}  # what the every-poll read has not
 HEX: Final = frozenset(("dev_id", "flags"))  # fmt_hex in net/core/net-sysfs.c
 _HEX: Final = re.compile(r"0x[0-9a-f]{1,16}")  # 16 digits at most: below 2**64
 # RFC 2863 operational states as the kernel numbers them (IF_OPER_*, include/uapi/linux/if.h)
@@ -77,8 +78,9 @@ class NetLink:
     carrier_changes_total: int | None = None
     carrier_up_total: int | None = None
     carrier_down_total: int | None = None
-    # IDS attribute -> value, of the ones that were readable
-    ids: Mapping[str, int] = field(default_factory=dict)
+    # (IDS attribute, value) of the ones that were readable: a tuple, so an interface
+    # without them (every poll's reading) costs no empty dict
+    ids: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +117,8 @@ def _link(iface: str, v: dict[str, str]) -> NetLink:
     carrier = _int(iface, "carrier", v)
     if carrier is not None and carrier not in (0, 1):
         raise ParseError(SOURCE, "carrier is 0 or 1", f"{iface}/carrier: {carrier}")
+    if _SLOWER.isdisjoint(v):
+        return NetLink(operstate, carrier)  # the every-poll reading: nothing else to read
     speed = _int(iface, "speed", v)
     return NetLink(
         operstate,
@@ -125,7 +129,7 @@ def _link(iface: str, v: dict[str, str]) -> NetLink:
         _int(iface, "carrier_changes", v),
         _int(iface, "carrier_up_count", v),
         _int(iface, "carrier_down_count", v),
-        {a: _id(iface, a, text) for a, text in v.items() if a in _IDS},
+        tuple((a, _id(iface, a, text)) for a, text in v.items() if a in _IDS),
     )
 
 

@@ -148,9 +148,10 @@ def rates(prev: Readings, cur: Readings, dt: float, out: list[Triple]) -> None:
     the last round" reads and alerts (`> 0`) better than 0.0167/s; the round's length is
     the host's interval x slow_every. A counter that went back (the interface was deleted
     and made again under the same name) gives nothing this round."""
-    l0, l1 = _interfaces(prev, "net_link"), _interfaces(cur, "net_link")
+    l1 = _interfaces(cur, "net_link")
     if not l1:
         return  # not a slow round: nothing new to count
+    l0 = _interfaces(prev, "net_link")
     add = out.append
     for dev, link in l1.items():
         before = l0.get(dev)
@@ -186,7 +187,7 @@ def samples(r: Readings) -> Iterator[Sample]:
         ):
             if value is not None:
                 yield node_sample(f"network_{name}", value, "counter", _help(name), labels)
-        for attr, value in link.ids.items():
+        for attr, value in link.ids:
             name = _ID_NAMES[attr]
             yield node_sample(f"network_{name}", value, "gauge", _help(name), labels)
 

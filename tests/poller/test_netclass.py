@@ -131,7 +131,9 @@ def test_carrier_changes_need_both_rounds_and_a_counter_that_went_forward() -> N
 def test_an_interface_gone_from_the_every_poll_reading_leaves_metrics_at_once() -> None:
     """The identifiers are read every 5th slow round; an interface deleted since (a
     container's veth) must not stay on /metrics with them until then."""
-    ids = NetClass({"eth0": NetLink(ids={"ifindex": 2}), "veth0": NetLink(ids={"ifindex": 9})})
+    ids = NetClass(
+        {"eth0": NetLink(ids=(("ifindex", 2),)), "veth0": NetLink(ids=(("ifindex", 9),))}
+    )
     readings = {"net_class": NetClass({"eth0": NetLink("up", 1)}), "net_ids": ids}
     shown = {(s.name, s.labels) for s in netclass.samples(readings)}
     assert ("node_network_iface_id", (("device", "eth0"),)) in shown
