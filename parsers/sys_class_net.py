@@ -96,8 +96,8 @@ def parse(text: str) -> NetClass:
     for path, body in tail_files(text):
         iface, attr = _split(path)
         values = raw.setdefault(iface, {})
-        if body.strip():
-            values[attr] = body.strip()
+        if value := body.strip():
+            values[attr] = value
     return NetClass({iface: _link(iface, v) for iface, v in raw.items()})
 
 
