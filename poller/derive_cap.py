@@ -50,6 +50,7 @@ DEVICE_FIELDS: Final = {
     # names: eno*/eth* sort before the veth* a container host churns through
     "net_class": ("interfaces", "interfaces (link state)"),
     "net_link": ("interfaces", "interfaces (link speed, MTU)"),
+    "net_ids": ("interfaces", "interfaces (identifiers)"),
     "bonding": ("masters", "bonding masters"),
     "hwmon": ("chips", "hwmon chips"),
     "hwmon_names": ("chips", "hwmon chips (names)"),
@@ -72,6 +73,7 @@ _TYPES: Final = {
     "net_arp": Arp,
     "net_class": NetClass,
     "net_link": NetClass,
+    "net_ids": NetClass,
     "bonding": Bonding,
     "hwmon": Hwmon,
     "hwmon_names": Hwmon,

@@ -6,7 +6,7 @@ from __future__ import annotations
 # capture instead (tests/fixtures/README.md). Re-capturing would change every golden file.
 ADDED_AFTER_CAPTURE = frozenset(
     {"cgroups", "tcp_states", "timex", "systemd_failed", "net_class", "net_link"}
-    | {"nf_conntrack_stat", "clocksource", "selinux"}
+    | {"nf_conntrack_stat", "clocksource", "selinux", "net_ids"}
 )
 # Sections the captured VM has no source for: its kernel lacks /proc/pressure/irq
 # (IRQ_TIME_ACCOUNTING) and the md driver; it has no hwmon chip, thermal zone, bond or

@@ -118,14 +118,16 @@ OWNERS: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
     {name: tuple(c.name for c in COLLECTORS if name in c.sections) for name in SOURCES}
 )
 
-# slow metric -> the slow rounds between two of its samples where more than 1: a collector's
-# points come at the rounds all its slow sections were read, its rarest one's `every`
-# (the alert engine waits that much longer before a series counts as gone)
+# slow metric -> the slow rounds between two of its samples where more than 1 (the alert
+# engine waits that much longer before a series counts as gone): a collector's slow points
+# come at every round its most frequent slow section is read. A rarer section beside it
+# feeds /metrics only (netclass's interface identifiers, `every`=5, store nothing); a
+# metric read rarely has its own collector with that one slow section (tcpstat, timex).
 SLOW_ROUNDS: Final[Mapping[str, int]] = MappingProxyType(
     {
         m.name: every
         for c in COLLECTORS
-        if (every := max((s.every for s in c.sources), default=1)) > 1
+        if (every := min((s.every for s in c.sources if s.slow), default=1)) > 1
         for m in c.metrics
         if m.slow
     }

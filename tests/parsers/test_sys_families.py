@@ -55,8 +55,14 @@ def _node_exporter() -> dict[Key, float]:
 
 
 NODE_EXPORTER = Path("/usr/bin/prometheus-node-exporter")
+_NETCLASS = (
+    "up|carrier|mtu_bytes|speed_bytes|info|address_assign_type|carrier_changes_total"
+    "|carrier_up_changes_total|carrier_down_changes_total|device_id|dormant|flags|iface_id"
+    "|iface_link|iface_link_mode|name_assign_type|net_dev_group|protocol_type"
+    "|transmit_queue_length"
+)
 _KEPT = re.compile(
-    r"node_(md_|network_(up|carrier|mtu_bytes|speed_bytes|info)[{ ]|bonding_|hwmon_|thermal_"
+    rf"node_(md_|network_({_NETCLASS})[{{ ]|bonding_|hwmon_|thermal_"
     r"|time_clocksource_)"  # not node_time_seconds: the wall clock, never the same twice
 )
 
@@ -114,7 +120,9 @@ def test_same_samples_as_node_exporter(prefix: str) -> None:
 
 
 def test_netclass_matches_node_exporter_but_for_an_unknown_speed() -> None:
-    """Deliberate differences: speed -1 (SPEED_UNKNOWN) is not exported (node_exporter 1.5
+    """Every node_network_* family node_exporter 1.5.0 gives on the tree (carrier counters,
+    identifiers in hex and decimal, lo's type 772 and flags 0x9 included), with these
+    deliberate differences: speed -1 (SPEED_UNKNOWN) is not exported (node_exporter 1.5
     exports -125000 bytes/s), and node_network_info carries only device, duplex and
     operstate (address, broadcast and ifalias are not read)."""
     theirs = _family(_node_exporter(), "node_network_")
@@ -174,6 +182,40 @@ def test_an_unreadable_speed_or_carrier_is_unknown_never_zero() -> None:
     assert net.interfaces["eth0"].speed_mbps is None
 
 
+def test_identifiers_are_read_in_hex_or_decimal_as_the_kernel_prints_them() -> None:
+    net = sys_class_net.parse(
+        _files(
+            ("/sys/class/net/eth0/carrier_changes", "5\n"),
+            ("/sys/class/net/eth0/carrier_up_count", "2\n"),
+            ("/sys/class/net/eth0/carrier_down_count", "3\n"),
+            ("/sys/class/net/eth0/dev_id", "0x20\n"),
+            ("/sys/class/net/eth0/flags", "0x1003\n"),
+            ("/sys/class/net/eth0/ifindex", "4\n"),
+            ("/sys/class/net/lo/type", "772\n"),
+            ("/sys/class/net/lo/flags", "0x9\n"),
+        )
+    )
+    eth0, lo = net.interfaces["eth0"], net.interfaces["lo"]
+    assert (eth0.carrier_changes_total, eth0.carrier_up_total, eth0.carrier_down_total) == (5, 2, 3)
+    assert dict(eth0.ids) == {"dev_id": 32, "flags": 4099, "ifindex": 4}
+    assert dict(lo.ids) == {"type": 772, "flags": 9} and lo.carrier_changes_total is None
+
+
+def test_an_unreadable_identifier_is_left_out_never_zero() -> None:
+    """An ifb or a down interface: dormant and name_assign_type answer EINVAL, the probe
+    prints the header alone, and node_exporter skips the file; so do we."""
+    net = sys_class_net.parse(
+        _files(
+            ("/sys/class/net/ifb0/dormant", ""),
+            ("/sys/class/net/ifb0/name_assign_type", ""),
+            ("/sys/class/net/ifb0/carrier_changes", ""),
+            ("/sys/class/net/ifb0/ifindex", "2\n"),
+        )
+    )
+    ifb = net.interfaces["ifb0"]
+    assert ifb.ids == (("ifindex", 2),) and ifb.carrier_changes_total is None
+
+
 @pytest.mark.parametrize(
     ("path", "body"),
     [
@@ -181,8 +223,27 @@ def test_an_unreadable_speed_or_carrier_is_unknown_never_zero() -> None:
         ("/sys/class/net/eth0/carrier", "2\n"),
         ("/sys/class/net/eth0/mtu", "1" * 30 + "\n"),
         ("/sys/class/net/eth0/address", "x\n"),
+        ("/sys/class/net/eth0/flags", "4099\n"),
+        ("/sys/class/net/eth0/dev_id", "0X20\n"),
+        ("/sys/class/net/eth0/flags", "0x\n"),
+        ("/sys/class/net/eth0/flags", "0x" + "f" * 17 + "\n"),
+        ("/sys/class/net/eth0/ifindex", "0x2\n"),
+        ("/sys/class/net/eth0/carrier_changes", "many\n"),
+        ("/sys/class/net/eth0/tx_queue_len", "1" * 30 + "\n"),
     ],
-    ids=["bad-operstate", "carrier-2", "mtu-out-of-range", "unread-attribute"],
+    ids=[
+        "bad-operstate",
+        "carrier-2",
+        "mtu-out-of-range",
+        "unread-attribute",
+        "flags-not-hex",
+        "hex-upper-prefix",
+        "hex-no-digits",
+        "hex-over-64-bits",
+        "ifindex-hex",
+        "counter-not-a-number",
+        "queue-out-of-range",
+    ],
 )
 def test_bad_netclass_text_is_a_parse_error(path: str, body: str) -> None:
     with pytest.raises(ParseError):
@@ -252,6 +313,8 @@ _HEADERS = st.sampled_from(
     [
         "==> /sys/class/net/eth0/operstate <==",
         "==> /sys/class/net/eth0/speed <==",
+        "==> /sys/class/net/eth0/flags <==",
+        "==> /sys/class/net/eth0/carrier_changes <==",
         "==> /sys/class/net/bond0/bonding/slaves <==",
         "==> /sys/class/net/eth0/bonding_slave/mii_status <==",
         "==> /sys/class/hwmon/hwmon0/temp1_input <==",

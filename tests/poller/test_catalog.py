@@ -100,11 +100,12 @@ def test_slow_metrics_are_the_ones_of_slow_sources() -> None:
     """A metric is marked slow exactly when every source of its collector is slow-round, or
     when it is a fixed hardware attribute that netclass and hwmon read in the slow round
     (link speed, MTU and duplex change when a link renegotiates, a sensor's declared limits
-    when a driver loads)."""
+    when a driver loads), or netclass's carrier changes between two slow rounds."""
     fixed = {
         "net_speed_bytes_per_second",
         "net_mtu_bytes",
         "net_duplex",
+        "net_carrier_changes",
         "temp_crit_celsius",
         "temp_max_celsius",
     }

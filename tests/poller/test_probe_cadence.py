@@ -15,7 +15,7 @@ from poller.collectors.registry import SLOW_ROUNDS, SOURCES
 NONCE = "0123456789abcdef"
 RARE = {"uname": 30, "os_release": 30, "cpuinfo": 30, "pagesize": 30}
 RARE |= {"tcp_states": 5, "timex": 5, "net_udp": 5, "systemd_failed": 2}
-RARE |= {"clocksource": 5, "selinux": 5}  # rarely-changing files, one `head` of their own
+RARE |= {"clocksource": 5, "selinux": 5, "net_ids": 5}  # rarely-changing files, one `head`
 
 
 def test_the_rare_sections_and_their_cadences() -> None:
@@ -89,8 +89,8 @@ def test_a_real_shell_runs_exactly_the_sections_due() -> None:
     plain = _ran(probe.script(NONCE, slow=True, rare=()))
     assert "df" in plain and "mounts" in plain and not plain & set(RARE)
     with_5 = _ran(probe.script(NONCE, slow=True, rare=(5,)))
-    assert with_5 - plain <= {"tcp_states", "timex", "net_udp", "clocksource", "selinux"}
-    assert {"tcp_states", "selinux"} <= with_5
+    assert with_5 - plain <= {"tcp_states", "timex", "net_udp", "clocksource", "selinux", "net_ids"}
+    assert {"tcp_states", "selinux", "net_ids"} <= with_5
     every = _ran(probe.script(NONCE, slow=True))  # a script on its own reads all
     assert {"uname", "os_release", "cpuinfo", "tcp_states"} <= every
     assert not _ran(probe.script(NONCE, slow=False, rare=(2, 5, 30))) & set(SOURCES)

@@ -26,11 +26,12 @@ def _run(script: str, shell: tuple[str, ...] = ("dash",)) -> str:
 
 def test_the_every_round_files_and_globs_are_one_read() -> None:
     reads = probe.DEFAULT_PLAN.slow_reads
-    # os-release, the one hourly file, has a fallback; clocksource and selinux, every 5th
-    # round, share one `head` of their cadence
+    # os-release, the one hourly file, has a fallback; clocksource, selinux and the
+    # interfaces' identifiers, every 5th round, share one `head` of their cadence
     assert set(reads) == {probe.SLOW_READ, probe.SLOW_READ + "5"}
     rare = reads[probe.SLOW_READ + "5"]
-    assert not rare.paths and {s for s, _ in rare.globs} == {"clocksource", "selinux"}
+    assert not rare.paths
+    assert {s for s, _ in rare.globs} == {"clocksource", "selinux", "net_ids"}
     read = reads[probe.SLOW_READ]
     assert dict(read.paths) == {
         "/proc/mounts": "mounts",
