@@ -30,6 +30,8 @@ class Link:
     speed: str
     mtu: str
     duplex: str
+    flaps: str  # carrier changes between the last two slow rounds, or NONE
+    flapped: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,15 +69,16 @@ def hardware(latest: Iterable[LatestRow]) -> Hardware:
 
 def _links(by: dict[str, dict[str, float]]) -> list[Link]:
     state, carrier = by.get("net_oper_state", {}), by.get("net_carrier", {})
-    speed, mtu, duplex = (
+    speed, mtu, duplex, flaps = (
         by.get("net_speed_bytes_per_second", {}),
         by.get("net_mtu_bytes", {}),
         by.get("net_duplex", {}),
+        by.get("net_carrier_changes", {}),
     )
     out = []
     for dev in sorted({*state, *carrier, *mtu}, key=natural_key):
         word = _word(OPER_STATES, state.get(dev))
-        c = carrier.get(dev)
+        c, f = carrier.get(dev), flaps.get(dev)
         out.append(
             Link(
                 dev,
@@ -85,6 +88,8 @@ def _links(by: dict[str, dict[str, float]]) -> list[Link]:
                 _speed(speed.get(dev)),
                 NONE if dev not in mtu else f"{mtu[dev]:.0f}",
                 _DUPLEX.get(int(duplex[dev]), NONE) if dev in duplex else NONE,
+                NONE if f is None else f"{f:.0f}",
+                bool(f),
             )
         )
     return out

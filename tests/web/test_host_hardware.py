@@ -39,7 +39,11 @@ def _hardware_points(ts: float) -> list[Point]:
         Point("net_oper_state", "hw-1", XSS, ts, 6),
         Point("temp_celsius", "hw-1", XSS, ts, 1),
     ]
-    return [p._replace(ts=ts) for p in points] + hostile
+    flapped = ("net_carrier_changes", "eth1")  # the tree's own counters do not move
+    return [
+        p._replace(ts=ts, value=3.0) if (p.metric, p.dev) == flapped else p._replace(ts=ts)
+        for p in points
+    ] + hostile
 
 
 @pytest.fixture(scope="module")
@@ -101,12 +105,15 @@ def _open(browser: Any, url: str, *, dark: bool = False) -> Any:
 def test_tables_show_the_stored_values(site: LiveServer, browser: Any, artifacts: Path) -> None:
     p = _open(browser, f"{site.url}/hosts/hw-1")
     links = _rows(p, "hw-links")
-    # interface: state, carrier, speed, MTU, duplex (values of the fixture tree)
-    assert links["eth4"] == ["up", "yes", "10 Gb/s", "1500", "full"]
-    assert links["eth5"] == ["up", "yes", "100 Mb/s", "1500", "half"]
-    assert links["eth1"] == ["down", "no", D, "1500", D]
-    assert links["bond0"] == ["up", "yes", D, "1500", "full"]  # speed -1: unknown
-    assert links["lo"] == ["unknown", "yes", D, "65536", D]
+    # interface: state, carrier, speed, MTU, duplex, flaps (values of the fixture tree)
+    assert links["eth4"] == ["up", "yes", "10 Gb/s", "1500", "full", "0"]
+    assert links["eth5"] == ["up", "yes", "100 Mb/s", "1500", "half", "0"]
+    assert links["eth1"] == ["down", "no", D, "1500", D, "3"]
+    assert links["bond0"] == ["up", "yes", D, "1500", "full", "0"]  # speed -1: unknown
+    assert links["lo"] == ["unknown", "yes", D, "65536", D, "0"]
+    flaps = "#hw-links tbody tr:has(td:text-is('{}')) td:last-child"
+    assert "hw-bad" in (p.get_attribute(flaps.format("eth1"), "class") or "")
+    assert "hw-bad" not in (p.get_attribute(flaps.format("eth4"), "class") or "")
     temps = _rows(p, "hw-temps")
     assert temps["coretemp/Package id 0"] == ["61.0 °C", "100.0 °C"]
     # two nvme drives: told apart by their devices (stable), not by hwmonN (load order)
@@ -123,11 +130,28 @@ def test_tables_show_the_stored_values(site: LiveServer, browser: Any, artifacts
     assert raid["md201"] == ["checking", "2 of 2 active", "0", "0", "5.73 %"]
     assert raid["md3"] == ["active", "8 of 8 active", "0", "2", D]
     assert raid["md4"] == ["inactive", "0 of 0 active", "1", "1", D]
+    # every column in view: no panel cut its table off at the edge (the Flaps column once was)
+    clipped = p.eval_on_selector_all(
+        ".hw", "ss => ss.filter(s => s.scrollWidth > s.clientWidth).map(s => s.id)"
+    )
+    assert clipped == []
     assert XSS in links and XSS in temps  # shown as text
     assert p.evaluate("window.__xss") is None and p.errors == []
     p.locator(".hw-tables").screenshot(path=str(artifacts / "host-hardware.png"))
     dark = _open(browser, f"{site.url}/hosts/hw-1", dark=True)
     dark.locator(".hw-tables").screenshot(path=str(artifacts / "host-hardware-dark.png"))
+
+
+def test_on_a_phone_the_tables_stay_within_the_screen(site: LiveServer, browser: Any) -> None:
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    p = ctx.new_page()
+    p.goto(f"{site.url}/hosts/hw-1")
+    p.wait_for_selector("#hw-links")
+    # the page does not scroll sideways; a table wider than the screen scrolls in its panel
+    assert p.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    widths = p.eval_on_selector_all(".hw", "ss => ss.map(s => s.getBoundingClientRect().right)")
+    assert widths and max(widths) <= 390
+    ctx.close()
 
 
 def test_a_host_without_them_says_unavailable(site: LiveServer, browser: Any) -> None:
