@@ -187,7 +187,7 @@ def samples(r: Readings) -> Iterator[Sample]:
         ):
             if value is not None:
                 yield node_sample(f"network_{name}", value, "counter", _help(name), labels)
-        for attr, value in link.ids:
+        for attr, value in link.id_items():
             name = _ID_NAMES[attr]
             yield node_sample(f"network_{name}", value, "gauge", _help(name), labels)
 

@@ -197,8 +197,8 @@ def test_identifiers_are_read_in_hex_or_decimal_as_the_kernel_prints_them() -> N
     )
     eth0, lo = net.interfaces["eth0"], net.interfaces["lo"]
     assert (eth0.carrier_changes_total, eth0.carrier_up_total, eth0.carrier_down_total) == (5, 2, 3)
-    assert dict(eth0.ids) == {"dev_id": 32, "flags": 4099, "ifindex": 4}
-    assert dict(lo.ids) == {"type": 772, "flags": 9} and lo.carrier_changes_total is None
+    assert dict(eth0.id_items()) == {"dev_id": 32, "flags": 4099, "ifindex": 4}
+    assert dict(lo.id_items()) == {"type": 772, "flags": 9} and lo.carrier_changes_total is None
 
 
 def test_an_unreadable_identifier_is_left_out_never_zero() -> None:
@@ -213,7 +213,7 @@ def test_an_unreadable_identifier_is_left_out_never_zero() -> None:
         )
     )
     ifb = net.interfaces["ifb0"]
-    assert ifb.ids == (("ifindex", 2),) and ifb.carrier_changes_total is None
+    assert ifb.id_items() == (("ifindex", 2),) and ifb.carrier_changes_total is None
 
 
 @pytest.mark.parametrize(

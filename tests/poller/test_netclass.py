@@ -11,7 +11,7 @@ from pathlib import Path
 
 from fake_clock import FakeClock
 
-from parsers.sys_class_net import NetClass, NetLink
+from parsers.sys_class_net import IDS, NetClass, NetLink
 from poller import probe
 from poller.collectors import netclass, registry
 from poller.derive import Snapshot, derive
@@ -131,8 +131,12 @@ def test_carrier_changes_need_both_rounds_and_a_counter_that_went_forward() -> N
 def test_an_interface_gone_from_the_every_poll_reading_leaves_metrics_at_once() -> None:
     """The identifiers are read every 5th slow round; an interface deleted since (a
     container's veth) must not stay on /metrics with them until then."""
+    at = IDS.index("ifindex")
     ids = NetClass(
-        {"eth0": NetLink(ids=(("ifindex", 2),)), "veth0": NetLink(ids=(("ifindex", 9),))}
+        {
+            "eth0": NetLink(ids=tuple(2 if k == at else None for k in range(len(IDS)))),
+            "veth0": NetLink(ids=tuple(9 if k == at else None for k in range(len(IDS)))),
+        }
     )
     readings = {"net_class": NetClass({"eth0": NetLink("up", 1)}), "net_ids": ids}
     shown = {(s.name, s.labels) for s in netclass.samples(readings)}
