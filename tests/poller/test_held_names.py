@@ -10,12 +10,12 @@ the probe reads this machine."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 import subprocess
 
 from fake_clock import FakeClock
 from peer_fixtures import FIXTURES
+from tree_link import TreeLink
 
 from parsers import sys_class_hwmon
 from parsers.frame import join_files
@@ -26,47 +26,10 @@ from poller.inventory import Host
 from poller.points import HostState
 from poller.poll import HostPoller, PollOutcome, Snapshot
 from poller.replay import sections_from_root
-from poller.transport import RawPoll
 
 TREE = FIXTURES / "sysclass"
 MOVED = ("/sys/class/hwmon/", "/sys/class/thermal/")
 NAMES = re.compile(rb"==> /sys/class/(hwmon/hwmon\d+/(name|temp\d+_label)|thermal/\w+/type) <==")
-
-
-class _TreeLink:
-    """The probe's whole script through a fresh `dash` per poll, hwmon and thermal read
-    from the fixture tree."""
-
-    mode = "local"
-    connected = True
-
-    def __init__(self, host: Host) -> None:
-        self.plan = probe.plan_for(host)
-
-    async def poll(
-        self,
-        nonce: str,
-        *,
-        slow: bool,
-        due: tuple[int, ...] = (),
-        rare: tuple[int, ...] | None = None,
-    ) -> RawPoll:
-        script = probe.script(nonce, slow=slow, plan=self.plan, rare=rare)
-        for path in MOVED:
-            script = script.replace(path, f"{TREE}{path}")
-        shell = await asyncio.create_subprocess_exec(
-            "dash",
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
-        out, _ = await shell.communicate(script.encode())
-        for path in MOVED:
-            out = out.replace(f"==> {TREE}{path}".encode(), f"==> {path}".encode())
-        return RawPoll(out, "local", False)
-
-    async def close(self) -> None:
-        pass
 
 
 def _temperatures(outcome: PollOutcome) -> dict[tuple[str, str], float]:
@@ -88,7 +51,7 @@ async def test_every_poll_s_temperatures_carry_the_names_read_at_the_slow_round(
     host = Host.model_validate(
         {"name": "tree", "address": "localhost", "transport": "local", "slow_every": 3}
     )
-    poller = HostPoller(host, _TreeLink(host), FakeClock())
+    poller = HostPoller(host, TreeLink(host, TREE, MOVED), FakeClock())
     outcomes = [await poller.poll(keep_raw=True) for _ in range(5)]
     assert [o.status.state for o in outcomes] == [HostState.OK] * 5
     # the same files read all at once, as `sshmon replay --root` does

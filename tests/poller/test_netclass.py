@@ -5,63 +5,24 @@ interfaces' identifiers read every 5th slow round only, yet on /metrics at every
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 from pathlib import Path
 
 from fake_clock import FakeClock
+from tree_link import TreeLink
 
 from parsers.sys_class_net import IDS, NetClass, NetLink
-from poller import probe
 from poller.collectors import netclass, registry
 from poller.derive import Snapshot, derive
 from poller.inventory import Host
 from poller.points import HostState
 from poller.poll import HostPoller, PollOutcome
 from poller.replay import sections_from_root
-from poller.transport import RawPoll
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 # the target's clock too: rates are over its uptime, which must move 10 s between polls
 # whatever this machine's speed
 MOVED = ("/sys/class/net/", "/proc/uptime")
-
-
-class _NetLink:
-    """The probe's whole script through a fresh `dash` per poll, /sys/class/net and
-    /proc/uptime read from `root` (the rest from this machine)."""
-
-    mode = "local"
-    connected = True
-
-    def __init__(self, host: Host, root: Path) -> None:
-        self.plan = probe.plan_for(host)
-        self.root = root
-
-    async def poll(
-        self,
-        nonce: str,
-        *,
-        slow: bool,
-        due: tuple[int, ...] = (),
-        rare: tuple[int, ...] | None = None,
-    ) -> RawPoll:
-        script = probe.script(nonce, slow=slow, plan=self.plan, rare=rare)
-        for path in MOVED:
-            script = script.replace(path, f"{self.root}{path}")
-        shell = await asyncio.create_subprocess_exec(
-            "dash",
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
-        out, _ = await shell.communicate(script.encode())
-        for path in MOVED:
-            out = out.replace(f"==> {self.root}{path}".encode(), f"==> {path}".encode())
-        return RawPoll(out, "local", False)
-
-    async def close(self) -> None:
-        pass
 
 
 def _changes(outcome: PollOutcome) -> dict[str, float]:
@@ -82,7 +43,7 @@ async def test_flaps_are_counted_per_slow_round_and_identifiers_stay_on_metrics(
     host = Host.model_validate(
         {"name": "tree", "address": "localhost", "transport": "local", "slow_every": 2}
     )
-    poller = HostPoller(host, _NetLink(host, tmp_path), FakeClock())
+    poller = HostPoller(host, TreeLink(host, tmp_path, MOVED), FakeClock())
     whole = _ids(
         registry.samples(registry.parse_all(sections_from_root(FIXTURES / "sysclass")).readings)
     )

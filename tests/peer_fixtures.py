@@ -16,7 +16,7 @@ import pytest
 from parsers.frame import Section
 from poller.replay import sections_from_capture
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PROC = FIXTURES / "procfs" / "proc"
 CAPTURES = tuple(sorted((FIXTURES / "local").glob("probe-*.txt")))
 
