@@ -1,12 +1,15 @@
 """Bytes per sample on disk for points derived from REAL /proc readings of this machine.
 
 store_bytes.py measures generated series; this one polls the machine it runs on through the
-real probe (a local `sh`), parser and derivation, as fast as it can, and stores each poll's
+real probe (a local `sh`), parser and derivation, GAP_S apart, and stores each poll's
 points with timestamps 10 s apart (the readings are real; only the clock is compressed, so
 rates are taken over the short real interval between polls, which makes them noisier than
-10 s averages: a pessimistic measurement). The points go through the real Writer (its value
-rounding included) into a fresh embedded store; the raw table is merged with OPTIMIZE FINAL
-and bytes_on_disk / rows is read from system.parts.
+10 s averages: a pessimistic measurement). The gap is needed: rates are derived only over
+at least MIN_INTERVAL_S of the target's uptime, which ticks in 10 ms, and back-to-back
+polls of a fast machine (~2 ms each) came closer than that, so most polls had no rates
+and the figure left them out (54 points a poll instead of ~118). The points go through the
+real Writer (its value rounding included) into a fresh embedded store; the raw table is
+merged with OPTIMIZE FINAL and bytes_on_disk / rows is read from system.parts.
 
     .venv/bin/python bench/store_bytes_real.py --polls 3000 --hosts 4
 """
@@ -20,6 +23,7 @@ import time
 
 from store_bytes import measure  # bench/ is on sys.path when run as a script
 
+from poller.derive import MIN_INTERVAL_S
 from poller.inventory import Host
 from poller.poll import HostPoller
 from poller.scheduler import SystemClock
@@ -30,6 +34,7 @@ from store.settings import StoreSettings
 from store.writer import Writer
 
 STEP_S = 10.0
+GAP_S = 2 * MIN_INTERVAL_S
 
 
 async def collect(polls: int) -> list[list[tuple[str, str, float]]]:
@@ -39,6 +44,7 @@ async def collect(polls: int) -> list[list[tuple[str, str, float]]]:
     out = []
     try:
         for _ in range(polls):
+            await asyncio.sleep(GAP_S)
             outcome = await poller.poll()
             if outcome.points:
                 out.append([(p.metric, p.dev, p.value) for p in outcome.points])
