@@ -33,6 +33,11 @@ Exposition = Callable[[Readings], Iterable[Sample]]
 # the hour.
 FIXED_WHILE_UP = 30
 
+# the cadence (slow rounds) of rarely-changing /sys and /etc files: clock sources, SELinux
+# state and the interfaces' identifiers, all read by one `head` at those rounds; one
+# constant, so they cannot drift into separate `head`s (a process each)
+RARE_FILES_EVERY = 5
+
 
 @dataclass(frozen=True, slots=True)
 class Source:

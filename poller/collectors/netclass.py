@@ -20,7 +20,7 @@ from typing import Final
 from parsers import sys_class_net
 from parsers.exposition import Sample, node_sample
 from parsers.sys_class_net import COUNTERS, DUPLEX, IDS, OPER_STATES, NetClass, NetLink
-from poller.collectors.base import Collector, Readings, Source, Triple, reading
+from poller.collectors.base import RARE_FILES_EVERY, Collector, Readings, Source, Triple, reading
 from poller.metric_spec import EXACT, G, MetricSpec
 
 # What changes and pages (a link going down) every poll. What changes only when a link is
@@ -51,7 +51,7 @@ NET_IDS: Final = Source(
     sys_class_net.parse,
     globs=tuple(f"/sys/class/net/*/{a}" for a in IDS),
     slow=True,
-    every=5,
+    every=RARE_FILES_EVERY,
 )
 MBPS_TO_BYTES: Final = 125_000  # 1 Mb/s = 10**6 bits/s = 125,000 bytes/s (node_exporter too)
 _IF: Final = "interface"

@@ -5,7 +5,7 @@ node_selinux_current_mode), from files only: the mount table, selinuxfs's `enfor
 node_exporter decides "enabled" from them, and why a host without SELinux exports 0).
 
 Slow round, every 5th one (10 min at the default 10 s x 12), in the same `head` as the
-clock sources (time.RARE_FILES_EVERY): the configured mode changes with an edit and a
+clock sources (base.RARE_FILES_EVERY): the configured mode changes with an edit and a
 reboot, the current one with `setenforce`, an operator's act worth seeing within minutes
 but not worth a read at every slow round. The poller keeps the last reading in between,
 so /metrics goes on exporting it.
@@ -19,8 +19,7 @@ from typing import Final
 from parsers import sys_fs_selinux
 from parsers.exposition import Sample, node_sample
 from parsers.sys_fs_selinux import CONFIG, ENFORCE, LABEL, MOUNTS, Selinux
-from poller.collectors.base import Collector, Readings, Source, reading
-from poller.collectors.time import RARE_FILES_EVERY
+from poller.collectors.base import RARE_FILES_EVERY, Collector, Readings, Source, reading
 
 SELINUX: Final = Source(
     "selinux",

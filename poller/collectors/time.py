@@ -25,10 +25,7 @@ from typing import Final
 from parsers import sys_devices_clocksource
 from parsers.exposition import Sample, node_sample
 from parsers.sys_devices_clocksource import ClockSources
-from poller.collectors.base import Collector, Readings, Source, reading
-
-# the cadence of the rarely-changing /sys and /etc files (clocksource, selinux): one `head`
-RARE_FILES_EVERY: Final = 5
+from poller.collectors.base import RARE_FILES_EVERY, Collector, Readings, Source, reading
 
 _DIR: Final = "/sys/devices/system/clocksource/clocksource*"
 CLOCKSOURCE: Final = Source(
