@@ -126,9 +126,11 @@ def samples(r: Readings) -> Iterator[Sample]:
     if limit is not None:
         yield node_sample("nf_conntrack_entries_limit", limit.value, "gauge", _HELP_LIMIT)
     if stat is not None:
-        for at, column in enumerate(stat.columns):
-            total = sum(row[at] for row in stat.cpus)
-            yield node_sample(f"nf_conntrack_stat_{column}", total, "gauge", _STAT_HELP[column])
+        for column in stat.columns:
+            if (total := stat.total(column)) is not None:
+                yield node_sample(
+                    f"nf_conntrack_stat_{column}", total, "gauge", _STAT_HELP[column]
+                )
 
 
 COLLECTOR: Final = Collector(
