@@ -144,3 +144,20 @@ def test_cells_worked_out_when_read_are_the_cells_of_every_poll_in_order() -> No
             if rng.random() < 0.2:  # read in between now and then
                 assert cache.cells.get("a", {}) == eager
         assert cache.cells.get("a", {}) == eager, seen
+
+
+def test_a_sparkline_holds_the_last_hour_of_minute_averages_however_long_it_runs() -> None:
+    sparks = Sparks()
+    epoch = 1_700_000_040.0  # a minute's start: every 6th poll opens a bucket
+    for i in range(6 * 150):  # two and a half hours of 10 s polls
+        sparks.add("a", epoch + 10 * i, float(i // 6) + (i % 2))  # odd polls 1 higher
+    now = epoch + 10 * (6 * 150 - 1)
+    row = sparks.values(now)["a"]
+    # minute m saw 6 polls of m and m+1 alternately: its average is m + 0.5
+    assert row == [m + 0.5 for m in range(90, 150)]
+    assert len(sparks._rings["a"]) == 3 * 60  # an hour kept, nothing older
+    sparks.add("a", epoch, 1e9)  # a late point for a bucket long gone: ignored
+    sparks.add("a", now - 60, 1e9)  # and for the minute before the newest: ignored too
+    assert sparks.values(now)["a"] == row
+    # an hour later with no polls, the row is empty but still there
+    assert sparks.values(now + 3600)["a"] == [None] * 60
